@@ -1,0 +1,75 @@
+package dev.vnet.control.cli;
+
+import dev.vnet.control.lab.Lab;
+import dev.vnet.control.lab.LabException;
+import dev.vnet.control.lab.StateFile;
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.topology.SeedLab;
+import dev.vnet.control.topology.Topology;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code vnet up}: builds a topology and runs its dataplane in the foreground until interrupted. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {
+            "Create the namespaces of a topology, attach each through a TAP device to vnet's bridge, and forward "
+                + "between them in the foreground. Ctrl-C (SIGINT) or SIGTERM removes exactly what was created.",
+            "Without TOPOLOGY: the seed lab, namespaces red (192.168.15.1/24) and blue (192.168.15.2/24) on "
+                + "bridge v-net-0."})
+final class UpCommand implements Callable<Integer> {
+    @Parameters(arity = "0..1", paramLabel = "TOPOLOGY",
+            description = "Topology file. Not supported yet: only the built-in seed lab runs in this version.")
+    Path topologyFile;
+
+    @Option(names = "--prefix", paramLabel = "TEXT",
+            description = "Put TEXT in front of every namespace name (e.g. --prefix lab1- gives lab1-red), "
+                    + "to run beside namespaces of the same name.")
+    String prefix = "";
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where vnet records what it created, for 'vnet down' (default: ${DEFAULT-VALUE}).")
+    Path stateDir = StateFile.DEFAULT_DIR;
+
+    @Override
+    public Integer call() {
+        if (topologyFile != null) {
+            System.err.println("vnet up: topology files are not supported in this version; "
+                    + "run 'vnet up' without a file for the seed lab");
+            return 2;
+        }
+        Topology topology = SeedLab.topology().withPrefix(prefix);
+        Lab lab;
+        try {
+            lab = Lab.up(topology, stateDir, new IpRoute2());
+        } catch (LabException e) {
+            System.err.println("vnet up: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("vnet: stopping; removing what was created");
+            lab.close();
+            System.out.println("vnet: stopped");
+            System.out.flush();
+            stopped.countDown();
+        }, "vnet-shutdown"));
+        System.out.print(lab.describe());
+        String red = topology.namespaces().get(0).name();
+        String blueAddress = dev.vnet.dataplane.wire.Ipv4Addr.toString(
+                topology.namespaces().get(1).address().address());
+        System.out.println("Try, in another terminal: sudo ip netns exec " + red + " ping " + blueAddress);
+        System.out.println("vnet: running; Ctrl-C stops it and removes what was created");
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,219 @@
+package dev.vnet.control.lab;
+
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.NamespaceSpec;
+import dev.vnet.control.topology.Topology;
+import dev.vnet.dataplane.api.Dataplane;
+import dev.vnet.dataplane.port.TapOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running topology: the namespaces vnet created, their TAPs, and the dataplane between them.
+ *
+ * <p>{@link #up} checks everything it can before creating anything (topology, privileges, name clashes, an earlier
+ * run still alive), then creates namespace by namespace, recording each in the {@link StateFile} as soon as it
+ * exists. Any failure removes what was created so far. {@link #close} removes exactly what was created: the dataplane
+ * closes the TAPs (they vanish with their descriptors), then the recorded namespaces are deleted.
+ */
+public final class Lab implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Lab.class);
+
+    private final Topology topology;
+    private final IpRoute2 ip;
+    private final StateFile state;
+    private final List<String> createdNamespaces = new ArrayList<>();
+    private Dataplane dataplane;
+    private boolean closed;
+
+    private Lab(Topology topology, IpRoute2 ip, StateFile state) {
+        this.topology = topology;
+        this.ip = ip;
+        this.state = state;
+    }
+
+    /** Brings {@code topology} up, recording what it creates under {@code stateDir}. */
+    public static Lab up(Topology topology, Path stateDir, IpRoute2 ip) throws LabException {
+        try {
+            topology.validate();
+        } catch (IllegalArgumentException e) {
+            throw new LabException(e.getMessage(), e);
+        }
+        preflight();
+        StateFile state = new StateFile(stateDir);
+        removeStaleRun(state, ip);
+        List<String> clashes = new ArrayList<>();
+        for (NamespaceSpec n : topology.namespaces()) {
+            if (ip.namespaceExists(n.name())) {
+                clashes.add(n.name());
+            }
+        }
+        if (!clashes.isEmpty()) {
+            throw new LabException("namespace " + String.join(", ", clashes) + " already exists and vnet did not create "
+                    + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
+                    + (clashes.size() == 1 ? "it" : "them") + " (ip netns delete NAME) or pick other names with --prefix.");
+        }
+        Lab lab = new Lab(topology, ip, state);
+        try {
+            state.create(ProcessHandle.current().pid());
+        } catch (IOException e) {
+            throw new LabException("cannot write the state record " + state.path() + ": " + e.getMessage(), e);
+        }
+        try {
+            lab.build();
+        } catch (Exception e) {
+            lab.close();
+            throw new LabException(topology.name() + " could not be brought up: " + e.getMessage()
+                    + "\nEverything vnet had created for it was removed.", e);
+        }
+        return lab;
+    }
+
+    private static void preflight() throws LabException {
+        if (!isEffectiveRoot()) {
+            throw new LabException("vnet needs root to create namespaces and TAP devices: run it with sudo");
+        }
+        if (!Files.exists(Path.of("/dev/net/tun"))) {
+            throw new LabException("/dev/net/tun is missing: load the tun module (modprobe tun)");
+        }
+    }
+
+    private static boolean isEffectiveRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("Uid:"))
+                    .anyMatch(l -> l.split("\\s+")[2].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** If an earlier run left a record, either refuse (it is still running) or remove what it left. */
+    private static void removeStaleRun(StateFile state, IpRoute2 ip) throws LabException {
+        if (!state.exists()) {
+            return;
+        }
+        StateFile.Record record;
+        try {
+            record = state.read();
+        } catch (IOException | RuntimeException e) {
+            throw new LabException("cannot read the state record " + state.path() + ": " + e.getMessage(), e);
+        }
+        if (record.ownerAlive() && record.pid() != ProcessHandle.current().pid()) {
+            throw new LabException("vnet is already running (pid " + record.pid() + ", record " + state.path()
+                    + "); stop it with 'vnet down' first");
+        }
+        log.warn("an earlier vnet (pid {}) ended without cleaning up; removing what it recorded: {}", record.pid(),
+                record.namespaces().isEmpty() ? "nothing" : String.join(", ", record.namespaces()));
+        List<String> failed = removeRecorded(state, record, ip);
+        if (!failed.isEmpty()) {
+            throw new LabException("could not remove what an earlier run left: " + String.join("; ", failed));
+        }
+    }
+
+    /** Deletes the namespaces a record names (newest first) and the record; returns what could not be removed. */
+    static List<String> removeRecorded(StateFile state, StateFile.Record record, IpRoute2 ip) {
+        List<String> failed = new ArrayList<>();
+        List<String> namespaces = new ArrayList<>(record.namespaces());
+        java.util.Collections.reverse(namespaces);
+        for (String ns : namespaces) {
+            if (!ip.namespaceExists(ns)) {
+                continue;
+            }
+            try {
+                ip.deleteNamespace(ns);
+            } catch (IOException e) {
+                failed.add(e.getMessage());
+            }
+        }
+        if (failed.isEmpty()) {
+            try {
+                state.delete();
+            } catch (IOException e) {
+                failed.add("cannot delete " + state.path() + ": " + e.getMessage());
+            }
+        }
+        return failed;
+    }
+
+    private void build() throws IOException {
+        dataplane = Dataplane.start();
+        for (BridgeSpec b : topology.bridges()) {
+            dataplane.addBridge(b.name(), b.options());
+        }
+        String tapPrefix = "vn" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
+        int index = 0;
+        for (NamespaceSpec n : topology.namespaces()) {
+            ip.addNamespace(n.name());
+            createdNamespaces.add(n.name());
+            state.recordNamespace(n.name());
+            // The TAP is born in our namespace under a unique temporary name, then moved and renamed.
+            String tap = tapPrefix + index++;
+            dataplane.addTapPort(n.name(), tap, n.bridge(), new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+            ip.moveInterface(tap, n.name(), n.interfaceName());
+            ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
+            log.info("namespace {} attached to {} as {} {}", n.name(), n.bridge(), n.interfaceName(), n.address());
+        }
+    }
+
+    /** The topology as running. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The dataplane, for reading tables and counters. */
+    public Dataplane dataplane() {
+        return dataplane;
+    }
+
+    /** A summary of what is running, for the terminal. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("vnet: ").append(topology.name()).append(" is up (pid ").append(ProcessHandle.current().pid())
+                .append(")\n");
+        for (BridgeSpec b : topology.bridges()) {
+            sb.append(String.format("  bridge %-10s fdb bound %d, MAC aging %d s%n", b.name(),
+                    b.options().fdbMaxEntries(), TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos())));
+        }
+        for (NamespaceSpec n : topology.namespaces()) {
+            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%n", n.name(), n.interfaceName(),
+                    n.address(), n.mtu(), n.bridge()));
+        }
+        return sb.toString();
+    }
+
+    /** Removes everything this lab created. Idempotent; safe from a shutdown hook. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (dataplane != null) {
+            try {
+                dataplane.close();
+            } catch (RuntimeException e) {
+                log.warn("stopping the dataplane: {}", e.getMessage());
+            }
+        }
+        List<String> failed;
+        try {
+            failed = removeRecorded(state, new StateFile.Record(ProcessHandle.current().pid(), createdNamespaces), ip);
+        } catch (RuntimeException e) {
+            failed = List.of(e.getMessage());
+        }
+        for (String f : failed) {
+            log.warn("cleanup: {}", f);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.vnet.control.lab;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The record of what a running {@code vnet up} created, so that {@code vnet down} (after a crash) removes exactly that.
+ * A line is appended, and forced to disk, right after each thing is created, never before: the record never names
+ * something vnet did not make. Format: {@code pid N}, then {@code netns NAME} lines.
+ *
+ * <p>TAP devices are not recorded: they vanish with the process that holds them.
+ */
+public final class StateFile {
+    /** Default directory: a tmpfs, so a reboot (which removes namespaces too) forgets the record. */
+    public static final Path DEFAULT_DIR = Path.of("/run/vnet");
+    private static final String FILE_NAME = "state";
+
+    private final Path file;
+
+    /** The record kept in {@code dir}. */
+    public StateFile(Path dir) {
+        this.file = dir.resolve(FILE_NAME);
+    }
+
+    /** Where the record lives. */
+    public Path path() {
+        return file;
+    }
+
+    /** True when a record exists. */
+    public boolean exists() {
+        return Files.exists(file);
+    }
+
+    /** Starts a new record owned by process {@code pid}; fails if one exists. */
+    public void create(long pid) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "pid " + pid + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+    }
+
+    /** Records that namespace {@code name} was created. */
+    public void recordNamespace(String name) throws IOException {
+        Files.writeString(file, "netns " + name + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND,
+                StandardOpenOption.SYNC);
+    }
+
+    /** Reads the record. */
+    public Record read() throws IOException {
+        long pid = -1;
+        List<String> namespaces = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] parts = line.trim().split("\\s+", 2);
+            if (parts.length != 2) {
+                continue;
+            }
+            switch (parts[0]) {
+                case "pid" -> pid = Long.parseLong(parts[1]);
+                case "netns" -> namespaces.add(parts[1]);
+                default -> { } // a newer vnet's line: not ours to act on
+            }
+        }
+        return new Record(pid, namespaces);
+    }
+
+    /** Removes the record. */
+    public void delete() throws IOException {
+        Files.deleteIfExists(file);
+    }
+
+    /**
+     * What a record says.
+     *
+     * @param pid        the process that wrote it
+     * @param namespaces namespaces it created, in creation order
+     */
+    public record Record(long pid, List<String> namespaces) {
+        /** True while the process that wrote the record is still alive. */
+        public boolean ownerAlive() {
+            return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+    }
+}

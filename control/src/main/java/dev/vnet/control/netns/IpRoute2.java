@@ -1,0 +1,91 @@
+package dev.vnet.control.netns;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The iproute2 driver: namespaces and links are made and configured by running {@code ip}, exactly the commands the
+ * seeds type by hand, so what vnet does can be read, repeated and checked with the same tool.
+ * A failing command throws with the command line and what {@code ip} printed.
+ */
+public class IpRoute2 {
+    private static final Path NETNS_DIR = Path.of("/run/netns");
+    private static final long TIMEOUT_SECONDS = 20;
+
+    private final String ip;
+
+    /** A driver that runs {@code ip} from the PATH. */
+    public IpRoute2() {
+        this("ip");
+    }
+
+    /** A driver that runs the given {@code ip} binary. */
+    public IpRoute2(String ip) {
+        this.ip = ip;
+    }
+
+    /** Runs {@code ip ARGS}; returns its standard output. */
+    public String run(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(args.length + 1);
+        cmd.add(ip);
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+        } catch (IOException e) {
+            throw new IOException("cannot run '" + ip + "' (is iproute2 installed?): " + e.getMessage(), e);
+        }
+        try {
+            byte[] out = p.getInputStream().readAllBytes();
+            byte[] err = p.getErrorStream().readAllBytes();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": no answer within " + TIMEOUT_SECONDS + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", cmd) + ": " + new String(err, StandardCharsets.UTF_8).trim());
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+        }
+    }
+
+    /** True when a named namespace {@code name} exists. */
+    public boolean namespaceExists(String name) {
+        return Files.exists(NETNS_DIR.resolve(name));
+    }
+
+    /** {@code ip netns add NAME}. */
+    public void addNamespace(String name) throws IOException {
+        run("netns", "add", name);
+    }
+
+    /** {@code ip netns delete NAME}. */
+    public void deleteNamespace(String name) throws IOException {
+        run("netns", "delete", name);
+    }
+
+    /** Moves interface {@code device} into namespace {@code ns} and renames it there to {@code newName}. */
+    public void moveInterface(String device, String ns, String newName) throws IOException {
+        run("link", "set", "dev", device, "netns", ns);
+        if (!device.equals(newName)) {
+            run("-n", ns, "link", "set", "dev", device, "name", newName);
+        }
+    }
+
+    /** Adds {@code cidr} to {@code device} in {@code ns}, sets its MTU and brings it and the loopback up. */
+    public void configureInterface(String ns, String device, String cidr, int mtu) throws IOException {
+        run("-n", ns, "addr", "add", cidr, "dev", device);
+        run("-n", ns, "link", "set", "dev", device, "mtu", Integer.toString(mtu), "up");
+        run("-n", ns, "link", "set", "dev", "lo", "up");
+    }
+}

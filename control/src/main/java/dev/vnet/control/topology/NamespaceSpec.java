@@ -1,0 +1,17 @@
+package dev.vnet.control.topology;
+
+/**
+ * A network namespace vnet creates and attaches to a bridge through a TAP.
+ *
+ * @param name          the namespace name ({@code ip netns add NAME})
+ * @param bridge        the bridge its interface is attached to
+ * @param interfaceName the interface's name inside the namespace
+ * @param address       the interface's address
+ * @param mtu           the interface's MTU
+ */
+public record NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu) {
+    /** The same namespace with {@code prefix} in front of its name. */
+    public NamespaceSpec withPrefix(String prefix) {
+        return new NamespaceSpec(prefix + name, bridge, interfaceName, address, mtu);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.vnet.dataplane;
+
+/**
+ * Why the dataplane dropped a frame. Every drop names one of these and moves the per-port counter of that name;
+ * {@link #label()} is the name users see in counters, traces and logs.
+ */
+public enum DropReason {
+    /** Shorter than an Ethernet header (14 bytes). */
+    RUNT("runt"),
+    /** Larger than the port's read buffer: the kernel offered more than the MTU allows. */
+    OVERSIZE("oversize"),
+    /** An 802.1Q/802.1ad tag with no room for the tag and the inner EtherType. */
+    TRUNCATED_VLAN("truncated-vlan"),
+    /** Source MAC is a group (multicast or broadcast) address: no station sends from one. */
+    SRC_MAC_MULTICAST("src-mac-multicast"),
+    /** Source MAC is all zeros. */
+    SRC_MAC_ZERO("src-mac-zero"),
+    /** ARP packet shorter than its 28-byte IPv4-over-Ethernet form. */
+    ARP_TRUNCATED("arp-truncated"),
+    /** ARP with a hardware/protocol type or address size other than Ethernet/IPv4 (1/0x0800/6/4). */
+    ARP_BAD_FORMAT("arp-bad-format"),
+    /** Fewer than 20 bytes where an IPv4 header should be. */
+    IPV4_TRUNCATED("ipv4-truncated"),
+    /** IP version field is not 4. */
+    IPV4_BAD_VERSION("ipv4-bad-version"),
+    /** Header length (IHL) below 5 words or beyond the packet. */
+    IPV4_BAD_IHL("ipv4-bad-ihl"),
+    /** Total length smaller than the header or larger than the frame holds. */
+    IPV4_BAD_LENGTH("ipv4-bad-length"),
+    /** IPv4 header checksum does not verify. */
+    IPV4_BAD_CHECKSUM("ipv4-bad-checksum"),
+    /** ICMP message shorter than its 8-byte header. */
+    ICMP_TRUNCATED("icmp-truncated"),
+    /** ICMP checksum does not verify. */
+    ICMP_BAD_CHECKSUM("icmp-bad-checksum"),
+    /** UDP datagram shorter than its 8-byte header. */
+    UDP_TRUNCATED("udp-truncated"),
+    /** UDP length field smaller than the header or larger than the IP payload. */
+    UDP_BAD_LENGTH("udp-bad-length"),
+    /** TCP segment shorter than its 20-byte header. */
+    TCP_TRUNCATED("tcp-truncated"),
+    /** TCP data offset below 5 words or beyond the segment. */
+    TCP_BAD_OFFSET("tcp-bad-offset"),
+    /** The destination's learned port is the port the frame came in on (the kernel bridge drops these too). */
+    SAME_PORT("same-port"),
+    /** A flood found no port other than the ingress port to go to. */
+    NO_OTHER_PORT("no-other-port"),
+    /** The ingress port is not attached to a bridge or router. */
+    PORT_UNATTACHED("port-unattached"),
+    /** The egress port's device refused the write (link down, device gone). */
+    TX_ERROR("tx-error"),
+    /** The egress port's device had no room (write returned EAGAIN). */
+    TX_FULL("tx-full"),
+    /** The egress port was closed while the frame was queued. */
+    PORT_CLOSED("port-closed"),
+    /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */
+    INTERNAL_ERROR("internal-error");
+
+    private static final DropReason[] VALUES = values();
+
+    private final String label;
+
+    DropReason(String label) {
+        this.label = label;
+    }
+
+    /** The name shown in counters and traces, e.g. {@code src-mac-multicast}. */
+    public String label() {
+        return label;
+    }
+
+    /** Number of reasons, for sizing per-reason counter arrays. */
+    public static int count() {
+        return VALUES.length;
+    }
+
+    /** The reason with this ordinal; for iterating counter arrays without allocating. */
+    public static DropReason ofOrdinal(int ordinal) {
+        return VALUES[ordinal];
+    }
+}

@@ -1,0 +1,356 @@
+package dev.vnet.dataplane.api;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.pipeline.Pipeline;
+import dev.vnet.dataplane.port.MemoryPort;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.port.PortCounters;
+import dev.vnet.dataplane.port.TapOptions;
+import dev.vnet.dataplane.port.TapPort;
+import dev.vnet.dataplane.util.Clock;
+import dev.vnet.dataplane.wire.MacAddr;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The dataplane as the control plane sees it: build bridges, add and remove ports, read tables and counters.
+ *
+ * <p>Everything runs on one Netty epoll event loop; every method here hands its work to that loop and waits, so the
+ * tables are only ever touched by one thread and readers get a consistent snapshot. Nothing here is on the per-frame
+ * path. Control never reaches into stages or tables directly.
+ */
+public final class Dataplane implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Dataplane.class);
+    private static final long CALL_TIMEOUT_SECONDS = 30;
+
+    private final MultiThreadIoEventLoopGroup group;
+    private final IoEventLoop loop;
+    private final Pipeline pipeline;
+    private final Clock clock;
+    private final ByteBufAllocator allocator;
+    private final Map<String, Bridge> bridges = new LinkedHashMap<>();
+    private final Map<String, Port> ports = new LinkedHashMap<>();
+    private final Map<Port, Bridge> membership = new LinkedHashMap<>();
+    private final ScheduledFuture<?> agingTask;
+    private int nextPortId = 1;
+    private boolean closed;
+
+    /** Starts a dataplane on the system clock and Netty's pooled allocator. */
+    public static Dataplane start() {
+        return start(Clock.SYSTEM, PooledByteBufAllocator.DEFAULT);
+    }
+
+    /** Starts a dataplane whose tables age against {@code clock}, reading frames into buffers from {@code allocator}. */
+    public static Dataplane start(Clock clock, ByteBufAllocator allocator) {
+        Epoll.ensureAvailability();
+        return new Dataplane(clock, allocator);
+    }
+
+    private Dataplane(Clock clock, ByteBufAllocator allocator) {
+        this.clock = clock;
+        this.allocator = allocator;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vnet-dataplane"),
+                EpollIoHandler.newFactory());
+        this.loop = (IoEventLoop) group.next();
+        this.pipeline = new Pipeline(clock);
+        this.agingTask = loop.scheduleAtFixedRate(this::expireTables, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void expireTables() {
+        long now = clock.nanos();
+        for (Bridge b : bridges.values()) {
+            b.table().expire(now);
+        }
+    }
+
+    /** Runs {@code task} on the dataplane's loop and returns its result. */
+    private <T> T call(Callable<T> task) {
+        if (loop.inEventLoop()) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return loop.submit(task).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the dataplane", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the dataplane did not answer within " + CALL_TIMEOUT_SECONDS + " s", e);
+        }
+    }
+
+    /** Creates bridge {@code name}. */
+    public void addBridge(String name, BridgeOptions options) {
+        call(() -> {
+            checkOpen();
+            if (bridges.containsKey(name)) {
+                throw new IllegalArgumentException("bridge '" + name + "' already exists");
+            }
+            bridges.put(name, new Bridge(name, options.fdbMaxEntries(), options.agingNanos()));
+            log.info("bridge {} created (fdb bound {}, aging {} s)", name, options.fdbMaxEntries(),
+                    TimeUnit.NANOSECONDS.toSeconds(options.agingNanos()));
+            return null;
+        });
+    }
+
+    /**
+     * Creates TAP {@code interfaceName} (in this process's namespace), a port named {@code portName} on it, and
+     * attaches it to {@code bridge}. Nothing is left behind when this throws.
+     */
+    public void addTapPort(String portName, String interfaceName, String bridge, TapOptions options) throws IOException {
+        Bridge b = call(() -> {
+            checkOpen();
+            checkNewPort(portName);
+            return requireBridge(bridge);
+        });
+        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipeline, allocator);
+        try {
+            port.register(loop).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            call(() -> {
+                port.close();
+                return null;
+            });
+            throw new IOException("cannot register TAP " + interfaceName + " with the event loop: " + e.getMessage(), e);
+        }
+        port.onFailure(this::portFailed);
+        call(() -> {
+            ports.put(portName, port);
+            b.attach(port);
+            membership.put(port, b);
+            log.info("port {} (tap {}) attached to bridge {}", portName, port.interfaceName(), bridge);
+            return null;
+        });
+    }
+
+    /** Creates an in-memory port attached to {@code bridge}; inject into it with {@link #inject}. */
+    public MemoryPort addMemoryPort(String portName, String bridge) {
+        return call(() -> {
+            checkOpen();
+            checkNewPort(portName);
+            Bridge b = requireBridge(bridge);
+            MemoryPort port = new MemoryPort(nextPortId(), portName, pipeline);
+            ports.put(portName, port);
+            b.attach(port);
+            membership.put(port, b);
+            return port;
+        });
+    }
+
+    /** Delivers {@code frame} to in-memory port {@code portName} on the loop, as one read batch; takes ownership. */
+    public void inject(String portName, ByteBuf frame) {
+        try {
+            call(() -> {
+                Port p = ports.get(portName);
+                if (!(p instanceof MemoryPort mp)) {
+                    throw new IllegalArgumentException("no in-memory port '" + portName + "'");
+                }
+                mp.inject(frame);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (frame.refCnt() > 0 && !(e instanceof IllegalStateException)) {
+                frame.release();
+            }
+            throw e;
+        }
+    }
+
+    /** Takes every frame in-memory port {@code portName} has sent; the caller releases them. */
+    public List<ByteBuf> drainSent(String portName) {
+        return call(() -> {
+            Port p = ports.get(portName);
+            if (!(p instanceof MemoryPort mp)) {
+                throw new IllegalArgumentException("no in-memory port '" + portName + "'");
+            }
+            return mp.drain();
+        });
+    }
+
+    /** Detaches and closes port {@code portName} (its TAP disappears); false if there is no such port. */
+    public boolean removePort(String portName) {
+        return call(() -> {
+            Port p = ports.remove(portName);
+            if (p == null) {
+                return false;
+            }
+            detachAndClose(p);
+            log.info("port {} removed", portName);
+            return true;
+        });
+    }
+
+    private void detachAndClose(Port p) {
+        Bridge b = membership.remove(p);
+        if (b != null) {
+            b.detach(p);
+        }
+        p.close();
+    }
+
+    private void portFailed(TapPort port, String why) {
+        // Runs on the loop: the device vanished (its namespace was deleted); the port goes, the others stay.
+        if (ports.get(port.name()) == port) {
+            ports.remove(port.name());
+            detachAndClose(port);
+            log.warn("port {} removed: {}", port.name(), why);
+        }
+    }
+
+    /** Adds a static FDB entry on {@code bridge} pointing at {@code portName}. */
+    public void addStaticFdb(String bridge, String mac, String portName) {
+        long address = MacAddr.parse(mac);
+        if (MacAddr.isGroup(address) || address == 0) {
+            throw new IllegalArgumentException("static FDB entry needs a unicast MAC, got " + mac);
+        }
+        call(() -> {
+            Bridge b = requireBridge(bridge);
+            Port p = ports.get(portName);
+            if (p == null || membership.get(p) != b) {
+                throw new IllegalArgumentException("port '" + portName + "' is not on bridge '" + bridge + "'");
+            }
+            b.table().putStatic(address, p);
+            return null;
+        });
+    }
+
+    /** The forwarding database of {@code bridge}, entries that have not aged out. */
+    public List<FdbEntry> fdb(String bridge) {
+        return call(() -> {
+            Bridge b = requireBridge(bridge);
+            List<FdbEntry> out = new ArrayList<>();
+            b.table().forEach(clock.nanos(), (mac, port, isStatic, age) ->
+                    out.add(new FdbEntry(MacAddr.toString(mac), port.name(), isStatic, age / 1e9)));
+            return out;
+        });
+    }
+
+    /** Counters of the bridge's table: learned, moves, limit hits, aged, current size. */
+    public Map<String, Long> fdbCounters(String bridge) {
+        return call(() -> {
+            Bridge b = requireBridge(bridge);
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("entries", (long) b.table().size());
+            m.put("max-entries", (long) b.table().maxEntries());
+            m.put("learned", b.table().learned());
+            m.put("moves", b.table().moves());
+            m.put("limit-hits", b.table().limitHits());
+            m.put("aged", b.table().aged());
+            return m;
+        });
+    }
+
+    /** Every port's counters. */
+    public List<PortStats> portStats() {
+        return call(() -> {
+            List<PortStats> out = new ArrayList<>();
+            for (Port p : ports.values()) {
+                PortCounters c = p.counters().copy();
+                Map<String, Long> drops = new LinkedHashMap<>();
+                for (int i = 0; i < DropReason.count(); i++) {
+                    DropReason r = DropReason.ofOrdinal(i);
+                    if (c.drops(r) > 0) {
+                        drops.put(r.label(), c.drops(r));
+                    }
+                }
+                Bridge b = membership.get(p);
+                String device = p instanceof TapPort t ? t.interfaceName() : "memory";
+                out.add(new PortStats(p.name(), device, b == null ? null : b.name(), c.rxFrames(), c.rxBytes(),
+                        c.txFrames(), c.txBytes(), c.rxErrors(), drops));
+            }
+            return out;
+        });
+    }
+
+    /** Pipeline totals: received, forwarded, flooded, dropped, consumed. */
+    public Map<String, Long> pipelineCounters() {
+        return call(() -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("received", pipeline.received());
+            m.put("forwarded", pipeline.forwarded());
+            m.put("flooded", pipeline.flooded());
+            m.put("dropped", pipeline.dropped());
+            m.put("consumed", pipeline.consumed());
+            return m;
+        });
+    }
+
+    /** Names of the ports, in the order they were added. */
+    public List<String> portNames() {
+        return call(() -> new ArrayList<>(ports.keySet()));
+    }
+
+    private int nextPortId() {
+        synchronized (this) {
+            return nextPortId++;
+        }
+    }
+
+    private Bridge requireBridge(String name) {
+        Bridge b = bridges.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("no bridge '" + name + "'");
+        }
+        return b;
+    }
+
+    private void checkNewPort(String name) {
+        if (ports.containsKey(name)) {
+            throw new IllegalArgumentException("port '" + name + "' already exists");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the dataplane is closed");
+        }
+    }
+
+    /** Closes every port (their TAPs disappear) and stops the event loop. Idempotent. */
+    @Override
+    public void close() {
+        if (!loop.isShuttingDown()) {
+            call(() -> {
+                closed = true;
+                agingTask.cancel(false);
+                for (Port p : new ArrayList<>(ports.values())) {
+                    detachAndClose(p);
+                }
+                ports.clear();
+                return null;
+            });
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

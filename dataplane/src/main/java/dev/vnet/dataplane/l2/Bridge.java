@@ -1,0 +1,80 @@
+package dev.vnet.dataplane.l2;
+
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.port.Port;
+
+import java.util.Arrays;
+
+/**
+ * A learning bridge (the user-space counterpart of {@code ip link add NAME type bridge}): its member ports, its
+ * {@link MacTable}, and its stage chain {@link BridgeInput} then {@link L2Learn} then {@link L2Forward}.
+ *
+ * <p>Membership changes replace the member array (copy on write), so a flood in progress keeps a consistent view.
+ * Used from the owning event loop only.
+ */
+public final class Bridge {
+    private final String name;
+    private final MacTable table;
+    private final Stage input;
+    private Port[] members = new Port[0];
+
+    /** A bridge with an empty table of the given bound and aging time. */
+    public Bridge(String name, int maxEntries, long agingNanos) {
+        this.name = name;
+        this.table = new MacTable(maxEntries, agingNanos);
+        L2Forward forward = new L2Forward(this);
+        this.input = new BridgeInput(new L2Learn(table, forward));
+    }
+
+    /** The bridge's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Its forwarding database. */
+    public MacTable table() {
+        return table;
+    }
+
+    /** Current members; never modified in place. */
+    public Port[] members() {
+        return members;
+    }
+
+    /** The first stage frames from member ports enter. */
+    public Stage input() {
+        return input;
+    }
+
+    /** Makes {@code port} a member: frames it receives enter this bridge, floods include it. */
+    public void attach(Port port) {
+        for (Port p : members) {
+            if (p == port) {
+                return;
+            }
+        }
+        Port[] next = Arrays.copyOf(members, members.length + 1);
+        next[members.length] = port;
+        members = next;
+        port.setIngress(input);
+    }
+
+    /** Removes {@code port} and every table entry that points at it. */
+    public void detach(Port port) {
+        int at = -1;
+        for (int i = 0; i < members.length; i++) {
+            if (members[i] == port) {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            return;
+        }
+        Port[] next = new Port[members.length - 1];
+        System.arraycopy(members, 0, next, 0, at);
+        System.arraycopy(members, at + 1, next, at, members.length - at - 1);
+        members = next;
+        table.removePort(port);
+        port.setIngress(null);
+    }
+}

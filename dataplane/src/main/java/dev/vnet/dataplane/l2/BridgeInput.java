@@ -1,0 +1,35 @@
+package dev.vnet.dataplane.l2;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.MacAddr;
+
+/**
+ * First bridge stage: the Ethernet header must be whole, and the source must be a station (not a group address, not
+ * zero), as IEEE 802.1D requires before a frame may be learned from or forwarded.
+ */
+final class BridgeInput implements Stage {
+    private final Stage next;
+
+    BridgeInput(Stage next) {
+        this.next = next;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        DropReason bad = Ethernet.check(frame.buf(), frame.start(), frame.length());
+        if (bad != null) {
+            return frame.drop(bad);
+        }
+        long src = Ethernet.src(frame.buf(), frame.start());
+        if (MacAddr.isGroup(src)) {
+            return frame.drop(DropReason.SRC_MAC_MULTICAST);
+        }
+        if (src == 0) {
+            return frame.drop(DropReason.SRC_MAC_ZERO);
+        }
+        return next;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.vnet.dataplane.l2;
+
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+
+/** Learns the frame's source MAC on its ingress port (refreshing age, recording station moves). */
+final class L2Learn implements Stage {
+    private final MacTable table;
+    private final Stage next;
+
+    L2Learn(MacTable table, Stage next) {
+        this.table = table;
+        this.next = next;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        table.learn(Ethernet.src(frame.buf(), frame.start()), frame.inPort(), frame.now());
+        return next;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.vnet.dataplane.port;
+
+import dev.vnet.dataplane.pipeline.Stage;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A place frames enter and leave the dataplane: a TAP device, or an in-memory port in tests and replay.
+ *
+ * <p>Buffer ownership: {@link #enqueue} takes one reference; the port releases it once the frame is written, or when
+ * it drops the frame (counting why). The frame is {@code buf[readerIndex, writerIndex)}; the port does not move the
+ * indexes, so one buffer can be queued on several ports (a flood) with one reference each.
+ *
+ * <p>Ports are the only code that touches file descriptors. All methods are called on the owning event loop.
+ */
+public abstract class Port {
+    private final int id;
+    private final String name;
+    private final PortCounters counters = new PortCounters();
+    private Stage ingress;
+    private boolean flushPending;
+
+    /** A port with a dataplane-wide unique {@code id} and a user-facing {@code name}. */
+    protected Port(int id, String name) {
+        this.id = id;
+        this.name = name;
+    }
+
+    /** Dataplane-wide unique id. */
+    public final int id() {
+        return id;
+    }
+
+    /** The name users know the port by (the namespace or interface it leads to). */
+    public final String name() {
+        return name;
+    }
+
+    /** This port's counters. */
+    public final PortCounters counters() {
+        return counters;
+    }
+
+    /** The stage frames from this port enter, or null when the port is attached to nothing. */
+    public final Stage ingress() {
+        return ingress;
+    }
+
+    /** Sets the stage frames from this port enter (a bridge's input when the port joins it). */
+    public final void setIngress(Stage stage) {
+        this.ingress = stage;
+    }
+
+    /** Queues a frame to send; takes ownership of one reference of {@code frame}. */
+    public abstract void enqueue(ByteBuf frame);
+
+    /** Sends what {@link #enqueue} queued. */
+    public abstract void flush();
+
+    /** Releases the port's device and every queued buffer. Idempotent. */
+    public abstract void close();
+
+    /**
+     * Marks the port as having queued frames; true if it was not marked yet (the caller then remembers to flush it).
+     * For the pipeline's flush list.
+     */
+    public final boolean markFlushPending() {
+        if (flushPending) {
+            return false;
+        }
+        flushPending = true;
+        return true;
+    }
+
+    /** Clears the mark set by {@link #markFlushPending}. */
+    public final void clearFlushPending() {
+        flushPending = false;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

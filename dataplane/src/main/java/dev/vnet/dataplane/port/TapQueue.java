@@ -1,0 +1,238 @@
+package dev.vnet.dataplane.port;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.util.RateLimitedLog;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One queue of a TAP device: one descriptor, registered with one Netty epoll event loop.
+ *
+ * <p>Reads go straight into pooled direct buffers (one per frame, never copied) until EAGAIN or the read budget is
+ * spent; the registration is level-triggered, so a queue that stopped at its budget is reported ready again on the
+ * next loop iteration after the other ports had their turn. Writes go out of the same buffers at flush time.
+ * A buffer that read nothing is kept for the next read instead of being returned to the pool.
+ *
+ * <p>Errors: a failed write is counted as {@code tx-error} and logged at most once a second; a device that is gone
+ * (EPOLLERR/EPOLLHUP, or EBADFD from read, as when its namespace is deleted) takes the queue out of epoll and tells the
+ * port, so a vanished namespace never stops other ports or spins the loop.
+ */
+final class TapQueue implements EpollIoHandle {
+    private static final Logger log = LoggerFactory.getLogger(TapQueue.class);
+    private static final int TX_RING = 64;
+    private static final int EPOLLIN = 0x001;
+    private static final int EPOLLERR = 0x008;
+    private static final int EPOLLHUP = 0x010;
+    private static final int EBADFD = 77;
+    private static final int EAGAIN = 11;
+    private static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(1);
+
+    private final TapPort port;
+    private final FileDescriptor fd;
+    private final FrameSink sink;
+    private final ByteBufAllocator alloc;
+    private final int readSize;
+    private final int budget;
+    private final ByteBuf[] txRing = new ByteBuf[TX_RING];
+    private final RateLimitedLog readErrors = new RateLimitedLog(log, LOG_INTERVAL);
+    private final RateLimitedLog writeErrors = new RateLimitedLog(log, LOG_INTERVAL);
+    private int txCount;
+    private ByteBuf spare;
+    private IoRegistration registration;
+    private boolean closed;
+
+    TapQueue(TapPort port, int fd, FrameSink sink, ByteBufAllocator alloc, TapOptions options) {
+        this.port = port;
+        this.fd = new FileDescriptor(fd);
+        this.sink = sink;
+        this.alloc = alloc;
+        // One byte more than the largest frame: a read that fills the buffer may have been truncated by the kernel.
+        this.readSize = options.maxFrame() + 1;
+        this.budget = options.readBudget();
+    }
+
+    @Override
+    public FileDescriptor fd() {
+        return fd;
+    }
+
+    void registered(IoRegistration registration) {
+        this.registration = registration;
+        registration.submit(io.netty.channel.epoll.EpollIoOps.EPOLLIN);
+    }
+
+    @Override
+    public void handle(IoRegistration registration, IoEvent event) {
+        int ops = ((EpollIoEvent) event).ops().value();
+        if ((ops & EPOLLIN) != 0) {
+            readBatch();
+        }
+        if (!closed && (ops & (EPOLLERR | EPOLLHUP)) != 0) {
+            fail("the device reported an error or hang-up (interface or namespace removed?)");
+        }
+    }
+
+    private void readBatch() {
+        sink.beginBatch();
+        try {
+            for (int i = 0; i < budget && !closed; i++) {
+                ByteBuf buf = spare != null ? spare : alloc.directBuffer(readSize, readSize);
+                spare = null;
+                int n;
+                try {
+                    n = read(buf);
+                } catch (IOException e) {
+                    spare = buf;
+                    onReadError(e);
+                    break;
+                }
+                if (n <= 0) {
+                    spare = buf; // EAGAIN: nothing more this round
+                    break;
+                }
+                port.counters().rx(n);
+                if (n >= readSize) {
+                    port.counters().drop(DropReason.OVERSIZE);
+                    buf.clear();
+                    spare = buf;
+                    continue;
+                }
+                buf.setIndex(0, n);
+                sink.receive(port, buf);
+            }
+        } finally {
+            sink.endBatch();
+        }
+    }
+
+    private int read(ByteBuf buf) throws IOException {
+        if (buf.hasMemoryAddress()) {
+            return fd.readAddress(buf.memoryAddress(), 0, readSize);
+        }
+        ByteBuffer nio = buf.internalNioBuffer(0, readSize);
+        return fd.read(nio, nio.position(), nio.position() + readSize);
+    }
+
+    private void onReadError(IOException e) {
+        int errno = errno(e);
+        if (errno == EAGAIN) {
+            return;
+        }
+        port.counters().rxError();
+        if (errno == EBADFD) {
+            fail("the device is gone (EBADFD)");
+            return;
+        }
+        readErrors.warn(System.nanoTime(), "port " + port.name() + ": read failed: {}", e.getMessage());
+    }
+
+    void enqueue(ByteBuf frame) {
+        if (closed) {
+            port.counters().drop(DropReason.PORT_CLOSED);
+            frame.release();
+            return;
+        }
+        if (txCount == TX_RING) {
+            flush();
+        }
+        txRing[txCount++] = frame;
+    }
+
+    void flush() {
+        int count = txCount;
+        txCount = 0;
+        for (int i = 0; i < count; i++) {
+            ByteBuf frame = txRing[i];
+            txRing[i] = null;
+            write(frame);
+        }
+    }
+
+    private void write(ByteBuf frame) {
+        int length = frame.readableBytes();
+        try {
+            if (closed) {
+                port.counters().drop(DropReason.PORT_CLOSED);
+                return;
+            }
+            int written = writeOut(frame);
+            if (written == length) {
+                port.counters().tx(length);
+            } else if (written == 0) {
+                port.counters().drop(DropReason.TX_FULL);
+            } else {
+                port.counters().drop(DropReason.TX_ERROR);
+            }
+        } catch (IOException e) {
+            port.counters().drop(DropReason.TX_ERROR);
+            writeErrors.warn(System.nanoTime(), "port " + port.name() + ": write failed: {}", e.getMessage());
+        } finally {
+            frame.release();
+        }
+    }
+
+    private int writeOut(ByteBuf frame) throws IOException {
+        int from = frame.readerIndex();
+        int to = frame.writerIndex();
+        if (frame.hasMemoryAddress()) {
+            return fd.writeAddress(frame.memoryAddress(), from, to);
+        }
+        ByteBuffer nio = frame.internalNioBuffer(from, to - from);
+        return fd.write(nio, nio.position(), nio.limit());
+    }
+
+    private static int errno(IOException e) {
+        if (e instanceof Errors.NativeIoException nie) {
+            return -nie.expectedErr();
+        }
+        return 0;
+    }
+
+    private void fail(String why) {
+        log.warn("port {}: {}; the port stops, the others go on", port.name(), why);
+        close();
+        port.queueFailed(this, why);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (registration != null) {
+            registration.cancel();
+        }
+        for (int i = 0; i < txCount; i++) {
+            port.counters().drop(DropReason.PORT_CLOSED);
+            txRing[i].release();
+            txRing[i] = null;
+        }
+        txCount = 0;
+        if (spare != null) {
+            spare.release();
+            spare = null;
+        }
+        try {
+            fd.close();
+        } catch (IOException e) {
+            log.debug("port {}: close: {}", port.name(), e.getMessage());
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+}

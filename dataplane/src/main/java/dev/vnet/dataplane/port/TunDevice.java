@@ -1,0 +1,119 @@
+package dev.vnet.dataplane.port;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Opens TAP devices through {@code /dev/net/tun} (Linux {@code Documentation/networking/tuntap.rst}) with JNA:
+ * {@code open(O_RDWR|O_NONBLOCK|O_CLOEXEC)} then {@code ioctl(TUNSETIFF)} with a 40-byte {@code struct ifreq}
+ * (name[16], then short flags). The device lives as long as the returned descriptor (it is not made persistent), so
+ * a crashed process leaves no TAP behind.
+ */
+public final class TunDevice {
+    /** Longest interface name the kernel accepts (IFNAMSIZ - 1). */
+    public static final int MAX_NAME_LENGTH = 15;
+
+    static final int O_RDWR = 0x2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+
+    static final long TUNSETIFF = 0x400454caL;
+    static final short IFF_TAP = 0x0002;
+    static final short IFF_NO_PI = 0x1000;
+    /** Reserved for offloads: frames carry a virtio-net header (issue: performance). */
+    static final short IFF_VNET_HDR = 0x4000;
+    /** Reserved for multi-queue ports: each open of the same name adds a queue. */
+    static final short IFF_MULTI_QUEUE = 0x0100;
+
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFREQ_FLAGS = 16;
+
+    private TunDevice() {
+    }
+
+    /** The subset of libc used here; errno comes back as {@link LastErrorException}. */
+    interface LibC extends Library {
+        int open(String path, int flags) throws LastErrorException;
+
+        int ioctl(int fd, NativeLong request, Pointer arg) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+    }
+
+    private static final class Holder {
+        static final LibC LIBC = Native.load("c", LibC.class);
+    }
+
+    /** An open TAP: its descriptor and the name the kernel gave it. */
+    public record Opened(int fd, String name) {
+    }
+
+    /**
+     * Creates TAP device {@code name} in the calling thread's network namespace and returns its non-blocking descriptor.
+     * Refuses a name already in use, so a persistent TAP of someone else's is never taken over.
+     */
+    public static Opened openTap(String name) throws IOException {
+        validateName(name);
+        if (Files.exists(Path.of("/sys/class/net", name))) {
+            throw new IOException("cannot create TAP '" + name + "': an interface of that name already exists");
+        }
+        LibC libc = Holder.LIBC;
+        int fd;
+        try {
+            fd = libc.open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open /dev/net/tun: " + describe(e)
+                    + (e.getErrorCode() == 13 || e.getErrorCode() == 1 ? " (vnet needs root or CAP_NET_ADMIN)" : ""), e);
+        }
+        try (Memory ifreq = new Memory(IFREQ_SIZE)) {
+            ifreq.clear();
+            byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
+            ifreq.write(0, bytes, 0, bytes.length);
+            ifreq.setShort(IFREQ_FLAGS, (short) (IFF_TAP | IFF_NO_PI));
+            libc.ioctl(fd, new NativeLong(TUNSETIFF), ifreq);
+            return new Opened(fd, ifreq.getString(0, StandardCharsets.US_ASCII.name()));
+        } catch (LastErrorException e) {
+            closeQuietly(fd);
+            throw new IOException("cannot create TAP '" + name + "': TUNSETIFF failed: " + describe(e), e);
+        }
+    }
+
+    /** Checks an interface name: 1 to 15 characters, no '/', no whitespace, not "." or "..". */
+    public static void validateName(String name) {
+        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("interface name '" + name + "' must be 1 to " + MAX_NAME_LENGTH
+                    + " characters");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 0x7F || c == '/' || c == ':') {
+                throw new IllegalArgumentException("interface name '" + name + "' contains '" + c
+                        + "' (use letters, digits, '-', '_', '.')");
+            }
+        }
+        if (name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("interface name '" + name + "' is reserved");
+        }
+    }
+
+    static void closeQuietly(int fd) {
+        try {
+            Holder.LIBC.close(fd);
+        } catch (LastErrorException ignored) {
+            // closing is best effort on an error path
+        }
+    }
+
+    private static String describe(LastErrorException e) {
+        return "errno " + e.getErrorCode() + " (" + e.getMessage() + ")";
+    }
+}

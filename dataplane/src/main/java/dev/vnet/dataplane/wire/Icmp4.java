@@ -1,0 +1,79 @@
+package dev.vnet.dataplane.wire;
+
+import dev.vnet.dataplane.DropReason;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * ICMPv4 header view (RFC 792): type, code, checksum over the whole message, and the rest-of-header word
+ * (identifier and sequence for echo; unused/next-hop MTU for errors, RFC 1191).
+ */
+public final class Icmp4 {
+    /** Offset of the type. */
+    public static final int TYPE = 0;
+    /** Offset of the code. */
+    public static final int CODE = 1;
+    /** Offset of the checksum. */
+    public static final int CHECKSUM = 2;
+    /** Offset of the echo identifier. */
+    public static final int ECHO_ID = 4;
+    /** Offset of the echo sequence number. */
+    public static final int ECHO_SEQ = 6;
+    /** Offset of the next-hop MTU in a fragmentation-needed message (RFC 1191). */
+    public static final int NEXT_HOP_MTU = 6;
+    /** Length of the header. */
+    public static final int HEADER_LEN = 8;
+
+    /** Echo reply. */
+    public static final int TYPE_ECHO_REPLY = 0;
+    /** Destination unreachable. */
+    public static final int TYPE_DEST_UNREACHABLE = 3;
+    /** Echo request. */
+    public static final int TYPE_ECHO_REQUEST = 8;
+    /** Time exceeded. */
+    public static final int TYPE_TIME_EXCEEDED = 11;
+
+    private Icmp4() {
+    }
+
+    /** Validates a message of {@code length} bytes at {@code icmp}, checksum included; null when sound. */
+    public static DropReason check(ByteBuf buf, int icmp, int length) {
+        if (length < HEADER_LEN) {
+            return DropReason.ICMP_TRUNCATED;
+        }
+        if (!Checksum.verify(buf, icmp, length)) {
+            return DropReason.ICMP_BAD_CHECKSUM;
+        }
+        return null;
+    }
+
+    /** Type. */
+    public static int type(ByteBuf buf, int icmp) {
+        return buf.getUnsignedByte(icmp + TYPE);
+    }
+
+    /** Code. */
+    public static int code(ByteBuf buf, int icmp) {
+        return buf.getUnsignedByte(icmp + CODE);
+    }
+
+    /** Echo identifier. */
+    public static int echoId(ByteBuf buf, int icmp) {
+        return buf.getUnsignedShort(icmp + ECHO_ID);
+    }
+
+    /** Echo sequence number. */
+    public static int echoSeq(ByteBuf buf, int icmp) {
+        return buf.getUnsignedShort(icmp + ECHO_SEQ);
+    }
+
+    /** True for the error types that quote an offending datagram (unreachable, time exceeded, parameter problem...). */
+    public static boolean isError(int type) {
+        return type == TYPE_DEST_UNREACHABLE || type == 4 || type == 5 || type == TYPE_TIME_EXCEEDED || type == 12;
+    }
+
+    /** Recomputes the checksum of a message of {@code length} bytes. */
+    public static void updateChecksum(ByteBuf buf, int icmp, int length) {
+        buf.setShort(icmp + CHECKSUM, 0);
+        buf.setShort(icmp + CHECKSUM, Checksum.compute(buf, icmp, length));
+    }
+}

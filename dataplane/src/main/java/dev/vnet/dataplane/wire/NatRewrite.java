@@ -1,0 +1,107 @@
+package dev.vnet.dataplane.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The header rewrites NAT performs, each keeping every checksum right by incremental update (RFC 1624), so NAT code
+ * need not care which transport it edits: the IPv4 header checksum, the TCP or UDP checksum with its pseudo-header
+ * (a UDP checksum of 0, "none", stays 0), and for ICMP echo the identifier (ICMP has no pseudo-header).
+ *
+ * <p>The transport is touched only when the packet carries its header (not a non-first fragment).
+ */
+public final class NatRewrite {
+    private NatRewrite() {
+    }
+
+    /** Sets the source address of the packet at {@code ip}. */
+    public static void setSrcAddress(ByteBuf buf, int ip, int addr) {
+        setAddress(buf, ip, Ipv4.SRC, addr);
+    }
+
+    /** Sets the destination address of the packet at {@code ip}. */
+    public static void setDstAddress(ByteBuf buf, int ip, int addr) {
+        setAddress(buf, ip, Ipv4.DST, addr);
+    }
+
+    /** Sets the TCP/UDP source port, or the ICMP echo identifier. */
+    public static void setSrcPort(ByteBuf buf, int ip, int port) {
+        setPort(buf, ip, true, port);
+    }
+
+    /** Sets the TCP/UDP destination port, or the ICMP echo identifier. */
+    public static void setDstPort(ByteBuf buf, int ip, int port) {
+        setPort(buf, ip, false, port);
+    }
+
+    private static void setAddress(ByteBuf buf, int ip, int field, int addr) {
+        int old = buf.getInt(ip + field);
+        if (old == addr) {
+            return;
+        }
+        buf.setInt(ip + field, addr);
+        int csum = buf.getUnsignedShort(ip + Ipv4.CHECKSUM);
+        buf.setShort(ip + Ipv4.CHECKSUM, Checksum.update32(csum, old, addr));
+        int checksumAt = pseudoHeaderChecksumIndex(buf, ip);
+        if (checksumAt >= 0) {
+            updateTransport(buf, checksumAt, old, addr, true, Ipv4.protocol(buf, ip) == Ipv4.PROTO_UDP);
+        }
+    }
+
+    private static void setPort(ByteBuf buf, int ip, boolean source, int port) {
+        if (!Ipv4.hasTransportHeader(buf, ip)) {
+            return;
+        }
+        int l4 = ip + Ipv4.headerLength(buf, ip);
+        int protocol = Ipv4.protocol(buf, ip);
+        int field;
+        int checksumAt;
+        if (protocol == Ipv4.PROTO_TCP) {
+            field = source ? Tcp.SRC_PORT : Tcp.DST_PORT;
+            checksumAt = l4 + Tcp.CHECKSUM;
+        } else if (protocol == Ipv4.PROTO_UDP) {
+            field = source ? Udp.SRC_PORT : Udp.DST_PORT;
+            checksumAt = l4 + Udp.CHECKSUM;
+        } else if (protocol == Ipv4.PROTO_ICMP && isEcho(Icmp4.type(buf, l4))) {
+            field = Icmp4.ECHO_ID;
+            checksumAt = l4 + Icmp4.CHECKSUM;
+        } else {
+            return;
+        }
+        int old = buf.getUnsignedShort(l4 + field);
+        if (old == port) {
+            return;
+        }
+        buf.setShort(l4 + field, port);
+        updateTransport(buf, checksumAt, old, port, false, protocol == Ipv4.PROTO_UDP);
+    }
+
+    private static boolean isEcho(int icmpType) {
+        return icmpType == Icmp4.TYPE_ECHO_REQUEST || icmpType == Icmp4.TYPE_ECHO_REPLY;
+    }
+
+    /** Index of the TCP/UDP checksum field that covers the addresses, or -1 when none does. */
+    private static int pseudoHeaderChecksumIndex(ByteBuf buf, int ip) {
+        if (!Ipv4.hasTransportHeader(buf, ip)) {
+            return -1;
+        }
+        int l4 = ip + Ipv4.headerLength(buf, ip);
+        return switch (Ipv4.protocol(buf, ip)) {
+            case Ipv4.PROTO_TCP -> l4 + Tcp.CHECKSUM;
+            case Ipv4.PROTO_UDP -> l4 + Udp.CHECKSUM;
+            default -> -1;
+        };
+    }
+
+    private static void updateTransport(ByteBuf buf, int checksumAt, int oldValue, int newValue, boolean wide,
+                                        boolean udpZeroRule) {
+        int csum = buf.getUnsignedShort(checksumAt);
+        if (udpZeroRule && csum == 0) {
+            return; // UDP sent without a checksum: it stays without one
+        }
+        int updated = wide ? Checksum.update32(csum, oldValue, newValue) : Checksum.update16(csum, oldValue, newValue);
+        if (udpZeroRule && updated == 0) {
+            updated = 0xFFFF; // a computed 0 is sent as all ones (RFC 768)
+        }
+        buf.setShort(checksumAt, updated);
+    }
+}
