@@ -47,7 +47,9 @@ public enum DropReason {
     NO_OTHER_PORT("no-other-port"),
     /** The ingress port is not attached to a bridge or router. */
     PORT_UNATTACHED("port-unattached"),
-    /** The egress port's device refused the write (link down, device gone). */
+    /** The egress TAP's interface is down (the kernel refuses the write with EIO), as before a namespace sets it up. */
+    LINK_DOWN("link-down"),
+    /** The egress port's device refused the write for another reason. */
     TX_ERROR("tx-error"),
     /** The egress port's device had no room (write returned EAGAIN). */
     TX_FULL("tx-full"),

@@ -48,6 +48,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         }
         Set<String> nsNames = new HashSet<>();
         List<NamespaceSpec> seen = new ArrayList<>();
+        java.util.Map<String, NamespaceSpec> firstOnBridge = new java.util.HashMap<>();
         for (NamespaceSpec n : namespaces) {
             String where = "namespace " + n.name();
             if (n.name() == null || !NETNS_NAME.matcher(n.name()).matches()) {
@@ -76,13 +77,13 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                     problems.add(where + ": address " + a + " is the subnet's network or broadcast address");
                 }
             }
-            for (NamespaceSpec other : seen) {
-                if (other.address().address() == a.address()) {
-                    problems.add(where + ": address " + a + " is already used by namespace " + other.name());
-                } else if (other.bridge().equals(n.bridge()) && !other.address().sameSubnet(a)) {
-                    problems.add(where + ": address " + a + " is not in the subnet of " + other.name() + " ("
-                            + other.address() + ") on the same bridge " + n.bridge());
-                }
+            seen.stream().filter(o -> o.address().address() == a.address()).findFirst().ifPresent(o ->
+                    problems.add(where + ": address " + a + " is already used by namespace " + o.name()));
+            // The first namespace on a bridge sets the bridge's subnet; every other one must be in it.
+            NamespaceSpec first = firstOnBridge.putIfAbsent(n.bridge(), n);
+            if (first != null && !first.address().sameSubnet(a)) {
+                problems.add(where + ": address " + a + " is not in the subnet of " + first.name() + " ("
+                        + first.address() + ") on the same bridge " + n.bridge());
             }
             seen.add(n);
         }

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * next loop iteration after the other ports had their turn. Writes go out of the same buffers at flush time.
  * A buffer that read nothing is kept for the next read instead of being returned to the pool.
  *
- * <p>Errors: a failed write is counted as {@code tx-error} and logged at most once a second; a device that is gone
+ * <p>Errors: a write to a downed interface (EIO) is counted as {@code link-down}; any other failed write as
+ * {@code tx-error}, logged at most once a second; a device that is gone
  * (EPOLLERR/EPOLLHUP, or EBADFD from read, as when its namespace is deleted) takes the queue out of epoll and tells the
  * port, so a vanished namespace never stops other ports or spins the loop.
  */
@@ -37,6 +38,7 @@ final class TapQueue implements EpollIoHandle {
     private static final int EPOLLHUP = 0x010;
     private static final int EBADFD = 77;
     private static final int EAGAIN = 11;
+    private static final int EIO = 5;
     private static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(1);
 
     private final TapPort port;
@@ -176,8 +178,13 @@ final class TapQueue implements EpollIoHandle {
                 port.counters().drop(DropReason.TX_ERROR);
             }
         } catch (IOException e) {
-            port.counters().drop(DropReason.TX_ERROR);
-            writeErrors.warn(System.nanoTime(), "port " + port.name() + ": write failed: {}", e.getMessage());
+            if (errno(e) == EIO) {
+                // The interface is down: expected while a namespace is being set up or is down on purpose.
+                port.counters().drop(DropReason.LINK_DOWN);
+            } else {
+                port.counters().drop(DropReason.TX_ERROR);
+                writeErrors.warn(System.nanoTime(), "port " + port.name() + ": write failed: {}", e.getMessage());
+            }
         } finally {
             frame.release();
         }

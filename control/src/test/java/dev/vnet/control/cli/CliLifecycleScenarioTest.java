@@ -1,0 +1,181 @@
+package dev.vnet.control.cli;
+
+import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.RootScenario;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code vnet up} as users run it: a separate process in the foreground, stopped by a signal or by {@code vnet down},
+ * or killed outright and cleaned up afterwards. Only the child processes this test started are signalled, by PID.
+ */
+class CliLifecycleScenarioTest {
+    private String prefix;
+    private Path stateDir;
+    private Process vnet;
+    private final List<String> stdout = java.util.Collections.synchronizedList(new ArrayList<>());
+    private CompletableFuture<String> stderr;
+    private Thread stdoutReader;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        RootScenario.require("ip", "ping");
+        prefix = RootScenario.uniquePrefix();
+        stateDir = Files.createTempDirectory("vnet-state");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (vnet != null && vnet.isAlive()) {
+            vnet.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (prefix != null) {
+            for (String ns : Cmd.namespaces()) {
+                if (ns.startsWith(prefix)) {
+                    Cmd.run(10, "ip", "netns", "delete", ns);
+                }
+            }
+        }
+        if (stateDir != null) {
+            Files.deleteIfExists(stateDir.resolve("state"));
+            Files.deleteIfExists(stateDir);
+        }
+    }
+
+    private void startVnetUp() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        vnet = new ProcessBuilder(java, "-Dio.netty.leakDetection.level=paranoid",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "up", "--prefix", prefix, "--state-dir", stateDir.toString()).start();
+        stderr = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(vnet.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        CompletableFuture<Boolean> running = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(vnet.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    stdout.add(line);
+                    if (line.startsWith("vnet: running")) {
+                        running.complete(true);
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+            running.complete(false);
+        });
+        reader.setDaemon(true);
+        reader.start();
+        stdoutReader = reader;
+        boolean up = running.get(60, TimeUnit.SECONDS);
+        assertTrue(up, "vnet up reached 'running'; stdout: " + stdout + (up ? "" : " stderr: " + stderr.getNow("")));
+    }
+
+    private List<String> tapNames() {
+        // "port <name> (tap <ifname>) attached" lines of the log name the TAPs the run created.
+        List<String> taps = new ArrayList<>();
+        Matcher m = Pattern.compile("\\(tap (\\S+)\\)").matcher(stderrSoFar());
+        while (m.find()) {
+            taps.add(m.group(1));
+        }
+        return taps;
+    }
+
+    private String stderrSoFar() {
+        return stderr.getNow("");
+    }
+
+    private boolean anyNamespaceLeft() {
+        return Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix));
+    }
+
+    @Test
+    void sigtermRemovesExactlyWhatWasCreated() throws Exception {
+        startVnetUp();
+        assertTrue(stdout.stream().anyMatch(l -> l.contains("namespace " + prefix + "red")), stdout.toString());
+        assertTrue(Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok());
+
+        // SIGTERM. Through the handle: Process.destroy() would also close our end of the child's pipes, and the
+        // child's last words ("vnet: stopped") would be lost.
+        assertTrue(vnet.toHandle().destroy());
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "vnet stopped");
+        String err = stderr.get(10, TimeUnit.SECONDS);
+        stdoutReader.join(10_000); // the last lines are read after the process ends
+        List<String> taps = tapNames();
+        assertEquals(2, taps.size(), "two TAPs were logged: " + err);
+        assertTrue(stdout.contains("vnet: stopped"), stdout + "\nexit " + vnet.exitValue() + " stderr: " + err);
+        assertFalse(err.contains("LEAK"), "no buffer leak reported by the child: " + err);
+        assertFalse(anyNamespaceLeft(), "namespaces removed");
+        for (String tap : taps) {
+            assertFalse(Cmd.links().contains(tap), "TAP " + tap + " removed");
+        }
+        assertFalse(Files.exists(stateDir.resolve("state")), "state record removed");
+    }
+
+    @Test
+    void downStopsARunningVnet() throws Exception {
+        startVnetUp();
+        assertEquals(0, Main.run("down", "--state-dir", stateDir.toString()));
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "vnet stopped");
+        assertFalse(anyNamespaceLeft());
+        assertFalse(Files.exists(stateDir.resolve("state")));
+    }
+
+    @Test
+    void afterSigkillDownRemovesWhatWasLeftAndIsIdempotent() throws Exception {
+        startVnetUp();
+        vnet.destroyForcibly(); // SIGKILL: no cleanup runs
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(Cmd.namespaces().contains(prefix + "red"), "the namespaces outlive a killed vnet");
+        for (String tap : tapNames()) {
+            assertFalse(Cmd.links().contains(tap), "a TAP dies with its process: " + tap);
+        }
+        assertEquals(0, Main.run("down", "--state-dir", stateDir.toString()));
+        assertFalse(anyNamespaceLeft(), "vnet down removed the recorded namespaces");
+        assertEquals(0, Main.run("down", "--state-dir", stateDir.toString()), "a second down is harmless");
+    }
+
+    @Test
+    void refusesANamespaceItDidNotCreateAndCreatesNothing() throws Exception {
+        assertTrue(Cmd.run(10, "ip", "netns", "add", prefix + "red").ok());
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        int exit;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = Main.run("up", "--prefix", prefix, "--state-dir", stateDir.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(1, exit);
+        String message = err.toString(StandardCharsets.UTF_8);
+        assertTrue(message.contains("namespace " + prefix + "red already exists and vnet did not create it; "
+                + "nothing was created"), message);
+        assertTrue(Cmd.namespaces().contains(prefix + "red"), "the user's namespace is untouched");
+        assertFalse(Cmd.namespaces().contains(prefix + "blue"), "nothing else was created");
+        assertFalse(Files.exists(stateDir.resolve("state")));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.vnet.control.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line without root: help, usage errors, and 'down' with nothing to do. */
+class CliTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = Main.run(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = run("--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("up"), r.out());
+        assertTrue(r.out().contains("down"), r.out());
+        Run up = run("up", "--help");
+        assertEquals(0, up.exit());
+        assertTrue(up.out().contains("--prefix"), up.out());
+        assertTrue(up.out().contains("red (192.168.15.1/24)"), up.out());
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Run r = run("up", "--no-such-option");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--no-such-option"), r.err());
+    }
+
+    @Test
+    void topologyFilesAreRefusedPlainlyForNow() {
+        Run r = run("up", "lab.yaml");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("topology files are not supported in this version"), r.err());
+    }
+
+    @Test
+    void downWithNothingRecordedIsHarmless(@TempDir Path dir) {
+        Run r = run("down", "--state-dir", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("nothing to do"), r.out());
+    }
+}

@@ -1,0 +1,78 @@
+package dev.vnet.control.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command to completion with a time limit; for tests driving ip, ping and nc. */
+public final class Cmd {
+    private Cmd() {
+    }
+
+    /** What a command did. */
+    public record Result(int exit, String out, String err) {
+        /** True for exit code 0. */
+        public boolean ok() {
+            return exit == 0;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nstdout: " + out + "\nstderr: " + err;
+        }
+    }
+
+    /** Runs {@code args}, killing it after {@code timeoutSeconds}. */
+    public static Result run(long timeoutSeconds, String... args) {
+        try {
+            Process p = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
+            // Drain stderr on another thread so a chatty command cannot block on a full pipe.
+            var err = new java.util.concurrent.CompletableFuture<String>();
+            Thread t = new Thread(() -> {
+                try {
+                    err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    err.complete("");
+                }
+            });
+            t.start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                return new Result(-1, new String(out, StandardCharsets.UTF_8), "timed out after " + timeoutSeconds + " s");
+            }
+            t.join(5000);
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), err.getNow(""));
+        } catch (IOException e) {
+            return new Result(-2, "", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-3, "", "interrupted");
+        }
+    }
+
+    /** Runs {@code args} inside namespace {@code ns}. */
+    public static Result inNs(String ns, long timeoutSeconds, String... args) {
+        String[] full = new String[args.length + 4];
+        full[0] = "ip";
+        full[1] = "netns";
+        full[2] = "exec";
+        full[3] = ns;
+        System.arraycopy(args, 0, full, 4, args.length);
+        return run(timeoutSeconds, full);
+    }
+
+    /** The namespaces that exist now. */
+    public static List<String> namespaces() {
+        return run(10, "ip", "netns", "list").out().lines().map(l -> l.split("\\s+")[0]).toList();
+    }
+
+    /** The interface names in this namespace now. */
+    public static List<String> links() {
+        return run(10, "ip", "-o", "link", "show").out().lines()
+                .map(l -> l.split(":\\s+")[1].split("@")[0]).toList();
+    }
+}
