@@ -5,6 +5,8 @@ import dev.vnet.control.testing.RootScenario;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -112,15 +114,16 @@ class CliLifecycleScenarioTest {
         return Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix));
     }
 
-    @Test
-    void sigtermRemovesExactlyWhatWasCreated() throws Exception {
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"TERM", "INT"})
+    void aSignalRemovesExactlyWhatWasCreated(String signal) throws Exception {
         startVnetUp();
         assertTrue(stdout.stream().anyMatch(l -> l.contains("namespace " + prefix + "red")), stdout.toString());
         assertTrue(Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok());
 
-        // SIGTERM. Through the handle: Process.destroy() would also close our end of the child's pipes, and the
-        // child's last words ("vnet: stopped") would be lost.
-        assertTrue(vnet.toHandle().destroy());
+        // By kill(1) and PID: Process.destroy() would also close our end of the child's pipes, and the child's last
+        // words ("vnet: stopped") would be lost. SIGINT is what Ctrl-C sends.
+        assertTrue(Cmd.run(10, "kill", "-s", signal, Long.toString(vnet.pid())).ok());
         assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "vnet stopped");
         String err = stderr.get(10, TimeUnit.SECONDS);
         stdoutReader.join(10_000); // the last lines are read after the process ends

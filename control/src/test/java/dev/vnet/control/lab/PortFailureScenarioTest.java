@@ -56,12 +56,16 @@ class PortFailureScenarioTest {
         LeakCheck.assertNoLeaks();
     }
 
-    @Test
-    void aDeletedNamespaceTakesOnlyItsPortAway() throws Exception {
+    private void upThreeNamespaces() throws Exception {
         RootScenario.require("ip", "ping");
         prefix = RootScenario.uniquePrefix();
         stateDir = Files.createTempDirectory("vnet-state");
         lab = Lab.up(threeOnOneBridge(prefix), stateDir, new IpRoute2());
+    }
+
+    @Test
+    void aDeletedNamespaceTakesOnlyItsPortAway() throws Exception {
+        upThreeNamespaces();
         assertTrue(ping(prefix + "a", "198.51.100.3"), "a reaches c before");
         String tapOfC = lab.dataplane().portStats().stream().filter(p -> p.name().equals(prefix + "c"))
                 .findFirst().orElseThrow().device();
@@ -78,10 +82,7 @@ class PortFailureScenarioTest {
 
     @Test
     void writesToADownedLinkAreCountedAndTheLinkRecovers() throws Exception {
-        RootScenario.require("ip", "ping");
-        prefix = RootScenario.uniquePrefix();
-        stateDir = Files.createTempDirectory("vnet-state");
-        lab = Lab.up(threeOnOneBridge(prefix), stateDir, new IpRoute2());
+        upThreeNamespaces();
         assertTrue(ping(prefix + "a", "198.51.100.2"));
 
         assertTrue(Cmd.inNs(prefix + "b", 10, "ip", "link", "set", "eth0", "down").ok());

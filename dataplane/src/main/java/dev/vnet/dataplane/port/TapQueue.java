@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * next loop iteration after the other ports had their turn. Writes go out of the same buffers at flush time.
  * A buffer that read nothing is kept for the next read instead of being returned to the pool.
  *
- * <p>Errors: a write to a downed interface (EIO) is counted as {@code link-down}; any other failed write as
- * {@code tx-error}, logged at most once a second; a device that is gone
+ * <p>Errors: a write to a downed interface (EIO) is counted as {@code link-down}, and the link going down and coming
+ * back is logged once each; any other failed write is counted as {@code tx-error}, logged at most once a second; a device that is gone
  * (EPOLLERR/EPOLLHUP, or EBADFD from read, as when its namespace is deleted) takes the queue out of epoll and tells the
  * port, so a vanished namespace never stops other ports or spins the loop.
  */
@@ -51,6 +51,8 @@ final class TapQueue implements EpollIoHandle {
     private final RateLimitedLog readErrors = new RateLimitedLog(log, LOG_INTERVAL);
     private final RateLimitedLog writeErrors = new RateLimitedLog(log, LOG_INTERVAL);
     private int txCount;
+    private boolean linkDown;
+    private long droppedWhileDown;
     private ByteBuf spare;
     private IoRegistration registration;
     private boolean closed;
@@ -172,6 +174,11 @@ final class TapQueue implements EpollIoHandle {
             int written = writeOut(frame);
             if (written == length) {
                 port.counters().tx(length);
+                if (linkDown) {
+                    linkDown = false;
+                    log.info("port {}: link is up again ({} frames dropped as link-down meanwhile)", port.name(),
+                            droppedWhileDown);
+                }
             } else if (written == 0) {
                 port.counters().drop(DropReason.TX_FULL);
             } else {
@@ -180,7 +187,15 @@ final class TapQueue implements EpollIoHandle {
         } catch (IOException e) {
             if (errno(e) == EIO) {
                 // The interface is down: expected while a namespace is being set up or is down on purpose.
+                // Logged when the state changes, not per frame.
                 port.counters().drop(DropReason.LINK_DOWN);
+                if (!linkDown) {
+                    linkDown = true;
+                    droppedWhileDown = 0;
+                    log.info("port {}: link is down (the kernel refuses writes); frames to it are dropped as link-down",
+                            port.name());
+                }
+                droppedWhileDown++;
             } else {
                 port.counters().drop(DropReason.TX_ERROR);
                 writeErrors.warn(System.nanoTime(), "port " + port.name() + ": write failed: {}", e.getMessage());
