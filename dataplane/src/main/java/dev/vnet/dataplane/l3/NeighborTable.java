@@ -1,0 +1,384 @@
+package dev.vnet.dataplane.l3;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router's ARP cache (RFC 826, with the reachability states of RFC 1122 section 2.3.2.1 and RFC 4861 section 7.3
+ * that Linux also uses for IPv4): next-hop address to MAC, with a bounded queue of frames waiting for resolution.
+ *
+ * <p>States and transitions ({@link State}):
+ * <ul>
+ *   <li>INCOMPLETE: created by the first frame to an unknown next hop; an ARP request is sent at once and every
+ *       {@link #RETRANSMIT_NANOS} up to {@link #MAX_PROBES} times; a reply makes it REACHABLE and releases the queue;
+ *       no reply makes it fail: queued frames go to {@link Actions#unresolved} (the router drops them and sends ICMP
+ *       host unreachable) and the entry is removed.</li>
+ *   <li>REACHABLE: confirmed by an ARP reply or a request from that host; after {@link #REACHABLE_NANOS} without a
+ *       confirmation it becomes STALE.</li>
+ *   <li>STALE: still used for forwarding; when used, it is re-probed (MAX_PROBES requests); an answer makes it
+ *       REACHABLE, silence removes it. A STALE entry unused for {@link #GC_STALE_NANOS} is removed.</li>
+ * </ul>
+ *
+ * <p>Bounds: at most {@code maxEntries} neighbors ({@link #DEFAULT_MAX_ENTRIES}, as the kernel's gc_thresh3); at most
+ * {@link #QUEUE_PER_NEIGHBOR} frames queued per neighbor. Open addressing on the int address, parallel arrays: no
+ * allocation on lookup. Used from the owning event loop only.
+ */
+public final class NeighborTable {
+    /** Default bound on entries. */
+    public static final int DEFAULT_MAX_ENTRIES = 1024;
+    /** Frames queued per unresolved neighbor; more are dropped. */
+    public static final int QUEUE_PER_NEIGHBOR = 16;
+    /** Time between ARP requests for one neighbor. */
+    public static final long RETRANSMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Unanswered requests before a neighbor is given up. */
+    public static final int MAX_PROBES = 3;
+    /** How long a confirmation keeps an entry REACHABLE. */
+    public static final long REACHABLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long an unused STALE entry is kept. */
+    public static final long GC_STALE_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** MAC returned by {@link #macFor} when the neighbor is not usable yet. */
+    public static final long UNRESOLVED = -1;
+
+    /** Outcome of {@link #enqueue}. */
+    public enum Enqueued {
+        /** A new INCOMPLETE entry holds the frame: send the first ARP request now. */
+        NEW,
+        /** The frame joined the queue of a resolution under way. */
+        QUEUED,
+        /** The neighbor's queue is full: the caller drops the frame. */
+        QUEUE_FULL,
+        /** The table is full: the caller drops the frame. */
+        TABLE_FULL
+    }
+
+    /** Reachability state of an entry; see the class comment for the transitions. */
+    public enum State {
+        /** Resolution under way. */
+        INCOMPLETE,
+        /** Recently confirmed. */
+        REACHABLE,
+        /** Not confirmed lately; still used, re-probed when used. */
+        STALE
+    }
+
+    /** What the table asks of the router during {@link #tick}. */
+    public interface Actions {
+        /** Send an ARP request for {@code ip} out of interface {@code iface}. */
+        void sendRequest(int iface, int ip);
+
+        /** Resolution of {@code ip} failed: {@code frame} (owned by the callee) can never be sent. */
+        void unresolved(int iface, int ip, ByteBuf frame);
+    }
+
+    private static final State[] STATES = State.values();
+
+    private final int maxEntries;
+    private final int mask;
+    private final boolean[] used;
+    private final int[] keys;
+    private final long[] macs;
+    private final byte[] states;
+    private final int[] ifaces;
+    private final long[] confirmed;
+    private final long[] lastUsed;
+    private final long[] nextProbe;
+    private final byte[] probes;
+    private final boolean[] probing;
+    private final ByteBuf[][] queues;
+    private final byte[] queueLength;
+    private int size;
+
+    private long failed;
+    private long queueDrops;
+    private long tableFull;
+
+    /** A table of at most {@code maxEntries} neighbors. */
+    public NeighborTable(int maxEntries) {
+        if (maxEntries < 1 || maxEntries > (1 << 22)) {
+            throw new IllegalArgumentException("neighbor bound " + maxEntries + " is outside 1.." + (1 << 22));
+        }
+        this.maxEntries = maxEntries;
+        int capacity = Math.max(4, Integer.highestOneBit(maxEntries * 2 - 1) << 1);
+        this.mask = capacity - 1;
+        used = new boolean[capacity];
+        keys = new int[capacity];
+        macs = new long[capacity];
+        states = new byte[capacity];
+        ifaces = new int[capacity];
+        confirmed = new long[capacity];
+        lastUsed = new long[capacity];
+        nextProbe = new long[capacity];
+        probes = new byte[capacity];
+        probing = new boolean[capacity];
+        queues = new ByteBuf[capacity][];
+        queueLength = new byte[capacity];
+    }
+
+    private int home(int ip) {
+        return (int) (((ip & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L) >>> 32) & mask;
+    }
+
+    private int find(int ip) {
+        for (int i = home(ip); used[i]; i = (i + 1) & mask) {
+            if (keys[i] == ip) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The MAC to send to {@code ip}, or {@link #UNRESOLVED}. A STALE entry is returned and scheduled for a probe. */
+    public long macFor(int ip, long now) {
+        int i = find(ip);
+        if (i < 0) {
+            return UNRESOLVED;
+        }
+        State s = STATES[states[i]];
+        if (s == State.INCOMPLETE) {
+            return UNRESOLVED;
+        }
+        lastUsed[i] = now;
+        if (s == State.REACHABLE && now - confirmed[i] >= REACHABLE_NANOS) {
+            states[i] = (byte) State.STALE.ordinal();
+            s = State.STALE;
+        }
+        if (s == State.STALE && !probing[i]) {
+            probing[i] = true; // re-probe at the next tick
+            probes[i] = 0;
+            nextProbe[i] = now;
+        }
+        return macs[i];
+    }
+
+    /** Queues {@code frame} (taking ownership unless the answer is QUEUE_FULL or TABLE_FULL) until {@code ip} resolves. */
+    public Enqueued enqueue(int ip, int iface, ByteBuf frame, long now) {
+        int i = find(ip);
+        if (i < 0) {
+            if (size >= maxEntries) {
+                tableFull++;
+                return Enqueued.TABLE_FULL;
+            }
+            i = insert(ip);
+            states[i] = (byte) State.INCOMPLETE.ordinal();
+            ifaces[i] = iface;
+            macs[i] = UNRESOLVED;
+            confirmed[i] = 0;
+            lastUsed[i] = now;
+            probes[i] = 1; // the caller sends the first request now
+            probing[i] = true;
+            nextProbe[i] = now + RETRANSMIT_NANOS;
+            if (queues[i] == null) {
+                queues[i] = new ByteBuf[QUEUE_PER_NEIGHBOR];
+            }
+            queues[i][0] = frame;
+            queueLength[i] = 1;
+            return Enqueued.NEW;
+        }
+        if (queueLength[i] >= QUEUE_PER_NEIGHBOR) {
+            queueDrops++;
+            return Enqueued.QUEUE_FULL;
+        }
+        if (queues[i] == null) {
+            queues[i] = new ByteBuf[QUEUE_PER_NEIGHBOR];
+        }
+        queues[i][queueLength[i]++] = frame;
+        return Enqueued.QUEUED;
+    }
+
+    /**
+     * Records that {@code ip} is at {@code mac} (an ARP reply, or a request from it). Creates the entry only when
+     * {@code create} (RFC 826: a request addressed to us); otherwise updates an existing one. Frames queued for it are
+     * handed to {@code release} in order, then owned by the callee. Returns false if nothing was recorded.
+     */
+    public boolean confirm(int ip, long mac, int iface, long now, boolean create, java.util.function.Consumer<ByteBuf>
+            release) {
+        int i = find(ip);
+        if (i < 0) {
+            if (!create) {
+                return false;
+            }
+            if (size >= maxEntries) {
+                tableFull++;
+                return false;
+            }
+            i = insert(ip);
+            queueLength[i] = 0;
+        }
+        macs[i] = mac;
+        ifaces[i] = iface;
+        states[i] = (byte) State.REACHABLE.ordinal();
+        confirmed[i] = now;
+        lastUsed[i] = now;
+        probes[i] = 0;
+        probing[i] = false;
+        int n = queueLength[i];
+        queueLength[i] = 0;
+        for (int q = 0; q < n; q++) {
+            ByteBuf f = queues[i][q];
+            queues[i][q] = null;
+            release.accept(f);
+        }
+        return true;
+    }
+
+    /** Sends due ARP requests, fails unanswered neighbors, ages and collects entries. Run about once a second. */
+    public void tick(long now, Actions actions) {
+        for (int i = 0; i <= mask; ) {
+            if (!used[i]) {
+                i++;
+                continue;
+            }
+            State s = STATES[states[i]];
+            if (s == State.REACHABLE && now - confirmed[i] >= REACHABLE_NANOS) {
+                states[i] = (byte) State.STALE.ordinal();
+                s = State.STALE;
+            }
+            if (probing[i] && now >= nextProbe[i]) {
+                if (probes[i] >= MAX_PROBES) {
+                    fail(i, actions);
+                    continue; // an entry shifted into slot i
+                }
+                probes[i]++;
+                nextProbe[i] = now + RETRANSMIT_NANOS;
+                actions.sendRequest(ifaces[i], keys[i]);
+            } else if (s == State.STALE && !probing[i] && now - lastUsed[i] >= GC_STALE_NANOS) {
+                deleteSlot(i);
+                continue;
+            }
+            i++;
+        }
+    }
+
+    private void fail(int i, Actions actions) {
+        failed++;
+        int n = queueLength[i];
+        int ip = keys[i];
+        int iface = ifaces[i];
+        ByteBuf[] q = queues[i];
+        queueLength[i] = 0;
+        ByteBuf[] pending = n == 0 ? null : Arrays.copyOf(q, n);
+        if (q != null) {
+            Arrays.fill(q, null);
+        }
+        deleteSlot(i);
+        if (pending != null) {
+            for (ByteBuf f : pending) {
+                actions.unresolved(iface, ip, f);
+            }
+        }
+    }
+
+    private int insert(int ip) {
+        int i = home(ip);
+        while (used[i]) {
+            i = (i + 1) & mask;
+        }
+        used[i] = true;
+        keys[i] = ip;
+        size++;
+        return i;
+    }
+
+    private void deleteSlot(int slot) {
+        int hole = slot;
+        ByteBuf[] holeQueue = queues[slot];
+        for (int i = (slot + 1) & mask; used[i]; i = (i + 1) & mask) {
+            int h = home(keys[i]);
+            if (((i - h) & mask) >= ((i - hole) & mask)) {
+                keys[hole] = keys[i];
+                macs[hole] = macs[i];
+                states[hole] = states[i];
+                ifaces[hole] = ifaces[i];
+                confirmed[hole] = confirmed[i];
+                lastUsed[hole] = lastUsed[i];
+                nextProbe[hole] = nextProbe[i];
+                probes[hole] = probes[i];
+                probing[hole] = probing[i];
+                queues[hole] = queues[i];
+                queueLength[hole] = queueLength[i];
+                queues[i] = holeQueue; // keep the (empty) array for reuse
+                hole = i;
+            }
+        }
+        used[hole] = false;
+        probing[hole] = false;
+        queueLength[hole] = 0;
+        size--;
+    }
+
+    /** Removes every entry learned on interface {@code iface}, releasing queued frames. */
+    public void removeInterface(int iface) {
+        for (int i = 0; i <= mask; ) {
+            if (used[i] && ifaces[i] == iface) {
+                releaseQueue(i);
+                deleteSlot(i);
+            } else {
+                i++;
+            }
+        }
+    }
+
+    /** Releases every queued frame and forgets every entry (the dataplane is closing). */
+    public void clear() {
+        for (int i = 0; i <= mask; i++) {
+            if (used[i]) {
+                releaseQueue(i);
+                used[i] = false;
+            }
+        }
+        size = 0;
+    }
+
+    private void releaseQueue(int i) {
+        for (int q = 0; q < queueLength[i]; q++) {
+            queues[i][q].release();
+            queues[i][q] = null;
+        }
+        queueLength[i] = 0;
+    }
+
+    /** Visits every entry. */
+    public void forEach(EntryVisitor visitor) {
+        for (int i = 0; i <= mask; i++) {
+            if (used[i]) {
+                visitor.visit(keys[i], macs[i], ifaces[i], STATES[states[i]], queueLength[i]);
+            }
+        }
+    }
+
+    /** Receives entries from {@link #forEach}. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /** One entry; {@code mac} is {@link #UNRESOLVED} while INCOMPLETE. */
+        void visit(int ip, long mac, int iface, State state, int queued);
+    }
+
+    /** The state of {@code ip}'s entry, or null when there is none. */
+    public State stateOf(int ip) {
+        int i = find(ip);
+        return i < 0 ? null : STATES[states[i]];
+    }
+
+    /** Entries held. */
+    public int size() {
+        return size;
+    }
+
+    /** Neighbors given up after unanswered requests. */
+    public long failed() {
+        return failed;
+    }
+
+    /** Frames dropped because a neighbor's queue was full. */
+    public long queueDrops() {
+        return queueDrops;
+    }
+
+    /** New neighbors refused because the table was full. */
+    public long tableFull() {
+        return tableFull;
+    }
+}

@@ -1,0 +1,300 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * IPv4 routes with longest-prefix match (RFC 1812 section 5.2.4.3).
+ *
+ * <p>One open-addressing hash table per prefix length that has routes, keyed by the masked prefix; a lookup probes
+ * the lengths present from longest to shortest and stops at the first hit. Its cost depends on how many distinct
+ * prefix lengths the table holds (at most 33), not on how many routes: a connected /24 and a default route are two
+ * probes, a 100k-route table with every length present at most 33. Nothing is allocated on lookup.
+ *
+ * <p>A route says which {@link RouterInterface} index it leaves by and its gateway (0 for a connected route, where
+ * the destination itself is the next hop). Bound: {@link #DEFAULT_MAX_ROUTES}. Used from the owning loop only.
+ */
+public final class RouteTable {
+    /** Default bound on routes. */
+    public static final int DEFAULT_MAX_ROUTES = 1 << 20;
+    /** Result of {@link #lookup} when no route matches. */
+    public static final int NO_ROUTE = -1;
+
+    private final int maxRoutes;
+    private final LengthTable[] byLength = new LengthTable[33];
+    /** Prefix lengths with at least one route, longest first. */
+    private int[] lengths = new int[0];
+    private int size;
+
+    // Route data by route id; ids are reused after removal.
+    private int[] routeNetwork = new int[16];
+    private byte[] routeLength = new byte[16];
+    private int[] routeInterface = new int[16];
+    private int[] routeGateway = new int[16];
+    private int[] freeIds = new int[16];
+    private int freeCount;
+    private int nextId;
+
+    /** A table of at most {@code maxRoutes} routes. */
+    public RouteTable(int maxRoutes) {
+        if (maxRoutes < 1) {
+            throw new IllegalArgumentException("route bound must be at least 1, got " + maxRoutes);
+        }
+        this.maxRoutes = maxRoutes;
+    }
+
+    /** A table with the default bound. */
+    public RouteTable() {
+        this(DEFAULT_MAX_ROUTES);
+    }
+
+    /**
+     * Adds or replaces the route to {@code network/length}.
+     *
+     * @param iface   index of the interface the route leaves by
+     * @param gateway next hop, or 0 for a connected route
+     */
+    public void put(int network, int length, int iface, int gateway) {
+        int key = network & Ipv4Addr.mask(length);
+        if (key != network) {
+            throw new IllegalArgumentException("route " + Ipv4Addr.toString(network) + "/" + length
+                    + " has host bits set (did you mean " + Ipv4Addr.toString(key) + "/" + length + "?)");
+        }
+        LengthTable t = byLength[length];
+        if (t == null) {
+            t = new LengthTable();
+            byLength[length] = t;
+            rebuildLengths();
+        }
+        int existing = t.get(key);
+        int id;
+        if (existing >= 0) {
+            id = existing;
+        } else {
+            if (size >= maxRoutes) {
+                throw new IllegalStateException("route table is full (" + maxRoutes + " routes)");
+            }
+            id = allocateId();
+            t.put(key, id);
+            size++;
+        }
+        routeNetwork[id] = key;
+        routeLength[id] = (byte) length;
+        routeInterface[id] = iface;
+        routeGateway[id] = gateway;
+    }
+
+    /** Removes the route to {@code network/length}; true if there was one. */
+    public boolean remove(int network, int length) {
+        LengthTable t = byLength[length];
+        if (t == null) {
+            return false;
+        }
+        int id = t.remove(network & Ipv4Addr.mask(length));
+        if (id < 0) {
+            return false;
+        }
+        size--;
+        if (freeCount == freeIds.length) {
+            freeIds = Arrays.copyOf(freeIds, freeIds.length * 2);
+        }
+        freeIds[freeCount++] = id;
+        if (t.size == 0) {
+            byLength[length] = null;
+            rebuildLengths();
+        }
+        return true;
+    }
+
+    /** Removes every route that leaves by interface {@code iface}; returns how many. */
+    public int removeInterface(int iface) {
+        List<int[]> doomed = new ArrayList<>();
+        forEach((network, length, i, gateway) -> {
+            if (i == iface) {
+                doomed.add(new int[] {network, length});
+            }
+        });
+        for (int[] r : doomed) {
+            remove(r[0], r[1]);
+        }
+        return doomed.size();
+    }
+
+    /** The id of the longest route matching {@code addr}, or {@link #NO_ROUTE}. */
+    public int lookup(int addr) {
+        int[] ls = lengths;
+        for (int length : ls) {
+            int id = byLength[length].get(addr & Ipv4Addr.mask(length));
+            if (id >= 0) {
+                return id;
+            }
+        }
+        return NO_ROUTE;
+    }
+
+    /** The interface index of route {@code id}. */
+    public int interfaceOf(int id) {
+        return routeInterface[id];
+    }
+
+    /** The gateway of route {@code id} (0: connected). */
+    public int gatewayOf(int id) {
+        return routeGateway[id];
+    }
+
+    /** The next hop for {@code dst} by route {@code id}: its gateway, or {@code dst} itself on a connected route. */
+    public int nextHop(int id, int dst) {
+        int gw = routeGateway[id];
+        return gw == 0 ? dst : gw;
+    }
+
+    /** The prefix length of route {@code id}. */
+    public int lengthOf(int id) {
+        return routeLength[id];
+    }
+
+    /** The network of route {@code id}. */
+    public int networkOf(int id) {
+        return routeNetwork[id];
+    }
+
+    /** Number of routes. */
+    public int size() {
+        return size;
+    }
+
+    /** Visits every route, longest prefixes first. */
+    public void forEach(RouteVisitor visitor) {
+        for (int length : lengths) {
+            LengthTable t = byLength[length];
+            for (int i = 0; i < t.keys.length; i++) {
+                if (t.used[i]) {
+                    int id = t.values[i];
+                    visitor.visit(routeNetwork[id], length, routeInterface[id], routeGateway[id]);
+                }
+            }
+        }
+    }
+
+    /** Receives routes from {@link #forEach}. */
+    @FunctionalInterface
+    public interface RouteVisitor {
+        /** One route. */
+        void visit(int network, int length, int iface, int gateway);
+    }
+
+    private int allocateId() {
+        if (freeCount > 0) {
+            return freeIds[--freeCount];
+        }
+        int id = nextId++;
+        if (id == routeNetwork.length) {
+            int n = routeNetwork.length * 2;
+            routeNetwork = Arrays.copyOf(routeNetwork, n);
+            routeLength = Arrays.copyOf(routeLength, n);
+            routeInterface = Arrays.copyOf(routeInterface, n);
+            routeGateway = Arrays.copyOf(routeGateway, n);
+        }
+        return id;
+    }
+
+    private void rebuildLengths() {
+        int count = 0;
+        for (LengthTable t : byLength) {
+            if (t != null) {
+                count++;
+            }
+        }
+        int[] ls = new int[count];
+        int i = 0;
+        for (int length = 32; length >= 0; length--) {
+            if (byLength[length] != null) {
+                ls[i++] = length;
+            }
+        }
+        lengths = ls;
+    }
+
+    /** Masked prefix to route id, open addressing with linear probing and backward-shift deletion. */
+    private static final class LengthTable {
+        int[] keys = new int[8];
+        int[] values = new int[8];
+        boolean[] used = new boolean[8];
+        int size;
+
+        private int home(int key, int mask) {
+            return (int) (((key & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L) >>> 40) & mask;
+        }
+
+        int get(int key) {
+            int mask = keys.length - 1;
+            for (int i = home(key, mask); used[i]; i = (i + 1) & mask) {
+                if (keys[i] == key) {
+                    return values[i];
+                }
+            }
+            return -1;
+        }
+
+        void put(int key, int value) {
+            if ((size + 1) * 2 > keys.length) {
+                grow();
+            }
+            int mask = keys.length - 1;
+            int i = home(key, mask);
+            while (used[i]) {
+                if (keys[i] == key) {
+                    values[i] = value;
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+            used[i] = true;
+            keys[i] = key;
+            values[i] = value;
+            size++;
+        }
+
+        int remove(int key) {
+            int mask = keys.length - 1;
+            int i = home(key, mask);
+            while (used[i] && keys[i] != key) {
+                i = (i + 1) & mask;
+            }
+            if (!used[i]) {
+                return -1;
+            }
+            int value = values[i];
+            int hole = i;
+            for (int j = (i + 1) & mask; used[j]; j = (j + 1) & mask) {
+                int h = home(keys[j], mask);
+                if (((j - h) & mask) >= ((j - hole) & mask)) {
+                    keys[hole] = keys[j];
+                    values[hole] = values[j];
+                    hole = j;
+                }
+            }
+            used[hole] = false;
+            size--;
+            return value;
+        }
+
+        private void grow() {
+            int[] oldKeys = keys;
+            int[] oldValues = values;
+            boolean[] oldUsed = used;
+            keys = new int[oldKeys.length * 2];
+            values = new int[oldKeys.length * 2];
+            used = new boolean[oldKeys.length * 2];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldUsed[i]) {
+                    put(oldKeys[i], oldValues[i]);
+                }
+            }
+        }
+    }
+}
