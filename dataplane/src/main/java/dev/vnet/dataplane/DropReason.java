@@ -55,6 +55,30 @@ public enum DropReason {
     TX_FULL("tx-full"),
     /** The egress port was closed while the frame was queued. */
     PORT_CLOSED("port-closed"),
+    /** A frame injected more than the per-frame limit of new frames (a loop guard). */
+    INJECTION_LIMIT("injection-limit"),
+    /** A frame reached the router with a destination MAC that is not the router's. */
+    NOT_FOR_ROUTER("not-for-router"),
+    /** A tagged frame reached the router, which routes untagged frames only. */
+    VLAN_NOT_ROUTED("vlan-not-routed"),
+    /** A frame the router does not handle (IPv6 and other EtherTypes). */
+    L3_PROTOCOL_UNSUPPORTED("l3-protocol-unsupported"),
+    /** An IPv4 packet unicast to another host in a link-layer broadcast: not forwarded (RFC 1812 section 5.3.4). */
+    LINK_BROADCAST_NOT_ROUTED("link-broadcast-not-routed"),
+    /** Time to live ran out; ICMP time exceeded was sent. */
+    TTL_EXCEEDED("ttl-exceeded"),
+    /** No route to the destination; ICMP net unreachable was sent. */
+    NO_ROUTE("no-route"),
+    /** Too big for the egress MTU with DF set; ICMP fragmentation needed was sent. */
+    FRAGMENTATION_NEEDED("fragmentation-needed"),
+    /** Packets to the router for a port or protocol it does not serve; ICMP unreachable was sent. */
+    LOCAL_UNREACHABLE("local-unreachable"),
+    /** The next hop did not answer ARP; ICMP host unreachable was sent. */
+    NEIGHBOR_UNRESOLVED("neighbor-unresolved"),
+    /** The queue of frames waiting for the next hop's ARP reply was full. */
+    NEIGHBOR_QUEUE_FULL("neighbor-queue-full"),
+    /** The neighbor table was at its bound. */
+    NEIGHBOR_TABLE_FULL("neighbor-table-full"),
     /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */
     INTERNAL_ERROR("internal-error");
 

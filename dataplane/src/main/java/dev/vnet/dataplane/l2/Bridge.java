@@ -16,13 +16,14 @@ public final class Bridge {
     private final String name;
     private final MacTable table;
     private final Stage input;
+    private final Stage forward;
     private Port[] members = new Port[0];
 
     /** A bridge with an empty table of the given bound and aging time. */
     public Bridge(String name, int maxEntries, long agingNanos) {
         this.name = name;
         this.table = new MacTable(maxEntries, agingNanos);
-        L2Forward forward = new L2Forward(this);
+        this.forward = new L2Forward(this);
         this.input = new BridgeInput(new L2Learn(table, forward));
     }
 
@@ -44,6 +45,11 @@ public final class Bridge {
     /** The first stage frames from member ports enter. */
     public Stage input() {
         return input;
+    }
+
+    /** The forwarding stage alone: where the router sends frames into this bridge (no learning of its own MAC). */
+    public Stage forwardStage() {
+        return forward;
     }
 
     /** Makes {@code port} a member: frames it receives enter this bridge, floods include it. */

@@ -9,7 +9,8 @@ import dev.vnet.dataplane.wire.MacAddr;
 
 /**
  * Forwarding decision: a known unicast destination goes to its port; broadcast, multicast and unknown unicast are
- * flooded to every member but the ingress port; a destination learned on the ingress port is dropped (no reflection).
+ * flooded to every member but the port the frame entered the bridge by; a destination learned on that port is dropped
+ * (no reflection). The router hands frames to this stage directly (its port is the entry port then).
  */
 final class L2Forward implements Stage {
     private final Bridge bridge;
@@ -28,7 +29,7 @@ final class L2Forward implements Stage {
         if (out == null) {
             return frame.flood(bridge.members());
         }
-        if (out == frame.inPort()) {
+        if (out == frame.l2InPort()) {
             return frame.drop(DropReason.SAME_PORT);
         }
         return frame.forward(out);

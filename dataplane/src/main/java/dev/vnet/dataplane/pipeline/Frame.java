@@ -16,19 +16,36 @@ public final class Frame {
     private int start;
     private int length;
     private Port inPort;
+    private Port l2InPort;
     private long now;
+    private Pipeline pipeline;
+
+    // Scratch for L3 stages (like VPP's per-buffer opaque data): meaningful only after the stage that sets them.
+    private int l3Offset;
+    private int inInterface = -1;
+    private int outInterface = -1;
+    private int nextHop;
 
     private Verdict verdict = Verdict.PENDING;
     private Port outPort;
     private Port[] floodPorts;
     private DropReason dropReason;
 
+    Frame(Pipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
     void reset(ByteBuf buf, Port inPort, long now) {
         this.buf = buf;
         this.start = buf.readerIndex();
         this.length = buf.readableBytes();
         this.inPort = inPort;
+        this.l2InPort = inPort;
         this.now = now;
+        this.l3Offset = 0;
+        this.inInterface = -1;
+        this.outInterface = -1;
+        this.nextHop = 0;
         this.verdict = Verdict.PENDING;
         this.outPort = null;
         this.floodPorts = null;
@@ -38,6 +55,7 @@ public final class Frame {
     void clear() {
         buf = null;
         inPort = null;
+        l2InPort = null;
         outPort = null;
         floodPorts = null;
     }
@@ -60,6 +78,68 @@ public final class Frame {
     /** The port the frame arrived on. */
     public Port inPort() {
         return inPort;
+    }
+
+    /**
+     * The port through which the frame entered the L2 domain it is now in: the ingress port, or the router's port on
+     * a bridge the router sends it into. Floods skip it and a destination learned on it is not sent back there.
+     */
+    public Port l2InPort() {
+        return l2InPort;
+    }
+
+    /** Sets {@link #l2InPort()} (the router, before handing a frame to a bridge). */
+    public void setL2InPort(Port port) {
+        this.l2InPort = port;
+    }
+
+    /** Absolute index of the IPv4 or ARP header, once an L3 stage has set it. */
+    public int l3Offset() {
+        return l3Offset;
+    }
+
+    /** Sets {@link #l3Offset()}. */
+    public void setL3Offset(int index) {
+        this.l3Offset = index;
+    }
+
+    /** Index of the router interface the frame arrived on, or -1. */
+    public int inInterface() {
+        return inInterface;
+    }
+
+    /** Sets {@link #inInterface()}. */
+    public void setInInterface(int index) {
+        this.inInterface = index;
+    }
+
+    /** Index of the router interface the packet leaves by, or -1 before routing. */
+    public int outInterface() {
+        return outInterface;
+    }
+
+    /** The IPv4 next hop chosen by routing. */
+    public int nextHop() {
+        return nextHop;
+    }
+
+    /** Records the routing decision. */
+    public void setRoute(int outInterface, int nextHop) {
+        this.outInterface = outInterface;
+        this.nextHop = nextHop;
+    }
+
+    /**
+     * Hands the pipeline a new frame (an ARP reply, an ICMP error) to run from {@code stage} as if it came in on
+     * {@code in}, once this frame is done. Takes ownership of {@code buf}.
+     */
+    public void inject(Port in, Stage stage, ByteBuf buf) {
+        pipeline.inject(in, stage, buf);
+    }
+
+    /** Allocates a buffer for a frame a stage builds (pooled, direct, like the ones ports read into). */
+    public ByteBuf allocate(int capacity) {
+        return pipeline.allocate(capacity);
     }
 
     /** Time of the read batch this frame came in (nanoseconds, see {@link dev.vnet.dataplane.util.Clock}). */
@@ -105,6 +185,12 @@ public final class Frame {
     public Stage drop(DropReason reason) {
         verdict = Verdict.DROP;
         dropReason = reason;
+        return null;
+    }
+
+    /** Terminal: handled locally; the pipeline releases the buffer. */
+    public Stage local() {
+        verdict = Verdict.LOCAL;
         return null;
     }
 

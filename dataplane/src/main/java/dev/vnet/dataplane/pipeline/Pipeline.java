@@ -6,6 +6,8 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +22,29 @@ import java.util.concurrent.TimeUnit;
  * read batch. Ownership: {@link #receive} takes the buffer; it passes one reference per egress port, or releases it on
  * a drop. An exception from a stage is caught, the frame dropped as {@code internal-error} and the loop goes on.
  *
- * <p>Invariant (checked by tests): every frame received is forwarded, flooded, dropped or consumed exactly once.
+ * <p>Stages may inject frames they build (ARP replies, ICMP errors) or release (frames that waited for ARP); the
+ * pipeline runs them after the current frame, from the stage they name, at most {@link #MAX_INJECTIONS_PER_FRAME}
+ * per frame. A port that is internal (the router's port on a bridge) is not written to: its stages run instead.
+ *
+ * <p>Invariant (checked by tests): every frame received or injected is forwarded, flooded, dropped, consumed or
+ * handled locally exactly once.
  */
 public final class Pipeline implements FrameSink {
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
-    private final Frame frame = new Frame();
+    /** Frames a stage may inject while one frame is processed, before the rest are dropped (a loop guard). */
+    public static final int MAX_INJECTIONS_PER_FRAME = 64;
+
+    private final Frame frame = new Frame(this);
     private final Clock clock;
+    private final ByteBufAllocator allocator;
+    private Port[] injectPorts = new Port[16];
+    private Stage[] injectStages = new Stage[16];
+    private ByteBuf[] injectBufs = new ByteBuf[16];
+    private int injectHead;
+    private int injectCount;
+    private int injectedThisFrame;
+    private boolean running;
     private final RateLimitedLog internalErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(1));
     private Port[] toFlush = new Port[16];
     private int toFlushCount;
@@ -37,11 +55,79 @@ public final class Pipeline implements FrameSink {
     private long flooded;
     private long dropped;
     private long consumed;
+    private long local;
+    private long injected;
+    private long injectionDrops;
 
-    /** A pipeline that reads {@code clock} once per batch. */
+    /** A pipeline that reads {@code clock} once per batch and allocates frames it builds from Netty's pool. */
     public Pipeline(Clock clock) {
+        this(clock, PooledByteBufAllocator.DEFAULT);
+    }
+
+    /** A pipeline that reads {@code clock} once per batch and allocates frames it builds from {@code allocator}. */
+    public Pipeline(Clock clock, ByteBufAllocator allocator) {
         this.clock = clock;
+        this.allocator = allocator;
         this.now = clock.nanos();
+    }
+
+    /** Allocates a buffer for a frame the dataplane builds (ARP, ICMP), pooled and direct like port reads. */
+    public ByteBuf allocate(int capacity) {
+        return allocator.directBuffer(capacity);
+    }
+
+    /**
+     * Queues a frame built or released by a stage or a timer to run from {@code stage} as if received on {@code in}.
+     * Inside {@link #receive} it runs after the current frame; otherwise at {@link #endBatch}. Takes {@code buf}.
+     */
+    public void inject(Port in, Stage stage, ByteBuf buf) {
+        if (running && ++injectedThisFrame > MAX_INJECTIONS_PER_FRAME) {
+            injectionDrops++;
+            in.counters().drop(DropReason.INJECTION_LIMIT);
+            buf.release();
+            return;
+        }
+        if (injectCount == injectBufs.length) {
+            growInjectQueue();
+        }
+        int at = (injectHead + injectCount) % injectBufs.length;
+        injectPorts[at] = in;
+        injectStages[at] = stage;
+        injectBufs[at] = buf;
+        injectCount++;
+    }
+
+    private void growInjectQueue() {
+        int n = injectBufs.length;
+        Port[] ports = new Port[n * 2];
+        Stage[] stages = new Stage[n * 2];
+        ByteBuf[] bufs = new ByteBuf[n * 2];
+        for (int i = 0; i < injectCount; i++) {
+            int from = (injectHead + i) % n;
+            ports[i] = injectPorts[from];
+            stages[i] = injectStages[from];
+            bufs[i] = injectBufs[from];
+        }
+        injectPorts = ports;
+        injectStages = stages;
+        injectBufs = bufs;
+        injectHead = 0;
+    }
+
+    private void runInjected() {
+        while (injectCount > 0) {
+            int at = injectHead;
+            Port in = injectPorts[at];
+            Stage stage = injectStages[at];
+            ByteBuf buf = injectBufs[at];
+            injectPorts[at] = null;
+            injectStages[at] = null;
+            injectBufs[at] = null;
+            injectHead = (injectHead + 1) % injectBufs.length;
+            injectCount--;
+            injected++;
+            process(in, stage, buf);
+        }
     }
 
     @Override
@@ -56,9 +142,20 @@ public final class Pipeline implements FrameSink {
 
     @Override
     public void receive(Port in, ByteBuf buf) {
+        running = true;
+        injectedThisFrame = 0;
+        try {
+            process(in, in.ingress(), buf);
+            runInjected();
+        } finally {
+            running = false;
+        }
+    }
+
+    private void process(Port in, Stage first, ByteBuf buf) {
         received++;
         frame.reset(buf, in, now);
-        Stage stage = in.ingress();
+        Stage stage = first;
         if (stage == null) {
             frame.drop(DropReason.PORT_UNATTACHED);
         }
@@ -70,6 +167,11 @@ public final class Pipeline implements FrameSink {
                 frame.drop(DropReason.INTERNAL_ERROR);
             }
         } catch (RuntimeException e) {
+            if (frame.verdict() == Verdict.CONSUMED) {
+                consumed++; // the stage handed the buffer over before it threw: not ours to release
+                frame.clear();
+                return;
+            }
             frame.drop(DropReason.INTERNAL_ERROR);
             internalErrors.warn(now, "a stage threw on a frame from port " + in.name() + "; frame dropped: {}",
                     e.toString());
@@ -84,21 +186,25 @@ public final class Pipeline implements FrameSink {
                 forwarded++;
                 send(frame.outPort(), buf);
             }
-            case FLOOD -> flood(buf, in, frame.floodPorts());
+            case FLOOD -> flood(buf, frame.l2InPort(), frame.floodPorts());
             case CONSUMED -> consumed++;
+            case LOCAL -> {
+                local++;
+                buf.release();
+            }
             default -> drop(buf, in, frame.dropReason());
         }
     }
 
-    private void flood(ByteBuf buf, Port in, Port[] ports) {
+    private void flood(ByteBuf buf, Port except, Port[] ports) {
         int copies = 0;
         for (Port p : ports) {
-            if (p != in) {
+            if (p != except) {
                 copies++;
             }
         }
         if (copies == 0) {
-            drop(buf, in, DropReason.NO_OTHER_PORT);
+            drop(buf, frame.inPort(), DropReason.NO_OTHER_PORT);
             return;
         }
         flooded++;
@@ -107,7 +213,7 @@ public final class Pipeline implements FrameSink {
             buf.retain(copies - 1);
         }
         for (Port p : ports) {
-            if (p != in) {
+            if (p != except) {
                 send(p, buf);
             }
         }
@@ -120,6 +226,11 @@ public final class Pipeline implements FrameSink {
     }
 
     private void send(Port out, ByteBuf buf) {
+        if (out.isInternal()) {
+            // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
+            inject(out, out.ingress(), buf);
+            return;
+        }
         out.enqueue(buf);
         if (out.markFlushPending()) {
             if (toFlushCount == toFlush.length) {
@@ -131,6 +242,7 @@ public final class Pipeline implements FrameSink {
 
     @Override
     public void endBatch() {
+        runInjected(); // frames timers injected outside a receive
         for (int i = 0; i < toFlushCount; i++) {
             Port p = toFlush[i];
             toFlush[i] = null;
@@ -163,5 +275,20 @@ public final class Pipeline implements FrameSink {
     /** Frames taken over by a stage. */
     public long consumed() {
         return consumed;
+    }
+
+    /** Frames handled by the dataplane itself and released. */
+    public long local() {
+        return local;
+    }
+
+    /** Frames stages or timers injected (each also counted in {@link #received}). */
+    public long injected() {
+        return injected;
+    }
+
+    /** Injections refused by the per-frame limit. */
+    public long injectionDrops() {
+        return injectionDrops;
     }
 }

@@ -10,6 +10,9 @@ public enum Verdict {
     FLOOD,
     /** Release, counting {@link Frame#dropReason()} on the ingress port. */
     DROP,
+    /** Handled by the dataplane itself (an ARP request answered, an echo request turned into a reply elsewhere, a
+     *  packet for the router that needs no answer); the pipeline releases the buffer. */
+    LOCAL,
     /** A stage took the buffer (a reply built in place and sent, a frame queued for later); the pipeline lets go. */
     CONSUMED
 }

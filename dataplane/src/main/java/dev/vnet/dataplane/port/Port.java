@@ -50,6 +50,14 @@ public abstract class Port {
         this.ingress = stage;
     }
 
+    /**
+     * True for a port inside the dataplane (the router's port on a bridge): the pipeline runs its {@link #ingress}
+     * stages with a frame sent to it, instead of calling {@link #enqueue}.
+     */
+    public boolean isInternal() {
+        return false;
+    }
+
     /** Queues a frame to send; takes ownership of one reference of {@code frame}. */
     public abstract void enqueue(ByteBuf frame);
 

@@ -1,0 +1,41 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Forwarding decision (RFC 1812 section 5.2.4, 5.3.1): a packet whose TTL would reach zero is answered with ICMP time
+ * exceeded; one with no route with ICMP net unreachable; otherwise TTL is decremented (header checksum updated
+ * incrementally) and the route's interface and next hop are recorded.
+ */
+final class Ipv4Forward implements Stage {
+    private final Router router;
+
+    Ipv4Forward(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        if (Ipv4.ttl(buf, ip) <= 1) {
+            router.sendIcmpError(frame, Icmp4.TYPE_TIME_EXCEEDED, 0, 0);
+            return frame.drop(DropReason.TTL_EXCEEDED);
+        }
+        int dst = Ipv4.dst(buf, ip);
+        RouteTable routes = router.routes();
+        int route = routes.lookup(dst);
+        if (route == RouteTable.NO_ROUTE) {
+            router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 0, 0);
+            return frame.drop(DropReason.NO_ROUTE);
+        }
+        Ipv4.decrementTtl(buf, ip);
+        frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
+        return router.mtuCheck;
+    }
+}

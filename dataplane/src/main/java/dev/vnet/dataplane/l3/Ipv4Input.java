@@ -1,0 +1,43 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.MacAddr;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * IPv4 arriving at the router: the header is checked (RFC 1812 section 5.2.2); packets for the router's addresses are
+ * delivered locally; broadcasts and multicast are taken but not forwarded; a unicast packet that came in a link-layer
+ * broadcast is not forwarded (section 5.3.4); the rest is forwarded.
+ */
+final class Ipv4Input implements Stage {
+    private final Router router;
+
+    Ipv4Input(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        DropReason bad = Ipv4.check(buf, ip, frame.start() + frame.length() - ip);
+        if (bad != null) {
+            return frame.drop(bad);
+        }
+        int dst = Ipv4.dst(buf, ip);
+        if (router.isLocal(dst)) {
+            return router.localDelivery;
+        }
+        if (dst == -1 || (dst >>> 28) == 0xE || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
+            return frame.local(); // broadcast and multicast stop at the router
+        }
+        if (MacAddr.isGroup(Ethernet.dst(buf, frame.start()))) {
+            return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
+        }
+        return router.ipv4Forward;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.MacAddr;
+
+/**
+ * Where frames enter the router on one interface: the Ethernet header must be sound, addressed to the interface's
+ * MAC or to a group, and untagged; ARP and IPv4 go on, anything else (IPv6 among it) is dropped and counted.
+ */
+final class L3Input implements Stage {
+    private final Router router;
+    private final RouterInterface iface;
+
+    L3Input(Router router, RouterInterface iface) {
+        this.router = router;
+        this.iface = iface;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        DropReason bad = Ethernet.check(frame.buf(), frame.start(), frame.length());
+        if (bad != null) {
+            return frame.drop(bad);
+        }
+        long src = Ethernet.src(frame.buf(), frame.start());
+        if (MacAddr.isGroup(src) || src == 0) {
+            return frame.drop(src == 0 ? DropReason.SRC_MAC_ZERO : DropReason.SRC_MAC_MULTICAST);
+        }
+        long dst = Ethernet.dst(frame.buf(), frame.start());
+        if (dst != iface.mac() && !MacAddr.isGroup(dst)) {
+            return frame.drop(DropReason.NOT_FOR_ROUTER);
+        }
+        int type = Ethernet.type(frame.buf(), frame.start());
+        frame.setInInterface(iface.index());
+        frame.setL3Offset(frame.start() + Ethernet.HEADER_LEN);
+        if (type == Ethernet.TYPE_IPV4) {
+            return router.ipv4Input;
+        }
+        if (type == Ethernet.TYPE_ARP) {
+            return router.arpInput;
+        }
+        if (type == Ethernet.TYPE_VLAN || type == Ethernet.TYPE_QINQ) {
+            return frame.drop(DropReason.VLAN_NOT_ROUTED);
+        }
+        return frame.drop(DropReason.L3_PROTOCOL_UNSUPPORTED);
+    }
+}

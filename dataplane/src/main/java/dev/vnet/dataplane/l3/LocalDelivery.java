@@ -1,0 +1,67 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Checksum;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Packets addressed to the router itself: an ICMP echo request becomes its reply in place and is routed back
+ * (RFC 1122 section 3.2.2.6); other ICMP is taken silently; UDP and TCP get ICMP port unreachable, other protocols
+ * protocol unreachable (the router serves nothing).
+ */
+final class LocalDelivery implements Stage {
+    private static final int DEFAULT_TTL = 64;
+
+    private final Router router;
+
+    LocalDelivery(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        int protocol = Ipv4.protocol(buf, ip);
+        if (!Ipv4.hasTransportHeader(buf, ip) || Ipv4.isFragment(buf, ip)) {
+            return frame.local(); // the router does not reassemble
+        }
+        int l4 = ip + Ipv4.headerLength(buf, ip);
+        int l4Length = Ipv4.totalLength(buf, ip) - Ipv4.headerLength(buf, ip);
+        if (protocol == Ipv4.PROTO_ICMP) {
+            DropReason bad = Icmp4.check(buf, l4, l4Length);
+            if (bad != null) {
+                return frame.drop(bad);
+            }
+            if (Icmp4.type(buf, l4) != Icmp4.TYPE_ECHO_REQUEST || buf.refCnt() != 1) {
+                return frame.local();
+            }
+            return echoReply(frame, buf, ip, l4);
+        }
+        int code = protocol == Ipv4.PROTO_UDP || protocol == Ipv4.PROTO_TCP ? 3 : 2;
+        router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, code, 0);
+        return frame.drop(DropReason.LOCAL_UNREACHABLE);
+    }
+
+    private Stage echoReply(Frame frame, ByteBuf buf, int ip, int icmp) {
+        int src = Ipv4.src(buf, ip);
+        int dst = Ipv4.dst(buf, ip);
+        buf.setInt(ip + Ipv4.SRC, dst); // swapping the addresses leaves the header checksum as it is
+        buf.setInt(ip + Ipv4.DST, src);
+        int oldTtlWord = buf.getUnsignedShort(ip + Ipv4.TTL);
+        int newTtlWord = (DEFAULT_TTL << 8) | (oldTtlWord & 0xFF);
+        buf.setShort(ip + Ipv4.TTL, newTtlWord);
+        buf.setShort(ip + Ipv4.CHECKSUM, Checksum.update16(buf.getUnsignedShort(ip + Ipv4.CHECKSUM), oldTtlWord,
+                newTtlWord));
+        int oldTypeWord = buf.getUnsignedShort(icmp);
+        int newTypeWord = (Icmp4.TYPE_ECHO_REPLY << 8) | (oldTypeWord & 0xFF);
+        buf.setShort(icmp, newTypeWord);
+        buf.setShort(icmp + Icmp4.CHECKSUM, Checksum.update16(buf.getUnsignedShort(icmp + Icmp4.CHECKSUM),
+                oldTypeWord, newTypeWord));
+        return router.ipv4Output;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+
+/**
+ * Last router stage: the next hop's MAC from the neighbor table, the interface's own MAC as source, then on to the
+ * interface's output (into its bridge, or out of its uplink port). An unresolved next hop gets the frame queued and,
+ * the first time, an ARP request.
+ */
+final class NeighborOutput implements Stage {
+    private final Router router;
+
+    NeighborOutput(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        RouterInterface out = router.iface(frame.outInterface());
+        int hop = frame.nextHop();
+        Ethernet.setSrc(frame.buf(), frame.start(), out.mac());
+        long mac = router.neighbors().macFor(hop, frame.now());
+        if (mac != NeighborTable.UNRESOLVED) {
+            Ethernet.setDst(frame.buf(), frame.start(), mac);
+            frame.setL2InPort(out.port());
+            return out.output();
+        }
+        return switch (router.neighbors().enqueue(hop, out.index(), frame.buf(), frame.now())) {
+            case NEW -> {
+                frame.inject(out.port(), out.output(), router.arpRequest(frame::allocate, out, hop));
+                yield frame.consume();
+            }
+            case QUEUED -> frame.consume();
+            case QUEUE_FULL -> frame.drop(DropReason.NEIGHBOR_QUEUE_FULL);
+            case TABLE_FULL -> frame.drop(DropReason.NEIGHBOR_TABLE_FULL);
+        };
+    }
+}

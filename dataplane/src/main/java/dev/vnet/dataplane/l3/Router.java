@@ -1,0 +1,227 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Pipeline;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.wire.Arp;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.MacAddr;
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The IPv4 router (RFC 1812): its interfaces, route table and neighbor table, and the stage graph frames take through
+ * it. One per dataplane; used from the owning event loop only.
+ *
+ * <pre>
+ * L3Input(iface) ─ARP──▶ ArpInput                      (answer requests for our addresses, learn neighbors)
+ *                └IPv4─▶ Ipv4Input ─ours─▶ LocalDelivery ─echo reply─▶ Ipv4Output
+ *                                  └other─▶ Ipv4Forward (TTL, route) ─▶ MtuCheck ─▶ NeighborOutput ─▶ iface output
+ * injected by the router (ICMP errors, fragments) ───▶ LocalOutput ─▶ Ipv4Output (route) ─▶ MtuCheck ─▶ ...
+ * </pre>
+ */
+public final class Router {
+    private final RouteTable routes;
+    private final NeighborTable neighbors;
+    private RouterInterface[] interfaces = new RouterInterface[0];
+    private int[] localAddresses = new int[0];
+    private int nextIpId = 1;
+
+    final Stage arpInput = new ArpInput(this);
+    final Stage neighborOutput = new NeighborOutput(this);
+    final Stage mtuCheck = new MtuCheck(this);
+    final Stage ipv4Output = new Ipv4Output(this);
+    final Stage localOutput = new LocalOutput(this);
+    final Stage localDelivery = new LocalDelivery(this);
+    final Stage ipv4Forward = new Ipv4Forward(this);
+    final Stage ipv4Input = new Ipv4Input(this);
+
+    /** A router with empty tables of the given bounds. */
+    public Router(int maxRoutes, int maxNeighbors) {
+        this.routes = new RouteTable(maxRoutes);
+        this.neighbors = new NeighborTable(maxNeighbors);
+    }
+
+    /** A router with the default bounds. */
+    public Router() {
+        this(RouteTable.DEFAULT_MAX_ROUTES, NeighborTable.DEFAULT_MAX_ENTRIES);
+    }
+
+    /**
+     * Gives {@code bridge} a router interface through {@code port} (which this attaches to the bridge), with MAC
+     * {@code mac}: the router answers for its addresses there and routes frames sent to its MAC.
+     */
+    public RouterInterface addBridgeInterface(Bridge bridge, RouterPort port, long mac, int mtu) {
+        RouterInterface iface = newInterface(bridge.name(), mac, mtu, port, bridge.forwardStage());
+        bridge.attach(port);
+        port.setIngress(new L3Input(this, iface));
+        bridge.table().putStatic(mac, port);
+        return iface;
+    }
+
+    /** Makes {@code port} (an uplink TAP) a routed interface of its own, with MAC {@code mac}. */
+    public RouterInterface addPortInterface(String name, Port port, long mac, int mtu) {
+        RouterInterface iface = newInterface(name, mac, mtu, port, new PortOutput(port));
+        port.setIngress(new L3Input(this, iface));
+        return iface;
+    }
+
+    private RouterInterface newInterface(String name, long mac, int mtu, Port port, Stage output) {
+        if (MacAddr.isGroup(mac) || mac == 0) {
+            throw new IllegalArgumentException("router interface " + name + " needs a unicast MAC");
+        }
+        RouterInterface iface = new RouterInterface(interfaces.length, name, mac, mtu, port, output);
+        interfaces = Arrays.copyOf(interfaces, interfaces.length + 1);
+        interfaces[iface.index()] = iface;
+        return iface;
+    }
+
+    /** Adds {@code address/prefixLength} to {@code iface} and its connected route. */
+    public void addAddress(RouterInterface iface, int address, int prefixLength) {
+        if (isLocal(address)) {
+            throw new IllegalArgumentException("address " + Ipv4Addr.toString(address) + " is already the router's");
+        }
+        iface.addAddress(address, prefixLength);
+        localAddresses = Arrays.copyOf(localAddresses, localAddresses.length + 1);
+        localAddresses[localAddresses.length - 1] = address;
+        routes.put(address & Ipv4Addr.mask(prefixLength), prefixLength, iface.index(), 0);
+    }
+
+    /** Adds a route to {@code network/length} via {@code gateway}, which must be on a connected subnet. */
+    public void addRoute(int network, int length, int gateway) {
+        RouterInterface via = null;
+        for (RouterInterface i : interfaces) {
+            if (i.onLink(gateway)) {
+                via = i;
+                break;
+            }
+        }
+        if (via == null) {
+            throw new IllegalArgumentException("gateway " + Ipv4Addr.toString(gateway) + " of route "
+                    + Ipv4Addr.toString(network) + "/" + length + " is not on any of the router's subnets");
+        }
+        routes.put(network, length, via.index(), gateway);
+    }
+
+    /** The interface with index {@code i}. */
+    public RouterInterface iface(int i) {
+        return interfaces[i];
+    }
+
+    /** Every interface. */
+    public List<RouterInterface> interfaces() {
+        return List.of(interfaces);
+    }
+
+    /** The route table. */
+    public RouteTable routes() {
+        return routes;
+    }
+
+    /** The neighbor table. */
+    public NeighborTable neighbors() {
+        return neighbors;
+    }
+
+    /** True when {@code ip} is one of the router's addresses. */
+    public boolean isLocal(int ip) {
+        for (int a : localAddresses) {
+            if (a == ip) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int nextIpId() {
+        int id = nextIpId;
+        nextIpId = (nextIpId + 1) & 0xFFFF;
+        return id;
+    }
+
+    /** Sends ICMP type/code about the packet in {@code frame} back to its source, when RFC 1812 allows it. */
+    void sendIcmpError(Frame frame, int type, int code, int restOfHeader) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
+        if (!IcmpErrors.allowed(buf, ip, linkBroadcast)) {
+            return;
+        }
+        RouterInterface in = frame.inInterface() >= 0 ? interfaces[frame.inInterface()] : null;
+        int src = in != null ? in.primaryAddress() : localAddresses.length > 0 ? localAddresses[0] : 0;
+        ByteBuf error = IcmpErrors.build(frame::allocate, buf, ip, type, code, restOfHeader, src, nextIpId());
+        frame.inject(frame.inPort(), localOutput, error);
+    }
+
+    /** Builds a broadcast ARP request for {@code target} from {@code iface}. */
+    ByteBuf arpRequest(java.util.function.IntFunction<ByteBuf> allocate, RouterInterface iface, int target) {
+        ByteBuf req = allocate.apply(Ethernet.HEADER_LEN + Arp.LENGTH);
+        req.writerIndex(Ethernet.HEADER_LEN + Arp.LENGTH);
+        Ethernet.setDst(req, 0, MacAddr.BROADCAST);
+        Ethernet.setSrc(req, 0, iface.mac());
+        Ethernet.setType(req, 0, Ethernet.TYPE_ARP);
+        int src = sourceFor(iface, target);
+        Arp.write(req, Ethernet.HEADER_LEN, Arp.OP_REQUEST, iface.mac(), src, 0, target);
+        return req;
+    }
+
+    private static int sourceFor(RouterInterface iface, int target) {
+        int[] addrs = iface.addresses();
+        int[] lengths = iface.prefixLengths();
+        for (int i = 0; i < addrs.length; i++) {
+            if (Ipv4Addr.contains(addrs[i], lengths[i], target)) {
+                return addrs[i];
+            }
+        }
+        return iface.primaryAddress();
+    }
+
+    /**
+     * The router's timer, about every 200 ms: ARP retransmissions, neighbors given up (their queued frames answered
+     * with ICMP host unreachable), neighbor aging. Runs inside a pipeline batch so what it sends goes out at once.
+     */
+    public void tick(long now, Pipeline pipeline) {
+        neighbors.tick(now, new NeighborTable.Actions() {
+            @Override
+            public void sendRequest(int iface, int ip) {
+                RouterInterface i = interfaces[iface];
+                pipeline.inject(i.port(), i.output(), arpRequest(pipeline::allocate, i, ip));
+            }
+
+            @Override
+            public void unresolved(int iface, int ip, ByteBuf frame) {
+                RouterInterface i = interfaces[iface];
+                i.port().counters().drop(DropReason.NEIGHBOR_UNRESOLVED);
+                int l3 = frame.readerIndex() + Ethernet.HEADER_LEN;
+                // RFC 1812 4.3.3.1: host unreachable for a next hop that does not answer.
+                if (IcmpErrors.allowed(frame, l3, false)) {
+                    pipeline.inject(i.port(), localOutput, IcmpErrors.build(pipeline::allocate, frame, l3,
+                            dev.vnet.dataplane.wire.Icmp4.TYPE_DEST_UNREACHABLE, 1, 0, i.primaryAddress(), nextIpId()));
+                }
+                frame.release();
+            }
+        });
+    }
+
+    /** Names of interfaces and their addresses, for messages. */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (RouterInterface i : interfaces) {
+            StringBuilder sb = new StringBuilder(i.name()).append(' ').append(MacAddr.toString(i.mac()));
+            int[] a = i.addresses();
+            int[] l = i.prefixLengths();
+            for (int k = 0; k < a.length; k++) {
+                sb.append(' ').append(Ipv4Addr.toString(a[k])).append('/').append(l[k]);
+            }
+            out.add(sb.toString());
+        }
+        return out;
+    }
+}

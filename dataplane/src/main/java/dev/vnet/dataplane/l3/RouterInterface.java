@@ -1,0 +1,115 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
+import java.util.Arrays;
+
+/**
+ * One interface of the router: its MAC, its addresses, its MTU, the port it sends and receives through (its
+ * {@link RouterPort} on a bridge, or an uplink TAP), and the stage frames leaving by it go to (the bridge's forwarding
+ * stage, or straight out of the uplink port).
+ */
+public final class RouterInterface {
+    private final int index;
+    private final String name;
+    private final long mac;
+    private final int mtu;
+    private final Port port;
+    private final Stage output;
+    private int[] addresses = new int[0];
+    private int[] prefixLengths = new int[0];
+
+    RouterInterface(int index, String name, long mac, int mtu, Port port, Stage output) {
+        this.index = index;
+        this.name = name;
+        this.mac = mac;
+        this.mtu = mtu;
+        this.port = port;
+        this.output = output;
+    }
+
+    /** Index in the router's interface table (routes refer to it). */
+    public int index() {
+        return index;
+    }
+
+    /** Name (the bridge's, or the uplink's). */
+    public String name() {
+        return name;
+    }
+
+    /** The interface's MAC. */
+    public long mac() {
+        return mac;
+    }
+
+    /** The largest IPv4 packet sent out of it. */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The port frames enter and leave by. */
+    public Port port() {
+        return port;
+    }
+
+    /** Where frames leaving by this interface continue. */
+    public Stage output() {
+        return output;
+    }
+
+    /** The first address: the source of ICMP errors sent from this interface. */
+    public int primaryAddress() {
+        return addresses.length == 0 ? 0 : addresses[0];
+    }
+
+    /** Addresses, in the order added. */
+    public int[] addresses() {
+        return addresses.clone();
+    }
+
+    /** Prefix lengths, parallel to {@link #addresses()}. */
+    public int[] prefixLengths() {
+        return prefixLengths.clone();
+    }
+
+    void addAddress(int address, int prefixLength) {
+        addresses = Arrays.copyOf(addresses, addresses.length + 1);
+        prefixLengths = Arrays.copyOf(prefixLengths, prefixLengths.length + 1);
+        addresses[addresses.length - 1] = address;
+        prefixLengths[prefixLengths.length - 1] = prefixLength;
+    }
+
+    /** True when {@code ip} is one of this interface's addresses. */
+    public boolean hasAddress(int ip) {
+        for (int a : addresses) {
+            if (a == ip) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when {@code ip} is on one of this interface's subnets. */
+    public boolean onLink(int ip) {
+        for (int i = 0; i < addresses.length; i++) {
+            if (Ipv4Addr.contains(addresses[i], prefixLengths[i], ip)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when {@code ip} is the broadcast address of one of this interface's subnets. */
+    public boolean isSubnetBroadcast(int ip) {
+        for (int i = 0; i < addresses.length; i++) {
+            int mask = Ipv4Addr.mask(prefixLengths[i]);
+            if (prefixLengths[i] < 31 && ip == ((addresses[i] & mask) | ~mask)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,337 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.testing.FrameBuilder;
+import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.testing.RouterHarness;
+import dev.vnet.dataplane.wire.Arp;
+import dev.vnet.dataplane.wire.Checksum;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.MacAddr;
+import dev.vnet.dataplane.wire.Udp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static dev.vnet.dataplane.testing.RouterHarness.GW1;
+import static dev.vnet.dataplane.testing.RouterHarness.GW2;
+import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
+import static dev.vnet.dataplane.testing.RouterHarness.H1;
+import static dev.vnet.dataplane.testing.RouterHarness.H3;
+import static dev.vnet.dataplane.testing.RouterHarness.LAN;
+import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RouterTest {
+    private static final int IP = Ethernet.HEADER_LEN;
+    private static final int H1_IP = parse("192.168.15.1");
+    private static final int H3_IP = parse("192.168.16.3");
+    private static final int LAN_IP = parse("192.168.1.3");
+    private static final int GW1_IP = parse("192.168.15.5");
+    private static final int GW2_IP = parse("192.168.16.5");
+    private static final int UPLINK_IP = parse("192.168.1.2");
+
+    @AfterAll
+    static void noLeaks() {
+        LeakCheck.assertNoLeaks();
+    }
+
+    /** Asserts the IPv4 header and, for ICMP/UDP, the transport checksum verify. */
+    private static void assertChecksums(ByteBuf f) {
+        assertNull(Ipv4.check(f, IP, f.readableBytes() - IP), "IPv4 header valid");
+        int l4 = IP + Ipv4.headerLength(f, IP);
+        int len = Ipv4.totalLength(f, IP) - Ipv4.headerLength(f, IP);
+        if (Ipv4.protocol(f, IP) == Ipv4.PROTO_ICMP) {
+            assertNull(Icmp4.check(f, l4, len), "ICMP checksum valid");
+        } else if (Ipv4.protocol(f, IP) == Ipv4.PROTO_UDP && Ipv4.hasTransportHeader(f, IP) && !Ipv4.isFragment(f, IP)) {
+            int sum = Checksum.add(f, l4, len, Checksum.pseudoHeader(Ipv4.src(f, IP), Ipv4.dst(f, IP), 17, len));
+            assertEquals(0xFFFF, Checksum.fold(sum), "UDP checksum valid");
+        }
+    }
+
+    /** Lets the router learn h1 by h1 asking for the gateway; returns the ARP reply h1 got. */
+    private static ByteBuf h1ArpsForGateway(RouterHarness h) {
+        h.send(h.p1, FrameBuilder.arpRequest(H1, H1_IP, GW1_IP));
+        List<ByteBuf> out = h.sent(h.p1);
+        assertEquals(1, out.size(), "one ARP reply to h1");
+        return out.get(0);
+    }
+
+    @Test
+    void answersArpForItsAddressAndLearnsTheAsker() {
+        try (RouterHarness h = new RouterHarness()) {
+            ByteBuf reply = h1ArpsForGateway(h);
+            assertEquals(H1, Ethernet.dst(reply, 0));
+            assertEquals(GW1, Ethernet.src(reply, 0));
+            assertEquals(Arp.OP_REPLY, Arp.operation(reply, IP));
+            assertEquals(GW1, Arp.senderMac(reply, IP));
+            assertEquals(GW1_IP, Arp.senderIp(reply, IP));
+            assertEquals(H1_IP, Arp.targetIp(reply, IP));
+            assertEquals(1, h.sent(h.p2).size(), "the request itself was flooded to p2 as well");
+            assertEquals(NeighborTable.State.REACHABLE, h.router.neighbors().stateOf(H1_IP));
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void ignoresArpForOtherAddressesAndClaimsOnItsOwn() {
+        try (RouterHarness h = new RouterHarness()) {
+            h.send(h.p1, FrameBuilder.arpRequest(H1, H1_IP, parse("192.168.15.2")));
+            assertEquals(0, h.sent(h.p1).size(), "not ours: no answer");
+            assertNull(h.router.neighbors().stateOf(H1_IP), "a request not for us creates no entry");
+            // A gratuitous ARP claiming the gateway's address is not believed.
+            h.send(h.p2, FrameBuilder.arpRequest(MacAddr.parse("02:66:66:66:66:66"), GW1_IP, GW1_IP));
+            assertNull(h.router.neighbors().stateOf(GW1_IP));
+            assertEquals(1, h.sent(h.p1).size(), "the claim itself is flooded to other hosts, as a bridge does");
+            h.send(h.p1, FrameBuilder.arpRequest(H1, H1_IP, GW1_IP));
+            ByteBuf reply = h.sent(h.p1).get(0);
+            assertEquals(GW1, Arp.senderMac(reply, IP), "the gateway still answers with its own MAC");
+        }
+    }
+
+    @Test
+    void answersPingToTheGateway() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            h.send(h.p1, FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 77, 1, "ping".getBytes()));
+            List<ByteBuf> out = h.sent(h.p1);
+            assertEquals(1, out.size());
+            ByteBuf r = out.get(0);
+            assertEquals(H1, Ethernet.dst(r, 0));
+            assertEquals(GW1, Ethernet.src(r, 0));
+            assertEquals(GW1_IP, Ipv4.src(r, IP));
+            assertEquals(H1_IP, Ipv4.dst(r, IP));
+            assertEquals(Icmp4.TYPE_ECHO_REPLY, Icmp4.type(r, IP + 20));
+            assertEquals(77, Icmp4.echoId(r, IP + 20));
+            assertChecksums(r);
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void pingToAnUnknownHostWaitsForArpThenGoes() {
+        try (RouterHarness h = new RouterHarness()) {
+            h.send(h.p1, FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 1, 1, new byte[8]));
+            List<ByteBuf> p1 = h.sent(h.p1);
+            assertEquals(1, p1.size(), "the reply cannot go yet: an ARP request for h1 is flooded instead");
+            assertEquals(Ethernet.TYPE_ARP, Ethernet.type(p1.get(0), 0));
+            assertEquals(MacAddr.BROADCAST, Ethernet.dst(p1.get(0), 0));
+            assertEquals(H1_IP, Arp.targetIp(p1.get(0), IP));
+            assertEquals(GW1_IP, Arp.senderIp(p1.get(0), IP));
+            h.answerArp(h.p1, H1, H1_IP, GW1, GW1_IP);
+            List<ByteBuf> released = h.sent(h.p1);
+            assertEquals(1, released.size(), "the queued echo reply went out once h1 answered");
+            assertEquals(Icmp4.TYPE_ECHO_REPLY, Icmp4.type(released.get(0), IP + 20));
+            assertEquals(H1, Ethernet.dst(released.get(0), 0));
+        }
+    }
+
+    @Test
+    void routesBetweenBridgesDecrementingTtl() {
+        try (RouterHarness h = new RouterHarness()) {
+            ByteBuf in = FrameBuilder.udp(GW1, H1, H1_IP, H3_IP, 4000, 5000, "across".getBytes());
+            h.send(h.p1, in);
+            List<ByteBuf> arp = h.sent(h.p3);
+            assertEquals(1, arp.size());
+            assertEquals(H3_IP, Arp.targetIp(arp.get(0), IP));
+            assertEquals(GW2_IP, Arp.senderIp(arp.get(0), IP), "asked from the gateway on h3's subnet");
+            h.answerArp(h.p3, H3, H3_IP, GW2, GW2_IP);
+            List<ByteBuf> out = h.sent(h.p3);
+            assertEquals(1, out.size());
+            ByteBuf f = out.get(0);
+            assertEquals(H3, Ethernet.dst(f, 0));
+            assertEquals(GW2, Ethernet.src(f, 0));
+            assertEquals(63, Ipv4.ttl(f, IP));
+            assertEquals(H1_IP, Ipv4.src(f, IP));
+            assertChecksums(f);
+            assertEquals(0, h.sent(h.p2).size(), "nothing leaks onto the other bridge's ports");
+            // The second packet finds the neighbor resolved and goes straight through.
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, H3_IP, 4000, 5000, "again".getBytes()));
+            assertEquals(1, h.sent(h.p3).size());
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void ttlOneGetsTimeExceededQuotingTheOriginal() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            ByteBuf probe = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 33434, 33435, new byte[12]);
+            probe.setByte(IP + Ipv4.TTL, 1);
+            Ipv4.updateChecksum(probe, IP);
+            String originalHeader = ByteBufUtil.hexDump(probe, IP, 28);
+            h.send(h.p1, probe);
+            List<ByteBuf> out = h.sent(h.p1);
+            assertEquals(1, out.size());
+            ByteBuf err = out.get(0);
+            assertEquals(GW1_IP, Ipv4.src(err, IP), "from the gateway: tracepath shows this hop");
+            assertEquals(H1_IP, Ipv4.dst(err, IP));
+            assertEquals(Icmp4.TYPE_TIME_EXCEEDED, Icmp4.type(err, IP + 20));
+            assertEquals(0, Icmp4.code(err, IP + 20));
+            assertEquals(originalHeader, ByteBufUtil.hexDump(err, IP + 28, 28), "quotes the IP header + 8 bytes");
+            assertChecksums(err);
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.TTL_EXCEEDED));
+            assertEquals(0, h.sent(h.uplink).size());
+        }
+    }
+
+    @Test
+    void noRouteGetsNetUnreachable() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, parse("203.0.113.9"), 1, 2, new byte[4]));
+            ByteBuf err = h.sent(h.p1).get(0);
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, IP + 20));
+            assertEquals(0, Icmp4.code(err, IP + 20));
+            assertChecksums(err);
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.NO_ROUTE));
+        }
+    }
+
+    @Test
+    void udpAndTcpToTheRouterGetPortUnreachable() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, GW1_IP, 1234, 53, new byte[4]));
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 1234, 80, 0x02, new byte[0]));
+            List<ByteBuf> out = h.sent(h.p1);
+            assertEquals(2, out.size());
+            for (ByteBuf err : out) {
+                assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, IP + 20));
+                assertEquals(3, Icmp4.code(err, IP + 20));
+                assertChecksums(err);
+            }
+        }
+    }
+
+    @Test
+    void icmpErrorsAreNotSentAboutIcmpErrors() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            ByteBuf err = FrameBuilder.icmpEcho(GW1, H1, H1_IP, parse("203.0.113.9"), 1, 1, new byte[8]);
+            err.setByte(IP + 20, Icmp4.TYPE_DEST_UNREACHABLE);
+            Icmp4.updateChecksum(err, IP + 20, 16);
+            h.send(h.p1, err);
+            assertEquals(0, h.sent(h.p1).size());
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.NO_ROUTE), "dropped, counted, not answered");
+        }
+    }
+
+    @Test
+    void dfSetAndTooBigGetsFragmentationNeededWithTheMtu() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1, 2, new byte[1400])); // DF is set
+            ByteBuf err = h.sent(h.p1).get(0);
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, IP + 20));
+            assertEquals(4, Icmp4.code(err, IP + 20));
+            assertEquals(RouterHarness.UPLINK_MTU, err.getUnsignedShort(IP + 20 + Icmp4.NEXT_HOP_MTU));
+            assertChecksums(err);
+            assertEquals(0, h.sent(h.uplink).size());
+        }
+    }
+
+    @Test
+    void dfClearAndTooBigIsFragmentedAndReassemblesToTheOriginal() {
+        try (RouterHarness h = new RouterHarness()) {
+            byte[] payload = new byte[2500];
+            new Random(9).nextBytes(payload);
+            ByteBuf in = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 7000, 7001, payload);
+            in.setShort(IP + Ipv4.FLAGS_FRAGMENT, 0);
+            Ipv4.updateChecksum(in, IP);
+            byte[] originalUdp = ByteBufUtil.getBytes(in, IP + 20, 8 + payload.length);
+            h.send(h.p1, in);
+            h.answerArp(h.uplink, LAN, LAN_IP, GW_UPLINK, UPLINK_IP);
+            List<ByteBuf> frags = h.sent(h.uplink).stream().filter(f -> Ethernet.type(f, 0) == Ethernet.TYPE_IPV4)
+                    .sorted(Comparator.comparingInt(f -> Ipv4.flagsFragment(f, IP) & Ipv4.FRAGMENT_OFFSET_MASK))
+                    .toList();
+            assertEquals(3, frags.size(), "2508 bytes of UDP over a 1000-byte MTU: 976 + 976 + 556");
+            byte[] reassembled = new byte[8 + payload.length];
+            int expectedOffset = 0;
+            for (int i = 0; i < frags.size(); i++) {
+                ByteBuf f = frags.get(i);
+                assertChecksums(f);
+                assertTrue(Ipv4.totalLength(f, IP) <= RouterHarness.UPLINK_MTU);
+                assertEquals(LAN, Ethernet.dst(f, 0));
+                int off = (Ipv4.flagsFragment(f, IP) & Ipv4.FRAGMENT_OFFSET_MASK) * 8;
+                assertEquals(expectedOffset, off);
+                assertEquals(i < frags.size() - 1, (Ipv4.flagsFragment(f, IP) & Ipv4.FLAG_MF) != 0, "MF");
+                int len = Ipv4.totalLength(f, IP) - 20;
+                f.getBytes(IP + 20, reassembled, off, len);
+                expectedOffset += len;
+                assertEquals(63, Ipv4.ttl(f, IP));
+            }
+            assertArrayEquals(originalUdp, reassembled, "the fragments reassemble to the original datagram");
+            int sum = Checksum.add(io.netty.buffer.Unpooled.wrappedBuffer(reassembled), 0, reassembled.length,
+                    Checksum.pseudoHeader(H1_IP, LAN_IP, 17, reassembled.length));
+            assertEquals(0xFFFF, Checksum.fold(sum), "and the UDP checksum still verifies");
+            assertEquals(8 + payload.length, Udp.length(io.netty.buffer.Unpooled.wrappedBuffer(reassembled), 0));
+        }
+    }
+
+    @Test
+    void anUnansweredNextHopFailsWithHostUnreachableAfterThreeRequests() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, H3_IP, 1, 2, new byte[4]));
+            assertEquals(1, h.sent(h.p3).size(), "first request");
+            for (int s = 1; s <= 2; s++) {
+                h.clock.advance(1, TimeUnit.SECONDS);
+                h.tick();
+                assertEquals(1, h.sent(h.p3).size(), "request " + (s + 1));
+            }
+            assertEquals(0, h.sent(h.p1).size());
+            h.clock.advance(1, TimeUnit.SECONDS);
+            h.tick();
+            List<ByteBuf> out = h.sent(h.p1);
+            assertEquals(1, out.size(), "host unreachable back to h1");
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(out.get(0), IP + 20));
+            assertEquals(1, Icmp4.code(out.get(0), IP + 20));
+            assertEquals(GW2_IP, Ipv4.src(out.get(0), IP));
+            assertChecksums(out.get(0));
+            assertEquals(1, h.gw2Port.counters().drops(DropReason.NEIGHBOR_UNRESOLVED));
+            assertNull(h.router.neighbors().stateOf(H3_IP));
+        }
+    }
+
+    @Test
+    void uplinkTrafficIsRoutedToTheBridge() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, H1_IP, 40000, 80, 0x02, new byte[0]));
+            List<ByteBuf> out = h.sent(h.p1);
+            assertEquals(1, out.size());
+            assertEquals(H1, Ethernet.dst(out.get(0), 0));
+            assertEquals(GW1, Ethernet.src(out.get(0), 0));
+            assertChecksums(out.get(0));
+            // A frame on the uplink for another MAC is not the router's to route.
+            h.send(h.uplink, FrameBuilder.tcp(H1, LAN, LAN_IP, H1_IP, 40000, 80, 0x02, new byte[0]));
+            assertEquals(1, h.uplink.counters().drops(DropReason.NOT_FOR_ROUTER));
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void ipv6AndMalformedIpv4AreDroppedWithReasons() {
+        try (RouterHarness h = new RouterHarness()) {
+            h.send(h.uplink, FrameBuilder.ethernet(GW_UPLINK, LAN, Ethernet.TYPE_IPV6, new byte[40]));
+            ByteBuf bad = FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, H1_IP, 1, 2, new byte[4]);
+            bad.setByte(IP + Ipv4.TTL, 9); // checksum now wrong
+            h.send(h.uplink, bad);
+            assertEquals(1, h.uplink.counters().drops(DropReason.L3_PROTOCOL_UNSUPPORTED));
+            assertEquals(1, h.uplink.counters().drops(DropReason.IPV4_BAD_CHECKSUM));
+            h.assertCountersAddUp();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.vnet.dataplane.testing;
+
+import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.l3.Router;
+import dev.vnet.dataplane.l3.RouterInterface;
+import dev.vnet.dataplane.l3.RouterPort;
+import dev.vnet.dataplane.pipeline.Pipeline;
+import dev.vnet.dataplane.port.MemoryPort;
+import dev.vnet.dataplane.wire.Arp;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.MacAddr;
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Two bridges and an uplink joined by the router, on in-memory ports and a manual clock:
+ * <pre>
+ *   h1 192.168.15.1 (p1) ─┐ br1, gateway 192.168.15.5
+ *   h2 192.168.15.2 (p2) ─┘
+ *   h3 192.168.16.3 (p3) ── br2, gateway 192.168.16.5
+ *   lan 192.168.1.3 ─── uplink port, router 192.168.1.2 (MTU {@link #UPLINK_MTU})
+ * </pre>
+ */
+public final class RouterHarness implements AutoCloseable {
+    /** MTU of the uplink, smaller than the bridges' to exercise fragmentation. */
+    public static final int UPLINK_MTU = 1000;
+    /** Host MACs. */
+    public static final long H1 = MacAddr.parse("02:00:00:00:00:01");
+    /** Host MACs. */
+    public static final long H2 = MacAddr.parse("02:00:00:00:00:02");
+    /** Host MACs. */
+    public static final long H3 = MacAddr.parse("02:00:00:00:00:03");
+    /** The LAN host's MAC. */
+    public static final long LAN = MacAddr.parse("02:00:00:00:01:03");
+    /** Router interface MACs. */
+    public static final long GW1 = MacAddr.parse("02:aa:00:00:00:01");
+    /** Router interface MACs. */
+    public static final long GW2 = MacAddr.parse("02:aa:00:00:00:02");
+    /** Router interface MACs. */
+    public static final long GW_UPLINK = MacAddr.parse("02:aa:00:00:00:03");
+
+    /** The clock. */
+    public final ManualClock clock = new ManualClock();
+    /** The pipeline. */
+    public final Pipeline pipeline = new Pipeline(clock);
+    /** The router. */
+    public final Router router = new Router();
+    /** Bridges. */
+    public final Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300));
+    /** Bridges. */
+    public final Bridge br2 = new Bridge("br2", 64, TimeUnit.SECONDS.toNanos(300));
+    /** Ports: p1, p2 on br1, p3 on br2, uplink routed. */
+    public final MemoryPort p1 = new MemoryPort(1, "p1", pipeline);
+    /** Port p2. */
+    public final MemoryPort p2 = new MemoryPort(2, "p2", pipeline);
+    /** Port p3. */
+    public final MemoryPort p3 = new MemoryPort(3, "p3", pipeline);
+    /** The uplink. */
+    public final MemoryPort uplink = new MemoryPort(4, "uplink", pipeline);
+    /** The router's ports on the bridges. */
+    public final RouterPort gw1Port = new RouterPort(5, "gw:br1");
+    /** The router's ports on the bridges. */
+    public final RouterPort gw2Port = new RouterPort(6, "gw:br2");
+    private final List<ByteBuf> taken = new ArrayList<>();
+
+    /** Builds the topology. */
+    public RouterHarness() {
+        br1.attach(p1);
+        br1.attach(p2);
+        br2.attach(p3);
+        RouterInterface i1 = router.addBridgeInterface(br1, gw1Port, GW1, 1500);
+        router.addAddress(i1, parse("192.168.15.5"), 24);
+        RouterInterface i2 = router.addBridgeInterface(br2, gw2Port, GW2, 1500);
+        router.addAddress(i2, parse("192.168.16.5"), 24);
+        RouterInterface up = router.addPortInterface("uplink", uplink, GW_UPLINK, UPLINK_MTU);
+        router.addAddress(up, parse("192.168.1.2"), 24);
+    }
+
+    /** Injects {@code frame} on {@code port}. */
+    public void send(MemoryPort port, ByteBuf frame) {
+        port.inject(frame);
+    }
+
+    /** Runs the router's timer at the current time. */
+    public void tick() {
+        pipeline.beginBatch();
+        router.tick(clock.nanos(), pipeline);
+        pipeline.endBatch();
+    }
+
+    /** What {@code port} sent since the last call (released at close). */
+    public List<ByteBuf> sent(MemoryPort port) {
+        List<ByteBuf> out = port.drain();
+        taken.addAll(out);
+        return out;
+    }
+
+    /** Answers the router's pending ARP request for {@code ip} from {@code mac} on {@code port}. */
+    public void answerArp(MemoryPort port, long mac, int ip, long routerMac, int routerIp) {
+        ByteBuf reply = FrameBuilder.ethernet(routerMac, mac, Ethernet.TYPE_ARP, new byte[Arp.LENGTH]);
+        Arp.write(reply, Ethernet.HEADER_LEN, Arp.OP_REPLY, mac, ip, routerMac, routerIp);
+        port.inject(reply);
+    }
+
+    /** Frames in = forwarded + flooded + dropped + consumed + local. */
+    public void assertCountersAddUp() {
+        assertEquals(pipeline.received(), pipeline.forwarded() + pipeline.flooded() + pipeline.dropped()
+                + pipeline.consumed() + pipeline.local(), "every frame accounted for");
+    }
+
+    @Override
+    public void close() {
+        for (MemoryPort p : List.of(p1, p2, p3, uplink)) {
+            sent(p);
+        }
+        taken.forEach(ByteBuf::release);
+        router.neighbors().clear();
+    }
+}
