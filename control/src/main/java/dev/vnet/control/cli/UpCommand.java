@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
             "Create the namespaces of a topology, attach each through a TAP device to vnet's bridge, and forward "
                 + "between them in the foreground. Ctrl-C (SIGINT) or SIGTERM removes exactly what was created.",
             "Without TOPOLOGY: the seed lab, namespaces red (192.168.15.1/24) and blue (192.168.15.2/24) on "
-                + "bridge v-net-0."})
+                + "bridge v-net-0 with gateway 192.168.15.5, and namespace lan (192.168.1.3/24) behind the router's "
+                + "uplink 192.168.1.2."})
 final class UpCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TOPOLOGY",
             description = "Topology file. Not supported yet: only the built-in seed lab runs in this version.")
@@ -63,6 +64,9 @@ final class UpCommand implements Callable<Integer> {
         String blueAddress = dev.vnet.dataplane.wire.Ipv4Addr.toString(
                 topology.namespaces().get(1).address().address());
         System.out.println("Try, in another terminal: sudo ip netns exec " + red + " ping " + blueAddress);
+        if (!topology.uplinks().isEmpty()) {
+            System.out.println("                     and: sudo ip netns exec " + red + " ping " + SeedLab.GATEWAY);
+        }
         System.out.println("vnet: running; Ctrl-C stops it and removes what was created");
         System.out.flush();
         try {

@@ -2,6 +2,10 @@ package dev.vnet.control.lab;
 
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.InterfaceAddress;
+import dev.vnet.control.topology.RouteSpec;
+import dev.vnet.control.topology.UplinkSpec;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.dataplane.api.Dataplane;
@@ -53,9 +57,9 @@ public final class Lab implements AutoCloseable {
         StateFile state = new StateFile(stateDir);
         removeStaleRun(state, ip);
         List<String> clashes = new ArrayList<>();
-        for (NamespaceSpec n : topology.namespaces()) {
-            if (ip.namespaceExists(n.name())) {
-                clashes.add(n.name());
+        for (String n : topology.namespaceNames()) {
+            if (ip.namespaceExists(n)) {
+                clashes.add(n);
             }
         }
         if (!clashes.isEmpty()) {
@@ -150,20 +154,43 @@ public final class Lab implements AutoCloseable {
         dataplane = Dataplane.start();
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
+            for (InterfaceAddress g : b.gateways()) {
+                dataplane.addGateway(b.name(), g.toString(), TapOptions.DEFAULT_MTU);
+            }
         }
+        // Each TAP is born in our namespace under a unique temporary name, then moved and renamed.
         String tapPrefix = "vn" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
         int index = 0;
         for (NamespaceSpec n : topology.namespaces()) {
-            ip.addNamespace(n.name());
-            createdNamespaces.add(n.name());
-            state.recordNamespace(n.name());
-            // The TAP is born in our namespace under a unique temporary name, then moved and renamed.
+            createNamespace(n.name());
             String tap = tapPrefix + index++;
             dataplane.addTapPort(n.name(), tap, n.bridge(), new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET));
             ip.moveInterface(tap, n.name(), n.interfaceName());
             ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
+            if (n.defaultGateway() != 0) {
+                ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
+            }
             log.info("namespace {} attached to {} as {} {}", n.name(), n.bridge(), n.interfaceName(), n.address());
         }
+        for (UplinkSpec u : topology.uplinks()) {
+            createNamespace(u.namespace());
+            String tap = tapPrefix + index++;
+            dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
+                    new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+            ip.moveInterface(tap, u.namespace(), u.interfaceName());
+            ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());
+            log.info("namespace {} reached through uplink {} as {} {}", u.namespace(), u.name(), u.interfaceName(),
+                    u.hostAddress());
+        }
+        for (RouteSpec r : topology.routes()) {
+            dataplane.addRoute(r.destination().toString(), Ipv4Addr.toString(r.gateway()));
+        }
+    }
+
+    private void createNamespace(String name) throws IOException {
+        ip.addNamespace(name);
+        createdNamespaces.add(name);
+        state.recordNamespace(name);
     }
 
     /** The topology as running. */
@@ -182,12 +209,22 @@ public final class Lab implements AutoCloseable {
         sb.append("vnet: ").append(topology.name()).append(" is up (pid ").append(ProcessHandle.current().pid())
                 .append(")\n");
         for (BridgeSpec b : topology.bridges()) {
-            sb.append(String.format("  bridge %-10s fdb bound %d, MAC aging %d s%n", b.name(),
-                    b.options().fdbMaxEntries(), TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos())));
+            sb.append(String.format("  bridge %-10s fdb bound %d, MAC aging %d s%s%n", b.name(),
+                    b.options().fdbMaxEntries(), TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()),
+                    b.gateways().isEmpty() ? "" : ", gateway " + b.gateways().stream().map(Object::toString)
+                            .collect(java.util.stream.Collectors.joining(", "))));
         }
         for (NamespaceSpec n : topology.namespaces()) {
-            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%n", n.name(), n.interfaceName(),
-                    n.address(), n.mtu(), n.bridge()));
+            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%s%n", n.name(), n.interfaceName(),
+                    n.address(), n.mtu(), n.bridge(), n.defaultGateway() == 0 ? ""
+                            : ", default via " + Ipv4Addr.toString(n.defaultGateway())));
+        }
+        for (UplinkSpec u : topology.uplinks()) {
+            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  via uplink %s (router %s)%n", u.namespace(),
+                    u.interfaceName(), u.hostAddress(), u.mtu(), u.name(), u.routerAddress()));
+        }
+        for (RouteSpec r : topology.routes()) {
+            sb.append(String.format("  route %s via %s%n", r.destination(), Ipv4Addr.toString(r.gateway())));
         }
         return sb.toString();
     }

@@ -82,6 +82,11 @@ public class IpRoute2 {
         }
     }
 
+    /** {@code ip -n NS route add default via GATEWAY}. */
+    public void addDefaultRoute(String ns, String gateway) throws IOException {
+        run("-n", ns, "route", "add", "default", "via", gateway);
+    }
+
     /** Adds {@code cidr} to {@code device} in {@code ns}, sets its MTU and brings it and the loopback up. */
     public void configureInterface(String ns, String device, String cidr, int mtu) throws IOException {
         run("-n", ns, "addr", "add", cidr, "dev", device);

@@ -2,22 +2,29 @@ package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TunDevice;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What vnet builds: bridges and the namespaces attached to them. {@link #validate} runs before anything is created
- * and reports every problem at once, each naming the element and field at fault.
+ * What vnet builds: bridges (with the router's gateway addresses on them), the namespaces attached to them, uplinks
+ * to other networks, and static routes. {@link #problems} runs before anything is created and reports every problem
+ * at once, each naming the element and field at fault.
  *
  * @param name       a label for messages ("seed lab" or the file name)
  * @param bridges    the bridges
  * @param namespaces the namespaces, each attached to one bridge
+ * @param uplinks    routed links to other networks
+ * @param routes     static routes of the router
  */
-public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces) {
+public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
+                       List<RouteSpec> routes) {
     // iproute2 keeps netns names as files under /run/netns: no '/', no leading dot, and vnet keeps them short and plain.
     private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -25,6 +32,13 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
     public Topology {
         bridges = List.copyOf(bridges);
         namespaces = List.copyOf(namespaces);
+        uplinks = List.copyOf(uplinks);
+        routes = List.copyOf(routes);
+    }
+
+    /** A layer-2 only topology: bridges and namespaces. */
+    public Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces) {
+        this(name, bridges, namespaces, List.of(), List.of());
     }
 
     /** The same topology with every namespace name prefixed (to run beside another copy, or in tests). */
@@ -32,62 +46,143 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         if (prefix == null || prefix.isEmpty()) {
             return this;
         }
-        return new Topology(name, bridges, namespaces.stream().map(n -> n.withPrefix(prefix)).toList());
+        return new Topology(name, bridges, namespaces.stream().map(n -> n.withPrefix(prefix)).toList(),
+                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes);
+    }
+
+    /** Every namespace vnet creates, attached ones and uplinks' far sides, in creation order. */
+    public List<String> namespaceNames() {
+        List<String> names = new ArrayList<>();
+        namespaces.forEach(n -> names.add(n.name()));
+        uplinks.forEach(u -> names.add(u.namespace()));
+        return names;
     }
 
     /** Every problem with this topology, or an empty list. */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         Set<String> bridgeNames = new HashSet<>();
+        Map<String, InterfaceAddress> subnetOfBridge = new HashMap<>();
+        Map<Integer, String> addressOwner = new HashMap<>();
         for (BridgeSpec b : bridges) {
             if (b.name() == null || b.name().isBlank()) {
                 problems.add("bridge: name is empty");
-            } else if (!bridgeNames.add(b.name())) {
+                continue;
+            }
+            if (!bridgeNames.add(b.name())) {
                 problems.add("bridge " + b.name() + ": name is used twice");
+            }
+            for (InterfaceAddress g : b.gateways()) {
+                checkHostAddress("bridge " + b.name() + ": gateway", g, problems);
+                claim(addressOwner, g, "bridge " + b.name() + " gateway", "bridge " + b.name() + ": gateway", problems);
+                InterfaceAddress first = subnetOfBridge.putIfAbsent(b.name(), g);
+                if (first != null && !first.sameSubnet(g)) {
+                    problems.add("bridge " + b.name() + ": gateway " + g + " is not in the subnet of gateway " + first);
+                }
             }
         }
         Set<String> nsNames = new HashSet<>();
-        List<NamespaceSpec> seen = new ArrayList<>();
-        java.util.Map<String, NamespaceSpec> firstOnBridge = new java.util.HashMap<>();
         for (NamespaceSpec n : namespaces) {
             String where = "namespace " + n.name();
-            if (n.name() == null || !NETNS_NAME.matcher(n.name()).matches()) {
-                problems.add(where + ": name must be 1-64 letters, digits, '_', '.', '-' and not start with '.' or '-'");
-            } else if (!nsNames.add(n.name())) {
-                problems.add(where + ": name is used twice");
-            }
+            checkNamespaceName(where, n.name(), nsNames, problems);
             if (!bridgeNames.contains(n.bridge())) {
                 problems.add(where + ": bridge '" + n.bridge() + "' is not defined");
             }
-            try {
-                TunDevice.validateName(n.interfaceName());
-            } catch (IllegalArgumentException e) {
-                problems.add(where + ": interface: " + e.getMessage());
-            }
-            if (n.mtu() < TapOptions.MIN_MTU || n.mtu() > TapOptions.MAX_MTU) {
-                problems.add(where + ": mtu " + n.mtu() + " is outside " + TapOptions.MIN_MTU + ".." + TapOptions.MAX_MTU);
-            }
+            checkInterface(where, n.interfaceName(), n.mtu(), problems);
             InterfaceAddress a = n.address();
-            if (a.prefixLength() > 30 || a.prefixLength() < 1) {
-                problems.add(where + ": address " + a + " leaves no room for other hosts (use a prefix of /1 to /30)");
-            } else {
-                int host = a.address() & ~dev.vnet.dataplane.wire.Ipv4Addr.mask(a.prefixLength());
-                int broadcast = ~dev.vnet.dataplane.wire.Ipv4Addr.mask(a.prefixLength());
-                if (host == 0 || host == broadcast) {
-                    problems.add(where + ": address " + a + " is the subnet's network or broadcast address");
+            checkHostAddress(where + ": address", a, problems);
+            claim(addressOwner, a, "namespace " + n.name(), where + ": address", problems);
+            // The first address on a bridge (gateway or namespace) sets the bridge's subnet; the rest must be in it.
+            InterfaceAddress first = subnetOfBridge.putIfAbsent(n.bridge(), a);
+            if (first != null && !first.sameSubnet(a)) {
+                problems.add(where + ": address " + a + " is not in the subnet " + Ipv4Addr.toString(first.network())
+                        + "/" + first.prefixLength() + " of bridge " + n.bridge());
+            }
+            if (n.defaultGateway() != 0 && !Ipv4Addr.contains(a.address(), a.prefixLength(), n.defaultGateway())) {
+                problems.add(where + ": default gateway " + Ipv4Addr.toString(n.defaultGateway())
+                        + " is not in its subnet " + Ipv4Addr.toString(a.network()) + "/" + a.prefixLength());
+            }
+        }
+        List<InterfaceAddress> connected = new ArrayList<>(subnetOfBridge.values());
+        Set<String> uplinkNames = new HashSet<>();
+        for (UplinkSpec u : uplinks) {
+            String where = "uplink " + u.name();
+            if (!uplinkNames.add(u.name()) || nsNames.contains(u.name())) {
+                problems.add(where + ": name is used twice");
+            }
+            checkNamespaceName(where + ": namespace", u.namespace(), nsNames, problems);
+            checkInterface(where, u.interfaceName(), u.mtu(), problems);
+            checkHostAddress(where + ": host address", u.hostAddress(), problems);
+            checkHostAddress(where + ": router address", u.routerAddress(), problems);
+            claim(addressOwner, u.hostAddress(), where + " host", where + ": host address", problems);
+            claim(addressOwner, u.routerAddress(), where + " router side", where + ": router address", problems);
+            if (!u.hostAddress().sameSubnet(u.routerAddress())) {
+                problems.add(where + ": host address " + u.hostAddress() + " and router address " + u.routerAddress()
+                        + " are not in one subnet");
+            }
+            for (InterfaceAddress c : connected) {
+                if (overlaps(c, u.routerAddress())) {
+                    problems.add(where + ": subnet of " + u.routerAddress() + " overlaps " + c);
                 }
             }
-            seen.stream().filter(o -> o.address().address() == a.address()).findFirst().ifPresent(o ->
-                    problems.add(where + ": address " + a + " is already used by namespace " + o.name()));
-            // The first namespace on a bridge sets the bridge's subnet; every other one must be in it.
-            NamespaceSpec first = firstOnBridge.putIfAbsent(n.bridge(), n);
-            if (first != null && !first.address().sameSubnet(a)) {
-                problems.add(where + ": address " + a + " is not in the subnet of " + first.name() + " ("
-                        + first.address() + ") on the same bridge " + n.bridge());
+            connected.add(u.routerAddress());
+        }
+        for (RouteSpec r : routes) {
+            InterfaceAddress d = r.destination();
+            String where = "route " + d;
+            if (d.address() != d.network()) {
+                problems.add(where + ": has host bits set (did you mean " + Ipv4Addr.toString(d.network()) + "/"
+                        + d.prefixLength() + "?)");
             }
-            seen.add(n);
+            if (connected.stream().noneMatch(c -> Ipv4Addr.contains(c.address(), c.prefixLength(), r.gateway()))) {
+                problems.add(where + ": gateway " + Ipv4Addr.toString(r.gateway())
+                        + " is not on any subnet the router is connected to");
+            }
         }
         return problems;
+    }
+
+    private static void checkNamespaceName(String where, String name, Set<String> seen, List<String> problems) {
+        if (name == null || !NETNS_NAME.matcher(name).matches()) {
+            problems.add(where + ": name must be 1-64 letters, digits, '_', '.', '-' and not start with '.' or '-'");
+        } else if (!seen.add(name)) {
+            problems.add(where + ": name is used twice");
+        }
+    }
+
+    private static void checkInterface(String where, String interfaceName, int mtu, List<String> problems) {
+        try {
+            TunDevice.validateName(interfaceName);
+        } catch (IllegalArgumentException e) {
+            problems.add(where + ": interface: " + e.getMessage());
+        }
+        if (mtu < TapOptions.MIN_MTU || mtu > TapOptions.MAX_MTU) {
+            problems.add(where + ": mtu " + mtu + " is outside " + TapOptions.MIN_MTU + ".." + TapOptions.MAX_MTU);
+        }
+    }
+
+    private static void checkHostAddress(String where, InterfaceAddress a, List<String> problems) {
+        if (a.prefixLength() > 30 || a.prefixLength() < 1) {
+            problems.add(where + " " + a + " leaves no room for other hosts (use a prefix of /1 to /30)");
+            return;
+        }
+        int host = a.address() & ~Ipv4Addr.mask(a.prefixLength());
+        if (host == 0 || host == ~Ipv4Addr.mask(a.prefixLength())) {
+            problems.add(where + " " + a + " is the subnet's network or broadcast address");
+        }
+    }
+
+    private static void claim(Map<Integer, String> owners, InterfaceAddress a, String owner, String where,
+                              List<String> problems) {
+        String previous = owners.putIfAbsent(a.address(), owner);
+        if (previous != null) {
+            problems.add(where + " " + a + " is already used by " + previous);
+        }
+    }
+
+    private static boolean overlaps(InterfaceAddress a, InterfaceAddress b) {
+        int length = Math.min(a.prefixLength(), b.prefixLength());
+        return Ipv4Addr.contains(a.network(), length, b.network());
     }
 
     /** Throws with every problem listed when the topology is not valid. */

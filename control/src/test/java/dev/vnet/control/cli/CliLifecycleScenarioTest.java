@@ -128,7 +128,7 @@ class CliLifecycleScenarioTest {
         String err = stderr.get(10, TimeUnit.SECONDS);
         stdoutReader.join(10_000); // the last lines are read after the process ends
         List<String> taps = tapNames();
-        assertEquals(2, taps.size(), "two TAPs were logged: " + err);
+        assertEquals(3, taps.size(), "three TAPs (red, blue, the uplink to lan) were logged: " + err);
         assertTrue(stdout.contains("vnet: stopped"), stdout + "\nexit " + vnet.exitValue() + " stderr: " + err);
         assertFalse(err.contains("LEAK"), "no buffer leak reported by the child: " + err);
         assertFalse(anyNamespaceLeft(), "namespaces removed");

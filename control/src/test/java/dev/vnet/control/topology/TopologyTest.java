@@ -53,7 +53,7 @@ class TopologyTest {
                 "namespace a: name is used twice",
                 "namespace b: bridge 'nope' is not defined",
                 "namespace c: interface: interface name 'an-interface-name-too-long' must be 1 to 15 characters",
-                "namespace d: address 10.0.1.5/24 is not in the subnet of a (10.0.0.1/24) on the same bridge br0",
+                "namespace d: address 10.0.1.5/24 is not in the subnet 10.0.0.0/24 of bridge br0",
                 "namespace e: address 10.0.0.1/24 is already used by namespace a",
                 "namespace f: address 10.0.0.255/24 is the subnet's network or broadcast address",
                 "namespace g: mtu 40 is outside 68..65535",
@@ -62,6 +62,44 @@ class TopologyTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::validate);
         assertTrue(e.getMessage().startsWith("test topology is not valid:\n  bridge br0: name is used twice"),
                 e.getMessage());
+    }
+
+    @Test
+    void seedLabHasTheGatewayDefaultRoutesAndTheLanUplink() {
+        Topology t = SeedLab.topology();
+        assertEquals("192.168.15.5/24", t.bridges().get(0).gateways().get(0).toString());
+        assertEquals(dev.vnet.dataplane.wire.Ipv4Addr.parse("192.168.15.5"), t.namespaces().get(0).defaultGateway());
+        UplinkSpec u = t.uplinks().get(0);
+        assertEquals("lan", u.namespace());
+        assertEquals("192.168.1.3/24", u.hostAddress().toString());
+        assertEquals("192.168.1.2/24", u.routerAddress().toString());
+        assertEquals(List.of("red", "blue", "lan"), t.namespaceNames());
+        assertEquals(List.of("lab-red", "lab-blue", "lab-lan"), t.withPrefix("lab-").namespaceNames());
+    }
+
+    @Test
+    void routingProblemsAreReportedWithWhereTheyAre() {
+        int gw = dev.vnet.dataplane.wire.Ipv4Addr.parse("10.9.9.9");
+        Topology t = new Topology("routed topology",
+                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("10.0.0.5/24"),
+                        InterfaceAddress.parse("10.0.1.5/24")))),
+                List.of(new NamespaceSpec("a", "br0", "eth0", InterfaceAddress.parse("10.0.0.5/24"), 1500, gw)),
+                List.of(new UplinkSpec("up", "lan", "eth0", InterfaceAddress.parse("10.0.0.9/24"),
+                                InterfaceAddress.parse("10.0.0.10/24"), 1500),
+                        new UplinkSpec("up2", "a", "eth0", InterfaceAddress.parse("172.16.0.1/24"),
+                                InterfaceAddress.parse("172.16.1.2/24"), 1500)),
+                List.of(new RouteSpec(InterfaceAddress.parse("198.51.100.1/24"), dev.vnet.dataplane.wire.Ipv4Addr
+                        .parse("203.0.113.1"))));
+        assertEquals(List.of(
+                "bridge br0: gateway 10.0.1.5/24 is not in the subnet of gateway 10.0.0.5/24",
+                "namespace a: address 10.0.0.5/24 is already used by bridge br0 gateway",
+                "namespace a: default gateway 10.9.9.9 is not in its subnet 10.0.0.0/24",
+                "uplink up: subnet of 10.0.0.10/24 overlaps 10.0.0.5/24",
+                "uplink up2: namespace: name is used twice",
+                "uplink up2: host address 172.16.0.1/24 and router address 172.16.1.2/24 are not in one subnet",
+                "route 198.51.100.1/24: has host bits set (did you mean 198.51.100.0/24?)",
+                "route 198.51.100.1/24: gateway 203.0.113.1 is not on any subnet the router is connected to"),
+                t.problems());
     }
 
     @Test

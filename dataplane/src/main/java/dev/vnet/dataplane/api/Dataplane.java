@@ -2,6 +2,11 @@ package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.l3.NeighborTable;
+import dev.vnet.dataplane.l3.Router;
+import dev.vnet.dataplane.l3.RouterInterface;
+import dev.vnet.dataplane.l3.RouterPort;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.port.Port;
@@ -51,7 +56,10 @@ public final class Dataplane implements AutoCloseable {
     private final Map<String, Bridge> bridges = new LinkedHashMap<>();
     private final Map<String, Port> ports = new LinkedHashMap<>();
     private final Map<Port, Bridge> membership = new LinkedHashMap<>();
+    private final Map<String, RouterInterface> routerInterfaces = new LinkedHashMap<>();
+    private final Router router = new Router();
     private final ScheduledFuture<?> agingTask;
+    private final ScheduledFuture<?> routerTask;
     private int nextPortId = 1;
     private boolean closed;
 
@@ -74,6 +82,16 @@ public final class Dataplane implements AutoCloseable {
         this.loop = (IoEventLoop) group.next();
         this.pipeline = new Pipeline(clock);
         this.agingTask = loop.scheduleAtFixedRate(this::expireTables, 1, 1, TimeUnit.SECONDS);
+        this.routerTask = loop.scheduleAtFixedRate(this::routerTick, 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    private void routerTick() {
+        pipeline.beginBatch();
+        try {
+            router.tick(pipeline.now(), pipeline);
+        } finally {
+            pipeline.endBatch();
+        }
     }
 
     private void expireTables() {
@@ -228,6 +246,126 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives bridge {@code bridge} the router address {@code cidr} (e.g. 192.168.15.5/24): the first one creates the
+     * router's interface on the bridge, with a MAC of its own; later ones add addresses to it.
+     */
+    public void addGateway(String bridge, String cidr, int mtu) {
+        Cidr c = Cidr.parse(cidr);
+        call(() -> {
+            checkOpen();
+            Bridge b = requireBridge(bridge);
+            RouterInterface iface = routerInterfaces.get(bridge);
+            if (iface == null) {
+                RouterPort port = new RouterPort(nextPortId(), "gw:" + bridge);
+                iface = router.addBridgeInterface(b, port, MacAddr.random(java.util.concurrent.ThreadLocalRandom.current()),
+                        mtu);
+                routerInterfaces.put(bridge, iface);
+                ports.put(port.name(), port);
+                membership.put(port, b);
+            }
+            router.addAddress(iface, c.address(), c.length());
+            log.info("gateway {} on bridge {} (router MAC {})", cidr, bridge, MacAddr.toString(iface.mac()));
+            return null;
+        });
+    }
+
+    /**
+     * Creates TAP {@code interfaceName} as a routed uplink port named {@code portName} with router address
+     * {@code cidr}: the far side of the TAP is another network (a namespace of hosts), reached through the router.
+     */
+    public void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
+            throws IOException {
+        Cidr c = Cidr.parse(cidr);
+        call(() -> {
+            checkOpen();
+            checkNewPort(portName);
+            if (router.isLocal(c.address())) {
+                throw new IllegalArgumentException("address " + cidr + " is already the router's");
+            }
+            return null;
+        });
+        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipeline, allocator);
+        try {
+            call(() -> {
+                RouterInterface iface = router.addPortInterface(portName, port,
+                        MacAddr.random(java.util.concurrent.ThreadLocalRandom.current()), options.mtu());
+                router.addAddress(iface, c.address(), c.length());
+                routerInterfaces.put(portName, iface);
+                ports.put(portName, port);
+                return null;
+            });
+            port.register(loop).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            call(() -> {
+                ports.remove(portName);
+                port.close();
+                return null;
+            });
+            throw new IOException("cannot set up uplink " + portName + ": " + e.getMessage(), e);
+        }
+        port.onFailure(this::portFailed);
+        log.info("uplink {} (tap {}) with router address {}", portName, port.interfaceName(), cidr);
+    }
+
+    /** Adds a static route to {@code cidr} via {@code gateway}, which must be on one of the router's subnets. */
+    public void addRoute(String cidr, String gateway) {
+        Cidr c = Cidr.parse(cidr);
+        int gw = Ipv4Addr.parse(gateway);
+        call(() -> {
+            router.addRoute(c.address() & Ipv4Addr.mask(c.length()), c.length(), gw);
+            log.info("route {} via {}", cidr, gateway);
+            return null;
+        });
+    }
+
+    /** The router's neighbor (ARP) table. */
+    public List<NeighborEntry> neighbors() {
+        return call(() -> {
+            List<NeighborEntry> out = new ArrayList<>();
+            router.neighbors().forEach((ip, mac, iface, state, queued) -> out.add(new NeighborEntry(
+                    Ipv4Addr.toString(ip), mac == NeighborTable.UNRESOLVED ? null : MacAddr.toString(mac),
+                    router.iface(iface).name(), state.name(), queued)));
+            return out;
+        });
+    }
+
+    /** The router's routes, longest prefixes first. */
+    public List<RouteEntry> routes() {
+        return call(() -> {
+            List<RouteEntry> out = new ArrayList<>();
+            router.routes().forEach((network, length, iface, gateway) -> out.add(new RouteEntry(
+                    Ipv4Addr.toString(network) + "/" + length, router.iface(iface).name(),
+                    gateway == 0 ? null : Ipv4Addr.toString(gateway))));
+            return out;
+        });
+    }
+
+    /** Router interfaces with their MAC and addresses, one line each. */
+    public List<String> routerInterfaces() {
+        return call(router::describe);
+    }
+
+    /** An address with a prefix length, parsed with messages that name the text. */
+    private record Cidr(int address, int length) {
+        static Cidr parse(String text) {
+            int slash = text.indexOf('/');
+            if (slash < 0) {
+                throw new IllegalArgumentException("'" + text + "' needs a prefix length, e.g. 192.168.15.5/24");
+            }
+            int length;
+            try {
+                length = Integer.parseInt(text.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' has a bad prefix length", e);
+            }
+            if (length < 0 || length > 32) {
+                throw new IllegalArgumentException("'" + text + "': prefix length " + length + " is outside 0..32");
+            }
+            return new Cidr(Ipv4Addr.parse(text.substring(0, slash)), length);
+        }
+    }
+
     /** Adds a static FDB entry on {@code bridge} pointing at {@code portName}. */
     public void addStaticFdb(String bridge, String mac, String portName) {
         long address = MacAddr.parse(mac);
@@ -285,7 +423,7 @@ public final class Dataplane implements AutoCloseable {
                     }
                 }
                 Bridge b = membership.get(p);
-                String device = p instanceof TapPort t ? t.interfaceName() : "memory";
+                String device = p instanceof TapPort t ? t.interfaceName() : p.isInternal() ? "router" : "memory";
                 out.add(new PortStats(p.name(), device, b == null ? null : b.name(), c.rxFrames(), c.rxBytes(),
                         c.txFrames(), c.txBytes(), c.rxErrors(), drops));
             }
@@ -302,6 +440,8 @@ public final class Dataplane implements AutoCloseable {
             m.put("flooded", pipeline.flooded());
             m.put("dropped", pipeline.dropped());
             m.put("consumed", pipeline.consumed());
+            m.put("local", pipeline.local());
+            m.put("injected", pipeline.injected());
             return m;
         });
     }
@@ -344,10 +484,12 @@ public final class Dataplane implements AutoCloseable {
             call(() -> {
                 closed = true;
                 agingTask.cancel(false);
+                routerTask.cancel(false);
                 for (Port p : new ArrayList<>(ports.values())) {
                     detachAndClose(p);
                 }
                 ports.clear();
+                router.neighbors().clear();
                 return null;
             });
         }

@@ -1,0 +1,20 @@
+package dev.vnet.control.topology;
+
+/**
+ * An uplink: a TAP that is a routed port of vnet's router, whose far side is another network, a namespace of hosts
+ * vnet creates (in the seed lab, {@code lan} holding the host 192.168.1.3).
+ *
+ * @param name          the port's name
+ * @param namespace     the namespace the TAP's interface is moved into
+ * @param interfaceName the interface's name inside that namespace
+ * @param hostAddress   the address of the interface inside the namespace (the host on the far side)
+ * @param routerAddress the router's address on this link
+ * @param mtu           the link's MTU, on both sides
+ */
+public record UplinkSpec(String name, String namespace, String interfaceName, InterfaceAddress hostAddress,
+                         InterfaceAddress routerAddress, int mtu) {
+    /** The same uplink with {@code prefix} in front of its namespace's name. */
+    public UplinkSpec withPrefix(String prefix) {
+        return new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu);
+    }
+}

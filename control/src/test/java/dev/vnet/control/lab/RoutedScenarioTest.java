@@ -1,0 +1,234 @@
+package dev.vnet.control.lab;
+
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.InterfaceAddress;
+import dev.vnet.control.topology.NamespaceSpec;
+import dev.vnet.control.topology.Topology;
+import dev.vnet.control.topology.UplinkSpec;
+import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.api.NeighborEntry;
+import dev.vnet.dataplane.api.PortStats;
+import dev.vnet.dataplane.api.RouteEntry;
+import dev.vnet.dataplane.testing.LeakCheck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * vnet as a router, with real namespaces and tools:
+ * <pre>
+ *   red 192.168.15.1, blue 192.168.15.2 ── v-net-0 (gateway 192.168.15.5)
+ *   green 192.168.16.1                  ── v-net-1 (gateway 192.168.16.5)
+ *   lan 192.168.1.3 ── uplink (router 192.168.1.2), MTU 1000
+ * </pre>
+ * lan gets return routes by hand: NAT is not part of this yet.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RoutedScenarioTest {
+    private static final int UPLINK_MTU = 1000;
+    private static String prefix;
+    private static Path stateDir;
+    private static Lab lab;
+
+    private static Topology topology() {
+        int gw0 = parse("192.168.15.5");
+        int gw1 = parse("192.168.16.5");
+        return new Topology("routed test",
+                List.of(new BridgeSpec("v-net-0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("192.168.15.5/24"))),
+                        new BridgeSpec("v-net-1", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("192.168.16.5/24")))),
+                List.of(new NamespaceSpec("red", "v-net-0", "eth0", InterfaceAddress.parse("192.168.15.1/24"), 1500, gw0),
+                        new NamespaceSpec("blue", "v-net-0", "eth0", InterfaceAddress.parse("192.168.15.2/24"), 1500, gw0),
+                        new NamespaceSpec("green", "v-net-1", "eth0", InterfaceAddress.parse("192.168.16.1/24"), 1500, gw1)),
+                List.of(new UplinkSpec("uplink", "lan", "eth0", InterfaceAddress.parse("192.168.1.3/24"),
+                        InterfaceAddress.parse("192.168.1.2/24"), UPLINK_MTU)),
+                List.of());
+    }
+
+    @BeforeAll
+    static void up() throws Exception {
+        RootScenario.require("ip", "ping", "nc", "ss");
+        prefix = RootScenario.uniquePrefix();
+        stateDir = Files.createTempDirectory("vnet-state");
+        lab = Lab.up(topology().withPrefix(prefix), stateDir, new IpRoute2());
+        // Until NAT exists, lan needs to know the way back.
+        for (String subnet : List.of("192.168.15.0/24", "192.168.16.0/24")) {
+            Cmd.Result r = Cmd.inNs(ns("lan"), 10, "ip", "route", "add", subnet, "via", "192.168.1.2");
+            assertTrue(r.ok(), r.toString());
+        }
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (lab == null) {
+            return;
+        }
+        lab.close();
+        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "namespaces removed");
+        Files.deleteIfExists(stateDir);
+        LeakCheck.assertNoLeaks();
+    }
+
+    private static String ns(String name) {
+        return prefix + name;
+    }
+
+    private static Cmd.Result ping(String from, String to, String... extra) {
+        String[] args = new String[6 + extra.length];
+        args[0] = "ping";
+        args[1] = "-c";
+        args[2] = "3";
+        args[3] = "-W";
+        args[4] = "2";
+        System.arraycopy(extra, 0, args, 5, extra.length);
+        args[args.length - 1] = to;
+        return Cmd.inNs(ns(from), 30, args);
+    }
+
+    @Test
+    @Order(1)
+    void everyNamespacePingsItsGateway() {
+        for (String[] pair : new String[][] {{"red", "192.168.15.5"}, {"blue", "192.168.15.5"},
+                {"green", "192.168.16.5"}, {"lan", "192.168.1.2"}}) {
+            Cmd.Result r = ping(pair[0], pair[1]);
+            assertTrue(r.out().contains("3 received"), pair[0] + " -> " + pair[1] + ": " + r);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void blueReachesLanThroughTheRouter() {
+        Cmd.Result r = ping("blue", "192.168.1.3");
+        assertTrue(r.out().contains("3 received"), r.toString());
+        assertTrue(r.out().contains("ttl=63"), "one router hop: " + r.out());
+    }
+
+    @Test
+    @Order(3)
+    void ttlOneIsAnsweredByTheGateway() {
+        Cmd.Result r = Cmd.inNs(ns("blue"), 10, "ping", "-c", "1", "-t", "1", "-W", "2", "192.168.1.3");
+        assertTrue(r.out().contains("From 192.168.15.5") && r.out().contains("Time to live exceeded"), r.toString());
+    }
+
+    @Test
+    @Order(4)
+    void unroutedDestinationIsAnsweredNetUnreachable() {
+        Cmd.Result r = Cmd.inNs(ns("blue"), 10, "ping", "-c", "1", "-W", "2", "203.0.113.1");
+        assertTrue(r.out().contains("From 192.168.15.5") && r.out().contains("Net Unreachable"), r.toString());
+    }
+
+    @Test
+    @Order(5)
+    void twoBridgesAreRoutedToEachOther() {
+        Cmd.Result r = ping("red", "192.168.16.1");
+        assertTrue(r.out().contains("3 received"), r.toString());
+        Cmd.Result back = ping("green", "192.168.15.2");
+        assertTrue(back.out().contains("3 received"), back.toString());
+    }
+
+    @Test
+    @Order(6)
+    void tcpFromLanToBlueArrivesByteIdentical() throws Exception {
+        byte[] data = new byte[16 * 1024 * 1024];
+        new Random(4).nextBytes(data);
+        byte[] got = SeedLabScenarioTest.transfer(ns("lan"), ns("blue"), "192.168.15.2", data);
+        assertEquals(data.length, got.length);
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data),
+                MessageDigest.getInstance("SHA-256").digest(got));
+    }
+
+    @Test
+    @Order(7)
+    void pingWithDfClearIsFragmentedOntoTheSmallerMtuAndArrivesWhole() {
+        // 1228-byte packets without DF: they fit blue's MTU (1500), not the uplink's (1000), so vnet fragments them.
+        long before = uplinkTx();
+        Cmd.Result r = ping("blue", "192.168.1.3", "-M", "dont", "-s", "1200");
+        assertTrue(r.out().contains("3 received"), r.toString());
+        assertFalse(r.out().contains("wrong data"), "echoed data intact: " + r.out());
+        assertTrue(uplinkTx() - before >= 6, "at least two fragments per request went out of the uplink");
+    }
+
+    @Test
+    @Order(8)
+    void largeUdpDatagramWithDfClearCrossesTheUplinkFragmentedAndArrivesWhole() throws Exception {
+        // With path-MTU discovery off in blue (this namespace only), blue sends UDP without DF.
+        assertTrue(Cmd.inNs(ns("blue"), 10, "sysctl", "-qw", "net.ipv4.ip_no_pmtu_disc=1").ok());
+        byte[] datagram = new byte[1400];
+        new Random(5).nextBytes(datagram);
+        Path in = Files.createTempFile("vnet-udp", ".bin");
+        Path out = Files.createTempFile("vnet-udp-recv", ".bin");
+        Process server = null;
+        try {
+            Files.write(in, datagram);
+            server = new ProcessBuilder("ip", "netns", "exec", ns("lan"), "nc", "-u", "-l", "9000")
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            waitForUdpListener(ns("lan"), 9000);
+            long before = uplinkTx();
+            Cmd.Result sent = Cmd.inNs(ns("blue"), 20, "sh", "-c", "nc -u -w 1 192.168.1.3 9000 < " + in);
+            assertEquals(0, sent.exit(), sent.toString());
+            for (int i = 0; i < 50 && Files.size(out) < datagram.length; i++) {
+                Thread.sleep(100);
+            }
+            assertArrayEquals(datagram, Files.readAllBytes(out), "the datagram arrived whole");
+            assertTrue(uplinkTx() - before >= 2, "as fragments: " + (uplinkTx() - before) + " frames");
+        } finally {
+            if (server != null) {
+                server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static void waitForUdpListener(String ns, int port) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (Cmd.inNs(ns, 5, "ss", "-lunH").out().contains(":" + port + " ")) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("nc never listened on udp " + port + " in " + ns);
+    }
+
+    private static long uplinkTx() {
+        return lab.dataplane().portStats().stream().filter(p -> p.name().equals("uplink")).mapToLong(PortStats::txFrames)
+                .sum();
+    }
+
+    @Test
+    @Order(9)
+    void routerTablesShowWhatItLearned() {
+        List<RouteEntry> routes = lab.dataplane().routes();
+        assertTrue(routes.contains(new RouteEntry("192.168.15.0/24", "v-net-0", null)), routes.toString());
+        assertTrue(routes.contains(new RouteEntry("192.168.16.0/24", "v-net-1", null)), routes.toString());
+        assertTrue(routes.contains(new RouteEntry("192.168.1.0/24", "uplink", null)), routes.toString());
+        List<NeighborEntry> neighbors = lab.dataplane().neighbors();
+        for (String host : List.of("192.168.15.2", "192.168.16.1", "192.168.1.3")) {
+            assertTrue(neighbors.stream().anyMatch(n -> n.address().equals(host) && n.mac() != null), host + " in "
+                    + neighbors);
+        }
+        var totals = lab.dataplane().pipelineCounters();
+        assertEquals(totals.get("received"), totals.get("forwarded") + totals.get("flooded") + totals.get("dropped")
+                + totals.get("consumed") + totals.get("local"), "every frame accounted for: " + totals);
+    }
+}
