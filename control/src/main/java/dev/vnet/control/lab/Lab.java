@@ -1,5 +1,6 @@
 package dev.vnet.control.lab;
 
+import dev.vnet.control.api.ControlServer;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
 import dev.vnet.control.topology.InterfaceAddress;
@@ -34,13 +35,16 @@ public final class Lab implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Lab.class);
 
     private final Topology topology;
+    private final Path stateDir;
     private final IpRoute2 ip;
     private final StateFile state;
     private final List<String> createdNamespaces = new ArrayList<>();
     private Dataplane dataplane;
+    private ControlServer api;
     private boolean closed;
 
-    private Lab(Topology topology, IpRoute2 ip, StateFile state) {
+    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir) {
+        this.stateDir = stateDir;
         this.topology = topology;
         this.ip = ip;
         this.state = state;
@@ -67,7 +71,7 @@ public final class Lab implements AutoCloseable {
                     + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
                     + (clashes.size() == 1 ? "it" : "them") + " (ip netns delete NAME) or pick other names with --prefix.");
         }
-        Lab lab = new Lab(topology, ip, state);
+        Lab lab = new Lab(topology, ip, state, stateDir);
         try {
             state.create(ProcessHandle.current().pid());
         } catch (IOException e) {
@@ -125,7 +129,10 @@ public final class Lab implements AutoCloseable {
         }
     }
 
-    /** Deletes the namespaces a record names (newest first) and the record; returns what could not be removed. */
+    /**
+     * Deletes the namespaces a record names (newest first), a dead run's API socket, and the record; returns what
+     * could not be removed.
+     */
     static List<String> removeRecorded(StateFile state, StateFile.Record record, IpRoute2 ip) {
         List<String> failed = new ArrayList<>();
         List<String> namespaces = new ArrayList<>(record.namespaces());
@@ -142,6 +149,7 @@ public final class Lab implements AutoCloseable {
         }
         if (failed.isEmpty()) {
             try {
+                Files.deleteIfExists(state.dir().resolve(ControlServer.SOCKET_NAME));
                 state.delete();
             } catch (IOException e) {
                 failed.add("cannot delete " + state.path() + ": " + e.getMessage());
@@ -185,6 +193,7 @@ public final class Lab implements AutoCloseable {
         for (RouteSpec r : topology.routes()) {
             dataplane.addRoute(r.destination().toString(), Ipv4Addr.toString(r.gateway()));
         }
+        api = ControlServer.start(stateDir, dataplane);
     }
 
     private void createNamespace(String name) throws IOException {
@@ -201,6 +210,11 @@ public final class Lab implements AutoCloseable {
     /** The dataplane, for reading tables and counters. */
     public Dataplane dataplane() {
         return dataplane;
+    }
+
+    /** Where the API socket is, once up. */
+    public Path apiSocket() {
+        return api == null ? null : api.path();
     }
 
     /** A summary of what is running, for the terminal. */
@@ -236,6 +250,9 @@ public final class Lab implements AutoCloseable {
             return;
         }
         closed = true;
+        if (api != null) {
+            api.close();
+        }
         if (dataplane != null) {
             try {
                 dataplane.close();

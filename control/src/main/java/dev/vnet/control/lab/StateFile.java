@@ -27,6 +27,11 @@ public final class StateFile {
         this.file = dir.resolve(FILE_NAME);
     }
 
+    /** The state directory (the record, and the running vnet's API socket). */
+    public Path dir() {
+        return file.getParent();
+    }
+
     /** Where the record lives. */
     public Path path() {
         return file;

@@ -59,6 +59,15 @@ class CliTest {
     }
 
     @Test
+    void showCommandsSayPlainlyWhenNoVnetIsRunning(@TempDir Path dir) {
+        for (String command : new String[] {"neigh", "route", "fdb", "ports"}) {
+            Run r = run(command, "--state-dir", dir.toString());
+            assertEquals(1, r.exit(), command);
+            assertTrue(r.err().contains("vnet " + command + ": no vnet is running (no API socket at "), r.err());
+        }
+    }
+
+    @Test
     void downWithNothingRecordedIsHarmless(@TempDir Path dir) {
         Run r = run("down", "--state-dir", dir.toString());
         assertEquals(0, r.exit(), r.err());

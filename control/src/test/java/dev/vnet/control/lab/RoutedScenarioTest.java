@@ -210,6 +210,24 @@ class RoutedScenarioTest {
         throw new AssertionError("nc never listened on udp " + port + " in " + ns);
     }
 
+    /** Runs a vnet show command against this lab's API and returns what it printed. */
+    private static String runCli(String... args) {
+        String[] full = java.util.Arrays.copyOf(args, args.length + 2);
+        full[args.length] = "--state-dir";
+        full[args.length + 1] = stateDir.toString();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        int exit;
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            exit = dev.vnet.control.cli.Main.run(full);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, exit, "vnet " + String.join(" ", args));
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static long uplinkTx() {
         return lab.dataplane().portStats().stream().filter(p -> p.name().equals("uplink")).mapToLong(PortStats::txFrames)
                 .sum();
@@ -227,6 +245,15 @@ class RoutedScenarioTest {
             assertTrue(neighbors.stream().anyMatch(n -> n.address().equals(host) && n.mac() != null), host + " in "
                     + neighbors);
         }
+        String route = runCli("route");
+        assertTrue(route.contains("192.168.15.0/24 dev v-net-0 scope link\n"), route);
+        assertTrue(route.contains("192.168.1.0/24 dev uplink scope link\n"), route);
+        String neigh = runCli("neigh");
+        assertTrue(neigh.matches("(?s).*192\\.168\\.1\\.3 dev uplink lladdr [0-9a-f:]{17} (REACHABLE|STALE).*"), neigh);
+        String ports = runCli("ports", "-j");
+        assertTrue(ports.contains("\"name\" : \"uplink\""), ports);
+        String fdb = runCli("fdb");
+        assertTrue(fdb.contains("master v-net-1"), fdb);
         var totals = lab.dataplane().pipelineCounters();
         assertEquals(totals.get("received"), totals.get("forwarded") + totals.get("flooded") + totals.get("dropped")
                 + totals.get("consumed") + totals.get("local"), "every frame accounted for: " + totals);

@@ -446,6 +446,11 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /** Names of the bridges, in the order they were added. */
+    public List<String> bridgeNames() {
+        return call(() -> new ArrayList<>(bridges.keySet()));
+    }
+
     /** Names of the ports, in the order they were added. */
     public List<String> portNames() {
         return call(() -> new ArrayList<>(ports.keySet()));

@@ -228,6 +228,7 @@ public final class Pipeline implements FrameSink {
     private void send(Port out, ByteBuf buf) {
         if (out.isInternal()) {
             // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
+            out.counters().tx(buf.readableBytes());
             inject(out, out.ingress(), buf);
             return;
         }

@@ -1,0 +1,56 @@
+package dev.vnet.control.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The CLI's side of {@link ControlServer}: one GET, the JSON body back, or an error that says what is wrong. */
+public final class ControlClient {
+    private final Path socket;
+
+    /** A client of the vnet whose state directory is {@code stateDir}. */
+    public ControlClient(Path stateDir) {
+        this.socket = stateDir.resolve(ControlServer.SOCKET_NAME);
+    }
+
+    /** The JSON body of {@code GET path}. */
+    public JsonNode get(String path) throws IOException {
+        if (!Files.exists(socket)) {
+            throw new IOException("no vnet is running (no API socket at " + socket + "); start one with 'vnet up'");
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: vnet\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1)));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(16384);
+            while (ch.read(buf) >= 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            String response = out.toString(StandardCharsets.UTF_8);
+            int split = response.indexOf("\r\n\r\n");
+            if (split < 0) {
+                throw new IOException("vnet answered without a complete HTTP response");
+            }
+            String status = response.substring(0, response.indexOf("\r\n"));
+            JsonNode body = new ObjectMapper().readTree(response.substring(split + 4));
+            if (!status.contains(" 200 ")) {
+                throw new IOException("vnet answered " + status.substring(status.indexOf(' ') + 1) + ": "
+                        + body.path("error").asText());
+            }
+            return body;
+        } catch (java.net.SocketException e) {
+            throw new IOException("no vnet is answering on " + socket + " (" + e.getMessage()
+                    + "); is 'vnet up' running?", e);
+        }
+    }
+}

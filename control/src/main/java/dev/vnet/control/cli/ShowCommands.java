@@ -1,0 +1,129 @@
+package dev.vnet.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+
+import java.util.Iterator;
+import java.util.Map;
+
+/** The show commands: each reads one table from the running vnet. */
+final class ShowCommands {
+    private ShowCommands() {
+    }
+
+    /** {@code vnet neigh}: the router's ARP table, as {@code ip neigh} prints it. */
+    @Command(name = "neigh", mixinStandardHelpOptions = true,
+            description = "Show the router's neighbor (ARP) table of the running vnet, like 'ip neigh'.")
+    static final class Neigh extends ShowCommand {
+        @Override
+        String resource() {
+            return "/neigh";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode n : body) {
+                sb.append(text(n, "address")).append(" dev ").append(text(n, "iface"));
+                String mac = text(n, "mac");
+                if (mac != null) {
+                    sb.append(" lladdr ").append(mac);
+                }
+                sb.append(' ').append(text(n, "state"));
+                if (n.path("queued").asInt() > 0) {
+                    sb.append(" (").append(n.path("queued").asInt()).append(" frames waiting)");
+                }
+                sb.append('\n');
+            }
+            return sb.toString();
+        }
+    }
+
+    /** {@code vnet route}: the router's routes, as {@code ip route} prints them. */
+    @Command(name = "route", mixinStandardHelpOptions = true,
+            description = "Show the router's route table of the running vnet, like 'ip route'.")
+    static final class Route extends ShowCommand {
+        @Override
+        String resource() {
+            return "/routes";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode r : body) {
+                String prefix = text(r, "prefix");
+                sb.append("0.0.0.0/0".equals(prefix) ? "default" : prefix);
+                String gw = text(r, "gateway");
+                if (gw != null) {
+                    sb.append(" via ").append(gw);
+                }
+                sb.append(" dev ").append(text(r, "iface"));
+                if (gw == null) {
+                    sb.append(" scope link");
+                }
+                sb.append('\n');
+            }
+            return sb.toString();
+        }
+    }
+
+    /** {@code vnet fdb}: every bridge's forwarding database, as {@code bridge fdb} prints it. */
+    @Command(name = "fdb", mixinStandardHelpOptions = true,
+            description = "Show the MAC tables of the running vnet's bridges, like 'bridge fdb'.")
+    static final class Fdb extends ShowCommand {
+        @Override
+        String resource() {
+            return "/fdb";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder();
+            for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> bridge = it.next();
+                for (JsonNode e : bridge.getValue()) {
+                    sb.append(text(e, "mac")).append(" dev ").append(text(e, "port")).append(" master ")
+                            .append(bridge.getKey());
+                    if (e.path("isStatic").asBoolean()) {
+                        sb.append(" static");
+                    } else {
+                        sb.append(String.format(" age %.0fs", e.path("ageSeconds").asDouble()));
+                    }
+                    sb.append('\n');
+                }
+            }
+            return sb.toString();
+        }
+    }
+
+    /** {@code vnet ports}: every port with its counters and drops by reason. */
+    @Command(name = "ports", mixinStandardHelpOptions = true,
+            description = "Show the running vnet's ports with frame and byte counters and drops by reason.")
+    static final class Ports extends ShowCommand {
+        @Override
+        String resource() {
+            return "/ports";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder(String.format("%-14s %-11s %-9s %10s %12s %10s %12s  %s%n",
+                    "PORT", "DEVICE", "BRIDGE", "RX-FRAMES", "RX-BYTES", "TX-FRAMES", "TX-BYTES", "DROPS"));
+            for (JsonNode p : body) {
+                StringBuilder drops = new StringBuilder();
+                for (Iterator<Map.Entry<String, JsonNode>> it = p.path("drops").fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> d = it.next();
+                    drops.append(drops.length() == 0 ? "" : " ").append(d.getKey()).append('=')
+                            .append(d.getValue().asLong());
+                }
+                String bridge = text(p, "bridge");
+                sb.append(String.format("%-14s %-11s %-9s %10d %12d %10d %12d  %s%n", text(p, "name"),
+                        text(p, "device"), bridge == null ? "-" : bridge, p.path("rxFrames").asLong(),
+                        p.path("rxBytes").asLong(), p.path("txFrames").asLong(), p.path("txBytes").asLong(),
+                        drops.length() == 0 ? "-" : drops));
+            }
+            return sb.toString();
+        }
+    }
+}
