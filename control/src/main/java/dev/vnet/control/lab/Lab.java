@@ -66,6 +66,12 @@ public final class Lab implements AutoCloseable {
                 clashes.add(n);
             }
         }
+        for (UplinkSpec u : topology.uplinks()) {
+            if (u.inRootNamespace() && ip.interfaceExists(u.interfaceName())) {
+                throw new LabException("uplink " + u.name() + ": interface " + u.interfaceName()
+                        + " already exists in the root namespace; nothing was created. Pick another interface name.");
+            }
+        }
         if (!clashes.isEmpty()) {
             throw new LabException("namespace " + String.join(", ", clashes) + " already exists and vnet did not create "
                     + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
@@ -181,8 +187,18 @@ public final class Lab implements AutoCloseable {
             log.info("namespace {} attached to {} as {} {}", n.name(), n.bridge(), n.interfaceName(), n.address());
         }
         for (UplinkSpec u : topology.uplinks()) {
-            createNamespace(u.namespace());
             String tap = tapPrefix + index++;
+            if (u.inRootNamespace()) {
+                // The host is the far side: the TAP stays here, renamed; it and its address vanish with vnet.
+                dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
+                        new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+                ip.renameInterface(tap, u.interfaceName());
+                ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
+                log.info("root namespace reached through uplink {} as {} {}", u.name(), u.interfaceName(),
+                        u.hostAddress());
+                continue;
+            }
+            createNamespace(u.namespace());
             dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
                     new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET));
             ip.moveInterface(tap, u.namespace(), u.interfaceName());
@@ -234,7 +250,8 @@ public final class Lab implements AutoCloseable {
                             : ", default via " + Ipv4Addr.toString(n.defaultGateway())));
         }
         for (UplinkSpec u : topology.uplinks()) {
-            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  via uplink %s (router %s)%n", u.namespace(),
+            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  via uplink %s (router %s)%n",
+                    u.inRootNamespace() ? "(root)" : u.namespace(),
                     u.interfaceName(), u.hostAddress(), u.mtu(), u.name(), u.routerAddress()));
         }
         for (RouteSpec r : topology.routes()) {

@@ -93,4 +93,22 @@ public class IpRoute2 {
         run("-n", ns, "link", "set", "dev", device, "mtu", Integer.toString(mtu), "up");
         run("-n", ns, "link", "set", "dev", "lo", "up");
     }
+
+    /** Renames {@code device} in this (the root) namespace. */
+    public void renameInterface(String device, String newName) throws IOException {
+        if (!device.equals(newName)) {
+            run("link", "set", "dev", device, "name", newName);
+        }
+    }
+
+    /** Adds {@code cidr} to {@code device} in this (the root) namespace and brings it up with {@code mtu}. */
+    public void configureRootInterface(String device, String cidr, int mtu) throws IOException {
+        run("addr", "add", cidr, "dev", device);
+        run("link", "set", "dev", device, "mtu", Integer.toString(mtu), "up");
+    }
+
+    /** True when an interface of that name exists in this (the root) namespace. */
+    public boolean interfaceExists(String name) {
+        return Files.exists(Path.of("/sys/class/net", name));
+    }
 }

@@ -54,7 +54,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
     public List<String> namespaceNames() {
         List<String> names = new ArrayList<>();
         namespaces.forEach(n -> names.add(n.name()));
-        uplinks.forEach(u -> names.add(u.namespace()));
+        uplinks.stream().filter(u -> !u.inRootNamespace()).forEach(u -> names.add(u.namespace()));
         return names;
     }
 
@@ -110,7 +110,9 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             if (!uplinkNames.add(u.name()) || nsNames.contains(u.name())) {
                 problems.add(where + ": name is used twice");
             }
-            checkNamespaceName(where + ": namespace", u.namespace(), nsNames, problems);
+            if (!u.inRootNamespace()) {
+                checkNamespaceName(where + ": namespace", u.namespace(), nsNames, problems);
+            }
             checkInterface(where, u.interfaceName(), u.mtu(), problems);
             checkHostAddress(where + ": host address", u.hostAddress(), problems);
             checkHostAddress(where + ": router address", u.routerAddress(), problems);

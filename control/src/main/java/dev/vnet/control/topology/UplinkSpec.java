@@ -5,7 +5,8 @@ package dev.vnet.control.topology;
  * vnet creates (in the seed lab, {@code lan} holding the host 192.168.1.3).
  *
  * @param name          the port's name
- * @param namespace     the namespace the TAP's interface is moved into
+ * @param namespace     the namespace the TAP's interface is moved into, or null to leave it in the root namespace
+ *                      (the host itself is then the far side: its kernel gets the interface and host address)
  * @param interfaceName the interface's name inside that namespace
  * @param hostAddress   the address of the interface inside the namespace (the host on the far side)
  * @param routerAddress the router's address on this link
@@ -13,8 +14,14 @@ package dev.vnet.control.topology;
  */
 public record UplinkSpec(String name, String namespace, String interfaceName, InterfaceAddress hostAddress,
                          InterfaceAddress routerAddress, int mtu) {
-    /** The same uplink with {@code prefix} in front of its namespace's name. */
+    /** The same uplink with {@code prefix} in front of its namespace's name (a root-namespace uplink is unchanged). */
     public UplinkSpec withPrefix(String prefix) {
-        return new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu);
+        return namespace == null ? this
+                : new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu);
+    }
+
+    /** True when the TAP stays in the root namespace. */
+    public boolean inRootNamespace() {
+        return namespace == null;
     }
 }
