@@ -9,10 +9,16 @@ import java.util.List;
 /**
  * IPv4 routes with longest-prefix match (RFC 1812 section 5.2.4.3).
  *
- * <p>One open-addressing hash table per prefix length that has routes, keyed by the masked prefix; a lookup probes
- * the lengths present from longest to shortest and stops at the first hit. Its cost depends on how many distinct
- * prefix lengths the table holds (at most 33), not on how many routes: a connected /24 and a default route are two
- * probes, a 100k-route table with every length present at most 33. Nothing is allocated on lookup.
+ * <p>Routes are kept in one open-addressing hash table per prefix length, keyed by the masked prefix. Two indexes
+ * over the top 16 bits of the address make a lookup cheap whatever the table holds:
+ * <ul>
+ *   <li>{@code longer[hi16]}: a bitmap of which lengths /17../32 have at least one route under that /16, so a lookup
+ *       probes only those (usually none or one), longest first;</li>
+ *   <li>{@code shortBest[hi16]}: the longest route of length /0../16 covering that /16, expanded ahead of time (a
+ *       /8 fills 256 slots, a default route all 65536), so routes up to /16 cost one array read.</li>
+ * </ul>
+ * A lookup is one bitmap read, a probe per longer length present under its /16, and one array read; 512 KiB of
+ * index. Updates recompute the affected slots (control plane only). Nothing is allocated on lookup.
  *
  * <p>A route says which {@link RouterInterface} index it leaves by and its gateway (0 for a connected route, where
  * the destination itself is the next hop). Bound: {@link #DEFAULT_MAX_ROUTES}. Used from the owning loop only.
@@ -23,8 +29,17 @@ public final class RouteTable {
     /** Result of {@link #lookup} when no route matches. */
     public static final int NO_ROUTE = -1;
 
+    private static final int SLOTS = 1 << 16;
+    private static final int NONE = -1;
+
     private final int maxRoutes;
     private final LengthTable[] byLength = new LengthTable[33];
+    /** Bit (length - 17) set when a route of that length (17..32) exists under the /16. */
+    private final int[] longer = new int[SLOTS];
+    /** Route id of the longest route of length 0..16 covering the /16, or NONE. */
+    private final int[] shortBest = new int[SLOTS];
+    /** How many routes of each length 17..32 are under each /16: (hi16 << 5 | length) to count. */
+    private final java.util.Map<Integer, Integer> longerCounts = new java.util.HashMap<>();
     /** Prefix lengths with at least one route, longest first. */
     private int[] lengths = new int[0];
     private int size;
@@ -44,6 +59,7 @@ public final class RouteTable {
             throw new IllegalArgumentException("route bound must be at least 1, got " + maxRoutes);
         }
         this.maxRoutes = maxRoutes;
+        Arrays.fill(shortBest, NONE);
     }
 
     /** A table with the default bound. */
@@ -85,6 +101,52 @@ public final class RouteTable {
         routeLength[id] = (byte) length;
         routeInterface[id] = iface;
         routeGateway[id] = gateway;
+        if (existing < 0) {
+            indexAdded(key, length);
+        }
+    }
+
+    private void indexAdded(int network, int length) {
+        if (length > 16) {
+            int hi = network >>> 16;
+            int countKey = (hi << 5) | length;
+            if (longerCounts.merge(countKey, 1, Integer::sum) == 1) {
+                longer[hi] |= 1 << (length - 17);
+            }
+        } else {
+            refreshShort(network, length);
+        }
+    }
+
+    private void indexRemoved(int network, int length) {
+        if (length > 16) {
+            int hi = network >>> 16;
+            int countKey = (hi << 5) | length;
+            int left = longerCounts.merge(countKey, -1, Integer::sum);
+            if (left == 0) {
+                longerCounts.remove(countKey);
+                longer[hi] &= ~(1 << (length - 17));
+            }
+        } else {
+            refreshShort(network, length);
+        }
+    }
+
+    /** Recomputes shortBest for the /16 slots a route of {@code length} <= 16 at {@code network} covers. */
+    private void refreshShort(int network, int length) {
+        int first = network >>> 16;
+        int count = 1 << (16 - length);
+        for (int hi = first; hi < first + count; hi++) {
+            int best = NONE;
+            int addr = hi << 16;
+            for (int l = 16; l >= 0 && best == NONE; l--) {
+                LengthTable t = byLength[l];
+                if (t != null) {
+                    best = t.get(addr & Ipv4Addr.mask(l));
+                }
+            }
+            shortBest[hi] = best;
+        }
     }
 
     /** Removes the route to {@code network/length}; true if there was one. */
@@ -93,7 +155,8 @@ public final class RouteTable {
         if (t == null) {
             return false;
         }
-        int id = t.remove(network & Ipv4Addr.mask(length));
+        int key = network & Ipv4Addr.mask(length);
+        int id = t.remove(key);
         if (id < 0) {
             return false;
         }
@@ -106,6 +169,7 @@ public final class RouteTable {
             byLength[length] = null;
             rebuildLengths();
         }
+        indexRemoved(key, length);
         return true;
     }
 
@@ -125,14 +189,18 @@ public final class RouteTable {
 
     /** The id of the longest route matching {@code addr}, or {@link #NO_ROUTE}. */
     public int lookup(int addr) {
-        int[] ls = lengths;
-        for (int length : ls) {
-            int id = byLength[length].get(addr & Ipv4Addr.mask(length));
+        int hi = addr >>> 16;
+        int bits = longer[hi];
+        while (bits != 0) {
+            int length = 48 - Integer.numberOfLeadingZeros(bits); // highest set bit: the longest length first
+            int id = byLength[length].get(addr & (-1 << (32 - length)));
             if (id >= 0) {
                 return id;
             }
+            bits &= ~(1 << (length - 17));
         }
-        return NO_ROUTE;
+        int best = shortBest[hi];
+        return best == NONE ? NO_ROUTE : best;
     }
 
     /** The interface index of route {@code id}. */
