@@ -1,6 +1,7 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 
 /**
  * An address with its prefix length, as {@code ip addr add 192.168.15.1/24} takes it.
@@ -18,20 +19,8 @@ public record InterfaceAddress(int address, int prefixLength) {
 
     /** Parses {@code a.b.c.d/len}; the message names the text that is wrong. */
     public static InterfaceAddress parse(String text) {
-        int slash = text.indexOf('/');
-        if (slash < 0) {
-            throw new IllegalArgumentException("address '" + text + "' needs a prefix length, e.g. 192.168.15.1/24");
-        }
-        int length;
-        try {
-            length = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("address '" + text + "' has a bad prefix length", e);
-        }
-        if (length < 0 || length > 32) {
-            throw new IllegalArgumentException("address '" + text + "': prefix length " + length + " is outside 0..32");
-        }
-        return new InterfaceAddress(Ipv4Addr.parse(text.substring(0, slash)), length);
+        Ipv4Cidr c = Ipv4Cidr.parse(text);
+        return new InterfaceAddress(c.address(), c.prefixLength());
     }
 
     /** The network this address is in. */

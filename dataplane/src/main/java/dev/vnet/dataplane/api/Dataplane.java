@@ -7,6 +7,7 @@ import dev.vnet.dataplane.l3.Router;
 import dev.vnet.dataplane.l3.RouterInterface;
 import dev.vnet.dataplane.l3.RouterPort;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.port.Port;
@@ -251,7 +252,7 @@ public final class Dataplane implements AutoCloseable {
      * router's interface on the bridge, with a MAC of its own; later ones add addresses to it.
      */
     public void addGateway(String bridge, String cidr, int mtu) {
-        Cidr c = Cidr.parse(cidr);
+        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
         call(() -> {
             checkOpen();
             Bridge b = requireBridge(bridge);
@@ -264,7 +265,7 @@ public final class Dataplane implements AutoCloseable {
                 ports.put(port.name(), port);
                 membership.put(port, b);
             }
-            router.addAddress(iface, c.address(), c.length());
+            router.addAddress(iface, c.address(), c.prefixLength());
             log.info("gateway {} on bridge {} (router MAC {})", cidr, bridge, MacAddr.toString(iface.mac()));
             return null;
         });
@@ -276,7 +277,7 @@ public final class Dataplane implements AutoCloseable {
      */
     public void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
             throws IOException {
-        Cidr c = Cidr.parse(cidr);
+        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
         call(() -> {
             checkOpen();
             checkNewPort(portName);
@@ -290,7 +291,7 @@ public final class Dataplane implements AutoCloseable {
             call(() -> {
                 RouterInterface iface = router.addPortInterface(portName, port,
                         MacAddr.random(java.util.concurrent.ThreadLocalRandom.current()), options.mtu());
-                router.addAddress(iface, c.address(), c.length());
+                router.addAddress(iface, c.address(), c.prefixLength());
                 routerInterfaces.put(portName, iface);
                 ports.put(portName, port);
                 return null;
@@ -310,10 +311,10 @@ public final class Dataplane implements AutoCloseable {
 
     /** Adds a static route to {@code cidr} via {@code gateway}, which must be on one of the router's subnets. */
     public void addRoute(String cidr, String gateway) {
-        Cidr c = Cidr.parse(cidr);
+        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
         int gw = Ipv4Addr.parse(gateway);
         call(() -> {
-            router.addRoute(c.address() & Ipv4Addr.mask(c.length()), c.length(), gw);
+            router.addRoute(c.address() & Ipv4Addr.mask(c.prefixLength()), c.prefixLength(), gw);
             log.info("route {} via {}", cidr, gateway);
             return null;
         });
@@ -344,26 +345,6 @@ public final class Dataplane implements AutoCloseable {
     /** Router interfaces with their MAC and addresses, one line each. */
     public List<String> routerInterfaces() {
         return call(router::describe);
-    }
-
-    /** An address with a prefix length, parsed with messages that name the text. */
-    private record Cidr(int address, int length) {
-        static Cidr parse(String text) {
-            int slash = text.indexOf('/');
-            if (slash < 0) {
-                throw new IllegalArgumentException("'" + text + "' needs a prefix length, e.g. 192.168.15.5/24");
-            }
-            int length;
-            try {
-                length = Integer.parseInt(text.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' has a bad prefix length", e);
-            }
-            if (length < 0 || length > 32) {
-                throw new IllegalArgumentException("'" + text + "': prefix length " + length + " is outside 0..32");
-            }
-            return new Cidr(Ipv4Addr.parse(text.substring(0, slash)), length);
-        }
     }
 
     /** Adds a static FDB entry on {@code bridge} pointing at {@code portName}. */

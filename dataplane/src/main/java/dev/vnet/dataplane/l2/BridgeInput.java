@@ -4,7 +4,6 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
-import dev.vnet.dataplane.wire.MacAddr;
 
 /**
  * First bridge stage: the Ethernet header must be whole, and the source must be a station (not a group address, not
@@ -19,17 +18,7 @@ final class BridgeInput implements Stage {
 
     @Override
     public Stage process(Frame frame) {
-        DropReason bad = Ethernet.check(frame.buf(), frame.start(), frame.length());
-        if (bad != null) {
-            return frame.drop(bad);
-        }
-        long src = Ethernet.src(frame.buf(), frame.start());
-        if (MacAddr.isGroup(src)) {
-            return frame.drop(DropReason.SRC_MAC_MULTICAST);
-        }
-        if (src == 0) {
-            return frame.drop(DropReason.SRC_MAC_ZERO);
-        }
-        return next;
+        DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
+        return bad == null ? next : frame.drop(bad);
     }
 }

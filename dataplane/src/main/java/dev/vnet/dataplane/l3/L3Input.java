@@ -21,13 +21,9 @@ final class L3Input implements Stage {
 
     @Override
     public Stage process(Frame frame) {
-        DropReason bad = Ethernet.check(frame.buf(), frame.start(), frame.length());
+        DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
         if (bad != null) {
             return frame.drop(bad);
-        }
-        long src = Ethernet.src(frame.buf(), frame.start());
-        if (MacAddr.isGroup(src) || src == 0) {
-            return frame.drop(src == 0 ? DropReason.SRC_MAC_ZERO : DropReason.SRC_MAC_MULTICAST);
         }
         long dst = Ethernet.dst(frame.buf(), frame.start());
         if (dst != iface.mac() && !MacAddr.isGroup(dst)) {

@@ -54,6 +54,22 @@ public final class Ethernet {
         return null;
     }
 
+    /**
+     * Validates the header and that the source is a station (not a group address, not zero), as IEEE 802.1D requires
+     * before a frame is learned from, forwarded or routed; null when sound.
+     */
+    public static DropReason checkFromStation(ByteBuf buf, int frame, int length) {
+        DropReason bad = check(buf, frame, length);
+        if (bad != null) {
+            return bad;
+        }
+        long src = src(buf, frame);
+        if (MacAddr.isGroup(src)) {
+            return DropReason.SRC_MAC_MULTICAST;
+        }
+        return src == 0 ? DropReason.SRC_MAC_ZERO : null;
+    }
+
     /** Destination MAC. */
     public static long dst(ByteBuf buf, int frame) {
         return MacAddr.get(buf, frame + DST);

@@ -1,0 +1,45 @@
+package dev.vnet.dataplane.wire;
+
+/**
+ * An IPv4 address with a prefix length, as {@code ip addr add 192.168.15.1/24} takes it; parsing with messages that
+ * name the text at fault.
+ *
+ * @param address      the address (host bits may be set)
+ * @param prefixLength 0..32
+ */
+public record Ipv4Cidr(int address, int prefixLength) {
+    /** Checks the prefix length. */
+    public Ipv4Cidr {
+        if (prefixLength < 0 || prefixLength > 32) {
+            throw new IllegalArgumentException("prefix length " + prefixLength + " is outside 0..32");
+        }
+    }
+
+    /** Parses {@code a.b.c.d/len}. */
+    public static Ipv4Cidr parse(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("address '" + text + "' needs a prefix length, e.g. 192.168.15.1/24");
+        }
+        int length;
+        try {
+            length = Integer.parseInt(text.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("address '" + text + "' has a bad prefix length", e);
+        }
+        if (length < 0 || length > 32) {
+            throw new IllegalArgumentException("address '" + text + "': prefix length " + length + " is outside 0..32");
+        }
+        return new Ipv4Cidr(Ipv4Addr.parse(text.substring(0, slash)), length);
+    }
+
+    /** The network this address is in. */
+    public int network() {
+        return address & Ipv4Addr.mask(prefixLength);
+    }
+
+    @Override
+    public String toString() {
+        return Ipv4Addr.toString(address) + "/" + prefixLength;
+    }
+}
