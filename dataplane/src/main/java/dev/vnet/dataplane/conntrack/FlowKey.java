@@ -1,0 +1,68 @@
+package dev.vnet.dataplane.conntrack;
+
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
+/**
+ * A flow tuple (protocol, source address and port, destination address and port) packed into two {@code long}s, so
+ * tables hold and compare tuples without objects: {@code hi} = source address and destination address,
+ * {@code lo} = protocol, source port, destination port. For ICMP echo the "ports" are the identifier in the
+ * requester's direction: a request is (id, 0), a reply (0, id), so the reply tuple of a request's tuple is its
+ * inverse like any other protocol's.
+ */
+public final class FlowKey {
+    private FlowKey() {
+    }
+
+    /** The high word: source and destination address. */
+    public static long hi(int src, int dst) {
+        return ((long) src << 32) | (dst & 0xFFFF_FFFFL);
+    }
+
+    /** The low word: protocol and ports. */
+    public static long lo(int protocol, int srcPort, int dstPort) {
+        return ((long) protocol << 32) | ((long) (srcPort & 0xFFFF) << 16) | (dstPort & 0xFFFF);
+    }
+
+    /** Source address of a high word. */
+    public static int src(long hi) {
+        return (int) (hi >>> 32);
+    }
+
+    /** Destination address of a high word. */
+    public static int dst(long hi) {
+        return (int) hi;
+    }
+
+    /** Protocol of a low word. */
+    public static int protocol(long lo) {
+        return (int) (lo >>> 32) & 0xFF;
+    }
+
+    /** Source port of a low word. */
+    public static int srcPort(long lo) {
+        return (int) (lo >>> 16) & 0xFFFF;
+    }
+
+    /** Destination port of a low word. */
+    public static int dstPort(long lo) {
+        return (int) lo & 0xFFFF;
+    }
+
+    /** The high word of the inverse tuple (addresses swapped). */
+    public static long invertHi(long hi) {
+        return hi(dst(hi), src(hi));
+    }
+
+    /** The low word of the inverse tuple (ports swapped). */
+    public static long invertLo(long lo) {
+        return lo(protocol(lo), dstPort(lo), srcPort(lo));
+    }
+
+    /** Human form, e.g. {@code tcp 192.168.15.1:40000 -> 192.168.1.3:80}. Allocates: control plane only. */
+    public static String toString(long hi, long lo) {
+        int p = protocol(lo);
+        String name = p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "proto-" + p;
+        return name + " " + Ipv4Addr.toString(src(hi)) + ":" + srcPort(lo) + " -> " + Ipv4Addr.toString(dst(hi)) + ":"
+                + dstPort(lo);
+    }
+}

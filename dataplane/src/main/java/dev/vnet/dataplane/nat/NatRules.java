@@ -1,0 +1,126 @@
+package dev.vnet.dataplane.nat;
+
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The NAT rules: MASQUERADE (iptables {@code -t nat -A POSTROUTING -s NET -o IF -j MASQUERADE}) and port forwards
+ * (DNAT, {@code -A PREROUTING -d ADDR -p PROTO --dport P -j DNAT --to TARGET:PORT}). Few rules are expected; matching
+ * scans arrays. Changed by the control plane on the owning loop.
+ */
+public final class NatRules {
+    /**
+     * Source NAT to the egress interface's address for connections from {@code network/length} leaving by
+     * router interface {@code outInterface}.
+     */
+    public record Masquerade(int network, int length, int outInterface) {
+        /** True when a connection from {@code src} leaving by {@code iface} is masqueraded. */
+        public boolean matches(int src, int iface) {
+            return iface == outInterface && Ipv4Addr.contains(network, length, src);
+        }
+    }
+
+    /**
+     * Destination NAT of new connections to {@code address} on ports {@code portLow..portHigh} to
+     * {@code target}, port {@code targetPort + (port - portLow)}.
+     *
+     * @param protocol 6 (TCP) or 17 (UDP); "both" is two rules
+     */
+    public record PortForward(int protocol, int address, int portLow, int portHigh, int target, int targetPort) {
+        /** Checks the ranges. */
+        public PortForward {
+            if (protocol != 6 && protocol != 17) {
+                throw new IllegalArgumentException("port forward protocol must be tcp or udp");
+            }
+            if (portLow < 1 || portHigh > 65535 || portLow > portHigh) {
+                throw new IllegalArgumentException("port range " + portLow + "-" + portHigh + " is not within 1-65535");
+            }
+            if (targetPort < 1 || targetPort + (portHigh - portLow) > 65535) {
+                throw new IllegalArgumentException("target ports " + targetPort + "-" + (targetPort + portHigh - portLow)
+                        + " are not within 1-65535");
+            }
+        }
+
+        /** True when it applies to a new connection of {@code proto} to {@code dst}:{@code port}. */
+        public boolean matches(int proto, int dst, int port) {
+            return proto == protocol && dst == address && port >= portLow && port <= portHigh;
+        }
+
+        /** The target port for {@code port}. */
+        public int translate(int port) {
+            return targetPort + (port - portLow);
+        }
+    }
+
+    private Masquerade[] masquerades = new Masquerade[0];
+    private PortForward[] forwards = new PortForward[0];
+
+    /** Adds a MASQUERADE rule. */
+    public void add(Masquerade rule) {
+        List<Masquerade> l = new ArrayList<>(List.of(masquerades));
+        l.add(rule);
+        masquerades = l.toArray(new Masquerade[0]);
+    }
+
+    /** Adds a port forward; one that overlaps an existing forward is refused. */
+    public void add(PortForward rule) {
+        for (PortForward f : forwards) {
+            if (f.protocol() == rule.protocol() && f.address() == rule.address()
+                    && f.portLow() <= rule.portHigh() && rule.portLow() <= f.portHigh()) {
+                throw new IllegalArgumentException("port forward " + describe(rule) + " overlaps " + describe(f));
+            }
+        }
+        List<PortForward> l = new ArrayList<>(List.of(forwards));
+        l.add(rule);
+        forwards = l.toArray(new PortForward[0]);
+    }
+
+    /** Removes a port forward equal to {@code rule}; true if there was one. */
+    public boolean remove(PortForward rule) {
+        List<PortForward> l = new ArrayList<>(List.of(forwards));
+        boolean removed = l.remove(rule);
+        forwards = l.toArray(new PortForward[0]);
+        return removed;
+    }
+
+    /** The port forward for a new connection, or null. */
+    public PortForward forwardFor(int protocol, int dst, int port) {
+        for (PortForward f : forwards) {
+            if (f.matches(protocol, dst, port)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** True when a new connection from {@code src} leaving by {@code outInterface} is masqueraded. */
+    public boolean masquerades(int src, int outInterface) {
+        for (Masquerade m : masquerades) {
+            if (m.matches(src, outInterface)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The MASQUERADE rules. */
+    public List<Masquerade> masqueradeRules() {
+        return List.of(masquerades);
+    }
+
+    /** The port forwards. */
+    public List<PortForward> portForwards() {
+        return List.of(forwards);
+    }
+
+    /** e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}. */
+    public static String describe(PortForward f) {
+        String ports = f.portLow() == f.portHigh() ? Integer.toString(f.portLow()) : f.portLow() + "-" + f.portHigh();
+        int last = f.translate(f.portHigh());
+        String targets = f.targetPort() == last ? Integer.toString(last) : f.targetPort() + "-" + last;
+        return (f.protocol() == 6 ? "tcp " : "udp ") + Ipv4Addr.toString(f.address()) + ":" + ports + " -> "
+                + Ipv4Addr.toString(f.target()) + ":" + targets;
+    }
+}

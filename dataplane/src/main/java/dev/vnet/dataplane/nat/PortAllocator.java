@@ -1,0 +1,70 @@
+package dev.vnet.dataplane.nat;
+
+import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.FlowKey;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Chooses the translated source port (or ICMP echo identifier) of a new source-NATed connection as netfilter does
+ * (nf_nat_l4proto_unique_tuple): keep the original port when the resulting reply tuple is unused; otherwise search
+ * the original port's class (1-511, 600-1023, 1024-65535; identifiers 0-65535) from a random offset for one whose
+ * reply tuple is unused. Uniqueness is on the full reply tuple (protocol, both addresses, both ports), so many
+ * connections share one port as long as they go to different destinations.
+ */
+public final class PortAllocator {
+    /** {@link #choose} found no free port in the class. */
+    public static final int EXHAUSTED = -1;
+
+    private final RandomGenerator random;
+
+    /** An allocator drawing its random offsets from {@code random}. */
+    public PortAllocator(RandomGenerator random) {
+        this.random = random;
+    }
+
+    /**
+     * A port such that the reply tuple {@code remote:remotePort -> natAddress:port} is unused in {@code table}, or
+     * {@link #EXHAUSTED}.
+     *
+     * @param protocol     6, 17, or 1 (ICMP: "ports" are echo identifiers, see {@link FlowKey})
+     * @param originalPort the port the connection came with
+     */
+    public int choose(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress,
+                      int originalPort) {
+        if (free(table, now, protocol, remote, remotePort, natAddress, originalPort)) {
+            return originalPort;
+        }
+        int low;
+        int high;
+        if (protocol == 1) {
+            low = 0;
+            high = 65535;
+        } else if (originalPort < 512) {
+            low = 1;
+            high = 511;
+        } else if (originalPort < 1024) {
+            low = 600;
+            high = 1023;
+        } else {
+            low = 1024;
+            high = 65535;
+        }
+        int span = high - low + 1;
+        int offset = random.nextInt(span);
+        for (int i = 0; i < span; i++) {
+            int port = low + (offset + i) % span;
+            if (free(table, now, protocol, remote, remotePort, natAddress, port)) {
+                return port;
+            }
+        }
+        return EXHAUSTED;
+    }
+
+    private static boolean free(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress,
+                                int port) {
+        long hi = FlowKey.hi(remote, natAddress);
+        long lo = protocol == 1 ? FlowKey.lo(protocol, 0, port) : FlowKey.lo(protocol, remotePort, port);
+        return !table.inUse(hi, lo, now);
+    }
+}
