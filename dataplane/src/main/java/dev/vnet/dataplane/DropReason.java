@@ -79,6 +79,10 @@ public enum DropReason {
     NEIGHBOR_QUEUE_FULL("neighbor-queue-full"),
     /** The neighbor table was at its bound. */
     NEIGHBOR_TABLE_FULL("neighbor-table-full"),
+    /** The connection table was at its bound: a new connection was refused (existing ones keep working). */
+    CONNTRACK_FULL("conntrack-full"),
+    /** Source NAT found no free port for a new connection. */
+    NAT_PORTS_EXHAUSTED("nat-ports-exhausted"),
     /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */
     INTERNAL_ERROR("internal-error");
 

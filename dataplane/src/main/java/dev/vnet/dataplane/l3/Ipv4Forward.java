@@ -36,6 +36,6 @@ final class Ipv4Forward implements Stage {
         }
         Ipv4.decrementTtl(buf, ip);
         frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
-        return router.mtuCheck;
+        return router.natOut;
     }
 }

@@ -9,9 +9,9 @@ import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 
 /**
- * IPv4 arriving at the router: the header is checked (RFC 1812 section 5.2.2); packets for the router's addresses are
- * delivered locally; broadcasts and multicast are taken but not forwarded; a unicast packet that came in a link-layer
- * broadcast is not forwarded (section 5.3.4); the rest is forwarded.
+ * IPv4 arriving at the router: the header is checked (RFC 1812 section 5.2.2); broadcasts and multicast are taken but
+ * not forwarded; a unicast packet for another host that came in a link-layer broadcast is not forwarded (section
+ * 5.3.4); the rest goes to connection tracking, which decides between local delivery and forwarding.
  */
 final class Ipv4Input implements Stage {
     private final Router router;
@@ -29,15 +29,12 @@ final class Ipv4Input implements Stage {
             return frame.drop(bad);
         }
         int dst = Ipv4.dst(buf, ip);
-        if (router.isLocal(dst)) {
-            return router.localDelivery;
-        }
         if (dst == -1 || (dst >>> 28) == 0xE || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
             return frame.local(); // broadcast and multicast stop at the router
         }
-        if (MacAddr.isGroup(Ethernet.dst(buf, frame.start()))) {
+        if (!router.isLocal(dst) && MacAddr.isGroup(Ethernet.dst(buf, frame.start()))) {
             return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
         }
-        return router.ipv4Forward;
+        return router.conntrackIn;
     }
 }

@@ -8,6 +8,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
@@ -22,14 +23,19 @@ import java.util.List;
  *
  * <pre>
  * L3Input(iface) ─ARP──▶ ArpInput                      (answer requests for our addresses, learn neighbors)
- *                └IPv4─▶ Ipv4Input ─ours─▶ LocalDelivery ─echo reply─▶ Ipv4Output
- *                                  └other─▶ Ipv4Forward (TTL, route) ─▶ MtuCheck ─▶ NeighborOutput ─▶ iface output
+ *                └IPv4─▶ Ipv4Input ─▶ ConntrackIn (track, translate, DNAT)
+ *                                       ├ours─▶ LocalDelivery ─echo reply─▶ Ipv4Output
+ *                                       └other─▶ Ipv4Forward (TTL, route) ─▶ NatOut (SNAT, record) ─▶ MtuCheck
+ *                                                 ─▶ NeighborOutput ─▶ iface output
  * injected by the router (ICMP errors, fragments) ───▶ LocalOutput ─▶ Ipv4Output (route) ─▶ MtuCheck ─▶ ...
  * </pre>
  */
 public final class Router {
     private final RouteTable routes;
     private final NeighborTable neighbors;
+    private final dev.vnet.dataplane.conntrack.ConnTable conntrack;
+    private final dev.vnet.dataplane.nat.NatRules natRules = new dev.vnet.dataplane.nat.NatRules();
+    private final dev.vnet.dataplane.nat.NatPlanner natPlanner;
     private RouterInterface[] interfaces = new RouterInterface[0];
     private int[] localAddresses = new int[0];
     private int nextIpId = 1;
@@ -41,17 +47,42 @@ public final class Router {
     final Stage localOutput = new LocalOutput(this);
     final Stage localDelivery = new LocalDelivery(this);
     final Stage ipv4Forward = new Ipv4Forward(this);
+    final Stage natOut = new NatOut(this);
+    final Stage conntrackIn = new ConntrackIn(this);
     final Stage ipv4Input = new Ipv4Input(this);
 
     /** A router with empty tables of the given bounds. */
-    public Router(int maxRoutes, int maxNeighbors) {
+    public Router(int maxRoutes, int maxNeighbors, int maxConnections) {
         this.routes = new RouteTable(maxRoutes);
         this.neighbors = new NeighborTable(maxNeighbors);
+        this.conntrack = new dev.vnet.dataplane.conntrack.ConnTable(maxConnections);
+        this.natPlanner = new dev.vnet.dataplane.nat.NatPlanner(natRules,
+                new dev.vnet.dataplane.nat.PortAllocator(new java.util.SplittableRandom()));
     }
 
     /** A router with the default bounds. */
     public Router() {
-        this(RouteTable.DEFAULT_MAX_ROUTES, NeighborTable.DEFAULT_MAX_ENTRIES);
+        this(RouteTable.DEFAULT_MAX_ROUTES, NeighborTable.DEFAULT_MAX_ENTRIES,
+                dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /** The connection table. */
+    public dev.vnet.dataplane.conntrack.ConnTable conntrack() {
+        return conntrack;
+    }
+
+    /** The NAT rules (MASQUERADE, port forwards). */
+    public dev.vnet.dataplane.nat.NatRules natRules() {
+        return natRules;
+    }
+
+    dev.vnet.dataplane.nat.NatPlanner natPlanner() {
+        return natPlanner;
+    }
+
+    /** After connection tracking (and DNAT): to the router itself, or forwarded. */
+    Stage afterConntrack(dev.vnet.dataplane.pipeline.Frame frame) {
+        return isLocal(Ipv4.dst(frame.buf(), frame.l3Offset())) ? localDelivery : ipv4Forward;
     }
 
     /**

@@ -25,6 +25,10 @@ public final class Frame {
     private int inInterface = -1;
     private int outInterface = -1;
     private int nextHop;
+    private boolean newFlow;
+    private boolean portForwarded;
+    private long flowHi;
+    private long flowLo;
 
     private Verdict verdict = Verdict.PENDING;
     private Port outPort;
@@ -46,6 +50,8 @@ public final class Frame {
         this.inInterface = -1;
         this.outInterface = -1;
         this.nextHop = 0;
+        this.newFlow = false;
+        this.portForwarded = false;
         this.verdict = Verdict.PENDING;
         this.outPort = null;
         this.floodPorts = null;
@@ -127,6 +133,37 @@ public final class Frame {
     public void setRoute(int outInterface, int nextHop) {
         this.outInterface = outInterface;
         this.nextHop = nextHop;
+    }
+
+    /**
+     * Marks the packet as the first of a connection not yet tracked, with its original tuple (before any port
+     * forward rewrote it); the NAT stage after routing records the connection.
+     */
+    public void setNewFlow(long hi, long lo, boolean forwarded) {
+        this.newFlow = true;
+        this.flowHi = hi;
+        this.flowLo = lo;
+        this.portForwarded = forwarded;
+    }
+
+    /** True for the first packet of a connection not yet tracked. */
+    public boolean newFlow() {
+        return newFlow;
+    }
+
+    /** True when a port forward rewrote this new connection's destination. */
+    public boolean portForwarded() {
+        return portForwarded;
+    }
+
+    /** The new connection's original tuple, high word. */
+    public long flowHi() {
+        return flowHi;
+    }
+
+    /** The new connection's original tuple, low word. */
+    public long flowLo() {
+        return flowLo;
     }
 
     /**

@@ -50,7 +50,7 @@ public final class RouterHarness implements AutoCloseable {
     /** The pipeline. */
     public final Pipeline pipeline = new Pipeline(clock);
     /** The router. */
-    public final Router router = new Router();
+    public final Router router;
     /** Bridges. */
     public final Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300));
     /** Bridges. */
@@ -71,6 +71,12 @@ public final class RouterHarness implements AutoCloseable {
 
     /** Builds the topology. */
     public RouterHarness() {
+        this(dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /** Builds the topology with a connection table of {@code maxConnections}. */
+    public RouterHarness(int maxConnections) {
+        router = new Router(1024, 1024, maxConnections);
         br1.attach(p1);
         br1.attach(p2);
         br2.attach(p3);

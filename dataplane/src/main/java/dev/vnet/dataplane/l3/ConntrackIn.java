@@ -1,0 +1,154 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.FlowKey;
+import dev.vnet.dataplane.conntrack.TcpState;
+import dev.vnet.dataplane.nat.NatRules;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.NatRewrite;
+import dev.vnet.dataplane.wire.Tcp;
+import dev.vnet.dataplane.wire.Udp;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Connection tracking before routing (netfilter's PREROUTING conntrack and DNAT): a packet of a known connection
+ * refreshes it (TCP state, timeout) and, if the connection is translated, is rewritten to the inverse of the other
+ * direction's tuple; the first packet of a new connection to one of the router's addresses is matched against the
+ * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked; other packets, and
+ * fragments after the first, pass untracked. Packets to the router that no forward claims stay local and untracked.
+ */
+final class ConntrackIn implements Stage {
+    /** Connection flag: its tuples differ (NAT rewrites its packets). */
+    static final int TRANSLATED = 0x01;
+    /** Connection flag: a reply was seen. */
+    static final int REPLIED = 0x02;
+    /** Connection flag: the first FIN came from the originator. */
+    static final int ORIG_CLOSED_FIRST = 0x04;
+
+    static final long UDP_TIMEOUT = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    static final long UDP_STREAM_TIMEOUT = java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    static final long ICMP_TIMEOUT = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
+    private final Router router;
+
+    ConntrackIn(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        if (Ipv4.isFragment(buf, ip) && !Ipv4.hasTransportHeader(buf, ip)) {
+            return router.afterConntrack(frame); // no ports to track
+        }
+        int protocol = Ipv4.protocol(buf, ip);
+        int l4 = ip + Ipv4.headerLength(buf, ip);
+        int available = Ipv4.totalLength(buf, ip) - Ipv4.headerLength(buf, ip);
+        int srcPort;
+        int dstPort;
+        int tcpFlags = 0;
+        if (protocol == Ipv4.PROTO_TCP) {
+            DropReason bad = Tcp.check(buf, l4, available);
+            if (bad != null) {
+                return frame.drop(bad);
+            }
+            srcPort = Tcp.srcPort(buf, l4);
+            dstPort = Tcp.dstPort(buf, l4);
+            tcpFlags = Tcp.flags(buf, l4);
+        } else if (protocol == Ipv4.PROTO_UDP) {
+            DropReason bad = Udp.check(buf, l4, available);
+            if (bad != null) {
+                return frame.drop(bad);
+            }
+            srcPort = Udp.srcPort(buf, l4);
+            dstPort = Udp.dstPort(buf, l4);
+        } else if (protocol == Ipv4.PROTO_ICMP) {
+            if (available < Icmp4.HEADER_LEN) {
+                return frame.drop(DropReason.ICMP_TRUNCATED);
+            }
+            int type = Icmp4.type(buf, l4);
+            if (type == Icmp4.TYPE_ECHO_REQUEST) {
+                srcPort = Icmp4.echoId(buf, l4);
+                dstPort = 0;
+            } else if (type == Icmp4.TYPE_ECHO_REPLY) {
+                srcPort = 0;
+                dstPort = Icmp4.echoId(buf, l4);
+            } else {
+                return router.afterConntrack(frame); // errors about NATed packets: see the docs' limits
+            }
+        } else {
+            return router.afterConntrack(frame);
+        }
+        int src = Ipv4.src(buf, ip);
+        int dst = Ipv4.dst(buf, ip);
+        long hi = FlowKey.hi(src, dst);
+        long lo = FlowKey.lo(protocol, srcPort, dstPort);
+        ConnTable table = router.conntrack();
+        long now = frame.now();
+        int handle = table.lookup(hi, lo, now);
+        if (handle != ConnTable.NONE) {
+            int id = handle >>> 1;
+            boolean original = (handle & 1) == ConnTable.ORIGINAL;
+            refresh(table, id, original, protocol, tcpFlags, now);
+            if ((table.flags(id) & TRANSLATED) != 0) {
+                long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
+                long tLo = original ? FlowKey.invertLo(table.replyLo(id)) : FlowKey.invertLo(table.origLo(id));
+                rewrite(buf, ip, l4, protocol, tHi, tLo);
+            }
+            return router.afterConntrack(frame);
+        }
+        boolean forwarded = false;
+        if (router.isLocal(dst)) {
+            NatRules.PortForward f = protocol == Ipv4.PROTO_ICMP ? null
+                    : router.natRules().forwardFor(protocol, dst, dstPort);
+            if (f == null) {
+                return router.localDelivery; // for the router itself: not tracked
+            }
+            NatRewrite.setDstAddress(buf, ip, f.target());
+            NatRewrite.setDstPort(buf, ip, f.translate(dstPort));
+            forwarded = true;
+        }
+        frame.setNewFlow(hi, lo, forwarded);
+        return router.afterConntrack(frame);
+    }
+
+    private static void refresh(ConnTable table, int id, boolean original, int protocol, int tcpFlags, long now) {
+        if (!original) {
+            table.addFlags(id, REPLIED);
+        }
+        if (protocol == Ipv4.PROTO_TCP) {
+            TcpState before = TcpState.of(table.state(id));
+            boolean origClosedFirst = (table.flags(id) & ORIG_CLOSED_FIRST) != 0;
+            if (before == TcpState.ESTABLISHED && (tcpFlags & 0x01) != 0 && original) {
+                table.addFlags(id, ORIG_CLOSED_FIRST);
+                origClosedFirst = true;
+            }
+            TcpState after = before.next(tcpFlags, original, origClosedFirst);
+            table.setState(id, after.ordinal());
+            table.refresh(id, now, after.timeoutNanos());
+        } else if (protocol == Ipv4.PROTO_UDP) {
+            table.refresh(id, now, (table.flags(id) & REPLIED) != 0 ? UDP_STREAM_TIMEOUT : UDP_TIMEOUT);
+        } else {
+            table.refresh(id, now, ICMP_TIMEOUT);
+        }
+    }
+
+    /** Rewrites the packet's addresses and ports to the tuple {@code tHi/tLo}, checksums kept by RFC 1624 updates. */
+    static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo) {
+        NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));
+        NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
+        if (protocol == Ipv4.PROTO_ICMP) {
+            // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
+            int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
+            NatRewrite.setSrcPort(buf, ip, id);
+            return;
+        }
+        NatRewrite.setSrcPort(buf, ip, FlowKey.srcPort(tLo));
+        NatRewrite.setDstPort(buf, ip, FlowKey.dstPort(tLo));
+    }
+}

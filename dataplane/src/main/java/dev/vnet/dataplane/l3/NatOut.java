@@ -1,0 +1,82 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.FlowKey;
+import dev.vnet.dataplane.conntrack.TcpState;
+import dev.vnet.dataplane.nat.NatPlanner;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.util.RateLimitedLog;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.NatRewrite;
+import dev.vnet.dataplane.wire.Tcp;
+import io.netty.buffer.ByteBuf;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * After routing (netfilter's POSTROUTING): the first packet of a new connection gets its source NAT planned against
+ * the egress interface (MASQUERADE, or hairpin for a port forward that turns back where it came from), its source
+ * rewritten, and the connection recorded with both tuples. A full table or no free port drops the packet with a
+ * named reason (and a log line at most once a second); the dataplane goes on.
+ */
+final class NatOut implements Stage {
+    private final Router router;
+    private final RateLimitedLog exhausted = new RateLimitedLog(LoggerFactory.getLogger(NatOut.class),
+            TimeUnit.SECONDS.toNanos(1));
+
+    NatOut(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        if (!frame.newFlow()) {
+            return router.mtuCheck;
+        }
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        int l4 = ip + Ipv4.headerLength(buf, ip);
+        long oHi = frame.flowHi();
+        long oLo = frame.flowLo();
+        int protocol = FlowKey.protocol(oLo);
+        int dst = Ipv4.dst(buf, ip);
+        int dstPort = protocol == Ipv4.PROTO_ICMP ? 0 : FlowKey.dstPort(oLo);
+        if (frame.portForwarded()) {
+            dstPort = buf.getUnsignedShort(l4 + 2); // TCP and UDP keep the destination port at offset 2
+        }
+        RouterInterface out = router.iface(frame.outInterface());
+        ConnTable table = router.conntrack();
+        NatPlanner planner = router.natPlanner();
+        long now = frame.now();
+        if (planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
+                frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress()) != NatPlanner.OK) {
+            exhausted.warn(now, "no free source port for {}: new connections to it are dropped",
+                    FlowKey.toString(oHi, oLo));
+            return frame.drop(DropReason.NAT_PORTS_EXHAUSTED);
+        }
+        int state = 0;
+        long timeout;
+        if (protocol == Ipv4.PROTO_TCP) {
+            TcpState s = TcpState.initial(Tcp.flags(buf, l4));
+            state = s.ordinal();
+            timeout = s.timeoutNanos();
+        } else {
+            timeout = protocol == Ipv4.PROTO_UDP ? ConntrackIn.UDP_TIMEOUT : ConntrackIn.ICMP_TIMEOUT;
+        }
+        int id = table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), now, timeout, state);
+        if (id == ConnTable.NONE) {
+            return frame.drop(DropReason.CONNTRACK_FULL);
+        }
+        if (planner.sourceNat() || frame.portForwarded()) {
+            table.addFlags(id, ConntrackIn.TRANSLATED);
+        }
+        if (planner.sourceNat()) {
+            NatRewrite.setSrcAddress(buf, ip, planner.natSource());
+            NatRewrite.setSrcPort(buf, ip, planner.natPort());
+        }
+        return router.mtuCheck;
+    }
+}

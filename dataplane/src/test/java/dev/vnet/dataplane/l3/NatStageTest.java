@@ -1,0 +1,217 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.nat.NatRules;
+import dev.vnet.dataplane.testing.FrameBuilder;
+import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.testing.RouterHarness;
+import dev.vnet.dataplane.wire.Checksum;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Tcp;
+import dev.vnet.dataplane.wire.Udp;
+import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static dev.vnet.dataplane.testing.RouterHarness.GW1;
+import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
+import static dev.vnet.dataplane.testing.RouterHarness.H1;
+import static dev.vnet.dataplane.testing.RouterHarness.H2;
+import static dev.vnet.dataplane.testing.RouterHarness.LAN;
+import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** MASQUERADE, DNAT and hairpin on real frames through the router; every checksum verified independently. */
+class NatStageTest {
+    private static final int IP = Ethernet.HEADER_LEN;
+    private static final int L4 = IP + 20;
+    private static final int H1_IP = parse("192.168.15.1");
+    private static final int H2_IP = parse("192.168.15.2");
+    private static final int GW1_IP = parse("192.168.15.5");
+    private static final int UP_IP = parse("192.168.1.2");
+    private static final int LAN_IP = parse("192.168.1.3");
+
+    @AfterAll
+    static void noLeaks() {
+        LeakCheck.assertNoLeaks();
+    }
+
+    /** The seed lab's rules on the harness: MASQUERADE 192.168.15.0/24 out of the uplink, tcp/80 to h2. */
+    private static RouterHarness seedNat(RouterHarness h) {
+        int uplink = h.router.interfaces().stream().filter(i -> i.name().equals("uplink")).findFirst().orElseThrow()
+                .index();
+        h.router.natRules().add(new NatRules.Masquerade(parse("192.168.15.0"), 24, uplink));
+        h.router.natRules().add(new NatRules.PortForward(6, UP_IP, 80, 80, H2_IP, 80));
+        h.router.natRules().add(new NatRules.PortForward(17, UP_IP, 5353, 5353, H2_IP, 53));
+        // Every host known up front, so frames go straight through.
+        h.answerArp(h.p1, H1, H1_IP, GW1, GW1_IP);
+        h.answerArp(h.p2, H2, H2_IP, GW1, GW1_IP);
+        h.answerArp(h.uplink, LAN, LAN_IP, GW_UPLINK, UP_IP);
+        return h;
+    }
+
+    private static void assertChecksums(ByteBuf f) {
+        assertNull(Ipv4.check(f, IP, f.readableBytes() - IP), "IPv4 header checksum");
+        int len = Ipv4.totalLength(f, IP) - 20;
+        int proto = Ipv4.protocol(f, IP);
+        if (proto == Ipv4.PROTO_ICMP) {
+            assertNull(Icmp4.check(f, L4, len), "ICMP checksum");
+        } else {
+            int sum = Checksum.add(f, L4, len, Checksum.pseudoHeader(Ipv4.src(f, IP), Ipv4.dst(f, IP), proto, len));
+            assertEquals(0xFFFF, Checksum.fold(sum), (proto == 6 ? "TCP" : "UDP") + " checksum with pseudo-header");
+        }
+    }
+
+    private static ByteBuf only(List<ByteBuf> frames) {
+        assertEquals(1, frames.size(), "exactly one frame");
+        return frames.get(0);
+    }
+
+    @Test
+    void masqueradeRewritesTheSourceAndTranslatesRepliesBack() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, "query".getBytes()));
+            ByteBuf out = only(h.sent(h.uplink));
+            assertEquals(UP_IP, Ipv4.src(out, IP), "the uplink's address as source");
+            assertEquals(40000, Udp.srcPort(out, L4), "the original port is kept while unique");
+            assertEquals(LAN, Ethernet.dst(out, 0));
+            assertChecksums(out);
+            h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 9000, 40000, "answer".getBytes()));
+            ByteBuf back = only(h.sent(h.p1));
+            assertEquals(LAN_IP, Ipv4.src(back, IP));
+            assertEquals(H1_IP, Ipv4.dst(back, IP), "translated back to the inside host");
+            assertEquals(40000, Udp.dstPort(back, L4));
+            assertChecksums(back);
+            assertEquals(1, h.router.conntrack().size());
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void twoInsideHostsWithTheSameSourcePortBothWork() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 33000, 8080, Tcp.SYN, new byte[0]));
+            h.send(h.p2, FrameBuilder.tcp(GW1, H2, H2_IP, LAN_IP, 33000, 8080, Tcp.SYN, new byte[0]));
+            List<ByteBuf> out = h.sent(h.uplink);
+            assertEquals(2, out.size());
+            int port1 = Tcp.srcPort(out.get(0), L4);
+            int port2 = Tcp.srcPort(out.get(1), L4);
+            assertEquals(33000, port1);
+            assertNotEquals(port1, port2, "the colliding tuple got another port");
+            out.forEach(NatStageTest::assertChecksums);
+            h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 8080, port2, Tcp.SYN | Tcp.ACK_FLAG,
+                    new byte[0]));
+            ByteBuf toH2 = only(h.sent(h.p2));
+            assertEquals(H2_IP, Ipv4.dst(toH2, IP));
+            assertEquals(33000, Tcp.dstPort(toH2, L4));
+            assertChecksums(toH2);
+            assertEquals(0, h.sent(h.p1).size());
+        }
+    }
+
+    @Test
+    void portForwardReachesTheTargetWithTheClientsRealAddress() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 80, Tcp.SYN, new byte[0]));
+            ByteBuf in = only(h.sent(h.p2));
+            assertEquals(LAN_IP, Ipv4.src(in, IP), "the server sees the client");
+            assertEquals(H2_IP, Ipv4.dst(in, IP));
+            assertEquals(80, Tcp.dstPort(in, L4));
+            assertChecksums(in);
+            h.send(h.p2, FrameBuilder.tcp(GW1, H2, H2_IP, LAN_IP, 80, 50000, Tcp.SYN | Tcp.ACK_FLAG, new byte[0]));
+            ByteBuf reply = only(h.sent(h.uplink));
+            assertEquals(UP_IP, Ipv4.src(reply, IP), "the reply comes from the forwarded address");
+            assertEquals(80, Tcp.srcPort(reply, L4));
+            assertChecksums(reply);
+        }
+    }
+
+    @Test
+    void udpPortForwardTranslatesThePort() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 6000, 5353, "dns?".getBytes()));
+            ByteBuf in = only(h.sent(h.p2));
+            assertEquals(53, Udp.dstPort(in, L4));
+            assertChecksums(in);
+            h.send(h.p2, FrameBuilder.udp(GW1, H2, H2_IP, LAN_IP, 53, 6000, "dns!".getBytes()));
+            ByteBuf reply = only(h.sent(h.uplink));
+            assertEquals(5353, Udp.srcPort(reply, L4));
+            assertEquals(UP_IP, Ipv4.src(reply, IP));
+            assertChecksums(reply);
+        }
+    }
+
+    @Test
+    void hairpinReachesTheTargetAndTheReplyReturnsThroughTheRouter() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, UP_IP, 41000, 80, Tcp.SYN, new byte[0]));
+            ByteBuf in = only(h.sent(h.p2));
+            assertEquals(H2_IP, Ipv4.dst(in, IP));
+            assertEquals(GW1_IP, Ipv4.src(in, IP), "source rewritten to the gateway so h2 answers via vnet");
+            assertChecksums(in);
+            int port = Tcp.srcPort(in, L4);
+            h.send(h.p2, FrameBuilder.tcp(GW1, H2, H2_IP, GW1_IP, 80, port, Tcp.SYN | Tcp.ACK_FLAG, new byte[0]));
+            ByteBuf reply = only(h.sent(h.p1));
+            assertEquals(UP_IP, Ipv4.src(reply, IP), "h1 sees the address it connected to");
+            assertEquals(80, Tcp.srcPort(reply, L4));
+            assertEquals(H1_IP, Ipv4.dst(reply, IP));
+            assertEquals(41000, Tcp.dstPort(reply, L4));
+            assertChecksums(reply);
+        }
+    }
+
+    @Test
+    void pingThroughMasqueradeIsTranslatedByIdentifier() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.p1, FrameBuilder.icmpEcho(GW1, H1, H1_IP, LAN_IP, 0x0777, 1, "ping".getBytes()));
+            ByteBuf out = only(h.sent(h.uplink));
+            assertEquals(UP_IP, Ipv4.src(out, IP));
+            assertChecksums(out);
+            int id = Icmp4.echoId(out, L4);
+            ByteBuf reply = FrameBuilder.icmpEcho(GW_UPLINK, LAN, LAN_IP, UP_IP, id, 1, "ping".getBytes());
+            reply.setByte(L4 + Icmp4.TYPE, Icmp4.TYPE_ECHO_REPLY);
+            Icmp4.updateChecksum(reply, L4, 12);
+            h.send(h.uplink, reply);
+            ByteBuf back = only(h.sent(h.p1));
+            assertEquals(H1_IP, Ipv4.dst(back, IP));
+            assertEquals(0x0777, Icmp4.echoId(back, L4));
+            assertEquals(Icmp4.TYPE_ECHO_REPLY, Icmp4.type(back, L4));
+            assertChecksums(back);
+        }
+    }
+
+    @Test
+    void aFullTableRefusesNewConnectionsAndKeepsExistingOnes() {
+        try (RouterHarness h = seedNat(new RouterHarness(2))) {
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1002, 9000, new byte[4]));
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1003, 9000, new byte[4]));
+            assertEquals(2, h.sent(h.uplink).size(), "the third new connection was refused");
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.CONNTRACK_FULL));
+            assertEquals(2, h.router.conntrack().size(), "the bound holds");
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
+            assertEquals(1, h.sent(h.uplink).size(), "an existing connection keeps working");
+            assertEquals(ConnTable.NONE, h.router.conntrack().lookup(
+                    dev.vnet.dataplane.conntrack.FlowKey.hi(H1_IP, LAN_IP),
+                    dev.vnet.dataplane.conntrack.FlowKey.lo(17, 1003, 9000), h.clock.nanos()));
+        }
+    }
+
+    @Test
+    void trafficToTheRouterThatNoForwardClaimsStaysLocal() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 22, Tcp.SYN, new byte[0]));
+            ByteBuf err = only(h.sent(h.uplink));
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, L4), "port unreachable: nothing forwarded");
+            assertEquals(0, h.sent(h.p2).size());
+            assertEquals(0, h.router.conntrack().size(), "not tracked");
+        }
+    }
+}
