@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vnet needs to build, run and test, on Debian/Ubuntu, when it is missing:
-# a JDK (17 or newer), Maven, iproute2, and the tools the tests drive (ping, OpenBSD netcat, iperf3, libpcap).
+# a JDK (17 or newer), Maven, iproute2, and the tools the tests drive (ping, OpenBSD netcat, iperf3, curl, libpcap).
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -18,6 +18,7 @@ command -v ping >/dev/null 2>&1 || need iputils-ping
 # The tests use OpenBSD netcat's flags (-N); the traditional netcat lacks them.
 if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q -- '-N'; then need netcat-openbsd; fi
 command -v iperf3 >/dev/null 2>&1 || need iperf3
+command -v curl >/dev/null 2>&1 || need curl
 ldconfig -p 2>/dev/null | grep -q 'libpcap.so.0.8' || need libpcap0.8
 
 if [ ${#missing[@]} -eq 0 ]; then

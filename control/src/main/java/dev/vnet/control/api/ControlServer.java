@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 /**
  * The running vnet's read API: HTTP/1.1 with JSON bodies on a Unix domain socket that only root may use (mode 0600).
  * {@code curl --unix-socket /run/vnet/vnet.sock http://vnet/routes} works against it, and the {@code vnet} show
- * commands are its clients. Read-only for now: GET /ports, /fdb, /neigh, /routes, /stats. One request per
+ * commands are its clients. Read-only for now: GET /ports, /fdb, /neigh, /routes, /conntrack, /nat,
+ * /stats. One request per
  * connection; errors come back as JSON {@code {"error": "..."}} with a fitting status.
  */
 public final class ControlServer implements AutoCloseable {
@@ -51,7 +52,14 @@ public final class ControlServer implements AutoCloseable {
         });
         routes.put("/neigh", dataplane::neighbors);
         routes.put("/routes", dataplane::routes);
-        routes.put("/stats", dataplane::pipelineCounters);
+        routes.put("/conntrack", dataplane::connections);
+        routes.put("/nat", dataplane::natRules);
+        routes.put("/stats", () -> {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("pipeline", dataplane.pipelineCounters());
+            all.put("conntrack", dataplane.conntrackCounters());
+            return all;
+        });
         this.thread = new Thread(this::serve, "vnet-api");
         this.thread.setDaemon(true);
     }

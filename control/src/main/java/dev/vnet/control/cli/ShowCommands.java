@@ -97,6 +97,46 @@ final class ShowCommands {
         }
     }
 
+    /** {@code vnet conntrack}: the tracked connections, as {@code conntrack -L} prints them. */
+    @Command(name = "conntrack", mixinStandardHelpOptions = true,
+            description = "Show the running vnet's tracked connections: both tuples, state, seconds left, NAT.")
+    static final class Conntrack extends ShowCommand {
+        @Override
+        String resource() {
+            return "/conntrack";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode c : body) {
+                sb.append(String.format("%-4s %-11s %7ds  %s  reply %s%s%n", text(c, "protocol"), text(c, "state"),
+                        c.path("timeoutSeconds").asLong(), text(c, "original"), text(c, "reply"),
+                        c.path("translated").asBoolean() ? "  [NAT]" : ""));
+            }
+            return sb.toString();
+        }
+    }
+
+    /** {@code vnet nat}: the MASQUERADE rules and port forwards. */
+    @Command(name = "nat", mixinStandardHelpOptions = true,
+            description = "Show the running vnet's NAT rules: MASQUERADE and port forwards.")
+    static final class Nat extends ShowCommand {
+        @Override
+        String resource() {
+            return "/nat";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode r : body) {
+                sb.append(r.asText()).append('\n');
+            }
+            return sb.toString();
+        }
+    }
+
     /** {@code vnet ports}: every port with its counters and drops by reason. */
     @Command(name = "ports", mixinStandardHelpOptions = true,
             description = "Show the running vnet's ports with frame and byte counters and drops by reason.")

@@ -21,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
                 + "between them in the foreground. Ctrl-C (SIGINT) or SIGTERM removes exactly what was created.",
             "Without TOPOLOGY: the seed lab, namespaces red (192.168.15.1/24) and blue (192.168.15.2/24) on "
                 + "bridge v-net-0 with gateway 192.168.15.5, and namespace lan (192.168.1.3/24) behind the router's "
-                + "uplink 192.168.1.2."})
+                + "uplink 192.168.1.2; 192.168.15.0/24 is masqueraded out of the uplink and the uplink's tcp/80 is "
+                + "forwarded to 192.168.15.2:80."})
 final class UpCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TOPOLOGY",
             description = "Topology file. Not supported yet: only the built-in seed lab runs in this version.")

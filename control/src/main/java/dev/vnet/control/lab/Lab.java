@@ -4,6 +4,8 @@ import dev.vnet.control.api.ControlServer;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
 import dev.vnet.control.topology.InterfaceAddress;
+import dev.vnet.control.topology.MasqueradeSpec;
+import dev.vnet.control.topology.PortForwardSpec;
 import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.UplinkSpec;
 import dev.vnet.dataplane.wire.Ipv4Addr;
@@ -209,6 +211,13 @@ public final class Lab implements AutoCloseable {
         for (RouteSpec r : topology.routes()) {
             dataplane.addRoute(r.destination().toString(), Ipv4Addr.toString(r.gateway()));
         }
+        for (MasqueradeSpec m : topology.masquerades()) {
+            dataplane.addMasquerade(m.source().toString(), m.out());
+        }
+        for (PortForwardSpec f : topology.forwards()) {
+            dataplane.addPortForward(f.protocol(), f.on(), f.portLow(), f.portHigh(), Ipv4Addr.toString(f.target()),
+                    f.targetPort());
+        }
         api = ControlServer.start(stateDir, dataplane);
     }
 
@@ -256,6 +265,14 @@ public final class Lab implements AutoCloseable {
         }
         for (RouteSpec r : topology.routes()) {
             sb.append(String.format("  route %s via %s%n", r.destination(), Ipv4Addr.toString(r.gateway())));
+        }
+        for (MasqueradeSpec m : topology.masquerades()) {
+            sb.append(String.format("  masquerade %s out of %s%n", m.source(), m.out()));
+        }
+        for (PortForwardSpec f : topology.forwards()) {
+            sb.append(String.format("  forward %s %s:%s -> %s:%d%n", f.protocol(), f.on(),
+                    f.portLow() == f.portHigh() ? Integer.toString(f.portLow()) : f.portLow() + "-" + f.portHigh(),
+                    Ipv4Addr.toString(f.target()), f.targetPort()));
         }
         return sb.toString();
     }

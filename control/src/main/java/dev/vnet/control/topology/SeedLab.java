@@ -13,8 +13,9 @@ import java.util.List;
  *                      ├─ v-net-0 (vnet bridge) ──┤
  *   blue 192.168.15.2 ─┘   gateway 192.168.15.5   └─ uplink 192.168.1.2
  * </pre>
- * red and blue route by default via 192.168.15.5. NAT comes with a later release: until then {@code lan} has no
- * route back to 192.168.15.0/24.
+ * red and blue route by default via 192.168.15.5; connections from 192.168.15.0/24 leaving by the uplink are
+ * masqueraded as 192.168.1.2, and the uplink's tcp/80 is forwarded to blue's port 80 (the seeds' MASQUERADE and DNAT
+ * rules). {@code lan} needs no route back.
  */
 public final class SeedLab {
     /** The seed lab's bridge. */
@@ -40,6 +41,8 @@ public final class SeedLab {
                                 TapOptions.DEFAULT_MTU, gw)),
                 List.of(new UplinkSpec("uplink", "lan", INTERFACE, InterfaceAddress.parse("192.168.1.3/24"),
                         InterfaceAddress.parse("192.168.1.2/24"), TapOptions.DEFAULT_MTU)),
-                List.of());
+                List.of(),
+                List.of(new MasqueradeSpec(InterfaceAddress.parse("192.168.15.0/24"), "uplink")),
+                List.of(new PortForwardSpec("tcp", "uplink", 80, 80, Ipv4Addr.parse("192.168.15.2"), 80)));
     }
 }

@@ -22,9 +22,11 @@ import java.util.regex.Pattern;
  * @param namespaces the namespaces, each attached to one bridge
  * @param uplinks    routed links to other networks
  * @param routes     static routes of the router
+ * @param masquerades MASQUERADE rules
+ * @param forwards   port forwards (DNAT)
  */
 public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
-                       List<RouteSpec> routes) {
+                       List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards) {
     // iproute2 keeps netns names as files under /run/netns: no '/', no leading dot, and vnet keeps them short and plain.
     private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -34,11 +36,19 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         namespaces = List.copyOf(namespaces);
         uplinks = List.copyOf(uplinks);
         routes = List.copyOf(routes);
+        masquerades = List.copyOf(masquerades);
+        forwards = List.copyOf(forwards);
+    }
+
+    /** A topology without NAT. */
+    public Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
+                    List<RouteSpec> routes) {
+        this(name, bridges, namespaces, uplinks, routes, List.of(), List.of());
     }
 
     /** A layer-2 only topology: bridges and namespaces. */
     public Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces) {
-        this(name, bridges, namespaces, List.of(), List.of());
+        this(name, bridges, namespaces, List.of(), List.of(), List.of(), List.of());
     }
 
     /** The same topology with every namespace name prefixed (to run beside another copy, or in tests). */
@@ -47,7 +57,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             return this;
         }
         return new Topology(name, bridges, namespaces.stream().map(n -> n.withPrefix(prefix)).toList(),
-                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes);
+                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes, masquerades, forwards);
     }
 
     /** Every namespace vnet creates, attached ones and uplinks' far sides, in creation order. */
@@ -139,6 +149,35 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             if (connected.stream().noneMatch(c -> Ipv4Addr.contains(c.address(), c.prefixLength(), r.gateway()))) {
                 problems.add(where + ": gateway " + Ipv4Addr.toString(r.gateway())
                         + " is not on any subnet the router is connected to");
+            }
+        }
+        Set<String> routerInterfaces = new HashSet<>();
+        bridges.stream().filter(b -> !b.gateways().isEmpty()).forEach(b -> routerInterfaces.add(b.name()));
+        uplinks.forEach(u -> routerInterfaces.add(u.name()));
+        for (MasqueradeSpec m : masquerades) {
+            if (!routerInterfaces.contains(m.out())) {
+                problems.add("masquerade " + m.source() + ": out '" + m.out()
+                        + "' is not an uplink or a bridge with a gateway");
+            }
+        }
+        for (PortForwardSpec f : forwards) {
+            String where = "forward " + f.protocol() + " " + f.on() + ":" + f.portLow()
+                    + (f.portHigh() != f.portLow() ? "-" + f.portHigh() : "");
+            if (!List.of("tcp", "udp", "both").contains(f.protocol())) {
+                problems.add(where + ": protocol must be tcp, udp or both");
+            }
+            if (!routerInterfaces.contains(f.on())) {
+                problems.add(where + ": '" + f.on() + "' is not an uplink or a bridge with a gateway");
+            }
+            if (f.portLow() < 1 || f.portHigh() > 65535 || f.portLow() > f.portHigh()) {
+                problems.add(where + ": ports must be a range within 1-65535");
+            } else if (f.targetPort() < 1 || f.targetPort() + (f.portHigh() - f.portLow()) > 65535) {
+                problems.add(where + ": target ports must stay within 1-65535");
+            }
+            boolean targetKnown = namespaces.stream().anyMatch(n -> n.address().address() == f.target());
+            if (!targetKnown) {
+                problems.add(where + ": target " + Ipv4Addr.toString(f.target())
+                        + " is not the address of any namespace (a forward to nowhere)");
             }
         }
         return problems;

@@ -100,6 +100,7 @@ public final class Dataplane implements AutoCloseable {
         for (Bridge b : bridges.values()) {
             b.table().expire(now);
         }
+        router.conntrack().expire(now);
     }
 
     /** Runs {@code task} on the dataplane's loop and returns its result. */
@@ -317,6 +318,109 @@ public final class Dataplane implements AutoCloseable {
             router.addRoute(c.address() & Ipv4Addr.mask(c.prefixLength()), c.prefixLength(), gw);
             log.info("route {} via {}", cidr, gateway);
             return null;
+        });
+    }
+
+    /**
+     * MASQUERADE: connections from {@code sourceCidr} leaving by router interface {@code outInterface} (an uplink
+     * port's name, or a bridge's) take that interface's address as source.
+     */
+    public void addMasquerade(String sourceCidr, String outInterface) {
+        Ipv4Cidr c = Ipv4Cidr.parse(sourceCidr);
+        call(() -> {
+            RouterInterface out = requireInterface(outInterface);
+            router.natRules().add(new dev.vnet.dataplane.nat.NatRules.Masquerade(c.network(), c.prefixLength(),
+                    out.index()));
+            log.info("masquerade {} out of {}", sourceCidr, outInterface);
+            return null;
+        });
+    }
+
+    /**
+     * A port forward (DNAT): new connections of {@code protocol} ("tcp", "udp" or "both") to router interface
+     * {@code onInterface}'s address, ports {@code portLow..portHigh}, go to {@code target}, port {@code targetPort}
+     * onward. Returns how it reads, e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}.
+     */
+    public List<String> addPortForward(String protocol, String onInterface, int portLow, int portHigh, String target,
+                                       int targetPort) {
+        int targetAddress = Ipv4Addr.parse(target);
+        int[] protocols = switch (protocol) {
+            case "tcp" -> new int[] {6};
+            case "udp" -> new int[] {17};
+            case "both" -> new int[] {6, 17};
+            default -> throw new IllegalArgumentException("protocol '" + protocol + "' is not tcp, udp or both");
+        };
+        return call(() -> {
+            RouterInterface on = requireInterface(onInterface);
+            List<String> added = new ArrayList<>();
+            for (int p : protocols) {
+                var rule = new dev.vnet.dataplane.nat.NatRules.PortForward(p, on.primaryAddress(), portLow, portHigh,
+                        targetAddress, targetPort);
+                router.natRules().add(rule);
+                added.add(dev.vnet.dataplane.nat.NatRules.describe(rule));
+            }
+            log.info("port forward {}", added);
+            return added;
+        });
+    }
+
+    private RouterInterface requireInterface(String name) {
+        RouterInterface i = routerInterfaces.get(name);
+        if (i == null) {
+            throw new IllegalArgumentException("no router interface '" + name + "' (known: "
+                    + String.join(", ", routerInterfaces.keySet()) + ")");
+        }
+        return i;
+    }
+
+    /** The tracked connections. */
+    public List<ConnectionEntry> connections() {
+        return call(() -> {
+            long now = clock.nanos();
+            var table = router.conntrack();
+            List<ConnectionEntry> out = new ArrayList<>();
+            table.forEach(now, id -> {
+                long oHi = table.origHi(id);
+                long oLo = table.origLo(id);
+                int protocol = dev.vnet.dataplane.conntrack.FlowKey.protocol(oLo);
+                String state = protocol == 6 ? dev.vnet.dataplane.conntrack.TcpState.of(table.state(id)).name()
+                        : (table.flags(id) & 0x02) != 0 ? "REPLIED" : "UNREPLIED";
+                String o = dev.vnet.dataplane.conntrack.FlowKey.toString(oHi, oLo);
+                String r = dev.vnet.dataplane.conntrack.FlowKey.toString(table.replyHi(id), table.replyLo(id));
+                out.add(new ConnectionEntry(o.substring(0, o.indexOf(' ')), o.substring(o.indexOf(' ') + 1),
+                        r.substring(r.indexOf(' ') + 1), state, TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)),
+                        (table.flags(id) & 0x01) != 0));
+            });
+            return out;
+        });
+    }
+
+    /** The NAT rules, each as it reads (MASQUERADE rules name their interface). */
+    public List<String> natRules() {
+        return call(() -> {
+            List<String> out = new ArrayList<>();
+            for (var m : router.natRules().masqueradeRules()) {
+                out.add("masquerade " + Ipv4Addr.toString(m.network()) + "/" + m.length() + " out of "
+                        + router.iface(m.outInterface()).name());
+            }
+            for (var f : router.natRules().portForwards()) {
+                out.add("forward " + dev.vnet.dataplane.nat.NatRules.describe(f));
+            }
+            return out;
+        });
+    }
+
+    /** Connection table counters: entries, bound, created, expired, refused because full. */
+    public Map<String, Long> conntrackCounters() {
+        return call(() -> {
+            var t = router.conntrack();
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("entries", (long) t.size());
+            m.put("max-entries", (long) t.maxConnections());
+            m.put("created", t.created());
+            m.put("expired", t.expiredCount());
+            m.put("full-drops", t.fullDrops());
+            return m;
         });
     }
 

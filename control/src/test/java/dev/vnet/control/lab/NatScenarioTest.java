@@ -1,0 +1,256 @@
+package dev.vnet.control.lab;
+
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.topology.SeedLab;
+import dev.vnet.dataplane.api.ConnectionEntry;
+import dev.vnet.dataplane.testing.LeakCheck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The seeds' MASQUERADE and DNAT through vnet, in the seed lab with real tools; lan has no route back to the
+ * inside, so everything that works here works because of NAT.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NatScenarioTest {
+    private static final String HTTP_OK = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\nhello, blue\n";
+    private static String prefix;
+    private static Path stateDir;
+    private static Lab lab;
+
+    @BeforeAll
+    static void up() throws Exception {
+        RootScenario.require("ip", "ping", "nc", "ss", "curl");
+        prefix = RootScenario.uniquePrefix();
+        stateDir = Files.createTempDirectory("vnet-state");
+        lab = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir, new IpRoute2());
+        assertTrue(Cmd.inNs(ns("lan"), 10, "ip", "route").out().lines().noneMatch(l -> l.startsWith("192.168.15")),
+                "lan knows no way back to the inside");
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (lab == null) {
+            return;
+        }
+        lab.close();
+        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "namespaces removed");
+        Files.deleteIfExists(stateDir);
+        LeakCheck.assertNoLeaks();
+    }
+
+    private static String ns(String name) {
+        return prefix + name;
+    }
+
+    /** A one-shot TCP server in {@code ns} that answers {@code reply} and reports the peer it saw. */
+    private static final class Server implements AutoCloseable {
+        final Process process;
+        final Path err;
+
+        Server(String ns, int port, String reply) throws Exception {
+            err = Files.createTempFile("vnet-nc", ".err");
+            Path in = Files.createTempFile("vnet-nc", ".in");
+            Files.writeString(in, reply);
+            process = new ProcessBuilder("ip", "netns", "exec", ns, "nc", "-l", "-n", "-v", Integer.toString(port))
+                    .redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(err.toFile()).start();
+            Files.delete(in);
+            for (int i = 0; i < 100 && !Cmd.inNs(ns, 5, "ss", "-ltnH").out().contains(":" + port + " "); i++) {
+                Thread.sleep(50);
+            }
+        }
+
+        /** What nc said about the connection, e.g. "Connection received on 192.168.1.2 40000". */
+        String peer() throws Exception {
+            process.waitFor(10, TimeUnit.SECONDS);
+            return Files.readString(err);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process.isAlive()) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(err);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void bluePingsLanWithoutAReturnRoute() {
+        Cmd.Result r = Cmd.inNs(ns("blue"), 20, "ping", "-c", "3", "-W", "2", "192.168.1.3");
+        assertTrue(r.out().contains("3 received"), r.toString());
+    }
+
+    @Test
+    @Order(2)
+    void aServerInLanSeesTheConnectionComingFromTheUplinkAddress() throws Exception {
+        try (Server server = new Server(ns("lan"), 8081, "")) {
+            Cmd.Result c = Cmd.inNs(ns("blue"), 15, "sh", "-c", "echo hi | nc -N 192.168.1.3 8081");
+            assertEquals(0, c.exit(), c.toString());
+            String peer = server.peer();
+            assertTrue(peer.contains("Connection received on 192.168.1.2 "), "lan saw: " + peer);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void curlFromLanReachesTheWebServerInBlueWhichSeesLan() throws Exception {
+        try (Server web = new Server(ns("blue"), 80, HTTP_OK)) {
+            Cmd.Result c = Cmd.inNs(ns("lan"), 15, "curl", "-s", "-m", "10", "http://192.168.1.2/");
+            assertEquals("hello, blue\n", c.out(), c.toString());
+            String peer = web.peer();
+            assertTrue(peer.contains("Connection received on 192.168.1.3 "), "blue saw: " + peer);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void hairpinFromRedReachesTheForwardedPortToo() throws Exception {
+        try (Server web = new Server(ns("blue"), 80, HTTP_OK)) {
+            Cmd.Result c = Cmd.inNs(ns("red"), 15, "curl", "-s", "-m", "10", "http://192.168.1.2/");
+            assertEquals("hello, blue\n", c.out(), c.toString());
+            assertTrue(web.peer().contains("Connection received on 192.168.15.5 "),
+                    "blue answers the gateway, so replies come back through vnet");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void udpThroughMasqueradeAndThroughAUdpPortForward() throws Exception {
+        assertEquals("hello lan\n", udp(ns("blue"), ns("lan"), "192.168.1.3", 9001, 9001, "hello lan\n"));
+        lab.dataplane().addPortForward("udp", "uplink", 5353, 5353, "192.168.15.2", 53);
+        assertEquals("hello blue\n", udp(ns("lan"), ns("blue"), "192.168.1.2", 5353, 53, "hello blue\n"));
+    }
+
+    private static String udp(String from, String to, String address, int port, int listenPort, String message)
+            throws Exception {
+        Path out = Files.createTempFile("vnet-udp", ".out");
+        Process server = new ProcessBuilder("ip", "netns", "exec", to, "nc", "-u", "-l", Integer.toString(listenPort))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            for (int i = 0; i < 100 && !Cmd.inNs(to, 5, "ss", "-lunH").out().contains(":" + listenPort + " "); i++) {
+                Thread.sleep(50);
+            }
+            Cmd.Result c = Cmd.inNs(from, 15, "sh", "-c", "printf '" + message.replace("\n", "\\n") + "' | nc -u -w 1 "
+                    + address + " " + port);
+            assertEquals(0, c.exit(), c.toString());
+            for (int i = 0; i < 50 && Files.size(out) < message.length(); i++) {
+                Thread.sleep(100);
+            }
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } finally {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void hundredMegabytesThroughMasqueradeAndThroughDnatArriveByteIdentical() throws Exception {
+        byte[] data = new byte[100 * 1024 * 1024];
+        new Random(6).nextBytes(data);
+        byte[] expected = MessageDigest.getInstance("SHA-256").digest(data);
+        byte[] masq = SeedLabScenarioTest.transfer(ns("blue"), ns("lan"), "192.168.1.3", data);
+        assertEquals(data.length, masq.length, "through MASQUERADE");
+        assertArrayEquals(expected, MessageDigest.getInstance("SHA-256").digest(masq));
+        byte[] dnat = transferTo(ns("lan"), ns("blue"), "192.168.1.2", 80, data);
+        assertEquals(data.length, dnat.length, "through DNAT");
+        assertArrayEquals(expected, MessageDigest.getInstance("SHA-256").digest(dnat));
+    }
+
+    private static byte[] transferTo(String clientNs, String serverNs, String address, int port, byte[] data)
+            throws Exception {
+        Path in = Files.createTempFile("vnet-send", ".bin");
+        Path out = Files.createTempFile("vnet-recv", ".bin");
+        Process server = null;
+        try {
+            Files.write(in, data);
+            server = new ProcessBuilder("ip", "netns", "exec", serverNs, "nc", "-l", Integer.toString(port))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            for (int i = 0; i < 100 && !Cmd.inNs(serverNs, 5, "ss", "-ltnH").out().contains(":" + port + " "); i++) {
+                Thread.sleep(50);
+            }
+            Process client = new ProcessBuilder("ip", "netns", "exec", clientNs, "nc", "-N", address,
+                    Integer.toString(port)).redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(client.waitFor(120, TimeUnit.SECONDS), "client finished");
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "server saw the end");
+            return Files.readAllBytes(out);
+        } finally {
+            if (server != null && server.isAlive()) {
+                server.destroyForcibly().waitFor();
+            }
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void twoNamespacesOnTheSameSourcePortToTheSameServerBothWork() throws Exception {
+        Path out = Files.createTempFile("vnet-k", ".out");
+        Process server = new ProcessBuilder("ip", "netns", "exec", ns("lan"), "nc", "-l", "-k", "8082")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            for (int i = 0; i < 100 && !Cmd.inNs(ns("lan"), 5, "ss", "-ltnH").out().contains(":8082 "); i++) {
+                Thread.sleep(50);
+            }
+            for (String from : List.of("red", "blue")) {
+                Cmd.Result c = Cmd.inNs(ns(from), 15, "sh", "-c", "echo from-" + from
+                        + " | nc -N -p 40000 192.168.1.3 8082");
+                assertEquals(0, c.exit(), from + ": " + c);
+            }
+            for (int i = 0; i < 50 && Files.readString(out).lines().count() < 2; i++) {
+                Thread.sleep(100);
+            }
+            String got = Files.readString(out);
+            assertTrue(got.contains("from-red") && got.contains("from-blue"), "both arrived: " + got);
+            List<ConnectionEntry> to8082 = lab.dataplane().connections().stream()
+                    .filter(c -> c.original().endsWith("192.168.1.3:8082") && c.original().contains(":40000 ")).toList();
+            assertEquals(2, to8082.size(), to8082.toString());
+            assertNotEquals(to8082.get(0).reply(), to8082.get(1).reply(), "distinct translated tuples");
+        } finally {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void showCommandsListConnectionsAndRules() {
+        assertTrue(lab.dataplane().natRules().containsAll(List.of("masquerade 192.168.15.0/24 out of uplink",
+                "forward tcp 192.168.1.2:80 -> 192.168.15.2:80")), lab.dataplane().natRules().toString());
+        List<ConnectionEntry> connections = lab.dataplane().connections();
+        assertTrue(connections.stream().anyMatch(c -> c.translated() && c.reply().contains(" -> 192.168.1.2:")),
+                "masqueraded connections are listed with their translated reply tuple: " + connections);
+        var totals = lab.dataplane().pipelineCounters();
+        assertEquals(totals.get("received"), totals.get("forwarded") + totals.get("flooded") + totals.get("dropped")
+                + totals.get("consumed") + totals.get("local"), "every frame accounted for: " + totals);
+    }
+}
