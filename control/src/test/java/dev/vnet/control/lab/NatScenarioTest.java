@@ -243,6 +243,17 @@ class NatScenarioTest {
 
     @Test
     @Order(8)
+    void anIcmpErrorAboutAMasqueradedPacketReachesTheSendersSocket() {
+        // Nothing listens on udp/9999 in lan: lan's kernel answers port unreachable to 192.168.1.2; vnet translates
+        // it back, and blue's kernel hands it to the socket only if the quote is exactly what the socket sent.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Cmd.Result r = Cmd.inNs(ns("blue"), 30, java, "-cp", System.getProperty("java.class.path"),
+                dev.vnet.control.testing.UdpRefusedProbe.class.getName(), "192.168.1.3", "9999");
+        assertEquals("refused", r.out().trim(), r.toString());
+    }
+
+    @Test
+    @Order(9)
     void showCommandsListConnectionsAndRules() {
         assertTrue(lab.dataplane().natRules().containsAll(List.of("masquerade 192.168.15.0/24 out of uplink",
                 "forward tcp 192.168.1.2:80 -> 192.168.15.2:80")), lab.dataplane().natRules().toString());

@@ -18,8 +18,8 @@ import io.netty.buffer.ByteBuf;
  * Connection tracking before routing (netfilter's PREROUTING conntrack and DNAT): a packet of a known connection
  * refreshes it (TCP state, timeout) and, if the connection is translated, is rewritten to the inverse of the other
  * direction's tuple; the first packet of a new connection to one of the router's addresses is matched against the
- * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked; other packets, and
- * fragments after the first, pass untracked. Packets to the router that no forward claims stay local and untracked.
+ * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked; ICMP errors about a
+ * NATed packet are translated ({@link IcmpErrorNat}); other packets, and fragments after the first, pass untracked. Packets to the router that no forward claims stay local and untracked.
  */
 final class ConntrackIn implements Stage {
     /** Connection flag: its tuples differ (NAT rewrites its packets). */
@@ -79,7 +79,10 @@ final class ConntrackIn implements Stage {
                 srcPort = 0;
                 dstPort = Icmp4.echoId(buf, l4);
             } else {
-                return router.afterConntrack(frame); // errors about NATed packets: see the docs' limits
+                if (Icmp4.isError(type)) {
+                    IcmpErrorNat.translate(router.conntrack(), frame.now(), buf, ip, l4, available);
+                }
+                return router.afterConntrack(frame);
             }
         } else {
             return router.afterConntrack(frame);

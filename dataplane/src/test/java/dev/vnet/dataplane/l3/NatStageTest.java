@@ -204,6 +204,86 @@ class NatStageTest {
         }
     }
 
+    /** An ICMP error from {@code from} to {@code to} quoting the whole IPv4 packet {@code quoted}. */
+    private static ByteBuf icmpError(long dstMac, long srcMac, int from, int to, int type, int code, ByteBuf quoted) {
+        int quoteLength = Ipv4.totalLength(quoted, IP);
+        byte[] body = new byte[8 + quoteLength];
+        quoted.getBytes(IP, body, 8, quoteLength);
+        ByteBuf f = FrameBuilder.icmpEcho(dstMac, srcMac, from, to, 0, 0, java.util.Arrays.copyOfRange(body, 8,
+                body.length));
+        f.setByte(L4 + Icmp4.TYPE, type);
+        f.setByte(L4 + Icmp4.CODE, code);
+        f.setInt(L4 + 4, 0);
+        Icmp4.updateChecksum(f, L4, 8 + quoteLength);
+        return f;
+    }
+
+    /** The quote inside an ICMP error must itself be a sound packet: IPv4 header and UDP checksum verify. */
+    private static void assertQuoteSound(ByteBuf err) {
+        int inner = L4 + 8;
+        assertNull(Ipv4.check(err, inner, Ipv4.totalLength(err, inner)), "quoted IPv4 header");
+        int len = Ipv4.totalLength(err, inner) - 20;
+        int sum = Checksum.add(err, inner + 20, len, Checksum.pseudoHeader(Ipv4.src(err, inner), Ipv4.dst(err, inner),
+                Ipv4.protocol(err, inner), len));
+        assertEquals(0xFFFF, Checksum.fold(sum), "quoted transport checksum");
+    }
+
+    @Test
+    void anIcmpErrorAboutAMasqueradedPacketReachesTheInsideHostTranslated() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9999, "anyone?".getBytes()));
+            ByteBuf leaving = only(h.sent(h.uplink));
+            // lan's kernel: port unreachable, to the address it saw, quoting what it got.
+            h.send(h.uplink, icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3, leaving));
+            ByteBuf err = only(h.sent(h.p1));
+            assertEquals(H1_IP, Ipv4.dst(err, IP), "to the inside host");
+            assertEquals(LAN_IP, Ipv4.src(err, IP));
+            int inner = L4 + 8;
+            assertEquals(H1_IP, Ipv4.src(err, inner), "the quote shows the packet as h1 sent it");
+            assertEquals(40000, Udp.srcPort(err, inner + 20));
+            assertEquals(LAN_IP, Ipv4.dst(err, inner));
+            assertChecksums(err);
+            assertQuoteSound(err);
+        }
+    }
+
+    @Test
+    void anIcmpErrorFromAForwardedTargetLeavesAsTheForwardedAddress() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 6000, 5353, "dns?".getBytes()));
+            ByteBuf arrived = only(h.sent(h.p2));
+            // h2 has nothing on port 53: it answers port unreachable to lan, quoting the DNATed packet.
+            h.send(h.p2, icmpError(GW1, H2, H2_IP, LAN_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3, arrived));
+            ByteBuf err = only(h.sent(h.uplink));
+            assertEquals(UP_IP, Ipv4.src(err, IP), "lan hears from the address it sent to");
+            assertEquals(LAN_IP, Ipv4.dst(err, IP));
+            int inner = L4 + 8;
+            assertEquals(UP_IP, Ipv4.dst(err, inner), "the quote shows the packet as lan sent it");
+            assertEquals(5353, Udp.dstPort(err, inner + 20));
+            assertChecksums(err);
+            assertQuoteSound(err);
+        }
+    }
+
+    @Test
+    void portExhaustionDropsWithANamedReasonAndNothingBreaks() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            // Source ports below 512 share the class 1-511: 511 flows from two hosts to one server port fill it.
+            for (int n = 0; n < 511; n++) {
+                long mac = n % 2 == 0 ? H1 : H2;
+                int src = n % 2 == 0 ? H1_IP : H2_IP;
+                (n % 2 == 0 ? h.p1 : h.p2).inject(FrameBuilder.udp(GW1, mac, src, LAN_IP, 1 + n / 2, 9000, new byte[1]));
+            }
+            assertEquals(511, h.sent(h.uplink).size());
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 300, 9000, new byte[1]));
+            assertEquals(0, h.sent(h.uplink).size(), "no port left in 1-511 for this server");
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.NAT_PORTS_EXHAUSTED));
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 300, 9001, new byte[1]));
+            assertEquals(1, h.sent(h.uplink).size(), "another destination port still works");
+            h.assertCountersAddUp();
+        }
+    }
+
     @Test
     void trafficToTheRouterThatNoForwardClaimsStaysLocal() {
         try (RouterHarness h = seedNat(new RouterHarness())) {
