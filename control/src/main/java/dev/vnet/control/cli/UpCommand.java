@@ -37,6 +37,11 @@ final class UpCommand implements Callable<Integer> {
             description = "Where vnet records what it created, for 'vnet down' (default: ${DEFAULT-VALUE}).")
     Path stateDir = StateFile.DEFAULT_DIR;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Bound on tracked connections; when full, new connections are dropped and counted while "
+                    + "existing ones keep working (default: ${DEFAULT-VALUE}).")
+    int maxConnections = dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS;
+
     @Override
     public Integer call() {
         if (topologyFile != null) {
@@ -47,7 +52,7 @@ final class UpCommand implements Callable<Integer> {
         Topology topology = SeedLab.topology().withPrefix(prefix);
         Lab lab;
         try {
-            lab = Lab.up(topology, stateDir, new IpRoute2());
+            lab = Lab.up(topology, stateDir, new IpRoute2(), maxConnections);
         } catch (LabException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;

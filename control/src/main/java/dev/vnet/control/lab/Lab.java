@@ -38,6 +38,7 @@ public final class Lab implements AutoCloseable {
 
     private final Topology topology;
     private final Path stateDir;
+    private final int maxConnections;
     private final IpRoute2 ip;
     private final StateFile state;
     private final List<String> createdNamespaces = new ArrayList<>();
@@ -45,8 +46,9 @@ public final class Lab implements AutoCloseable {
     private ControlServer api;
     private boolean closed;
 
-    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir) {
+    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir, int maxConnections) {
         this.stateDir = stateDir;
+        this.maxConnections = maxConnections;
         this.topology = topology;
         this.ip = ip;
         this.state = state;
@@ -54,6 +56,14 @@ public final class Lab implements AutoCloseable {
 
     /** Brings {@code topology} up, recording what it creates under {@code stateDir}. */
     public static Lab up(Topology topology, Path stateDir, IpRoute2 ip) throws LabException {
+        return up(topology, stateDir, ip, dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /** As {@link #up(Topology, Path, IpRoute2)}, with a connection table of at most {@code maxConnections}. */
+    public static Lab up(Topology topology, Path stateDir, IpRoute2 ip, int maxConnections) throws LabException {
+        if (maxConnections < 1 || maxConnections > (1 << 24)) {
+            throw new LabException("max connections " + maxConnections + " is outside 1.." + (1 << 24));
+        }
         try {
             topology.validate();
         } catch (IllegalArgumentException e) {
@@ -79,7 +89,7 @@ public final class Lab implements AutoCloseable {
                     + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
                     + (clashes.size() == 1 ? "it" : "them") + " (ip netns delete NAME) or pick other names with --prefix.");
         }
-        Lab lab = new Lab(topology, ip, state, stateDir);
+        Lab lab = new Lab(topology, ip, state, stateDir, maxConnections);
         try {
             state.create(ProcessHandle.current().pid());
         } catch (IOException e) {
@@ -167,7 +177,8 @@ public final class Lab implements AutoCloseable {
     }
 
     private void build() throws IOException {
-        dataplane = Dataplane.start();
+        dataplane = Dataplane.start(dev.vnet.dataplane.util.Clock.SYSTEM,
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT, maxConnections);
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
             for (InterfaceAddress g : b.gateways()) {

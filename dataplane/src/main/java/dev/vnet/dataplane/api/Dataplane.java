@@ -58,7 +58,7 @@ public final class Dataplane implements AutoCloseable {
     private final Map<String, Port> ports = new LinkedHashMap<>();
     private final Map<Port, Bridge> membership = new LinkedHashMap<>();
     private final Map<String, RouterInterface> routerInterfaces = new LinkedHashMap<>();
-    private final Router router = new Router();
+    private final Router router;
     private final ScheduledFuture<?> agingTask;
     private final ScheduledFuture<?> routerTask;
     private int nextPortId = 1;
@@ -71,13 +71,20 @@ public final class Dataplane implements AutoCloseable {
 
     /** Starts a dataplane whose tables age against {@code clock}, reading frames into buffers from {@code allocator}. */
     public static Dataplane start(Clock clock, ByteBufAllocator allocator) {
-        Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator);
+        return start(clock, allocator, dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator) {
+    /** As {@link #start(Clock, ByteBufAllocator)}, with a connection table of at most {@code maxConnections}. */
+    public static Dataplane start(Clock clock, ByteBufAllocator allocator, int maxConnections) {
+        Epoll.ensureAvailability();
+        return new Dataplane(clock, allocator, maxConnections);
+    }
+
+    private Dataplane(Clock clock, ByteBufAllocator allocator, int maxConnections) {
         this.clock = clock;
         this.allocator = allocator;
+        this.router = new Router(dev.vnet.dataplane.l3.RouteTable.DEFAULT_MAX_ROUTES,
+                dev.vnet.dataplane.l3.NeighborTable.DEFAULT_MAX_ENTRIES, maxConnections);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vnet-dataplane"),
                 EpollIoHandler.newFactory());
         this.loop = (IoEventLoop) group.next();

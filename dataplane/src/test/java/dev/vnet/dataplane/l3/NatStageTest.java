@@ -266,6 +266,29 @@ class NatStageTest {
     }
 
     @Test
+    void aForwardThatLeavesThroughAMasqueradePortIsTranslatedBothWaysConsistently() {
+        try (RouterHarness h = seedNat(new RouterHarness())) {
+            // The gateway's tcp/8080 forwarded to lan's port 80: inside in, out through the masqueraded uplink.
+            h.router.natRules().add(new NatRules.PortForward(6, GW1_IP, 8080, 8080, LAN_IP, 80));
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 45000, 8080, Tcp.SYN, new byte[0]));
+            ByteBuf out = only(h.sent(h.uplink));
+            assertEquals(UP_IP, Ipv4.src(out, IP), "masqueraded on the way out");
+            assertEquals(LAN_IP, Ipv4.dst(out, IP), "to the forward's target");
+            assertEquals(80, Tcp.dstPort(out, L4));
+            assertChecksums(out);
+            h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 80, Tcp.srcPort(out, L4),
+                    Tcp.SYN | Tcp.ACK_FLAG, new byte[0]));
+            ByteBuf back = only(h.sent(h.p1));
+            assertEquals(GW1_IP, Ipv4.src(back, IP), "h1 hears from the address it connected to");
+            assertEquals(8080, Tcp.srcPort(back, L4));
+            assertEquals(H1_IP, Ipv4.dst(back, IP));
+            assertEquals(45000, Tcp.dstPort(back, L4));
+            assertChecksums(back);
+            assertEquals(1, h.router.conntrack().size(), "one connection carries both translations");
+        }
+    }
+
+    @Test
     void portExhaustionDropsWithANamedReasonAndNothingBreaks() {
         try (RouterHarness h = seedNat(new RouterHarness())) {
             // Source ports below 512 share the class 1-511: 511 flows from two hosts to one server port fill it.
