@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "A user-space virtual network for Linux network namespaces: MAC-learning bridges, an IPv4 "
                 + "router, MASQUERADE and port forwarding between namespaces attached through TAP devices, in one "
                 + "Java process.",
-        subcommands = {UpCommand.class, DownCommand.class, ShowCommands.Ports.class, ShowCommands.Fdb.class,
+        subcommands = {UpCommand.class, DownCommand.class, LabCommand.class, ShowCommands.Ports.class, ShowCommands.Fdb.class,
             ShowCommands.Neigh.class, ShowCommands.Route.class, ShowCommands.Conntrack.class, ShowCommands.Nat.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Run 'vnet help COMMAND' for a command's options. vnet needs root (sudo)."})

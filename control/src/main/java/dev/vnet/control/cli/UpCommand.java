@@ -6,6 +6,8 @@ import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
+import dev.vnet.control.topology.TopologyException;
+import dev.vnet.control.topology.TopologyFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,7 +27,7 @@ import java.util.concurrent.CountDownLatch;
                 + "forwarded to 192.168.15.2:80."})
 final class UpCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TOPOLOGY",
-            description = "Topology file. Not supported yet: only the built-in seed lab runs in this version.")
+            description = "Topology file (YAML); start from 'vnet lab --print'. Without it, the seed lab.")
     Path topologyFile;
 
     @Option(names = "--prefix", paramLabel = "TEXT",
@@ -44,12 +46,13 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (topologyFile != null) {
-            System.err.println("vnet up: topology files are not supported in this version; "
-                    + "run 'vnet up' without a file for the seed lab");
-            return 2;
+        Topology topology;
+        try {
+            topology = (topologyFile == null ? SeedLab.topology() : TopologyFile.load(topologyFile)).withPrefix(prefix);
+        } catch (TopologyException e) {
+            System.err.println("vnet up: " + e.getMessage());
+            return 1;
         }
-        Topology topology = SeedLab.topology().withPrefix(prefix);
         Lab lab;
         try {
             lab = Lab.up(topology, stateDir, new IpRoute2(), maxConnections);
@@ -66,12 +69,10 @@ final class UpCommand implements Callable<Integer> {
             stopped.countDown();
         }, "vnet-shutdown"));
         System.out.print(lab.describe());
-        String red = topology.namespaces().get(0).name();
-        String blueAddress = dev.vnet.dataplane.wire.Ipv4Addr.toString(
-                topology.namespaces().get(1).address().address());
-        System.out.println("Try, in another terminal: sudo ip netns exec " + red + " ping " + blueAddress);
-        if (!topology.uplinks().isEmpty()) {
-            System.out.println("                     and: sudo ip netns exec " + red + " ping " + SeedLab.GATEWAY);
+        if (topology.namespaces().size() >= 2) {
+            String first = topology.namespaces().get(0).name();
+            String second = dev.vnet.dataplane.wire.Ipv4Addr.toString(topology.namespaces().get(1).address().address());
+            System.out.println("Try, in another terminal: sudo ip netns exec " + first + " ping " + second);
         }
         System.out.println("vnet: running; Ctrl-C stops it and removes what was created");
         System.out.flush();

@@ -1,11 +1,5 @@
 package dev.vnet.control.topology;
 
-import dev.vnet.dataplane.api.BridgeOptions;
-import dev.vnet.dataplane.port.TapOptions;
-import dev.vnet.dataplane.wire.Ipv4Addr;
-
-import java.util.List;
-
 /**
  * The built-in topology {@code vnet up} runs without a file, the seeds' network:
  * <pre>
@@ -28,21 +22,26 @@ public final class SeedLab {
     private SeedLab() {
     }
 
-    /** The seed lab topology. */
+    /** The seed lab's topology file, as shipped in the jar ({@code vnet lab --print} shows it). */
+    public static String text() {
+        try (var in = SeedLab.class.getResourceAsStream("seed-lab.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("seed-lab.yaml is missing from the jar");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read seed-lab.yaml from the jar: " + e.getMessage(), e);
+        }
+    }
+
+    /** The seed lab topology, read from its file. */
     public static Topology topology() {
-        int gw = Ipv4Addr.parse(GATEWAY);
-        return new Topology("seed lab",
-                List.of(new BridgeSpec(BRIDGE, BridgeOptions.defaults(),
-                        List.of(InterfaceAddress.parse(GATEWAY + "/24")))),
-                List.of(
-                        new NamespaceSpec("red", BRIDGE, INTERFACE, InterfaceAddress.parse("192.168.15.1/24"),
-                                TapOptions.DEFAULT_MTU, gw),
-                        new NamespaceSpec("blue", BRIDGE, INTERFACE, InterfaceAddress.parse("192.168.15.2/24"),
-                                TapOptions.DEFAULT_MTU, gw)),
-                List.of(new UplinkSpec("uplink", "lan", INTERFACE, InterfaceAddress.parse("192.168.1.3/24"),
-                        InterfaceAddress.parse("192.168.1.2/24"), TapOptions.DEFAULT_MTU)),
-                List.of(),
-                List.of(new MasqueradeSpec(InterfaceAddress.parse("192.168.15.0/24"), "uplink")),
-                List.of(new PortForwardSpec("tcp", "uplink", 80, 80, Ipv4Addr.parse("192.168.15.2"), 80)));
+        try {
+            Topology t = TopologyFile.parse("seed lab", text());
+            return new Topology("seed lab", t.bridges(), t.namespaces(), t.uplinks(), t.routes(), t.masquerades(),
+                    t.forwards());
+        } catch (TopologyException e) {
+            throw new IllegalStateException("the built-in seed lab is not valid: " + e.getMessage(), e);
+        }
     }
 }

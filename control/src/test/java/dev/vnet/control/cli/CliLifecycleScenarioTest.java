@@ -61,11 +61,13 @@ class CliLifecycleScenarioTest {
         }
     }
 
-    private void startVnetUp() throws Exception {
+    private void startVnetUp(String... extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        vnet = new ProcessBuilder(java, "-Dio.netty.leakDetection.level=paranoid",
+        List<String> cmd = new ArrayList<>(List.of(java, "-Dio.netty.leakDetection.level=paranoid",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "up", "--prefix", prefix, "--state-dir", stateDir.toString()).start();
+                "up", "--prefix", prefix, "--state-dir", stateDir.toString()));
+        cmd.addAll(List.of(extra));
+        vnet = new ProcessBuilder(cmd).start();
         stderr = CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(vnet.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -136,6 +138,29 @@ class CliLifecycleScenarioTest {
             assertFalse(Cmd.links().contains(tap), "TAP " + tap + " removed");
         }
         assertFalse(Files.exists(stateDir.resolve("state")), "state record removed");
+    }
+
+    @Test
+    void upRunsATopologyFile() throws Exception {
+        Path file = stateDir.resolve("two.yaml");
+        Files.writeString(file, """
+                bridges:
+                  - name: br0
+                namespaces:
+                  - name: a
+                    bridge: br0
+                    address: 198.51.100.1/24
+                  - name: b
+                    bridge: br0
+                    address: 198.51.100.2/24
+                """);
+        startVnetUp(file.toString());
+        assertTrue(Cmd.inNs(prefix + "a", 15, "ping", "-c", "2", "-W", "2", "198.51.100.2").ok(), "a reaches b");
+        assertFalse(Cmd.namespaces().contains(prefix + "red"), "only what the file asks for");
+        assertTrue(Cmd.run(10, "kill", "-s", "TERM", Long.toString(vnet.pid())).ok());
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(anyNamespaceLeft());
+        Files.delete(file);
     }
 
     @Test

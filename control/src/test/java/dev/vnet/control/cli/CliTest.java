@@ -52,10 +52,25 @@ class CliTest {
     }
 
     @Test
-    void topologyFilesAreRefusedPlainlyForNow() {
-        Run r = run("up", "lab.yaml");
-        assertEquals(2, r.exit());
-        assertTrue(r.err().contains("topology files are not supported in this version"), r.err());
+    void aMissingOrBadTopologyFileIsReportedBeforeAnythingIsCreated(@TempDir Path dir) throws Exception {
+        Run missing = run("up", dir.resolve("missing.yaml").toString(), "--state-dir", dir.toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("cannot read topology file " + dir.resolve("missing.yaml")), missing.err());
+        Path bad = dir.resolve("bad.yaml");
+        java.nio.file.Files.writeString(bad, "bridges:\n  - name: br0\n    colour: blue\n");
+        Run r = run("up", bad.toString(), "--state-dir", dir.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains(bad + ":3: bridge br0: unknown key 'colour'"), r.err());
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("state")), "nothing was created");
+    }
+
+    @Test
+    void labPrintShowsTheSeedLabFileWhichParses() throws Exception {
+        Run r = run("lab", "--print");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("name: v-net-0"), r.out());
+        assertEquals(dev.vnet.control.topology.SeedLab.topology().namespaces(),
+                dev.vnet.control.topology.TopologyFile.parse("printed", r.out()).namespaces());
     }
 
     @Test

@@ -1,0 +1,381 @@
+package dev.vnet.control.topology;
+
+import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.l2.MacTable;
+import dev.vnet.dataplane.port.TapOptions;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Reads a topology file (YAML; {@code seed-lab.yaml} in this package is the reference and the built-in lab).
+ * Every problem is reported, each as {@code FILE:LINE: ELEMENT: FIELD: what is wrong}: unknown keys, missing fields,
+ * values of the wrong kind or out of range, and then {@link Topology#problems()} placed on the line of the element
+ * they name. Nothing is created from a file with problems. The YAML is read as a node tree: no objects are built from
+ * the document.
+ */
+public final class TopologyFile {
+    private static final List<String> TOP = List.of("bridges", "namespaces", "uplinks", "routes", "masquerade",
+            "forwards");
+
+    private final String file;
+    private final List<String> problems = new ArrayList<>();
+    private final Map<String, Integer> lineOf = new LinkedHashMap<>();
+    private final Map<Node, List<String>> knownKeys = new java.util.IdentityHashMap<>();
+
+    private TopologyFile(String file) {
+        this.file = file;
+    }
+
+    /** Reads and validates {@code path}. */
+    public static Topology load(Path path) throws TopologyException {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TopologyException("cannot read topology file " + path + ": " + e.getMessage(), List.of());
+        }
+        return parse(path.toString(), text);
+    }
+
+    /** Reads and validates {@code text}, naming it {@code file} in messages. */
+    public static Topology parse(String file, String text) throws TopologyException {
+        return new TopologyFile(file).read(new StringReader(text));
+    }
+
+    private Topology read(Reader reader) throws TopologyException {
+        Node root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            options.setMaxAliasesForCollections(10);
+            root = new Yaml(options).compose(reader);
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+            throw fail(List.of(file + ":" + line + ": not valid YAML: " + e.getProblem()));
+        } catch (RuntimeException e) {
+            throw fail(List.of(file + ": not valid YAML: " + e.getMessage()));
+        }
+        if (root == null) {
+            throw fail(List.of(file + ": the file is empty; start from 'vnet lab --print'"));
+        }
+        Map<String, Node> top = fields(root, "topology", TOP);
+        if (top == null) {
+            throw fail(problems);
+        }
+        reportUnknown(root, "topology", TOP);
+        List<BridgeSpec> bridges = list(top.get("bridges"), "bridges", this::bridge);
+        List<NamespaceSpec> namespaces = list(top.get("namespaces"), "namespaces", this::namespace);
+        List<UplinkSpec> uplinks = list(top.get("uplinks"), "uplinks", this::uplink);
+        List<RouteSpec> routes = list(top.get("routes"), "routes", this::route);
+        List<MasqueradeSpec> masquerades = list(top.get("masquerade"), "masquerade", this::masquerade);
+        List<PortForwardSpec> forwards = list(top.get("forwards"), "forwards", this::forward);
+        if (!problems.isEmpty()) {
+            throw fail(problems);
+        }
+        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards);
+        for (String p : t.problems()) {
+            problems.add(file + ":" + lineFor(p) + ": " + p);
+        }
+        if (!problems.isEmpty()) {
+            throw fail(problems);
+        }
+        return t;
+    }
+
+    private TopologyException fail(List<String> all) {
+        return new TopologyException(file + " is not valid (" + all.size() + " problem" + (all.size() == 1 ? "" : "s")
+                + "):\n  " + String.join("\n  ", all), all);
+    }
+
+    private int lineFor(String problem) {
+        String best = null;
+        for (String element : lineOf.keySet()) {
+            if (problem.startsWith(element + ":") && (best == null || element.length() > best.length())) {
+                best = element;
+            }
+        }
+        return best == null ? 1 : lineOf.get(best);
+    }
+
+    private static int line(Node n) {
+        return n.getStartMark().getLine() + 1;
+    }
+
+    private void problem(Node at, String where, String message) {
+        problems.add(file + ":" + line(at) + ": " + where + ": " + message);
+    }
+
+    /**
+     * The known fields of a mapping; null when the node is not a mapping. Unknown keys are reported by
+     * {@link #reportUnknown} once the element has a name to be reported under.
+     */
+    private Map<String, Node> fields(Node node, String where, List<String> known) {
+        if (!(node instanceof MappingNode m)) {
+            problem(node, where, "expected a mapping of " + String.join(", ", known));
+            return null;
+        }
+        knownKeys.put(node, known);
+        Map<String, Node> out = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+            if (key != null && known.contains(key)) {
+                out.put(key, t.getValueNode());
+            }
+        }
+        return out;
+    }
+
+    private void reportUnknown(Node node, String label, List<String> known) {
+        for (NodeTuple t : ((MappingNode) node).getValue()) {
+            String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+            if (key == null || !known.contains(key)) {
+                problem(t.getKeyNode(), label, "unknown key '" + key + "' (known: " + String.join(", ", known) + ")");
+            }
+        }
+    }
+
+    private <T> List<T> list(Node node, String where, ElementReader<T> reader) {
+        List<T> out = new ArrayList<>();
+        if (node == null) {
+            return out;
+        }
+        if (!(node instanceof SequenceNode seq)) {
+            problem(node, where, "expected a list");
+            return out;
+        }
+        int i = 0;
+        for (Node item : seq.getValue()) {
+            T value = reader.read(item, where + "[" + i++ + "]");
+            if (value != null) {
+                out.add(value);
+            }
+        }
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface ElementReader<T> {
+        T read(Node node, String where);
+    }
+
+    private String scalar(Map<String, Node> f, Node parent, String where, String key, boolean required) {
+        Node n = f.get(key);
+        if (n == null) {
+            if (required) {
+                problem(parent, where, key + ": missing");
+            }
+            return null;
+        }
+        if (!(n instanceof ScalarNode s)) {
+            problem(n, where, key + ": expected a single value");
+            return null;
+        }
+        return s.getValue();
+    }
+
+    private <T> T value(Map<String, Node> f, Node parent, String where, String key, boolean required,
+                        Function<String, T> parse) {
+        String text = scalar(f, parent, where, key, required);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return parse.apply(text.trim());
+        } catch (IllegalArgumentException e) {
+            problem(f.get(key), where, key + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static Function<String, Integer> integer(String what, int min, int max) {
+        return text -> {
+            int v;
+            try {
+                v = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a whole number");
+            }
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(what + " " + v + " is outside " + min + ".." + max);
+            }
+            return v;
+        };
+    }
+
+    private BridgeSpec bridge(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max"));
+        if (f == null) {
+            return null;
+        }
+        String name = scalar(f, node, where, "name", true);
+        String label = name == null ? where : "bridge " + name;
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        List<InterfaceAddress> gateways = new ArrayList<>();
+        Node g = f.get("gateway");
+        if (g instanceof SequenceNode seq) {
+            for (Node item : seq.getValue()) {
+                InterfaceAddress a = item instanceof ScalarNode s ? parseAddress(item, label, "gateway", s.getValue())
+                        : null;
+                if (a != null) {
+                    gateways.add(a);
+                }
+            }
+        } else if (g != null) {
+            InterfaceAddress a = value(f, node, label, "gateway", false, InterfaceAddress::parse);
+            if (a != null) {
+                gateways.add(a);
+            }
+        }
+        Integer aging = value(f, node, label, "mac-aging", false, integer("mac-aging (seconds)", 1, 1_000_000));
+        Integer fdbMax = value(f, node, label, "fdb-max", false, integer("fdb-max", 1, MacTable.MAX_MAX_ENTRIES));
+        if (name == null) {
+            return null;
+        }
+        BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
+                aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
+        return new BridgeSpec(name, options, gateways);
+    }
+
+    private InterfaceAddress parseAddress(Node at, String where, String field, String text) {
+        try {
+            return InterfaceAddress.parse(text.trim());
+        } catch (IllegalArgumentException e) {
+            problem(at, where, field + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private NamespaceSpec namespace(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("name", "bridge", "address", "interface", "mtu",
+                "default-route"));
+        if (f == null) {
+            return null;
+        }
+        String name = scalar(f, node, where, "name", true);
+        String label = name == null ? where : "namespace " + name;
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        String bridge = scalar(f, node, label, "bridge", true);
+        InterfaceAddress address = value(f, node, label, "address", true, InterfaceAddress::parse);
+        String ifname = scalar(f, node, label, "interface", false);
+        Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
+        Integer via = value(f, node, label, "default-route", false, Ipv4Addr::parse);
+        if (name == null || bridge == null || address == null) {
+            return null;
+        }
+        return new NamespaceSpec(name, bridge, ifname == null ? SeedLab.INTERFACE : ifname, address,
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via == null ? 0 : via);
+    }
+
+    private UplinkSpec uplink(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("name", "namespace", "interface", "address",
+                "router-address", "mtu"));
+        if (f == null) {
+            return null;
+        }
+        String name = scalar(f, node, where, "name", true);
+        String label = name == null ? where : "uplink " + name;
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        String namespace = scalar(f, node, label, "namespace", false);
+        String ifname = scalar(f, node, label, "interface", false);
+        InterfaceAddress host = value(f, node, label, "address", true, InterfaceAddress::parse);
+        InterfaceAddress router = value(f, node, label, "router-address", true, InterfaceAddress::parse);
+        Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
+        if (name == null || host == null || router == null) {
+            return null;
+        }
+        if (namespace == null && ifname == null) {
+            problem(node, label, "interface: required when the uplink stays in the root namespace (no 'namespace')");
+            return null;
+        }
+        return new UplinkSpec(name, namespace, ifname == null ? SeedLab.INTERFACE : ifname, host, router,
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu);
+    }
+
+    private RouteSpec route(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("to", "via"));
+        if (f == null) {
+            return null;
+        }
+        InterfaceAddress to = value(f, node, where, "to", true, InterfaceAddress::parse);
+        String label = to == null ? where : "route " + to;
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        Integer via = value(f, node, label, "via", true, Ipv4Addr::parse);
+        return to == null || via == null ? null : new RouteSpec(to, via);
+    }
+
+    private MasqueradeSpec masquerade(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("source", "out"));
+        if (f == null) {
+            return null;
+        }
+        InterfaceAddress source = value(f, node, where, "source", true, InterfaceAddress::parse);
+        String label = source == null ? where : "masquerade " + source;
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        String out = scalar(f, node, label, "out", true);
+        return source == null || out == null ? null : new MasqueradeSpec(source, out);
+    }
+
+    private PortForwardSpec forward(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("protocol", "on", "port", "to"));
+        if (f == null) {
+            return null;
+        }
+        String protocol = scalar(f, node, where, "protocol", true);
+        String on = scalar(f, node, where, "on", true);
+        String portText = scalar(f, node, where, "port", true);
+        String label = protocol == null || on == null || portText == null ? where
+                : "forward " + protocol + " " + on + ":" + portText.replaceAll("\\s+", "");
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        int[] ports = portText == null ? null : value(f, node, label, "port", true, TopologyFile::portRange);
+        String to = scalar(f, node, label, "to", true);
+        if (protocol == null || on == null || ports == null || to == null) {
+            return null;
+        }
+        int colon = to.lastIndexOf(':');
+        try {
+            int target = Ipv4Addr.parse(colon < 0 ? to : to.substring(0, colon));
+            int port = colon < 0 ? ports[0] : integer("target port", 1, 65535).apply(to.substring(colon + 1));
+            return new PortForwardSpec(protocol, on, ports[0], ports[1], target, port);
+        } catch (IllegalArgumentException e) {
+            problem(f.get("to"), label, "to: " + e.getMessage() + " (want ADDRESS or ADDRESS:PORT)");
+            return null;
+        }
+    }
+
+    private static int[] portRange(String text) {
+        int dash = text.indexOf('-');
+        Function<String, Integer> port = integer("port", 1, 65535);
+        int low = port.apply(dash < 0 ? text : text.substring(0, dash).trim());
+        int high = dash < 0 ? low : port.apply(text.substring(dash + 1).trim());
+        if (high < low) {
+            throw new IllegalArgumentException("range " + text + " ends before it starts");
+        }
+        return new int[] {low, high};
+    }
+}

@@ -1,0 +1,113 @@
+package dev.vnet.control.topology;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TopologyFileTest {
+    private static List<String> problems(String yaml) {
+        return assertThrows(TopologyException.class, () -> TopologyFile.parse("lab.yaml", yaml)).problems();
+    }
+
+    @Test
+    void theShippedSeedLabFileIsTheSeedLab() throws Exception {
+        Topology t = TopologyFile.parse("seed-lab.yaml", SeedLab.text());
+        assertEquals(List.of(), t.problems());
+        assertEquals(List.of("red", "blue", "lan"), t.namespaceNames());
+        assertEquals("192.168.15.5/24", t.bridges().get(0).gateways().get(0).toString());
+        assertEquals(1, t.masquerades().size());
+        assertEquals(new PortForwardSpec("tcp", "uplink", 80, 80,
+                dev.vnet.dataplane.wire.Ipv4Addr.parse("192.168.15.2"), 80), t.forwards().get(0));
+    }
+
+    @Test
+    void defaultsFillWhatAFileLeavesOut() throws Exception {
+        Topology t = TopologyFile.parse("lab.yaml", """
+                bridges:
+                  - name: br0
+                namespaces:
+                  - name: a
+                    bridge: br0
+                    address: 10.0.0.1/24
+                """);
+        NamespaceSpec a = t.namespaces().get(0);
+        assertEquals("eth0", a.interfaceName());
+        assertEquals(1500, a.mtu());
+        assertEquals(0, a.defaultGateway());
+        assertEquals(8192, t.bridges().get(0).options().fdbMaxEntries());
+    }
+
+    @Test
+    void structuralProblemsNameFileLineAndField() {
+        assertEquals(List.of(
+                "lab.yaml:1: topology: unknown key 'bridgez' (known: bridges, namespaces, uplinks, routes, masquerade, "
+                        + "forwards)",
+                "lab.yaml:5: bridge br0: unknown key 'gatway' (known: name, gateway, mac-aging, fdb-max)",
+                "lab.yaml:6: bridge br0: fdb-max: 'lots' is not a whole number",
+                "lab.yaml:8: namespace a: bridge: missing",
+                "lab.yaml:9: namespace a: address: not an IPv4 address: '10.0.0.300'",
+                "lab.yaml:10: namespace a: mtu: mtu 20 is outside 68..65535",
+                "lab.yaml:13: forward tcp br0:80: to: not an IPv4 address: 'blue' (want ADDRESS or ADDRESS:PORT)",
+                "lab.yaml:18: forward udp br0:90-80: port: range 90-80 ends before it starts"),
+                problems("""
+                        bridgez: []
+                        bridges:
+                          - name: br0
+                            gateway: 10.0.0.5/24
+                            gatway: 10.0.0.6/24
+                            fdb-max: lots
+                        namespaces:
+                          - name: a
+                            address: 10.0.0.300/24
+                            mtu: 20
+                        forwards:
+                          - protocol: tcp
+                            to: blue
+                            on: br0
+                            port: 80
+                          - protocol: udp
+                            on: br0
+                            port: 90-80
+                            to: 10.0.0.1
+                        """));
+    }
+
+    @Test
+    void semanticProblemsAreReportedOnTheLineOfTheirElement() {
+        List<String> p = problems("""
+                bridges:
+                  - name: br0
+                    gateway: 10.0.0.5/24
+                namespaces:
+                  - name: a
+                    bridge: br0
+                    address: 10.0.0.1/24
+                  - name: b
+                    bridge: br1
+                    address: 10.0.0.2/24
+                forwards:
+                  - protocol: tcp
+                    on: br0
+                    port: 80
+                    to: 10.0.0.9:80
+                """);
+        assertEquals(List.of(
+                "lab.yaml:8: namespace b: bridge 'br1' is not defined",
+                "lab.yaml:12: forward tcp br0:80: target 10.0.0.9 is not the address of any namespace (a forward to "
+                        + "nowhere)"), p);
+    }
+
+    @Test
+    void brokenYamlAndEmptyFilesSaySo() {
+        List<String> broken = problems("bridges: [\n  - name: x\n");
+        assertTrue(broken.get(0).startsWith("lab.yaml:"), broken.toString());
+        assertTrue(broken.get(0).contains("not valid YAML"), broken.toString());
+        assertEquals(List.of("lab.yaml: the file is empty; start from 'vnet lab --print'"), problems(""));
+        assertEquals(List.of("lab.yaml:1: topology: expected a mapping of bridges, namespaces, uplinks, routes, "
+                + "masquerade, forwards"), problems("- just a list\n"));
+    }
+}
