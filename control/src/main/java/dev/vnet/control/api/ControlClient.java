@@ -23,13 +23,27 @@ public final class ControlClient {
 
     /** The JSON body of {@code GET path}. */
     public JsonNode get(String path) throws IOException {
+        return new ObjectMapper().readTree(send("GET", path, null));
+    }
+
+    /** Sends {@code method path} with {@code body} as JSON (or none); returns the response body as JSON. */
+    public JsonNode call(String method, String path, Object body) throws IOException {
+        return new ObjectMapper().readTree(send(method, path, body));
+    }
+
+    /** Sends a request; returns the body of a 2xx response, or throws with the API's error message. */
+    public String send(String method, String path, Object body) throws IOException {
         if (!Files.exists(socket)) {
             throw new IOException("no vnet is running (no API socket at " + socket + "); start one with 'vnet up'");
         }
+        byte[] payload = body == null ? new byte[0] : new ObjectMapper().writeValueAsBytes(body);
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: vnet\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1)));
+            String head = method + " " + path + " HTTP/1.1\r\nHost: vnet\r\nConnection: close\r\n"
+                    + (payload.length > 0 ? "Content-Type: application/json\r\n" : "")
+                    + "Content-Length: " + payload.length + "\r\n\r\n";
+            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.ISO_8859_1)));
+            ch.write(ByteBuffer.wrap(payload));
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(16384);
             while (ch.read(buf) >= 0) {
@@ -42,12 +56,18 @@ public final class ControlClient {
                 throw new IOException("vnet answered without a complete HTTP response");
             }
             String status = response.substring(0, response.indexOf("\r\n"));
-            JsonNode body = new ObjectMapper().readTree(response.substring(split + 4));
-            if (!status.contains(" 200 ")) {
-                throw new IOException("vnet answered " + status.substring(status.indexOf(' ') + 1) + ": "
-                        + body.path("error").asText());
+            String text = response.substring(split + 4);
+            int code = Integer.parseInt(status.split(" ")[1]);
+            if (code / 100 != 2) {
+                String error = text;
+                try {
+                    error = new ObjectMapper().readTree(text).path("error").asText(text);
+                } catch (IOException ignored) {
+                    // not JSON: show it as it came
+                }
+                throw new IOException(error);
             }
-            return body;
+            return text;
         } catch (java.net.SocketException e) {
             throw new IOException("no vnet is answering on " + socket + " (" + e.getMessage()
                     + "); is 'vnet up' running?", e);

@@ -1,12 +1,15 @@
 package dev.vnet.control.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vnet.dataplane.api.Dataplane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
+import java.net.URLDecoder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -16,52 +19,150 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
- * The running vnet's read API: HTTP/1.1 with JSON bodies on a Unix domain socket that only root may use (mode 0600).
- * {@code curl --unix-socket /run/vnet/vnet.sock http://vnet/routes} works against it, and the {@code vnet} show
- * commands are its clients. Read-only for now: GET /ports, /fdb, /neigh, /routes, /conntrack, /nat,
- * /stats. One request per
- * connection; errors come back as JSON {@code {"error": "..."}} with a fitting status.
+ * The running vnet's API: HTTP/1.1 with JSON bodies on a Unix domain socket only root may use (mode 0600), so
+ * {@code curl --unix-socket /run/vnet/vnet.sock http://vnet/routes} works, and the {@code vnet} commands are its
+ * clients. One request per connection. Resources (docs/api.md lists them with examples):
+ * <ul>
+ *   <li>GET /ports /fdb /neigh /routes /conntrack /nat /stats, and /metrics (Prometheus text);</li>
+ *   <li>GET, POST, DELETE /forwards; POST, DELETE /routes; POST, DELETE /fdb.</li>
+ * </ul>
+ * Errors come back as {@code {"error": "..."}} with 400 (bad input), 404 (no such thing), 405 (wrong method) or
+ * 409 (conflicts with what exists).
  */
 public final class ControlServer implements AutoCloseable {
     /** File name of the socket inside the state directory. */
     public static final String SOCKET_NAME = "vnet.sock";
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
-    private static final int MAX_REQUEST = 8192;
+    private static final int MAX_HEAD = 16384;
+    private static final int MAX_BODY = 65536;
+
+    /** A parsed request. */
+    record Request(String method, String path, Map<String, String> query, JsonNode body) {
+        String param(String name) {
+            String v = query.get(name);
+            if (v == null && body != null && body.hasNonNull(name)) {
+                v = body.get(name).asText();
+            }
+            if (v == null || v.isBlank()) {
+                throw new ApiException(400, "missing '" + name + "'");
+            }
+            return v;
+        }
+    }
+
+    /** What a handler answers: a status and a body (JSON, or text when it is a String for /metrics). */
+    record Response(int status, Object body) {
+    }
+
+    @FunctionalInterface
+    interface Handler {
+        Response handle(Request request);
+    }
 
     private final Path path;
     private final ServerSocketChannel server;
-    private final Map<String, Supplier<Object>> routes = new LinkedHashMap<>();
+    private final Map<String, Map<String, Handler>> resources = new LinkedHashMap<>();
     private final ObjectMapper json = new ObjectMapper();
     private final Thread thread;
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel server, Dataplane dataplane) {
+    private ControlServer(Path path, ServerSocketChannel server, Dataplane dp) {
         this.path = path;
         this.server = server;
-        routes.put("/ports", dataplane::portStats);
-        routes.put("/fdb", () -> {
+        get("/ports", r -> ok(dp.portStats()));
+        get("/fdb", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
-            for (String b : dataplane.bridgeNames()) {
-                all.put(b, dataplane.fdb(b));
+            dp.bridgeNames().forEach(b -> all.put(b, dp.fdb(b)));
+            return ok(all);
+        });
+        on("POST", "/fdb", r -> {
+            dp.addStaticFdb(r.param("bridge"), r.param("mac"), r.param("port"));
+            return new Response(201, Map.of("added", r.param("mac") + " -> " + r.param("port")));
+        });
+        on("DELETE", "/fdb", r -> found(dp.removeFdb(r.param("bridge"), r.param("mac")),
+                "no FDB entry " + r.param("mac") + " on " + r.param("bridge")));
+        get("/neigh", r -> ok(dp.neighbors()));
+        get("/routes", r -> ok(dp.routes()));
+        on("POST", "/routes", r -> {
+            dp.addRoute(r.param("to"), r.param("via"));
+            return new Response(201, Map.of("added", r.param("to") + " via " + r.param("via")));
+        });
+        on("DELETE", "/routes", r -> found(dp.removeRoute(r.param("to")), "no static route to " + r.param("to")));
+        get("/conntrack", r -> ok(dp.connections()));
+        get("/nat", r -> ok(dp.natRules()));
+        get("/forwards", r -> ok(dp.natRules().stream().filter(s -> s.startsWith("forward ")).map(s -> s.substring(8))
+                .toList()));
+        on("POST", "/forwards", r -> {
+            int[] ports = ports(r.param("port"));
+            String to = r.param("to");
+            int colon = to.lastIndexOf(':');
+            int targetPort = colon < 0 ? ports[0] : number(to.substring(colon + 1), "target port");
+            try {
+                return new Response(201, Map.of("added", dp.addPortForward(r.param("protocol"), r.param("on"),
+                        ports[0], ports[1], colon < 0 ? to : to.substring(0, colon), targetPort)));
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(e.getMessage().contains("overlaps") ? 409 : 400, e.getMessage());
             }
-            return all;
         });
-        routes.put("/neigh", dataplane::neighbors);
-        routes.put("/routes", dataplane::routes);
-        routes.put("/conntrack", dataplane::connections);
-        routes.put("/nat", dataplane::natRules);
-        routes.put("/stats", () -> {
+        on("DELETE", "/forwards", r -> {
+            List<String> removed = dp.removePortForward(r.param("protocol"), r.param("on"), ports(r.param("port"))[0]);
+            if (removed.isEmpty()) {
+                throw new ApiException(404, "no " + r.param("protocol") + " forward on " + r.param("on") + " port "
+                        + r.param("port"));
+            }
+            return ok(Map.of("removed", removed));
+        });
+        get("/stats", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
-            all.put("pipeline", dataplane.pipelineCounters());
-            all.put("conntrack", dataplane.conntrackCounters());
-            return all;
+            all.put("pipeline", dp.pipelineCounters());
+            all.put("conntrack", dp.conntrackCounters());
+            Map<String, Object> fdb = new LinkedHashMap<>();
+            dp.bridgeNames().forEach(b -> fdb.put(b, dp.fdbCounters(b)));
+            all.put("fdb", fdb);
+            all.put("ports", dp.portStats());
+            return ok(all);
         });
+        get("/metrics", r -> ok(Metrics.render(dp)));
         this.thread = new Thread(this::serve, "vnet-api");
         this.thread.setDaemon(true);
+    }
+
+    private void get(String resource, Handler h) {
+        on("GET", resource, h);
+    }
+
+    private void on(String method, String resource, Handler h) {
+        resources.computeIfAbsent(resource, k -> new LinkedHashMap<>()).put(method, h);
+    }
+
+    private static Response ok(Object body) {
+        return new Response(200, body);
+    }
+
+    private static Response found(boolean removed, String notFound) {
+        if (!removed) {
+            throw new ApiException(404, notFound);
+        }
+        return ok(Map.of("removed", true));
+    }
+
+    private static int number(String text, String what) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, what + " '" + text + "' is not a number");
+        }
+    }
+
+    private static int[] ports(String text) {
+        int dash = text.indexOf('-');
+        int low = number(dash < 0 ? text : text.substring(0, dash), "port");
+        int high = dash < 0 ? low : number(text.substring(dash + 1), "port");
+        return new int[] {low, high};
     }
 
     /** Serves {@code dataplane} on {@code <stateDir>/vnet.sock}, replacing a stale socket file. */
@@ -98,57 +199,124 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void handle(SocketChannel client) throws IOException {
-        String request = readHead(client);
-        String[] line = request.lines().findFirst().orElse("").split(" ");
-        if (line.length < 2) {
-            respond(client, 400, Map.of("error", "malformed request line"));
+        Request request;
+        try {
+            request = read(client);
+        } catch (ApiException e) {
+            respond(client, new Response(e.status(), Map.of("error", e.getMessage())));
             return;
         }
-        String target = line[1];
-        int query = target.indexOf('?');
-        String resource = query < 0 ? target : target.substring(0, query);
-        Supplier<Object> handler = routes.get(resource);
-        if (handler == null) {
-            respond(client, 404, Map.of("error", "no resource " + resource, "resources", routes.keySet()));
-        } else if (!line[0].equals("GET")) {
-            respond(client, 405, Map.of("error", line[0] + " is not allowed on " + resource + " (read-only for now)"));
+        Map<String, Handler> methods = resources.get(request.path());
+        Response response;
+        if (methods == null) {
+            response = new Response(404, Map.of("error", "no resource " + request.path(), "resources",
+                    resources.keySet()));
+        } else if (!methods.containsKey(request.method())) {
+            response = new Response(405, Map.of("error", request.method() + " is not allowed on " + request.path()
+                    + " (allowed: " + String.join(", ", methods.keySet()) + ")"));
         } else {
             try {
-                respond(client, 200, handler.get());
-            } catch (RuntimeException e) {
-                respond(client, 503, Map.of("error", String.valueOf(e.getMessage())));
+                response = methods.get(request.method()).handle(request);
+            } catch (ApiException e) {
+                response = new Response(e.status(), Map.of("error", e.getMessage()));
+            } catch (IllegalArgumentException e) {
+                response = new Response(400, Map.of("error", String.valueOf(e.getMessage())));
+            } catch (IllegalStateException e) {
+                response = new Response(409, Map.of("error", String.valueOf(e.getMessage())));
+            }
+            if (!"GET".equals(request.method()) && response.status() < 300) {
+                log.info("API {} {}: {}", request.method(), request.path(), response.body());
             }
         }
+        respond(client, response);
     }
 
-    private static String readHead(SocketChannel client) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(MAX_REQUEST);
-        while (buf.hasRemaining()) {
+    private Request read(SocketChannel client) throws IOException {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        int headEnd = -1;
+        while (headEnd < 0) {
+            buf.clear();
             if (client.read(buf) < 0) {
                 break;
             }
-            String sofar = new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1);
-            if (sofar.contains("\r\n\r\n") || sofar.contains("\n\n")) {
-                break;
+            raw.write(buf.array(), 0, buf.position());
+            headEnd = raw.toString(StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
+            if (raw.size() > MAX_HEAD && headEnd < 0) {
+                throw new ApiException(400, "request head too large");
             }
         }
-        return new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1);
+        String all = raw.toString(StandardCharsets.ISO_8859_1);
+        if (headEnd < 0) {
+            throw new ApiException(400, "incomplete request");
+        }
+        String[] lines = all.substring(0, headEnd).split("\r\n");
+        String[] first = lines[0].split(" ");
+        if (first.length < 2) {
+            throw new ApiException(400, "malformed request line");
+        }
+        int length = 0;
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0 && lines[i].substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+                length = number(lines[i].substring(colon + 1), "Content-Length");
+            }
+        }
+        if (length > MAX_BODY) {
+            throw new ApiException(400, "body too large");
+        }
+        byte[] bytes = raw.toByteArray();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(bytes, headEnd + 4, bytes.length - headEnd - 4);
+        while (body.size() < length) {
+            buf.clear();
+            if (client.read(buf) < 0) {
+                break;
+            }
+            body.write(buf.array(), 0, buf.position());
+        }
+        JsonNode json = null;
+        if (length > 0) {
+            try {
+                json = this.json.readTree(body.toByteArray());
+            } catch (IOException e) {
+                throw new ApiException(400, "body is not JSON: " + e.getMessage());
+            }
+        }
+        String target = first[1];
+        int q = target.indexOf('?');
+        Map<String, String> query = new LinkedHashMap<>();
+        if (q >= 0) {
+            for (String pair : target.substring(q + 1).split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    query.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return new Request(first[0], q < 0 ? target : target.substring(0, q), query, json);
     }
 
-    private void respond(SocketChannel client, int status, Object body) throws IOException {
-        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-        String reason = switch (status) {
+    private void respond(SocketChannel client, Response response) throws IOException {
+        boolean text = response.body() instanceof String;
+        byte[] bytes = text ? ((String) response.body()).getBytes(StandardCharsets.UTF_8)
+                : (json.writerWithDefaultPrettyPrinter().writeValueAsString(response.body()) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+        String reason = switch (response.status()) {
             case 200 -> "OK";
+            case 201 -> "Created";
             case 400 -> "Bad Request";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
-            default -> "Service Unavailable";
+            case 409 -> "Conflict";
+            default -> "Error";
         };
-        String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + (bytes.length + 1) + "\r\nConnection: close\r\n\r\n";
+        String head = "HTTP/1.1 " + response.status() + " " + reason + "\r\nContent-Type: "
+                + (text ? "text/plain; version=0.0.4" : "application/json") + "\r\nContent-Length: " + bytes.length
+                + "\r\nConnection: close\r\n\r\n";
         client.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.ISO_8859_1)));
         client.write(ByteBuffer.wrap(bytes));
-        client.write(ByteBuffer.wrap(new byte[] {'\n'}));
     }
 
     /** Stops serving and removes the socket file. */

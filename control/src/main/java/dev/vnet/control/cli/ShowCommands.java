@@ -137,6 +137,46 @@ final class ShowCommands {
         }
     }
 
+    /** {@code vnet stats}: pipeline, connection table and MAC table counters, and drops by reason per port. */
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = "Show the running vnet's counters: frames by outcome, connection and MAC tables, and drops "
+                    + "per port by reason.")
+    static final class Stats extends ShowCommand {
+        @Override
+        String resource() {
+            return "/stats";
+        }
+
+        @Override
+        String render(JsonNode body) {
+            StringBuilder sb = new StringBuilder("pipeline:");
+            body.path("pipeline").fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
+                    .append(e.getValue().asLong()));
+            sb.append("\nconntrack:");
+            body.path("conntrack").fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
+                    .append(e.getValue().asLong()));
+            body.path("fdb").fields().forEachRemaining(b -> {
+                sb.append("\nfdb ").append(b.getKey()).append(':');
+                b.getValue().fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
+                        .append(e.getValue().asLong()));
+            });
+            sb.append("\ndrops:");
+            boolean any = false;
+            for (JsonNode p : body.path("ports")) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = p.path("drops").fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> d = it.next();
+                    sb.append("\n  ").append(text(p, "name")).append(' ').append(d.getKey()).append(' ')
+                            .append(d.getValue().asLong());
+                    any = true;
+                }
+            }
+            if (!any) {
+                sb.append(" none");
+            }
+            return sb.append('\n').toString();
+        }
+    }
+
     /** {@code vnet ports}: every port with its counters and drops by reason. */
     @Command(name = "ports", mixinStandardHelpOptions = true,
             description = "Show the running vnet's ports with frame and byte counters and drops by reason.")

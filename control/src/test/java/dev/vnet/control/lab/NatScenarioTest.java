@@ -254,6 +254,21 @@ class NatScenarioTest {
 
     @Test
     @Order(9)
+    void aPortForwardAddedAtRuntimeWorksAndStopsWhenRemoved() throws Exception {
+        String state = stateDir.toString();
+        assertEquals(0, dev.vnet.control.cli.Main.run("forward", "add", "tcp", "uplink:8080", "192.168.15.1:8080",
+                "--state-dir", state));
+        try (Server web = new Server(ns("red"), 8080, HTTP_OK)) {
+            Cmd.Result c = Cmd.inNs(ns("lan"), 15, "curl", "-s", "-m", "10", "http://192.168.1.2:8080/");
+            assertEquals("hello, blue\n", c.out(), "the new forward reaches red: " + c);
+        }
+        assertEquals(0, dev.vnet.control.cli.Main.run("forward", "del", "tcp", "uplink:8080", "--state-dir", state));
+        Cmd.Result refused = Cmd.inNs(ns("lan"), 15, "curl", "-s", "-m", "5", "http://192.168.1.2:8080/");
+        assertEquals(7, refused.exit(), "connection refused once the forward is gone (curl exit 7): " + refused);
+    }
+
+    @Test
+    @Order(10)
     void showCommandsListConnectionsAndRules() {
         assertTrue(lab.dataplane().natRules().containsAll(List.of("masquerade 192.168.15.0/24 out of uplink",
                 "forward tcp 192.168.1.2:80 -> 192.168.15.2:80")), lab.dataplane().natRules().toString());

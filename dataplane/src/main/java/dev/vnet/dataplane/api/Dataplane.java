@@ -371,6 +371,65 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /**
+     * Removes the port forward of {@code protocol} ("tcp", "udp" or "both") on {@code onInterface} starting at
+     * {@code portLow}; returns what was removed (empty when there was nothing). Connections it made live on until
+     * they expire, as with netfilter.
+     */
+    public List<String> removePortForward(String protocol, String onInterface, int portLow) {
+        List<Integer> protocols = switch (protocol) {
+            case "tcp" -> List.of(6);
+            case "udp" -> List.of(17);
+            case "both" -> List.of(6, 17);
+            default -> throw new IllegalArgumentException("protocol '" + protocol + "' is not tcp, udp or both");
+        };
+        return call(() -> {
+            RouterInterface on = requireInterface(onInterface);
+            List<String> removed = new ArrayList<>();
+            for (var f : router.natRules().portForwards()) {
+                if (protocols.contains(f.protocol()) && f.address() == on.primaryAddress() && f.portLow() == portLow
+                        && router.natRules().remove(f)) {
+                    removed.add(dev.vnet.dataplane.nat.NatRules.describe(f));
+                }
+            }
+            if (!removed.isEmpty()) {
+                log.info("port forward removed: {}", removed);
+            }
+            return removed;
+        });
+    }
+
+    /** Removes the static route to {@code cidr}; false if there is none (connected routes cannot be removed). */
+    public boolean removeRoute(String cidr) {
+        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
+        return call(() -> {
+            int id = router.routes().lookup(c.network());
+            if (id == dev.vnet.dataplane.l3.RouteTable.NO_ROUTE || router.routes().lengthOf(id) != c.prefixLength()
+                    || router.routes().networkOf(id) != c.network()) {
+                return false;
+            }
+            if (router.routes().gatewayOf(id) == 0) {
+                throw new IllegalArgumentException("route " + cidr + " is connected (an interface address): remove "
+                        + "the address instead");
+            }
+            router.routes().remove(c.network(), c.prefixLength());
+            log.info("route {} removed", cidr);
+            return true;
+        });
+    }
+
+    /** Removes the FDB entry for {@code mac} on {@code bridge}; false if there is none. */
+    public boolean removeFdb(String bridge, String mac) {
+        long address = MacAddr.parse(mac);
+        return call(() -> {
+            boolean removed = requireBridge(bridge).table().remove(address);
+            if (removed) {
+                log.info("fdb entry {} on {} removed", mac, bridge);
+            }
+            return removed;
+        });
+    }
+
     private RouterInterface requireInterface(String name) {
         RouterInterface i = routerInterfaces.get(name);
         if (i == null) {
@@ -471,6 +530,7 @@ public final class Dataplane implements AutoCloseable {
                 throw new IllegalArgumentException("port '" + portName + "' is not on bridge '" + bridge + "'");
             }
             b.table().putStatic(address, p);
+            log.info("static fdb entry {} -> {} on {}", mac, portName, bridge);
             return null;
         });
     }

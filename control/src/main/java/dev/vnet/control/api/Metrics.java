@@ -1,0 +1,66 @@
+package dev.vnet.control.api;
+
+import dev.vnet.dataplane.api.Dataplane;
+import dev.vnet.dataplane.api.PortStats;
+
+import java.util.Map;
+
+/** The running dataplane's counters in the Prometheus text exposition format (version 0.0.4). */
+final class Metrics {
+    private Metrics() {
+    }
+
+    static String render(Dataplane dp) {
+        StringBuilder sb = new StringBuilder();
+        var ports = dp.portStats();
+        counter(sb, "vnet_port_rx_frames_total", "Frames received on a port.");
+        ports.forEach(p -> line(sb, "vnet_port_rx_frames_total", portLabels(p), p.rxFrames()));
+        counter(sb, "vnet_port_rx_bytes_total", "Bytes received on a port.");
+        ports.forEach(p -> line(sb, "vnet_port_rx_bytes_total", portLabels(p), p.rxBytes()));
+        counter(sb, "vnet_port_tx_frames_total", "Frames sent on a port.");
+        ports.forEach(p -> line(sb, "vnet_port_tx_frames_total", portLabels(p), p.txFrames()));
+        counter(sb, "vnet_port_tx_bytes_total", "Bytes sent on a port.");
+        ports.forEach(p -> line(sb, "vnet_port_tx_bytes_total", portLabels(p), p.txBytes()));
+        counter(sb, "vnet_port_drops_total", "Frames dropped, by port and reason.");
+        for (PortStats p : ports) {
+            for (Map.Entry<String, Long> d : p.drops().entrySet()) {
+                line(sb, "vnet_port_drops_total", portLabels(p) + ",reason=\"" + d.getKey() + "\"", d.getValue());
+            }
+        }
+        counter(sb, "vnet_pipeline_frames_total", "Frames through the pipeline, by outcome.");
+        dp.pipelineCounters().forEach((k, v) -> line(sb, "vnet_pipeline_frames_total", "outcome=\"" + k + "\"", v));
+        Map<String, Long> ct = dp.conntrackCounters();
+        gauge(sb, "vnet_conntrack_entries", "Tracked connections.");
+        line(sb, "vnet_conntrack_entries", null, ct.get("entries"));
+        gauge(sb, "vnet_conntrack_max", "Bound on tracked connections.");
+        line(sb, "vnet_conntrack_max", null, ct.get("max-entries"));
+        counter(sb, "vnet_conntrack_full_drops_total", "New connections refused because the table was full.");
+        line(sb, "vnet_conntrack_full_drops_total", null, ct.get("full-drops"));
+        gauge(sb, "vnet_fdb_entries", "MAC table entries, by bridge.");
+        for (String b : dp.bridgeNames()) {
+            line(sb, "vnet_fdb_entries", "bridge=\"" + b + "\"", dp.fdbCounters(b).get("entries"));
+        }
+        return sb.toString();
+    }
+
+    private static String portLabels(PortStats p) {
+        return "port=\"" + p.name() + "\",device=\"" + p.device() + "\",bridge=\"" + (p.bridge() == null ? ""
+                : p.bridge()) + "\"";
+    }
+
+    private static void counter(StringBuilder sb, String name, String help) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n");
+    }
+
+    private static void gauge(StringBuilder sb, String name, String help) {
+        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+    }
+
+    private static void line(StringBuilder sb, String name, String labels, long value) {
+        sb.append(name);
+        if (labels != null) {
+            sb.append('{').append(labels).append('}');
+        }
+        sb.append(' ').append(value).append('\n');
+    }
+}

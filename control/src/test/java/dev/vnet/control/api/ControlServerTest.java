@@ -1,0 +1,107 @@
+package dev.vnet.control.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.api.Dataplane;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The API against a real dataplane with in-memory ports (no root needed): reads, changes and every error status. */
+class ControlServerTest {
+    @TempDir
+    Path dir;
+    private Dataplane dp;
+    private ControlServer server;
+    private ControlClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        dp = Dataplane.start();
+        dp.addBridge("br0", BridgeOptions.defaults());
+        dp.addGateway("br0", "192.168.15.5/24", 1500);
+        dp.addMemoryPort("a", "br0");
+        server = ControlServer.start(dir, dp);
+        client = new ControlClient(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        dp.close();
+    }
+
+    @Test
+    void theSocketIsRootOnly() throws IOException {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.path())));
+    }
+
+    @Test
+    void forwardsAreAddedListedAndRemoved() throws IOException {
+        JsonNode added = client.call("POST", "/forwards", Map.of("protocol", "both", "on", "br0", "port", "8000-8001",
+                "to", "192.168.15.1:80"));
+        assertEquals("tcp 192.168.15.5:8000-8001 -> 192.168.15.1:80-81", added.path("added").get(0).asText());
+        assertEquals("udp 192.168.15.5:8000-8001 -> 192.168.15.1:80-81", added.path("added").get(1).asText());
+        assertEquals(2, client.get("/forwards").size());
+        IOException conflict = assertThrows(IOException.class, () -> client.call("POST", "/forwards",
+                Map.of("protocol", "tcp", "on", "br0", "port", "8001", "to", "192.168.15.2")));
+        assertTrue(conflict.getMessage().contains("overlaps"), conflict.getMessage());
+        client.call("DELETE", "/forwards?protocol=tcp&on=br0&port=8000", null);
+        assertEquals(1, client.get("/forwards").size());
+        IOException gone = assertThrows(IOException.class, () -> client.call("DELETE",
+                "/forwards?protocol=tcp&on=br0&port=8000", null));
+        assertEquals("no tcp forward on br0 port 8000", gone.getMessage());
+    }
+
+    @Test
+    void routesAndStaticFdbEntriesChangeAtRuntime() throws IOException {
+        client.call("POST", "/routes", Map.of("to", "10.9.0.0/16", "via", "192.168.15.7"));
+        assertTrue(client.get("/routes").toString().contains("10.9.0.0/16"));
+        client.call("DELETE", "/routes?to=10.9.0.0/16", null);
+        assertTrue(!client.get("/routes").toString().contains("10.9.0.0/16"));
+        IOException connected = assertThrows(IOException.class, () -> client.call("DELETE",
+                "/routes?to=192.168.15.0/24", null));
+        assertTrue(connected.getMessage().contains("is connected"), connected.getMessage());
+        client.call("POST", "/fdb", Map.of("bridge", "br0", "mac", "02:00:00:00:00:aa", "port", "a"));
+        assertTrue(client.get("/fdb").path("br0").toString().contains("02:00:00:00:00:aa"));
+        client.call("DELETE", "/fdb?bridge=br0&mac=02:00:00:00:00:aa", null);
+        assertTrue(!client.get("/fdb").path("br0").toString().contains("02:00:00:00:00:aa"));
+    }
+
+    @Test
+    void errorsComeBackAsJsonWithFittingStatuses() throws IOException {
+        assertEquals("missing 'via'", assertThrows(IOException.class,
+                () -> client.call("POST", "/routes", Map.of("to", "10.9.0.0/16"))).getMessage());
+        assertEquals("gateway 203.0.113.1 of route 10.9.0.0/16 is not on any of the router's subnets",
+                assertThrows(IOException.class, () -> client.call("POST", "/routes",
+                        Map.of("to", "10.9.0.0/16", "via", "203.0.113.1"))).getMessage());
+        assertEquals("no router interface 'nope' (known: br0)", assertThrows(IOException.class,
+                () -> client.call("POST", "/forwards", Map.of("protocol", "tcp", "on", "nope", "port", "1",
+                        "to", "192.168.15.1"))).getMessage());
+        assertTrue(assertThrows(IOException.class, () -> client.send("PUT", "/routes", null)).getMessage()
+                .contains("PUT is not allowed on /routes (allowed: GET, POST, DELETE)"));
+        assertTrue(assertThrows(IOException.class, () -> client.get("/nope")).getMessage()
+                .contains("no resource /nope"));
+    }
+
+    @Test
+    void metricsAreInPrometheusTextFormat() throws IOException {
+        String metrics = client.send("GET", "/metrics", null);
+        assertTrue(metrics.contains("# TYPE vnet_port_rx_frames_total counter\n"), metrics);
+        assertTrue(metrics.contains("vnet_port_rx_frames_total{port=\"a\",device=\"memory\",bridge=\"br0\"} 0\n"),
+                metrics);
+        assertTrue(metrics.contains("vnet_conntrack_max 65536\n"), metrics);
+        assertTrue(metrics.contains("vnet_fdb_entries{bridge=\"br0\"} 1\n"), "the router's static entry: " + metrics);
+    }
+}
