@@ -70,7 +70,7 @@ public final class ControlServer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel server, Dataplane dp) {
+    private ControlServer(Path path, ServerSocketChannel server, Dataplane dp, NamespaceManager lab) {
         this.path = path;
         this.server = server;
         get("/ports", r -> ok(dp.portStats()));
@@ -127,6 +127,37 @@ public final class ControlServer implements AutoCloseable {
             return ok(all);
         });
         get("/metrics", r -> ok(Metrics.render(dp)));
+        if (lab != null) {
+            get("/namespaces", r -> ok(lab.namespaces()));
+            on("POST", "/namespaces", r -> {
+                JsonNode body = r.body() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+                        : r.body();
+                dev.vnet.control.topology.NamespaceSpec spec = new dev.vnet.control.topology.NamespaceSpec(
+                        r.param("name"), r.param("bridge"),
+                        r.query().getOrDefault("interface", body.path("interface").asText("eth0")),
+                        dev.vnet.control.topology.InterfaceAddress.parse(r.param("address")),
+                        body.path("mtu").asInt(1500),
+                        body.hasNonNull("default-route")
+                                ? dev.vnet.dataplane.wire.Ipv4Addr.parse(body.get("default-route").asText()) : 0);
+                try {
+                    lab.attach(spec);
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new ApiException(500, "attach failed: " + e.getMessage());
+                }
+                return new Response(201, Map.of("attached", spec.name()));
+            });
+            on("DELETE", "/namespaces", r -> {
+                try {
+                    return found(lab.detach(r.param("name")), "no attached namespace " + r.param("name"));
+                } catch (ApiException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new ApiException(500, "detach failed: " + e.getMessage());
+                }
+            });
+        }
         this.thread = new Thread(this::serve, "vnet-api");
         this.thread.setDaemon(true);
     }
@@ -167,13 +198,18 @@ public final class ControlServer implements AutoCloseable {
 
     /** Serves {@code dataplane} on {@code <stateDir>/vnet.sock}, replacing a stale socket file. */
     public static ControlServer start(Path stateDir, Dataplane dataplane) throws IOException {
+        return start(stateDir, dataplane, null);
+    }
+
+    /** As {@link #start(Path, Dataplane)}, with namespaces attached and detached through {@code lab}. */
+    public static ControlServer start(Path stateDir, Dataplane dataplane, NamespaceManager lab) throws IOException {
         Files.createDirectories(stateDir);
         Path path = stateDir.resolve(SOCKET_NAME);
         Files.deleteIfExists(path); // a dead run's socket: 'vnet up' already made sure no vnet is alive
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        ControlServer s = new ControlServer(path, server, dataplane);
+        ControlServer s = new ControlServer(path, server, dataplane, lab);
         s.thread.start();
         log.info("API on {}", path);
         return s;
@@ -310,6 +346,7 @@ public final class ControlServer implements AutoCloseable {
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 409 -> "Conflict";
+            case 500 -> "Internal Server Error";
             default -> "Error";
         };
         String head = "HTTP/1.1 " + response.status() + " " + reason + "\r\nContent-Type: "

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * exists. Any failure removes what was created so far. {@link #close} removes exactly what was created: the dataplane
  * closes the TAPs (they vanish with their descriptors), then the recorded namespaces are deleted.
  */
-public final class Lab implements AutoCloseable {
+public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceManager {
     private static final Logger log = LoggerFactory.getLogger(Lab.class);
 
     private final Topology topology;
@@ -42,6 +42,9 @@ public final class Lab implements AutoCloseable {
     private final IpRoute2 ip;
     private final StateFile state;
     private final List<String> createdNamespaces = new ArrayList<>();
+    private final List<NamespaceSpec> attached = new ArrayList<>();
+    private String tapPrefix;
+    private int tapIndex;
     private Dataplane dataplane;
     private ControlServer api;
     private boolean closed;
@@ -186,21 +189,12 @@ public final class Lab implements AutoCloseable {
             }
         }
         // Each TAP is born in our namespace under a unique temporary name, then moved and renamed.
-        String tapPrefix = "vn" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
-        int index = 0;
+        tapPrefix = "vn" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
         for (NamespaceSpec n : topology.namespaces()) {
-            createNamespace(n.name());
-            String tap = tapPrefix + index++;
-            dataplane.addTapPort(n.name(), tap, n.bridge(), new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET));
-            ip.moveInterface(tap, n.name(), n.interfaceName());
-            ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
-            if (n.defaultGateway() != 0) {
-                ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
-            }
-            log.info("namespace {} attached to {} as {} {}", n.name(), n.bridge(), n.interfaceName(), n.address());
+            attachNamespace(n);
         }
         for (UplinkSpec u : topology.uplinks()) {
-            String tap = tapPrefix + index++;
+            String tap = nextTapName();
             if (u.inRootNamespace()) {
                 // The host is the far side: the TAP stays here, renamed; it and its address vanish with vnet.
                 dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
@@ -229,7 +223,84 @@ public final class Lab implements AutoCloseable {
             dataplane.addPortForward(f.protocol(), f.on(), f.portLow(), f.portHigh(), Ipv4Addr.toString(f.target()),
                     f.targetPort());
         }
-        api = ControlServer.start(stateDir, dataplane);
+        api = ControlServer.start(stateDir, dataplane, this);
+    }
+
+    private String nextTapName() {
+        return tapPrefix + tapIndex++;
+    }
+
+    private void attachNamespace(NamespaceSpec n) throws IOException {
+        createNamespace(n.name());
+        String tap = nextTapName();
+        dataplane.addTapPort(n.name(), tap, n.bridge(), new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+        ip.moveInterface(tap, n.name(), n.interfaceName());
+        ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
+        if (n.defaultGateway() != 0) {
+            ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
+        }
+        attached.add(n);
+        log.info("namespace {} attached to {} as {} {}", n.name(), n.bridge(), n.interfaceName(), n.address());
+    }
+
+    /**
+     * Attaches a new namespace while the lab runs: checked against the running topology first (as if it had been in
+     * the file), then created; a failure removes what was made for it.
+     */
+    @Override
+    public synchronized void attach(NamespaceSpec n) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("vnet is stopping");
+        }
+        List<NamespaceSpec> all = new ArrayList<>(attached);
+        all.add(n);
+        Topology candidate = new Topology(topology.name(), topology.bridges(), all, topology.uplinks(),
+                topology.routes(), topology.masquerades(), topology.forwards());
+        List<String> problems = candidate.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        if (ip.namespaceExists(n.name())) {
+            throw new IllegalStateException("namespace " + n.name() + " already exists and vnet did not create it");
+        }
+        try {
+            attachNamespace(n);
+        } catch (IOException | RuntimeException e) {
+            dataplane.removePort(n.name());
+            if (createdNamespaces.remove(n.name())) {
+                try {
+                    ip.deleteNamespace(n.name());
+                    state.forgetNamespace(n.name());
+                } catch (IOException cleanup) {
+                    log.warn("cleanup after a failed attach: {}", cleanup.getMessage());
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Detaches namespace {@code name}: its port and TAP go, and the namespace, which vnet made. */
+    @Override
+    public synchronized boolean detach(String name) throws IOException {
+        NamespaceSpec n = attached.stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
+        if (n == null || closed) {
+            return false;
+        }
+        dataplane.removePort(name);
+        attached.remove(n);
+        if (createdNamespaces.remove(name)) {
+            if (ip.namespaceExists(name)) {
+                ip.deleteNamespace(name);
+            }
+            state.forgetNamespace(name);
+        }
+        log.info("namespace {} detached and removed", name);
+        return true;
+    }
+
+    @Override
+    public synchronized List<NamespaceSpec> namespaces() {
+        return List.copyOf(attached);
     }
 
     private void createNamespace(String name) throws IOException {

@@ -55,6 +55,21 @@ public final class StateFile {
                 StandardOpenOption.SYNC);
     }
 
+    /** Rewrites the record without namespace {@code name} (it was removed while vnet ran). */
+    public void forgetNamespace(String name) throws IOException {
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (!line.trim().equals("netns " + name)) {
+                kept.add(line);
+            }
+        }
+        Path tmp = file.resolveSibling(FILE_NAME + ".new");
+        Files.write(tmp, kept, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /** Reads the record. */
     public Record read() throws IOException {
         long pid = -1;

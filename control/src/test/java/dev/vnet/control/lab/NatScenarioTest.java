@@ -269,6 +269,27 @@ class NatScenarioTest {
 
     @Test
     @Order(10)
+    void aNamespaceAttachedAtRuntimeIsReachedAndDetachingRemovesIt() {
+        String state = stateDir.toString();
+        String green = ns("green");
+        assertEquals(0, dev.vnet.control.cli.Main.run("attach", green, "--bridge", "v-net-0", "--address",
+                "192.168.15.3/24", "--default-route", "192.168.15.5", "--state-dir", state));
+        assertTrue(Cmd.inNs(ns("red"), 15, "ping", "-c", "2", "-W", "2", "192.168.15.3").ok(), "red reaches green");
+        assertTrue(Cmd.inNs(green, 15, "ping", "-c", "2", "-W", "2", "192.168.1.3").ok(),
+                "green reaches lan through MASQUERADE");
+        assertEquals(1, dev.vnet.control.cli.Main.run("attach", ns("bad"), "--bridge", "v-net-0", "--address",
+                "10.0.0.1/24", "--state-dir", state), "an address off the bridge's subnet is refused");
+        assertFalse(Cmd.namespaces().contains(ns("bad")), "and nothing was created for it");
+        assertEquals(0, dev.vnet.control.cli.Main.run("detach", green, "--state-dir", state));
+        assertFalse(Cmd.namespaces().contains(green), "the namespace is gone");
+        assertFalse(Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "1", "192.168.15.3").ok());
+        assertTrue(Cmd.inNs(ns("red"), 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok(),
+                "the other ports are undisturbed");
+        assertEquals(1, dev.vnet.control.cli.Main.run("detach", green, "--state-dir", state), "already gone");
+    }
+
+    @Test
+    @Order(11)
     void showCommandsListConnectionsAndRules() {
         assertTrue(lab.dataplane().natRules().containsAll(List.of("masquerade 192.168.15.0/24 out of uplink",
                 "forward tcp 192.168.1.2:80 -> 192.168.15.2:80")), lab.dataplane().natRules().toString());

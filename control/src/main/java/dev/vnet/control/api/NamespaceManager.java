@@ -1,0 +1,17 @@
+package dev.vnet.control.api;
+
+import dev.vnet.control.topology.NamespaceSpec;
+
+import java.util.List;
+
+/** What the API asks of the running lab: namespaces attached and detached while it runs. */
+public interface NamespaceManager {
+    /** Creates namespace {@code spec} and attaches it; nothing is left behind when this throws. */
+    void attach(NamespaceSpec spec) throws Exception;
+
+    /** Detaches namespace {@code name} (its TAP goes; the namespace too, as vnet made it); false if there is none. */
+    boolean detach(String name) throws Exception;
+
+    /** The attached namespaces as running. */
+    List<NamespaceSpec> namespaces();
+}

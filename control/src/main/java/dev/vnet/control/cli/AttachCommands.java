@@ -1,0 +1,84 @@
+package dev.vnet.control.cli;
+
+import dev.vnet.control.api.ControlClient;
+import dev.vnet.control.lab.StateFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code vnet attach} and {@code vnet detach}: namespaces joined to and removed from the running network. */
+final class AttachCommands {
+    private AttachCommands() {
+    }
+
+    /** {@code vnet attach NAME --bridge B --address A/L [--default-route GW] [--mtu N]}. */
+    @Command(name = "attach", mixinStandardHelpOptions = true,
+            description = "Create namespace NAME and attach it to a bridge of the running vnet, checked against the "
+                    + "running topology first. Example: vnet attach green --bridge v-net-0 --address 192.168.15.3/24 "
+                    + "--default-route 192.168.15.5")
+    static final class Attach implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The namespace to create.")
+        String name;
+        @Option(names = "--bridge", required = true, paramLabel = "BRIDGE", description = "The bridge to attach to.")
+        String bridge;
+        @Option(names = "--address", required = true, paramLabel = "A.B.C.D/LEN", description = "Its address.")
+        String address;
+        @Option(names = "--default-route", paramLabel = "GATEWAY", description = "Its default route's next hop.")
+        String defaultRoute;
+        @Option(names = "--mtu", paramLabel = "N", description = "Its MTU (default: ${DEFAULT-VALUE}).")
+        int mtu = 1500;
+        @Option(names = "--state-dir", paramLabel = "DIR", description = "The vnet to change (default: ${DEFAULT-VALUE}).")
+        Path stateDir = StateFile.DEFAULT_DIR;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("name", name);
+            body.put("bridge", bridge);
+            body.put("address", address);
+            body.put("mtu", mtu);
+            if (defaultRoute != null) {
+                body.put("default-route", defaultRoute);
+            }
+            try {
+                new ControlClient(stateDir).call("POST", "/namespaces", body);
+                System.out.println("attached " + name + " to " + bridge + " as " + address);
+                return 0;
+            } catch (IOException e) {
+                System.err.println("vnet attach: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    /** {@code vnet detach NAME}. */
+    @Command(name = "detach", mixinStandardHelpOptions = true,
+            description = "Detach namespace NAME from the running vnet: its TAP goes, and the namespace, which vnet made.")
+    static final class Detach implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @Option(names = "--state-dir", paramLabel = "DIR", description = "The vnet to change (default: ${DEFAULT-VALUE}).")
+        Path stateDir = StateFile.DEFAULT_DIR;
+
+        @Override
+        public Integer call() {
+            try {
+                new ControlClient(stateDir).call("DELETE", "/namespaces?name="
+                        + URLEncoder.encode(name, StandardCharsets.UTF_8), null);
+                System.out.println("detached and removed " + name);
+                return 0;
+            } catch (IOException e) {
+                System.err.println("vnet detach: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}
