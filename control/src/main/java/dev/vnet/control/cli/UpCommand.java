@@ -44,6 +44,11 @@ final class UpCommand implements Callable<Integer> {
                     + "existing ones keep working (default: ${DEFAULT-VALUE}).")
     int maxConnections = dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS;
 
+    @Option(names = "--dry-run",
+            description = "Print the dataplane vnet would build and the iproute2 commands it would run, in order; "
+                    + "change nothing (needs no root).")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         Topology topology;
@@ -52,6 +57,15 @@ final class UpCommand implements Callable<Integer> {
         } catch (TopologyException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;
+        }
+        if (dryRun) {
+            try {
+                dev.vnet.control.lab.DryRun.plan(topology).forEach(System.out::println);
+                return 0;
+            } catch (java.io.IOException e) {
+                System.err.println("vnet up: " + e.getMessage());
+                return 1;
+            }
         }
         Lab lab;
         try {

@@ -72,7 +72,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         Set<String> bridgeNames = new HashSet<>();
-        Map<String, InterfaceAddress> subnetOfBridge = new HashMap<>();
+        Map<String, InterfaceAddress> subnetOfBridge = new java.util.LinkedHashMap<>();
         Map<Integer, String> addressOwner = new HashMap<>();
         for (BridgeSpec b : bridges) {
             if (b.name() == null || b.name().isBlank()) {
@@ -111,6 +111,20 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             if (n.defaultGateway() != 0 && !Ipv4Addr.contains(a.address(), a.prefixLength(), n.defaultGateway())) {
                 problems.add(where + ": default gateway " + Ipv4Addr.toString(n.defaultGateway())
                         + " is not in its subnet " + Ipv4Addr.toString(a.network()) + "/" + a.prefixLength());
+            }
+        }
+        List<Map.Entry<String, InterfaceAddress>> bridgeSubnets = subnetOfBridge.entrySet().stream()
+                .filter(e -> bridgeNames.contains(e.getKey())).toList(); // an undefined bridge is reported already
+        for (int i = 0; i < bridgeSubnets.size(); i++) {
+            for (int j = i + 1; j < bridgeSubnets.size(); j++) {
+                InterfaceAddress a = bridgeSubnets.get(i).getValue();
+                InterfaceAddress b = bridgeSubnets.get(j).getValue();
+                if (overlaps(a, b)) {
+                    problems.add("bridge " + bridgeSubnets.get(j).getKey() + ": subnet "
+                            + Ipv4Addr.toString(b.network()) + "/" + b.prefixLength() + " overlaps bridge "
+                            + bridgeSubnets.get(i).getKey() + "'s " + Ipv4Addr.toString(a.network()) + "/"
+                            + a.prefixLength());
+                }
             }
         }
         List<InterfaceAddress> connected = new ArrayList<>(subnetOfBridge.values());

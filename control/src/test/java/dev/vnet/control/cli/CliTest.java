@@ -65,6 +65,33 @@ class CliTest {
     }
 
     @Test
+    void dryRunPrintsThePlanAndChangesNothing(@TempDir Path dir) {
+        java.util.List<String> before = dev.vnet.control.testing.Cmd.namespaces();
+        Run r = run("up", "--dry-run", "--prefix", "dry-", "--state-dir", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        String[] expected = {"bridge v-net-0: fdb bound 8192, MAC aging 300 s",
+            "router: gateway 192.168.15.5/24 on v-net-0",
+            "ip netns add dry-red",
+            "vnet: open TAP <tap0> as port dry-red on bridge v-net-0",
+            "ip link set dev <tap0> netns dry-red",
+            "ip -n dry-red link set dev <tap0> name eth0",
+            "ip -n dry-red addr add 192.168.15.1/24 dev eth0",
+            "ip -n dry-red link set dev eth0 mtu 1500 up",
+            "ip -n dry-red route add default via 192.168.15.5",
+            "ip netns add dry-lan",
+            "masquerade 192.168.15.0/24 out of uplink",
+            "forward tcp uplink:80 -> 192.168.15.2:80"};
+        int at = -1;
+        for (String line : expected) {
+            int next = r.out().indexOf(line + "\n", at + 1);
+            assertTrue(next > at, "'" + line + "' in order in:\n" + r.out());
+            at = next;
+        }
+        assertEquals(before, dev.vnet.control.testing.Cmd.namespaces(), "nothing created");
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("state")));
+    }
+
+    @Test
     void labPrintShowsTheSeedLabFileWhichParses() throws Exception {
         Run r = run("lab", "--print");
         assertEquals(0, r.exit());

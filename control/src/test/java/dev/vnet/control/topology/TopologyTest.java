@@ -103,6 +103,15 @@ class TopologyTest {
     }
 
     @Test
+    void overlappingBridgeSubnetsAreRefused() {
+        Topology t = new Topology("two bridges",
+                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("10.0.0.1/16"))),
+                        new BridgeSpec("br1", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("10.0.5.1/24")))),
+                List.of());
+        assertEquals(List.of("bridge br1: subnet 10.0.5.0/24 overlaps bridge br0's 10.0.0.0/16"), t.problems());
+    }
+
+    @Test
     void addressesParseWithClearErrors() {
         assertEquals("192.168.15.1/24", InterfaceAddress.parse("192.168.15.1/24").toString());
         assertEquals("address '192.168.15.1' needs a prefix length, e.g. 192.168.15.1/24",

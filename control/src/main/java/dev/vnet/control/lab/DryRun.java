@@ -1,0 +1,99 @@
+package dev.vnet.control.lab;
+
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.InterfaceAddress;
+import dev.vnet.control.topology.MasqueradeSpec;
+import dev.vnet.control.topology.NamespaceSpec;
+import dev.vnet.control.topology.PortForwardSpec;
+import dev.vnet.control.topology.RouteSpec;
+import dev.vnet.control.topology.Topology;
+import dev.vnet.control.topology.UplinkSpec;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What {@code vnet up} would do, without doing it: the dataplane it would build and, in order, the iproute2 commands it
+ * would run. The commands come from the same {@link IpRoute2} methods {@link Lab} calls, recorded instead of run; the
+ * TAP names stand as {@code <tap0>}, {@code <tap1>}... (the real ones are chosen at start). Needs no privileges and
+ * changes nothing.
+ */
+public final class DryRun {
+    private DryRun() {
+    }
+
+    /** An {@link IpRoute2} that records command lines instead of running them. */
+    private static final class Recorder extends IpRoute2 {
+        final List<String> lines;
+
+        Recorder(List<String> lines) {
+            this.lines = lines;
+        }
+
+        @Override
+        public String run(String... args) {
+            lines.add("ip " + String.join(" ", args));
+            return "";
+        }
+    }
+
+    /** The plan for {@code topology}, one step per line. */
+    public static List<String> plan(Topology topology) throws java.io.IOException {
+        List<String> out = new ArrayList<>();
+        Recorder ip = new Recorder(out);
+        out.add("# dataplane");
+        for (BridgeSpec b : topology.bridges()) {
+            out.add("bridge " + b.name() + ": fdb bound " + b.options().fdbMaxEntries() + ", MAC aging "
+                    + TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()) + " s");
+            for (InterfaceAddress g : b.gateways()) {
+                out.add("router: gateway " + g + " on " + b.name());
+            }
+        }
+        int tap = 0;
+        for (NamespaceSpec n : topology.namespaces()) {
+            String t = "<tap" + tap++ + ">";
+            out.add("# namespace " + n.name());
+            ip.addNamespace(n.name());
+            out.add("vnet: open TAP " + t + " as port " + n.name() + " on bridge " + n.bridge());
+            ip.moveInterface(t, n.name(), n.interfaceName());
+            ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
+            if (n.defaultGateway() != 0) {
+                ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
+            }
+        }
+        for (UplinkSpec u : topology.uplinks()) {
+            String t = "<tap" + tap++ + ">";
+            out.add("# uplink " + u.name() + (u.inRootNamespace() ? " (root namespace)" : " to namespace "
+                    + u.namespace()));
+            if (!u.inRootNamespace()) {
+                ip.addNamespace(u.namespace());
+            }
+            out.add("vnet: open TAP " + t + " as routed port " + u.name() + ", router address " + u.routerAddress());
+            if (u.inRootNamespace()) {
+                ip.renameInterface(t, u.interfaceName());
+                ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
+            } else {
+                ip.moveInterface(t, u.namespace(), u.interfaceName());
+                ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());
+            }
+        }
+        if (!topology.routes().isEmpty() || !topology.masquerades().isEmpty() || !topology.forwards().isEmpty()) {
+            out.add("# router rules");
+        }
+        for (RouteSpec r : topology.routes()) {
+            out.add("route " + r.destination() + " via " + Ipv4Addr.toString(r.gateway()));
+        }
+        for (MasqueradeSpec m : topology.masquerades()) {
+            out.add("masquerade " + m.source() + " out of " + m.out());
+        }
+        for (PortForwardSpec f : topology.forwards()) {
+            out.add("forward " + f.protocol() + " " + f.on() + ":" + f.portLow()
+                    + (f.portHigh() != f.portLow() ? "-" + f.portHigh() : "") + " -> "
+                    + Ipv4Addr.toString(f.target()) + ":" + f.targetPort());
+        }
+        return out;
+    }
+}
