@@ -44,6 +44,11 @@ final class UpCommand implements Callable<Integer> {
                     + "existing ones keep working (default: ${DEFAULT-VALUE}).")
     int maxConnections = dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS;
 
+    @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
+            description = "Also serve Prometheus metrics over TCP at http://HOST:PORT/metrics (HOST defaults to "
+                    + "127.0.0.1). Off unless given; they are always on the API socket.")
+    String metrics;
+
     @Option(names = "--dry-run",
             description = "Print the dataplane vnet would build and the iproute2 commands it would run, in order; "
                     + "change nothing (needs no root).")
@@ -51,6 +56,15 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        java.net.InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            try {
+                metricsAddress = dev.vnet.control.api.MetricsServer.address(metrics);
+            } catch (IllegalArgumentException e) {
+                System.err.println("vnet up: --metrics: " + e.getMessage());
+                return 2;
+            }
+        }
         Topology topology;
         try {
             topology = (topologyFile == null ? SeedLab.topology() : TopologyFile.load(topologyFile)).withPrefix(prefix);
@@ -74,9 +88,24 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("vnet up: " + e.getMessage());
             return 1;
         }
+        dev.vnet.control.api.MetricsServer metricsServer = null;
+        if (metricsAddress != null) {
+            try {
+                metricsServer = dev.vnet.control.api.MetricsServer.start(metricsAddress, lab.dataplane());
+            } catch (java.io.IOException e) {
+                lab.close();
+                System.err.println("vnet up: cannot serve metrics on " + metrics + ": " + e.getMessage()
+                        + "; everything created was removed");
+                return 1;
+            }
+        }
+        dev.vnet.control.api.MetricsServer metricsToClose = metricsServer;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("vnet: stopping; removing what was created");
+            if (metricsToClose != null) {
+                metricsToClose.close();
+            }
             lab.close();
             System.out.println("vnet: stopped");
             System.out.flush();
