@@ -53,6 +53,15 @@ public final class DryRun {
             }
         }
         int tap = 0;
+        for (BridgeSpec b : topology.bridges()) {
+            if (b.hasHostPort()) {
+                String t = "<tap" + tap++ + ">";
+                out.add("# host port of " + b.name());
+                out.add("vnet: open TAP " + t + " as port host:" + b.name() + " on bridge " + b.name());
+                ip.renameInterface(t, b.hostInterface());
+                ip.configureRootInterface(b.hostInterface(), b.hostAddress().toString(), 1500);
+            }
+        }
         for (NamespaceSpec n : topology.namespaces()) {
             String t = "<tap" + tap++ + ">";
             out.add("# namespace " + n.name());

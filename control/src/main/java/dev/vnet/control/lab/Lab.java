@@ -81,6 +81,12 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                 clashes.add(n);
             }
         }
+        for (BridgeSpec b : topology.bridges()) {
+            if (b.hasHostPort() && ip.interfaceExists(b.hostInterface())) {
+                throw new LabException("bridge " + b.name() + ": host port " + b.hostInterface()
+                        + " already exists in the root namespace; nothing was created. Pick another name.");
+            }
+        }
         for (UplinkSpec u : topology.uplinks()) {
             if (u.inRootNamespace() && ip.interfaceExists(u.interfaceName())) {
                 throw new LabException("uplink " + u.name() + ": interface " + u.interfaceName()
@@ -190,6 +196,17 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         }
         // Each TAP is born in our namespace under a unique temporary name, then moved and renamed.
         tapPrefix = "vn" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
+        for (BridgeSpec b : topology.bridges()) {
+            if (b.hasHostPort()) {
+                // The host joins the bridge: the TAP stays here, renamed and addressed; it vanishes with vnet.
+                String tap = nextTapName();
+                dataplane.addTapPort("host:" + b.name(), tap, b.name(),
+                        new TapOptions(TapOptions.DEFAULT_MTU, TapOptions.DEFAULT_READ_BUDGET));
+                ip.renameInterface(tap, b.hostInterface());
+                ip.configureRootInterface(b.hostInterface(), b.hostAddress().toString(), TapOptions.DEFAULT_MTU);
+                log.info("the host joins bridge {} as {} {}", b.name(), b.hostInterface(), b.hostAddress());
+            }
+        }
         for (NamespaceSpec n : topology.namespaces()) {
             attachNamespace(n);
         }
@@ -330,10 +347,11 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         sb.append("vnet: ").append(topology.name()).append(" is up (pid ").append(ProcessHandle.current().pid())
                 .append(")\n");
         for (BridgeSpec b : topology.bridges()) {
-            sb.append(String.format("  bridge %-10s fdb bound %d, MAC aging %d s%s%n", b.name(),
+            sb.append(String.format("  bridge %-10s fdb bound %d, MAC aging %d s%s%s%n", b.name(),
                     b.options().fdbMaxEntries(), TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()),
                     b.gateways().isEmpty() ? "" : ", gateway " + b.gateways().stream().map(Object::toString)
-                            .collect(java.util.stream.Collectors.joining(", "))));
+                            .collect(java.util.stream.Collectors.joining(", ")),
+                    b.hasHostPort() ? ", host " + b.hostInterface() + " " + b.hostAddress() : ""));
         }
         for (NamespaceSpec n : topology.namespaces()) {
             sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%s%n", n.name(), n.interfaceName(),

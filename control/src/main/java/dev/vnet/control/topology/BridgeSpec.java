@@ -7,18 +7,32 @@ import java.util.List;
 /**
  * A bridge in the topology.
  *
- * @param name     its name (as the seeds' {@code v-net-0})
- * @param options  FDB bound and aging
- * @param gateways the router's addresses on this bridge (none: a plain switch)
+ * @param name          its name (as the seeds' {@code v-net-0})
+ * @param options       FDB bound and aging
+ * @param gateways      the router's addresses on this bridge (none: a plain switch)
+ * @param hostInterface a TAP left in the root namespace under this name so the host itself joins the bridge (as the
+ *                      seeds' {@code ip addr add ... dev v-net-0}), or null for none
+ * @param hostAddress   the host's address on that interface (with {@code hostInterface})
  */
-public record BridgeSpec(String name, BridgeOptions options, List<InterfaceAddress> gateways) {
+public record BridgeSpec(String name, BridgeOptions options, List<InterfaceAddress> gateways, String hostInterface,
+                         InterfaceAddress hostAddress) {
     /** Copies the list. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
     }
 
-    /** A bridge without a gateway. */
+    /** A bridge without a host port. */
+    public BridgeSpec(String name, BridgeOptions options, List<InterfaceAddress> gateways) {
+        this(name, options, gateways, null, null);
+    }
+
+    /** A bridge without a gateway or a host port. */
     public BridgeSpec(String name, BridgeOptions options) {
-        this(name, options, List.of());
+        this(name, options, List.of(), null, null);
+    }
+
+    /** True when the host joins the bridge through a TAP of its own. */
+    public boolean hasHostPort() {
+        return hostInterface != null;
     }
 }

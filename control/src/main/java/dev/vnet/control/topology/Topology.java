@@ -82,6 +82,25 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             if (!bridgeNames.add(b.name())) {
                 problems.add("bridge " + b.name() + ": name is used twice");
             }
+            if (b.hasHostPort()) {
+                try {
+                    TunDevice.validateName(b.hostInterface());
+                } catch (IllegalArgumentException e) {
+                    problems.add("bridge " + b.name() + ": host-port: " + e.getMessage());
+                }
+                if (b.hostAddress() == null) {
+                    problems.add("bridge " + b.name() + ": host-address: missing (the host port needs an address)");
+                } else {
+                    checkHostAddress("bridge " + b.name() + ": host-address", b.hostAddress(), problems);
+                    claim(addressOwner, b.hostAddress(), "bridge " + b.name() + " host port",
+                            "bridge " + b.name() + ": host-address", problems);
+                    InterfaceAddress first = subnetOfBridge.putIfAbsent(b.name(), b.hostAddress());
+                    if (first != null && !first.sameSubnet(b.hostAddress())) {
+                        problems.add("bridge " + b.name() + ": host-address " + b.hostAddress()
+                                + " is not in the bridge's subnet");
+                    }
+                }
+            }
             for (InterfaceAddress g : b.gateways()) {
                 checkHostAddress("bridge " + b.name() + ": gateway", g, problems);
                 claim(addressOwner, g, "bridge " + b.name() + " gateway", "bridge " + b.name() + ": gateway", problems);

@@ -223,7 +223,8 @@ public final class TopologyFile {
     }
 
     private BridgeSpec bridge(Node node, String where) {
-        Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max"));
+        Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max", "host-port",
+                "host-address"));
         if (f == null) {
             return null;
         }
@@ -249,12 +250,14 @@ public final class TopologyFile {
         }
         Integer aging = value(f, node, label, "mac-aging", false, integer("mac-aging (seconds)", 1, 1_000_000));
         Integer fdbMax = value(f, node, label, "fdb-max", false, integer("fdb-max", 1, MacTable.MAX_MAX_ENTRIES));
+        String hostPort = scalar(f, node, label, "host-port", false);
+        InterfaceAddress hostAddress = value(f, node, label, "host-address", false, InterfaceAddress::parse);
         if (name == null) {
             return null;
         }
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
-        return new BridgeSpec(name, options, gateways);
+        return new BridgeSpec(name, options, gateways, hostPort, hostAddress);
     }
 
     private InterfaceAddress parseAddress(Node at, String where, String field, String text) {
