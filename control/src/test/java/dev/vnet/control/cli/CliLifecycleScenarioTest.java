@@ -49,11 +49,7 @@ class CliLifecycleScenarioTest {
             vnet.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         if (prefix != null) {
-            for (String ns : Cmd.namespaces()) {
-                if (ns.startsWith(prefix)) {
-                    Cmd.run(10, "ip", "netns", "delete", ns);
-                }
-            }
+            Cmd.deleteNamespaces(prefix);
         }
         if (stateDir != null) {
             Files.deleteIfExists(stateDir.resolve("state"));

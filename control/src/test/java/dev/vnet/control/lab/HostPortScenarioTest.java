@@ -31,11 +31,7 @@ class HostPortScenarioTest {
             lab.close();
         }
         if (prefix != null) {
-            for (String ns : Cmd.namespaces()) {
-                if (ns.startsWith(prefix)) {
-                    Cmd.run(10, "ip", "netns", "delete", ns);
-                }
-            }
+            Cmd.deleteNamespaces(prefix);
             assertFalse(Cmd.links().contains(hostIf), "the host port is gone");
         }
         if (stateDir != null) {

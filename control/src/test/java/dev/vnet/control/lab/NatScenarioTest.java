@@ -77,9 +77,7 @@ class NatScenarioTest {
                     .redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(err.toFile()).start();
             Files.delete(in);
-            for (int i = 0; i < 100 && !Cmd.inNs(ns, 5, "ss", "-ltnH").out().contains(":" + port + " "); i++) {
-                Thread.sleep(50);
-            }
+            Cmd.waitForListener(ns, "tcp", port);
         }
 
         /** What nc said about the connection, e.g. "Connection received on 192.168.1.2 40000". */
@@ -152,9 +150,7 @@ class NatScenarioTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            for (int i = 0; i < 100 && !Cmd.inNs(to, 5, "ss", "-lunH").out().contains(":" + listenPort + " "); i++) {
-                Thread.sleep(50);
-            }
+            Cmd.waitForListener(to, "udp", listenPort);
             Cmd.Result c = Cmd.inNs(from, 15, "sh", "-c", "printf '" + message.replace("\n", "\\n") + "' | nc -u -w 1 "
                     + address + " " + port);
             assertEquals(0, c.exit(), c.toString());
@@ -192,9 +188,7 @@ class NatScenarioTest {
             server = new ProcessBuilder("ip", "netns", "exec", serverNs, "nc", "-l", Integer.toString(port))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            for (int i = 0; i < 100 && !Cmd.inNs(serverNs, 5, "ss", "-ltnH").out().contains(":" + port + " "); i++) {
-                Thread.sleep(50);
-            }
+            Cmd.waitForListener(serverNs, "tcp", port);
             Process client = new ProcessBuilder("ip", "netns", "exec", clientNs, "nc", "-N", address,
                     Integer.toString(port)).redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -218,9 +212,7 @@ class NatScenarioTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            for (int i = 0; i < 100 && !Cmd.inNs(ns("lan"), 5, "ss", "-ltnH").out().contains(":8082 "); i++) {
-                Thread.sleep(50);
-            }
+            Cmd.waitForListener(ns("lan"), "tcp", 8082);
             for (String from : List.of("red", "blue")) {
                 Cmd.Result c = Cmd.inNs(ns(from), 15, "sh", "-c", "echo from-" + from
                         + " | nc -N -p 40000 192.168.1.3 8082");

@@ -42,11 +42,7 @@ class PortFailureScenarioTest {
             lab.close();
         }
         if (prefix != null) {
-            for (String ns : Cmd.namespaces()) {
-                if (ns.startsWith(prefix)) {
-                    Cmd.run(10, "ip", "netns", "delete", ns);
-                }
-            }
+            Cmd.deleteNamespaces(prefix);
             assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "namespaces removed");
         }
         if (stateDir != null) {

@@ -37,11 +37,7 @@ class RootUplinkScenarioTest {
             lab.close();
         }
         if (prefix != null) {
-            for (String ns : Cmd.namespaces()) {
-                if (ns.startsWith(prefix)) {
-                    Cmd.run(10, "ip", "netns", "delete", ns);
-                }
-            }
+            Cmd.deleteNamespaces(prefix);
             assertFalse(Cmd.links().contains(uplinkName), "the root-namespace TAP is gone");
             assertTrue(Cmd.run(10, "ip", "route", "show", "203.0.113.0/24").out().isBlank(),
                     "the route through it is gone");

@@ -200,14 +200,10 @@ class RoutedScenarioTest {
         }
     }
 
-    private static void waitForUdpListener(String ns, int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            if (Cmd.inNs(ns, 5, "ss", "-lunH").out().contains(":" + port + " ")) {
-                return;
-            }
-            Thread.sleep(50);
+    private static void waitForUdpListener(String ns, int port) {
+        if (!Cmd.waitForListener(ns, "udp", port)) {
+            throw new AssertionError("nc never listened on udp " + port + " in " + ns);
         }
-        throw new AssertionError("nc never listened on udp " + port + " in " + ns);
     }
 
     /** Runs a vnet show command against this lab's API and returns what it printed. */

@@ -180,14 +180,10 @@ class SeedLabScenarioTest {
         }
     }
 
-    private static void waitForListener(String ns, int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            if (Cmd.inNs(ns, 5, "ss", "-ltnH").out().contains(":" + port + " ")) {
-                return;
-            }
-            Thread.sleep(50);
+    private static void waitForListener(String ns, int port) {
+        if (!Cmd.waitForListener(ns, "tcp", port)) {
+            throw new AssertionError("nc never listened on port " + port + " in " + ns);
         }
-        throw new AssertionError("nc never listened on port " + port + " in " + ns);
     }
 
     private static byte[] sha256(byte[] data) throws Exception {

@@ -65,6 +65,32 @@ public final class Cmd {
         return run(timeoutSeconds, full);
     }
 
+    /** Polls {@code ss} in {@code ns} for up to 5 s; true once something listens on {@code protocol} ("tcp"/"udp") {@code port}. */
+    public static boolean waitForListener(String ns, String protocol, int port) {
+        String flags = protocol.equals("udp") ? "-lunH" : "-ltnH";
+        for (int i = 0; i < 100; i++) {
+            if (inNs(ns, 5, "ss", flags).out().contains(":" + port + " ")) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Deletes every namespace whose name starts with {@code prefix} (a test's own, on every path out). */
+    public static void deleteNamespaces(String prefix) {
+        for (String ns : namespaces()) {
+            if (ns.startsWith(prefix)) {
+                run(10, "ip", "netns", "delete", ns);
+            }
+        }
+    }
+
     /** The namespaces that exist now. */
     public static List<String> namespaces() {
         return run(10, "ip", "netns", "list").out().lines().map(l -> l.split("\\s+")[0]).toList();

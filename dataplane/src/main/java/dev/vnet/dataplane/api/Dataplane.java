@@ -351,12 +351,7 @@ public final class Dataplane implements AutoCloseable {
     public List<String> addPortForward(String protocol, String onInterface, int portLow, int portHigh, String target,
                                        int targetPort) {
         int targetAddress = Ipv4Addr.parse(target);
-        int[] protocols = switch (protocol) {
-            case "tcp" -> new int[] {6};
-            case "udp" -> new int[] {17};
-            case "both" -> new int[] {6, 17};
-            default -> throw new IllegalArgumentException("protocol '" + protocol + "' is not tcp, udp or both");
-        };
+        List<Integer> protocols = protocolsOf(protocol);
         return call(() -> {
             RouterInterface on = requireInterface(onInterface);
             List<String> added = new ArrayList<>();
@@ -377,12 +372,7 @@ public final class Dataplane implements AutoCloseable {
      * they expire, as with netfilter.
      */
     public List<String> removePortForward(String protocol, String onInterface, int portLow) {
-        List<Integer> protocols = switch (protocol) {
-            case "tcp" -> List.of(6);
-            case "udp" -> List.of(17);
-            case "both" -> List.of(6, 17);
-            default -> throw new IllegalArgumentException("protocol '" + protocol + "' is not tcp, udp or both");
-        };
+        List<Integer> protocols = protocolsOf(protocol);
         return call(() -> {
             RouterInterface on = requireInterface(onInterface);
             List<String> removed = new ArrayList<>();
@@ -428,6 +418,16 @@ public final class Dataplane implements AutoCloseable {
             }
             return removed;
         });
+    }
+
+    /** IP protocol numbers of "tcp", "udp" or "both". */
+    private static List<Integer> protocolsOf(String protocol) {
+        return switch (protocol) {
+            case "tcp" -> List.of(6);
+            case "udp" -> List.of(17);
+            case "both" -> List.of(6, 17);
+            default -> throw new IllegalArgumentException("protocol '" + protocol + "' is not tcp, udp or both");
+        };
     }
 
     private RouterInterface requireInterface(String name) {
