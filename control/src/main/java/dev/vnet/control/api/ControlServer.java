@@ -129,6 +129,7 @@ public final class ControlServer implements AutoCloseable {
         get("/metrics", r -> ok(Metrics.render(dp)));
         if (lab != null) {
             get("/namespaces", r -> ok(lab.namespaces()));
+            get("/topology", r -> ok(dev.vnet.control.topology.TopologyDocument.tree(lab.running())));
             on("POST", "/namespaces", r -> {
                 JsonNode body = r.body() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
                         : r.body();

@@ -1,10 +1,11 @@
 package dev.vnet.control.api;
 
 import dev.vnet.control.topology.NamespaceSpec;
+import dev.vnet.control.topology.Topology;
 
 import java.util.List;
 
-/** What the API asks of the running lab: namespaces attached and detached while it runs. */
+/** What the API asks of the running lab: namespaces attached and detached while it runs, and the topology as running. */
 public interface NamespaceManager {
     /** Creates namespace {@code spec} and attaches it; nothing is left behind when this throws. */
     void attach(NamespaceSpec spec) throws Exception;
@@ -14,4 +15,7 @@ public interface NamespaceManager {
 
     /** The attached namespaces as running. */
     List<NamespaceSpec> namespaces();
+
+    /** The whole topology as running, runtime changes included. */
+    Topology running();
 }

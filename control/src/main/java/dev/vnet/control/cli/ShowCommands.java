@@ -11,6 +11,25 @@ final class ShowCommands {
     private ShowCommands() {
     }
 
+    /** {@code vnet topology}: the running topology as a topology file. */
+    @Command(name = "topology", mixinStandardHelpOptions = true,
+            description = {"Print the running topology as a topology file (YAML): as started, with namespaces "
+                    + "attached since and the static routes and port forwards as they are now.",
+                    "'vnet topology > lab.yaml' and later 'vnet up lab.yaml' builds the same network."})
+    static final class Topology extends ShowCommand {
+        @Override
+        String resource() {
+            return "/topology";
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        String render(JsonNode body) {
+            Map<String, Object> tree = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(body, Map.class);
+            return dev.vnet.control.topology.TopologyDocument.yaml(tree, "vnet topology: the network as running");
+        }
+    }
+
     /** {@code vnet neigh}: the router's ARP table, as {@code ip neigh} prints it. */
     @Command(name = "neigh", mixinStandardHelpOptions = true,
             description = "Show the router's neighbor (ARP) table of the running vnet, like 'ip neigh'.")

@@ -41,8 +41,8 @@ final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Bound on tracked connections; when full, new connections are dropped and counted while "
-                    + "existing ones keep working (default: ${DEFAULT-VALUE}).")
-    int maxConnections = dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS;
+                    + "existing ones keep working. Overrides the file's limits.connections (default: 65536).")
+    Integer maxConnections;
 
     @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
             description = "Also serve Prometheus metrics over TCP at http://HOST:PORT/metrics (HOST defaults to "
@@ -72,6 +72,14 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("vnet up: " + e.getMessage());
             return 1;
         }
+        if (maxConnections != null) {
+            try {
+                topology = topology.withLimits(topology.limits().withMaxConnections(maxConnections));
+            } catch (IllegalArgumentException e) {
+                System.err.println("vnet up: --max-connections: " + e.getMessage());
+                return 2;
+            }
+        }
         if (dryRun) {
             try {
                 dev.vnet.control.lab.DryRun.plan(topology).forEach(System.out::println);
@@ -83,7 +91,7 @@ final class UpCommand implements Callable<Integer> {
         }
         Lab lab;
         try {
-            lab = Lab.up(topology, stateDir, new IpRoute2(), maxConnections);
+            lab = Lab.up(topology, stateDir, new IpRoute2());
         } catch (LabException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;

@@ -8,11 +8,11 @@ import dev.vnet.control.topology.MasqueradeSpec;
 import dev.vnet.control.topology.PortForwardSpec;
 import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.UplinkSpec;
-import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.port.TapOptions;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +38,6 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
 
     private final Topology topology;
     private final Path stateDir;
-    private final int maxConnections;
     private final IpRoute2 ip;
     private final StateFile state;
     private final List<String> createdNamespaces = new ArrayList<>();
@@ -49,9 +48,8 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private ControlServer api;
     private boolean closed;
 
-    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir, int maxConnections) {
+    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir) {
         this.stateDir = stateDir;
-        this.maxConnections = maxConnections;
         this.topology = topology;
         this.ip = ip;
         this.state = state;
@@ -59,14 +57,6 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
 
     /** Brings {@code topology} up, recording what it creates under {@code stateDir}. */
     public static Lab up(Topology topology, Path stateDir, IpRoute2 ip) throws LabException {
-        return up(topology, stateDir, ip, dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
-    }
-
-    /** As {@link #up(Topology, Path, IpRoute2)}, with a connection table of at most {@code maxConnections}. */
-    public static Lab up(Topology topology, Path stateDir, IpRoute2 ip, int maxConnections) throws LabException {
-        if (maxConnections < 1 || maxConnections > (1 << 24)) {
-            throw new LabException("max connections " + maxConnections + " is outside 1.." + (1 << 24));
-        }
         try {
             topology.validate();
         } catch (IllegalArgumentException e) {
@@ -98,7 +88,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
                     + (clashes.size() == 1 ? "it" : "them") + " (ip netns delete NAME) or pick other names with --prefix.");
         }
-        Lab lab = new Lab(topology, ip, state, stateDir, maxConnections);
+        Lab lab = new Lab(topology, ip, state, stateDir);
         try {
             state.create(ProcessHandle.current().pid());
         } catch (IOException e) {
@@ -187,7 +177,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
 
     private void build() throws IOException {
         dataplane = Dataplane.start(dev.vnet.dataplane.util.Clock.SYSTEM,
-                io.netty.buffer.PooledByteBufAllocator.DEFAULT, maxConnections);
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits());
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
             for (InterfaceAddress g : b.gateways()) {
@@ -271,8 +261,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         }
         List<NamespaceSpec> all = new ArrayList<>(attached);
         all.add(n);
-        Topology candidate = new Topology(topology.name(), topology.bridges(), all, topology.uplinks(),
-                topology.routes(), topology.masquerades(), topology.forwards());
+        Topology candidate = topology.withNamespaces(all);
         List<String> problems = candidate.problems();
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
@@ -326,9 +315,31 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         state.recordNamespace(name);
     }
 
-    /** The topology as running. */
-    public Topology topology() {
-        return topology;
+    /**
+     * The topology as running: as started, with the namespaces attached now and the static routes and port forwards
+     * the dataplane holds now (both change at runtime through the API).
+     */
+    @Override
+    public synchronized Topology running() {
+        List<RouteSpec> routes = new ArrayList<>();
+        for (var r : dataplane.routes()) {
+            if (r.gateway() != null) {
+                routes.add(new RouteSpec(InterfaceAddress.parse(r.prefix()), Ipv4Addr.parse(r.gateway())));
+            }
+        }
+        List<PortForwardSpec> forwards = new ArrayList<>();
+        for (var f : dataplane.portForwards()) {
+            PortForwardSpec spec = new PortForwardSpec(f.protocol(), f.on(), f.portLow(), f.portHigh(),
+                    Ipv4Addr.parse(f.target()), f.targetPort());
+            // "both" runs as a tcp and a udp rule; write it back as one.
+            PortForwardSpec tcpTwin = new PortForwardSpec("tcp", f.on(), f.portLow(), f.portHigh(),
+                    spec.target(), f.targetPort());
+            if (spec.protocol().equals("udp") && forwards.remove(tcpTwin)) {
+                spec = new PortForwardSpec("both", f.on(), f.portLow(), f.portHigh(), spec.target(), f.targetPort());
+            }
+            forwards.add(spec);
+        }
+        return topology.withNamespaces(attached).withRoutesAndForwards(routes, forwards);
     }
 
     /** The dataplane, for reading tables and counters. */

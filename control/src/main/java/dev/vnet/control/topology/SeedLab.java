@@ -39,7 +39,7 @@ public final class SeedLab {
         try {
             Topology t = TopologyFile.parse("seed lab", text());
             return new Topology("seed lab", t.bridges(), t.namespaces(), t.uplinks(), t.routes(), t.masquerades(),
-                    t.forwards());
+                    t.forwards(), t.limits());
         } catch (TopologyException e) {
             throw new IllegalStateException("the built-in seed lab is not valid: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.vnet.control.topology;
 
+import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TunDevice;
 import dev.vnet.dataplane.wire.Ipv4Addr;
@@ -24,9 +25,11 @@ import java.util.regex.Pattern;
  * @param routes     static routes of the router
  * @param masquerades MASQUERADE rules
  * @param forwards   port forwards (DNAT)
+ * @param limits     the router's table bounds and connection timeouts
  */
 public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
-                       List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards) {
+                       List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards,
+                       RouterLimits limits) {
     // iproute2 keeps netns names as files under /run/netns: no '/', no leading dot, and vnet keeps them short and plain.
     private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -38,6 +41,13 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         routes = List.copyOf(routes);
         masquerades = List.copyOf(masquerades);
         forwards = List.copyOf(forwards);
+        java.util.Objects.requireNonNull(limits, "limits");
+    }
+
+    /** A topology with the default table bounds and timeouts. */
+    public Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
+                    List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards) {
+        this(name, bridges, namespaces, uplinks, routes, masquerades, forwards, RouterLimits.defaults());
     }
 
     /** A topology without NAT. */
@@ -57,7 +67,22 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             return this;
         }
         return new Topology(name, bridges, namespaces.stream().map(n -> n.withPrefix(prefix)).toList(),
-                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes, masquerades, forwards);
+                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes, masquerades, forwards, limits);
+    }
+
+    /** The same topology with other table bounds and timeouts. */
+    public Topology withLimits(RouterLimits newLimits) {
+        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, newLimits);
+    }
+
+    /** The same topology with other namespaces attached. */
+    public Topology withNamespaces(List<NamespaceSpec> newNamespaces) {
+        return new Topology(name, bridges, newNamespaces, uplinks, routes, masquerades, forwards, limits);
+    }
+
+    /** The same topology with other static routes and port forwards (what changes at runtime). */
+    public Topology withRoutesAndForwards(List<RouteSpec> newRoutes, List<PortForwardSpec> newForwards) {
+        return new Topology(name, bridges, namespaces, uplinks, newRoutes, masquerades, newForwards, limits);
     }
 
     /** Every namespace vnet creates, attached ones and uplinks' far sides, in creation order. */

@@ -1,6 +1,8 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
+import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.l2.MacTable;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
@@ -35,7 +37,8 @@ import java.util.function.Function;
  */
 public final class TopologyFile {
     private static final List<String> TOP = List.of("bridges", "namespaces", "uplinks", "routes", "masquerade",
-            "forwards");
+            "forwards", "limits");
+    private static final List<String> LIMITS = List.of("connections", "neighbors", "routes", "timeouts");
 
     private final String file;
     private final List<String> problems = new ArrayList<>();
@@ -89,10 +92,11 @@ public final class TopologyFile {
         List<RouteSpec> routes = list(top.get("routes"), "routes", this::route);
         List<MasqueradeSpec> masquerades = list(top.get("masquerade"), "masquerade", this::masquerade);
         List<PortForwardSpec> forwards = list(top.get("forwards"), "forwards", this::forward);
+        RouterLimits limits = top.containsKey("limits") ? limits(top.get("limits")) : RouterLimits.defaults();
         if (!problems.isEmpty()) {
             throw fail(problems);
         }
-        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards);
+        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards, limits);
         for (String p : t.problems()) {
             problems.add(file + ":" + lineFor(p) + ": " + p);
         }
@@ -102,9 +106,21 @@ public final class TopologyFile {
         return t;
     }
 
-    private TopologyException fail(List<String> all) {
+    private TopologyException fail(List<String> reported) {
+        // In file order, as a user fixes them; problems on one line keep the order they were found in.
+        List<String> all = new ArrayList<>(reported);
+        all.sort(java.util.Comparator.comparingInt(this::lineOfProblem));
         return new TopologyException(file + " is not valid (" + all.size() + " problem" + (all.size() == 1 ? "" : "s")
                 + "):\n  " + String.join("\n  ", all), all);
+    }
+
+    private int lineOfProblem(String problem) {
+        String rest = problem.startsWith(file + ":") ? problem.substring(file.length() + 1) : "";
+        int end = 0;
+        while (end < rest.length() && Character.isDigit(rest.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? 0 : Integer.parseInt(rest.substring(0, end));
     }
 
     private int lineFor(String problem) {
@@ -369,6 +385,37 @@ public final class TopologyFile {
             problem(f.get("to"), label, "to: " + e.getMessage() + " (want ADDRESS or ADDRESS:PORT)");
             return null;
         }
+    }
+
+    private RouterLimits limits(Node node) {
+        Map<String, Node> f = fields(node, "limits", LIMITS);
+        if (f == null) {
+            return null;
+        }
+        reportUnknown(node, "limits", LIMITS);
+        RouterLimits d = RouterLimits.defaults();
+        Integer connections = value(f, node, "limits", "connections", false,
+                integer("connections", 1, RouterLimits.MAX_CONNECTIONS));
+        Integer neighbors = value(f, node, "limits", "neighbors", false,
+                integer("neighbors", 1, RouterLimits.MAX_NEIGHBORS));
+        Integer routes = value(f, node, "limits", "routes", false, integer("routes", 1, RouterLimits.MAX_ROUTES));
+        ConntrackTimeouts timeouts = d.timeouts();
+        Node t = f.get("timeouts");
+        if (t != null) {
+            Map<String, Node> given = fields(t, "limits: timeouts", ConntrackTimeouts.names());
+            if (given != null) {
+                reportUnknown(t, "limits: timeouts", ConntrackTimeouts.names());
+                for (String name : given.keySet()) {
+                    Integer seconds = value(given, t, "limits: timeouts", name, false,
+                            integer(name + " (seconds)", 1, (int) ConntrackTimeouts.MAX_SECONDS));
+                    if (seconds != null) {
+                        timeouts = timeouts.with(name, seconds);
+                    }
+                }
+            }
+        }
+        return new RouterLimits(connections == null ? d.maxConnections() : connections,
+                neighbors == null ? d.maxNeighbors() : neighbors, routes == null ? d.maxRoutes() : routes, timeouts);
     }
 
     private static int[] portRange(String text) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,6 +41,32 @@ class ControlServerTest {
     void stop() {
         server.close();
         dp.close();
+    }
+
+    @Test
+    void aConfigurationChangeIsLoggedOnceAndFramesAreNotLogged() throws IOException {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            client.call("POST", "/routes", Map.of("to", "198.51.100.0/24", "via", "192.168.15.7"));
+            long station = dev.vnet.dataplane.wire.MacAddr.parse("02:00:00:00:00:01");
+            long gateway = dev.vnet.dataplane.wire.MacAddr.parse("ff:ff:ff:ff:ff:ff");
+            for (int i = 0; i < 500; i++) {
+                // Routed frames (whose next hop never answers ARP) and runts that are dropped: none may log.
+                dp.inject("a", dev.vnet.dataplane.testing.FrameBuilder.udp(gateway, station,
+                        dev.vnet.dataplane.wire.Ipv4Addr.parse("192.168.15.1"),
+                        dev.vnet.dataplane.wire.Ipv4Addr.parse("198.51.100.9"), 1000 + i, 53, new byte[8]));
+                dp.inject("a", dev.vnet.dataplane.testing.FrameBuilder.of(new byte[10]));
+            }
+            dp.portStats(); // a round trip through the loop: every frame above has been handled
+        } finally {
+            System.setErr(stderr);
+        }
+        List<String> lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals(1, lines.stream().filter(l -> l.contains("route 198.51.100.0/24 via 192.168.15.7")).count(),
+                "the change is in the log once: " + lines);
+        assertTrue(lines.size() <= 4, "a handful of lines, not one per frame: " + lines);
     }
 
     @Test

@@ -3,9 +3,16 @@ package dev.vnet.control.lab;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.topology.InterfaceAddress;
+import dev.vnet.control.topology.PortForwardSpec;
+import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.SeedLab;
+import dev.vnet.control.topology.Topology;
+import dev.vnet.control.topology.TopologyDocument;
+import dev.vnet.control.topology.TopologyFile;
 import dev.vnet.dataplane.api.ConnectionEntry;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -271,6 +278,7 @@ class NatScenarioTest {
                 "green reaches lan through MASQUERADE");
         assertEquals(1, dev.vnet.control.cli.Main.run("attach", ns("bad"), "--bridge", "v-net-0", "--address",
                 "10.0.0.1/24", "--state-dir", state), "an address off the bridge's subnet is refused");
+        assertRunningTopologyHoldsRuntimeChanges(green);
         assertFalse(Cmd.namespaces().contains(ns("bad")), "and nothing was created for it");
         assertEquals(0, dev.vnet.control.cli.Main.run("detach", green, "--state-dir", state));
         assertFalse(Cmd.namespaces().contains(green), "the namespace is gone");
@@ -278,6 +286,34 @@ class NatScenarioTest {
         assertTrue(Cmd.inNs(ns("red"), 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok(),
                 "the other ports are undisturbed");
         assertEquals(1, dev.vnet.control.cli.Main.run("detach", green, "--state-dir", state), "already gone");
+    }
+
+    /** /topology, written as YAML the way 'vnet topology' prints it, reads back with green, a new forward and route. */
+    private void assertRunningTopologyHoldsRuntimeChanges(String green) {
+        assertEquals(0, dev.vnet.control.cli.Main.run("forward", "add", "udp", "uplink:5354", "192.168.15.3:53",
+                "--state-dir", stateDir.toString()));
+        lab.dataplane().addRoute("203.0.113.0/24", "192.168.1.3");
+        try {
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> tree = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
+                    new dev.vnet.control.api.ControlClient(stateDir).get("/topology"), java.util.Map.class);
+            Topology running = TopologyFile.parse("running",
+                    TopologyDocument.yaml(tree, "as running"));
+            assertTrue(running.namespaces().stream().anyMatch(n -> n.name().equals(green)
+                    && n.address().toString().equals("192.168.15.3/24")), running.namespaces().toString());
+            assertTrue(running.forwards().contains(new PortForwardSpec("udp", "uplink",
+                    5354, 5354, Ipv4Addr.parse("192.168.15.3"), 53)), running.forwards().toString());
+            assertTrue(running.forwards().contains(new PortForwardSpec("tcp", "uplink",
+                    80, 80, Ipv4Addr.parse("192.168.15.2"), 80)), "the file's forward is still there");
+            assertTrue(running.routes().contains(new RouteSpec(
+                    InterfaceAddress.parse("203.0.113.0/24"), Ipv4Addr.parse("192.168.1.3"))),
+                    running.routes().toString());
+        } catch (Exception e) {
+            throw new AssertionError("the running topology does not read back: " + e.getMessage(), e);
+        } finally {
+            dev.vnet.control.cli.Main.run("forward", "del", "udp", "uplink:5354", "--state-dir", stateDir.toString());
+            lab.dataplane().removeRoute("203.0.113.0/24");
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.vnet.control.topology;
 
+import dev.vnet.dataplane.l3.RouterLimits;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -42,10 +43,81 @@ class TopologyFileTest {
     }
 
     @Test
+    void limitsSetTableBoundsAndTimeoutsAndDefaultTheRest() throws Exception {
+        Topology t = TopologyFile.parse("lab.yaml", """
+                bridges:
+                  - name: br0
+                limits:
+                  connections: 1000
+                  timeouts:
+                    udp: 10
+                    tcp-established: 3600
+                """);
+        assertEquals(1000, t.limits().maxConnections());
+        assertEquals(1024, t.limits().maxNeighbors(), "default kept");
+        assertEquals(10L, t.limits().timeouts().seconds().get("udp"));
+        assertEquals(3600L, t.limits().timeouts().seconds().get("tcp-established"));
+        assertEquals(120L, t.limits().timeouts().seconds().get("udp-stream"), "default kept");
+        assertEquals(RouterLimits.defaults(), TopologyFile.parse("lab.yaml", "bridges: []").limits());
+    }
+
+    @Test
+    void badLimitsNameTheField() {
+        assertEquals(List.of(
+                "lab.yaml:2: limits: connections: connections 0 is outside 1..16777216",
+                "lab.yaml:3: limits: unknown key 'arp' (known: connections, neighbors, routes, timeouts)",
+                "lab.yaml:5: limits: timeouts: udp: 'soon' is not a whole number",
+                "lab.yaml:6: limits: timeouts: unknown key 'tcp-idle' (known: tcp-syn-sent, tcp-syn-recv, "
+                        + "tcp-established, tcp-fin-wait, tcp-close-wait, tcp-last-ack, tcp-time-wait, tcp-close, "
+                        + "udp, udp-stream, icmp)"),
+                problems("""
+                        limits:
+                          connections: 0
+                          arp: 5
+                          timeouts:
+                            udp: soon
+                            tcp-idle: 5
+                        """));
+    }
+
+    @Test
+    void aWrittenTopologyReadsBackAsTheSameTopology() throws Exception {
+        Topology seed = SeedLab.topology();
+        Topology back = TopologyFile.parse("seed lab", TopologyDocument.yaml(seed, "written"));
+        assertEquals(seed, back);
+        Topology routed = TopologyFile.parse("lab.yaml", """
+                bridges:
+                  - name: br0
+                    gateway: [10.0.0.1/24, 10.0.0.254/24]
+                    host-port: vnhost0
+                    host-address: 10.0.0.9/24
+                  - name: br1
+                    gateway: 10.1.0.1/24
+                    mac-aging: 60
+                    fdb-max: 100
+                namespaces:
+                  - {name: a, bridge: br0, address: 10.0.0.2/24, mtu: 9000, interface: veth-a}
+                  - {name: b, bridge: br1, address: 10.1.0.2/24, default-route: 10.1.0.1}
+                uplinks:
+                  - {name: up, interface: vnup0, address: 10.2.0.1/30, router-address: 10.2.0.2/30, mtu: 1400}
+                routes:
+                  - {to: 198.51.100.0/24, via: 10.2.0.1}
+                masquerade:
+                  - {source: 10.0.0.0/16, out: up}
+                forwards:
+                  - {protocol: both, on: up, port: 8000-8010, to: 10.1.0.2:9000}
+                limits:
+                  neighbors: 64
+                  timeouts: {icmp: 3}
+                """);
+        assertEquals(routed, TopologyFile.parse("lab.yaml", TopologyDocument.yaml(routed, "written")));
+    }
+
+    @Test
     void structuralProblemsNameFileLineAndField() {
         assertEquals(List.of(
                 "lab.yaml:1: topology: unknown key 'bridgez' (known: bridges, namespaces, uplinks, routes, masquerade, "
-                        + "forwards)",
+                        + "forwards, limits)",
                 "lab.yaml:5: bridge br0: unknown key 'gatway' (known: name, gateway, mac-aging, fdb-max, host-port, "
                         + "host-address)",
                 "lab.yaml:6: bridge br0: fdb-max: 'lots' is not a whole number",
@@ -109,6 +181,6 @@ class TopologyFileTest {
         assertTrue(broken.get(0).contains("not valid YAML"), broken.toString());
         assertEquals(List.of("lab.yaml: the file is empty; start from 'vnet lab --print'"), problems(""));
         assertEquals(List.of("lab.yaml:1: topology: expected a mapping of bridges, namespaces, uplinks, routes, "
-                + "masquerade, forwards"), problems("- just a list\n"));
+                + "masquerade, forwards, limits"), problems("- just a list\n"));
     }
 }

@@ -4,8 +4,10 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.NeighborTable;
 import dev.vnet.dataplane.l3.Router;
+import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.l3.RouterInterface;
 import dev.vnet.dataplane.l3.RouterPort;
+import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.pipeline.Pipeline;
@@ -71,20 +73,19 @@ public final class Dataplane implements AutoCloseable {
 
     /** Starts a dataplane whose tables age against {@code clock}, reading frames into buffers from {@code allocator}. */
     public static Dataplane start(Clock clock, ByteBufAllocator allocator) {
-        return start(clock, allocator, dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
+        return start(clock, allocator, RouterLimits.defaults());
     }
 
-    /** As {@link #start(Clock, ByteBufAllocator)}, with a connection table of at most {@code maxConnections}. */
-    public static Dataplane start(Clock clock, ByteBufAllocator allocator, int maxConnections) {
+    /** As {@link #start(Clock, ByteBufAllocator)}, with the router's table bounds and timeouts from {@code limits}. */
+    public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator, maxConnections);
+        return new Dataplane(clock, allocator, limits);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator, int maxConnections) {
+    private Dataplane(Clock clock, ByteBufAllocator allocator, RouterLimits limits) {
         this.clock = clock;
         this.allocator = allocator;
-        this.router = new Router(dev.vnet.dataplane.l3.RouteTable.DEFAULT_MAX_ROUTES,
-                dev.vnet.dataplane.l3.NeighborTable.DEFAULT_MAX_ENTRIES, maxConnections);
+        this.router = new Router(limits);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vnet-dataplane"),
                 EpollIoHandler.newFactory());
         this.loop = (IoEventLoop) group.next();
@@ -471,6 +472,21 @@ public final class Dataplane implements AutoCloseable {
             }
             for (var f : router.natRules().portForwards()) {
                 out.add("forward " + dev.vnet.dataplane.nat.NatRules.describe(f));
+            }
+            return out;
+        });
+    }
+
+    /** The port forwards, each on the router interface that owns its address. */
+    public List<ForwardEntry> portForwards() {
+        return call(() -> {
+            List<ForwardEntry> out = new ArrayList<>();
+            for (var f : router.natRules().portForwards()) {
+                String on = routerInterfaces.entrySet().stream()
+                        .filter(e -> e.getValue().primaryAddress() == f.address()).map(Map.Entry::getKey)
+                        .findFirst().orElse(Ipv4Addr.toString(f.address()));
+                out.add(new ForwardEntry(f.protocol() == Ipv4.PROTO_TCP ? "tcp" : "udp", on, f.portLow(),
+                        f.portHigh(), Ipv4Addr.toString(f.target()), f.targetPort()));
             }
             return out;
         });

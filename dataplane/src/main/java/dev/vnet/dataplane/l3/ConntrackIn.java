@@ -2,6 +2,7 @@ package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.nat.NatRules;
@@ -28,10 +29,6 @@ final class ConntrackIn implements Stage {
     static final int REPLIED = 0x02;
     /** Connection flag: the first FIN came from the originator. */
     static final int ORIG_CLOSED_FIRST = 0x04;
-
-    static final long UDP_TIMEOUT = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    static final long UDP_STREAM_TIMEOUT = java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
-    static final long ICMP_TIMEOUT = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
     private final Router router;
 
@@ -97,7 +94,7 @@ final class ConntrackIn implements Stage {
         if (handle != ConnTable.NONE) {
             int id = handle >>> 1;
             boolean original = (handle & 1) == ConnTable.ORIGINAL;
-            refresh(table, id, original, protocol, tcpFlags, now);
+            refresh(table, router.timeouts(), id, original, protocol, tcpFlags, now);
             if ((table.flags(id) & TRANSLATED) != 0) {
                 long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
                 long tLo = original ? FlowKey.invertLo(table.replyLo(id)) : FlowKey.invertLo(table.origLo(id));
@@ -120,7 +117,7 @@ final class ConntrackIn implements Stage {
         return router.afterConntrack(frame);
     }
 
-    private static void refresh(ConnTable table, int id, boolean original, int protocol, int tcpFlags, long now) {
+    private static void refresh(ConnTable table, ConntrackTimeouts timeouts, int id, boolean original, int protocol, int tcpFlags, long now) {
         if (!original) {
             table.addFlags(id, REPLIED);
         }
@@ -133,11 +130,11 @@ final class ConntrackIn implements Stage {
             }
             TcpState after = before.next(tcpFlags, original, origClosedFirst);
             table.setState(id, after.ordinal());
-            table.refresh(id, now, after.timeoutNanos());
+            table.refresh(id, now, timeouts.tcp(after));
         } else if (protocol == Ipv4.PROTO_UDP) {
-            table.refresh(id, now, (table.flags(id) & REPLIED) != 0 ? UDP_STREAM_TIMEOUT : UDP_TIMEOUT);
+            table.refresh(id, now, timeouts.udp((table.flags(id) & REPLIED) != 0));
         } else {
-            table.refresh(id, now, ICMP_TIMEOUT);
+            table.refresh(id, now, timeouts.icmp());
         }
     }
 

@@ -62,9 +62,9 @@ final class NatOut implements Stage {
         if (protocol == Ipv4.PROTO_TCP) {
             TcpState s = TcpState.initial(Tcp.flags(buf, l4));
             state = s.ordinal();
-            timeout = s.timeoutNanos();
+            timeout = router.timeouts().tcp(s);
         } else {
-            timeout = protocol == Ipv4.PROTO_UDP ? ConntrackIn.UDP_TIMEOUT : ConntrackIn.ICMP_TIMEOUT;
+            timeout = protocol == Ipv4.PROTO_UDP ? router.timeouts().udp(false) : router.timeouts().icmp();
         }
         int id = table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), now, timeout, state);
         if (id == ConnTable.NONE) {

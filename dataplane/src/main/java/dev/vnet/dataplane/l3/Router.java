@@ -37,6 +37,7 @@ public final class Router {
     private final dev.vnet.dataplane.nat.NatRules natRules = new dev.vnet.dataplane.nat.NatRules();
     private final dev.vnet.dataplane.nat.NatPlanner natPlanner;
     private RouterInterface[] interfaces = new RouterInterface[0];
+    private final RouterLimits limits;
     private int[] localAddresses = new int[0];
     private int nextIpId = 1;
 
@@ -51,19 +52,29 @@ public final class Router {
     final Stage conntrackIn = new ConntrackIn(this);
     final Stage ipv4Input = new Ipv4Input(this);
 
-    /** A router with empty tables of the given bounds. */
-    public Router(int maxRoutes, int maxNeighbors, int maxConnections) {
-        this.routes = new RouteTable(maxRoutes);
-        this.neighbors = new NeighborTable(maxNeighbors);
-        this.conntrack = new dev.vnet.dataplane.conntrack.ConnTable(maxConnections);
+    /** A router with empty tables of the given bounds and the connection timeouts of {@code limits}. */
+    public Router(RouterLimits limits) {
+        this.limits = limits;
+        this.routes = new RouteTable(limits.maxRoutes());
+        this.neighbors = new NeighborTable(limits.maxNeighbors());
+        this.conntrack = new dev.vnet.dataplane.conntrack.ConnTable(limits.maxConnections());
         this.natPlanner = new dev.vnet.dataplane.nat.NatPlanner(natRules,
                 new dev.vnet.dataplane.nat.PortAllocator(new java.util.SplittableRandom()));
     }
 
     /** A router with the default bounds. */
     public Router() {
-        this(RouteTable.DEFAULT_MAX_ROUTES, NeighborTable.DEFAULT_MAX_ENTRIES,
-                dev.vnet.dataplane.conntrack.ConnTable.DEFAULT_MAX_CONNECTIONS);
+        this(RouterLimits.defaults());
+    }
+
+    /** The bounds and timeouts it was made with. */
+    public RouterLimits limits() {
+        return limits;
+    }
+
+    /** The connection timeouts. */
+    dev.vnet.dataplane.conntrack.ConntrackTimeouts timeouts() {
+        return limits.timeouts();
     }
 
     /** The connection table. */

@@ -2,6 +2,7 @@ package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.testing.FrameBuilder;
 import dev.vnet.dataplane.testing.LeakCheck;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static dev.vnet.dataplane.testing.RouterHarness.GW1;
 import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
@@ -201,6 +203,25 @@ class NatStageTest {
             assertEquals(ConnTable.NONE, h.router.conntrack().lookup(
                     dev.vnet.dataplane.conntrack.FlowKey.hi(H1_IP, LAN_IP),
                     dev.vnet.dataplane.conntrack.FlowKey.lo(17, 1003, 9000), h.clock.nanos()));
+        }
+    }
+
+    @Test
+    void configuredTimeoutsDecideWhenAnIdleConnectionIsForgotten() {
+        ConntrackTimeouts timeouts = ConntrackTimeouts.defaults().with("udp", 5).with("tcp-syn-sent", 7);
+        try (RouterHarness h = seedNat(new RouterHarness(new RouterLimits(16, 1024, 1024, timeouts)))) {
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 33000, 8080, Tcp.SYN, new byte[0]));
+            assertEquals(2, h.sent(h.uplink).size());
+            h.clock.advance(4, TimeUnit.SECONDS);
+            h.router.conntrack().expire(h.clock.nanos());
+            assertEquals(2, h.router.conntrack().size(), "both kept at 4 s");
+            h.clock.advance(2, TimeUnit.SECONDS);
+            h.router.conntrack().expire(h.clock.nanos());
+            assertEquals(1, h.router.conntrack().size(), "the UDP flow (udp: 5 s) is gone at 6 s, the SYN is not");
+            h.clock.advance(2, TimeUnit.SECONDS);
+            h.router.conntrack().expire(h.clock.nanos());
+            assertEquals(0, h.router.conntrack().size(), "the SYN_SENT connection (tcp-syn-sent: 7 s) is gone at 8 s");
         }
     }
 

@@ -76,7 +76,13 @@ public final class RouterHarness implements AutoCloseable {
 
     /** Builds the topology with a connection table of {@code maxConnections}. */
     public RouterHarness(int maxConnections) {
-        router = new Router(1024, 1024, maxConnections);
+        this(new dev.vnet.dataplane.l3.RouterLimits(maxConnections, 1024, 1024,
+                dev.vnet.dataplane.conntrack.ConntrackTimeouts.defaults()));
+    }
+
+    /** Builds the topology with the router's table bounds and timeouts from {@code limits}. */
+    public RouterHarness(dev.vnet.dataplane.l3.RouterLimits limits) {
+        router = new Router(limits);
         br1.attach(p1);
         br1.attach(p2);
         br2.attach(p3);

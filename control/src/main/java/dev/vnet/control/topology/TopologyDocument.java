@@ -1,0 +1,122 @@
+package dev.vnet.control.topology;
+
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A topology written back as the document {@link TopologyFile} reads: the same keys, every value explicit, so that
+ * {@code vnet topology > lab.yaml} followed by {@code vnet up lab.yaml} builds the network that was running.
+ * {@link #tree} is the document as maps and lists (for JSON); {@link #yaml} renders it.
+ */
+public final class TopologyDocument {
+    private TopologyDocument() {
+    }
+
+    /** The document as nested maps and lists, in the file's key order. */
+    public static Map<String, Object> tree(Topology t) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        List<Object> bridges = new ArrayList<>();
+        for (BridgeSpec b : t.bridges()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", b.name());
+            if (b.gateways().size() == 1) {
+                m.put("gateway", b.gateways().get(0).toString());
+            } else if (!b.gateways().isEmpty()) {
+                m.put("gateway", b.gateways().stream().map(InterfaceAddress::toString).toList());
+            }
+            m.put("mac-aging", TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()));
+            m.put("fdb-max", b.options().fdbMaxEntries());
+            if (b.hasHostPort()) {
+                m.put("host-port", b.hostInterface());
+                m.put("host-address", b.hostAddress().toString());
+            }
+            bridges.add(m);
+        }
+        doc.put("bridges", bridges);
+        List<Object> namespaces = new ArrayList<>();
+        for (NamespaceSpec n : t.namespaces()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", n.name());
+            m.put("bridge", n.bridge());
+            m.put("address", n.address().toString());
+            m.put("interface", n.interfaceName());
+            m.put("mtu", n.mtu());
+            if (n.defaultGateway() != 0) {
+                m.put("default-route", Ipv4Addr.toString(n.defaultGateway()));
+            }
+            namespaces.add(m);
+        }
+        doc.put("namespaces", namespaces);
+        List<Object> uplinks = new ArrayList<>();
+        for (UplinkSpec u : t.uplinks()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", u.name());
+            if (!u.inRootNamespace()) {
+                m.put("namespace", u.namespace());
+            }
+            m.put("interface", u.interfaceName());
+            m.put("address", u.hostAddress().toString());
+            m.put("router-address", u.routerAddress().toString());
+            m.put("mtu", u.mtu());
+            uplinks.add(m);
+        }
+        doc.put("uplinks", uplinks);
+        List<Object> routes = new ArrayList<>();
+        for (RouteSpec r : t.routes()) {
+            routes.add(ordered("to", r.destination().toString(), "via", Ipv4Addr.toString(r.gateway())));
+        }
+        doc.put("routes", routes);
+        List<Object> masquerades = new ArrayList<>();
+        for (MasqueradeSpec m : t.masquerades()) {
+            masquerades.add(ordered("source", m.source().toString(), "out", m.out()));
+        }
+        doc.put("masquerade", masquerades);
+        List<Object> forwards = new ArrayList<>();
+        for (PortForwardSpec f : t.forwards()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("protocol", f.protocol());
+            m.put("on", f.on());
+            m.put("port", f.portLow() == f.portHigh() ? (Object) f.portLow() : f.portLow() + "-" + f.portHigh());
+            m.put("to", Ipv4Addr.toString(f.target()) + ":" + f.targetPort());
+            forwards.add(m);
+        }
+        doc.put("forwards", forwards);
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("connections", t.limits().maxConnections());
+        limits.put("neighbors", t.limits().maxNeighbors());
+        limits.put("routes", t.limits().maxRoutes());
+        limits.put("timeouts", new LinkedHashMap<>(t.limits().timeouts().seconds()));
+        doc.put("limits", limits);
+        return doc;
+    }
+
+    private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
+
+    /** The document as YAML in block style, headed by a comment naming where it came from. */
+    public static String yaml(Topology t, String heading) {
+        return yaml(tree(t), heading);
+    }
+
+    /** A document tree (as {@link #tree} makes, or read back from JSON) as YAML, headed by a comment. */
+    public static String yaml(Map<String, Object> tree, String heading) {
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setIndent(2);
+        options.setIndicatorIndent(2);
+        options.setIndentWithIndicator(true);
+        options.setWidth(120);
+        return "# " + heading + "\n" + new Yaml(options).dump(tree);
+    }
+}
