@@ -45,6 +45,10 @@ public final class DryRun {
         List<String> out = new ArrayList<>();
         Recorder ip = new Recorder(out);
         out.add("# dataplane");
+        var limits = topology.limits();
+        out.add("router: at most " + limits.maxConnections() + " connections, " + limits.maxNeighbors()
+                + " neighbors, " + limits.maxRoutes() + " routes; connection timeouts (s) "
+                + limits.timeouts().seconds());
         for (BridgeSpec b : topology.bridges()) {
             out.add("bridge " + b.name() + ": fdb bound " + b.options().fdbMaxEntries() + ", MAC aging "
                     + TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()) + " s");

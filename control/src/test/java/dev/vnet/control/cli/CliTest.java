@@ -67,9 +67,12 @@ class CliTest {
     @Test
     void dryRunPrintsThePlanAndChangesNothing(@TempDir Path dir) {
         java.util.List<String> before = dev.vnet.control.testing.Cmd.namespaces();
-        Run r = run("up", "--dry-run", "--prefix", "dry-", "--state-dir", dir.toString());
+        Run r = run("up", "--dry-run", "--prefix", "dry-", "--state-dir", dir.toString(), "--max-connections", "500");
         assertEquals(0, r.exit(), r.err());
-        String[] expected = {"bridge v-net-0: fdb bound 8192, MAC aging 300 s",
+        String[] expected = {"router: at most 500 connections, 1024 neighbors, 1048576 routes; connection timeouts (s) "
+            + "{tcp-syn-sent=120, tcp-syn-recv=60, tcp-established=432000, tcp-fin-wait=120, tcp-close-wait=60, "
+            + "tcp-last-ack=30, tcp-time-wait=120, tcp-close=10, udp=30, udp-stream=120, icmp=30}",
+            "bridge v-net-0: fdb bound 8192, MAC aging 300 s",
             "router: gateway 192.168.15.5/24 on v-net-0",
             "ip netns add dry-red",
             "vnet: open TAP <tap0> as port dry-red on bridge v-net-0",
@@ -89,6 +92,13 @@ class CliTest {
         }
         assertEquals(before, dev.vnet.control.testing.Cmd.namespaces(), "nothing created");
         assertTrue(!java.nio.file.Files.exists(dir.resolve("state")));
+    }
+
+    @Test
+    void aBadMaxConnectionsIsAUsageError(@TempDir Path dir) {
+        Run r = run("up", "--dry-run", "--max-connections", "0", "--state-dir", dir.toString());
+        assertEquals(2, r.exit());
+        assertEquals("vnet up: --max-connections: connections 0 is outside 1..16777216\n", r.err());
     }
 
     @Test
