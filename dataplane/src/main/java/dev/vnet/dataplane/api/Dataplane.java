@@ -16,6 +16,8 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.PortCounters;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
+import dev.vnet.dataplane.trace.Capture;
+import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
@@ -58,6 +60,8 @@ public final class Dataplane implements AutoCloseable {
     private final ByteBufAllocator allocator;
     private final Map<String, Bridge> bridges = new LinkedHashMap<>();
     private final Map<String, Port> ports = new LinkedHashMap<>();
+    private final Map<Capture, List<Port>> captures = new LinkedHashMap<>();
+    private int nextCaptureId = 1;
     private final Map<Port, Bridge> membership = new LinkedHashMap<>();
     private final Map<String, RouterInterface> routerInterfaces = new LinkedHashMap<>();
     private final Router router;
@@ -477,6 +481,74 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /**
+     * Starts a capture on {@code portNames} ("all" or an empty list: every port) of the directions in {@code mask}
+     * ({@link Capture#IN}, {@link Capture#OUT}, {@link Capture#DROPS}), through {@code filter}. Unknown port names
+     * are refused before anything is hooked. The caller drains it and ends it with {@link #stopCapture}.
+     */
+    public Capture startCapture(List<String> portNames, int mask, CaptureFilter filter, int slots, int snapLength) {
+        return call(() -> {
+            List<Port> chosen = new ArrayList<>();
+            boolean all = portNames.isEmpty() || portNames.contains("all");
+            for (String name : all ? List.copyOf(ports.keySet()) : portNames) {
+                Port p = ports.get(name);
+                if (p == null) {
+                    throw new IllegalArgumentException("no port '" + name + "' (ports: "
+                            + String.join(", ", ports.keySet()) + ")");
+                }
+                chosen.add(p);
+            }
+            Capture c = new Capture(nextCaptureId++, mask, filter, slots, snapLength);
+            if ((mask & (Capture.IN | Capture.OUT)) != 0) {
+                chosen.forEach(p -> p.addCapture(c));
+            }
+            if ((mask & Capture.DROPS) != 0) {
+                pipeline.addDropCapture(c);
+            }
+            captures.put(c, chosen);
+            log.info("capture {} started on {} ({}{}{}) filter '{}'", c.id(), all ? "all ports" : portNames,
+                    (mask & Capture.IN) != 0 ? "in " : "", (mask & Capture.OUT) != 0 ? "out " : "",
+                    (mask & Capture.DROPS) != 0 ? "drops" : "", filter == CaptureFilter.ALL ? "" : filter);
+            return c;
+        });
+    }
+
+    /** Ends capture {@code c}: unhooked from every port, its filter freed. Idempotent. */
+    public void stopCapture(Capture c) {
+        c.stop();
+        if (loop.isShuttingDown()) {
+            return; // close() ended it
+        }
+        call(() -> {
+            List<Port> on = captures.remove(c);
+            if (on != null) {
+                on.forEach(p -> p.removeCapture(c));
+                pipeline.removeDropCapture(c);
+                c.filter().free();
+                log.info("capture {} stopped: {} frames captured, {} lost because the reader was too slow", c.id(),
+                        c.captured(), c.ringFull());
+            }
+            return null;
+        });
+    }
+
+    /** Running captures with their counters. */
+    public List<Map<String, Object>> captures() {
+        return call(() -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            captures.forEach((c, on) -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", c.id());
+                m.put("ports", on.stream().map(Port::name).toList());
+                m.put("filter", c.filter() == CaptureFilter.ALL ? "" : c.filter().toString());
+                m.put("captured", c.captured());
+                m.put("capture-drops", c.ringFull());
+                out.add(m);
+            });
+            return out;
+        });
+    }
+
     /** The port forwards, each on the router interface that owns its address. */
     public List<ForwardEntry> portForwards() {
         return call(() -> {
@@ -663,6 +735,11 @@ public final class Dataplane implements AutoCloseable {
                 }
                 ports.clear();
                 router.neighbors().clear();
+                captures.keySet().forEach(c -> {
+                    c.stop();
+                    c.filter().free();
+                });
+                captures.clear();
                 return null;
             });
         }

@@ -3,6 +3,8 @@ package dev.vnet.dataplane.pipeline;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.port.FrameSink;
 import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.trace.Capture;
+import dev.vnet.dataplane.trace.Captures;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
@@ -49,6 +51,7 @@ public final class Pipeline implements FrameSink {
     private Port[] toFlush = new Port[16];
     private int toFlushCount;
     private long now;
+    private Capture[] dropCaptures; // null unless a capture takes drops
 
     private long received;
     private long forwarded;
@@ -154,6 +157,10 @@ public final class Pipeline implements FrameSink {
 
     private void process(Port in, Stage first, ByteBuf buf) {
         received++;
+        Capture[] captures = in.captures();
+        if (captures != null) {
+            Captures.offer(captures, in, Capture.IN, buf, null, now);
+        }
         frame.reset(buf, in, now);
         Stage stage = first;
         if (stage == null) {
@@ -222,10 +229,17 @@ public final class Pipeline implements FrameSink {
     private void drop(ByteBuf buf, Port in, DropReason reason) {
         dropped++;
         in.counters().drop(reason);
+        if (dropCaptures != null) {
+            Captures.offer(dropCaptures, in, Capture.DROPS, buf, reason, now);
+        }
         buf.release();
     }
 
     private void send(Port out, ByteBuf buf) {
+        Capture[] captures = out.captures();
+        if (captures != null) {
+            Captures.offer(captures, out, Capture.OUT, buf, null, now);
+        }
         if (out.isInternal()) {
             // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
             out.counters().tx(buf.readableBytes());
@@ -251,6 +265,16 @@ public final class Pipeline implements FrameSink {
             p.flush();
         }
         toFlushCount = 0;
+    }
+
+    /** On the loop: starts feeding dropped frames, with their reasons, to {@code c}. */
+    public void addDropCapture(Capture c) {
+        dropCaptures = Captures.with(dropCaptures, c);
+    }
+
+    /** On the loop: stops feeding dropped frames to {@code c}. */
+    public void removeDropCapture(Capture c) {
+        dropCaptures = Captures.without(dropCaptures, c);
     }
 
     /** Frames received. */

@@ -18,6 +18,7 @@ public abstract class Port {
     private final PortCounters counters = new PortCounters();
     private Stage ingress;
     private boolean flushPending;
+    private dev.vnet.dataplane.trace.Capture[] captures; // null unless a capture is on: the only cost when off
 
     /** A port with a dataplane-wide unique {@code id} and a user-facing {@code name}. */
     protected Port(int id, String name) {
@@ -66,6 +67,21 @@ public abstract class Port {
 
     /** Releases the port's device and every queued buffer. Idempotent. */
     public abstract void close();
+
+    /** The captures taking this port's frames, or null when none (read on the loop, per frame). */
+    public final dev.vnet.dataplane.trace.Capture[] captures() {
+        return captures;
+    }
+
+    /** On the loop: starts feeding this port's frames to {@code c}. */
+    public final void addCapture(dev.vnet.dataplane.trace.Capture c) {
+        captures = dev.vnet.dataplane.trace.Captures.with(captures, c);
+    }
+
+    /** On the loop: stops feeding this port's frames to {@code c}. */
+    public final void removeCapture(dev.vnet.dataplane.trace.Capture c) {
+        captures = dev.vnet.dataplane.trace.Captures.without(captures, c);
+    }
 
     /**
      * Marks the port as having queued frames; true if it was not marked yet (the caller then remembers to flush it).

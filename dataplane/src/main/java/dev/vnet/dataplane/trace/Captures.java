@@ -1,0 +1,41 @@
+package dev.vnet.dataplane.trace;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.port.Port;
+import io.netty.buffer.ByteBuf;
+
+import java.util.Arrays;
+
+/** Helpers for the copy-on-write capture arrays the pipeline reads per frame (null means none, so off costs a test). */
+public final class Captures {
+    private Captures() {
+    }
+
+    /** {@code list} with {@code c} added. */
+    public static Capture[] with(Capture[] list, Capture c) {
+        if (list == null) {
+            return new Capture[] {c};
+        }
+        Capture[] out = Arrays.copyOf(list, list.length + 1);
+        out[list.length] = c;
+        return out;
+    }
+
+    /** {@code list} without {@code c}; null when nothing is left. */
+    public static Capture[] without(Capture[] list, Capture c) {
+        if (list == null) {
+            return null;
+        }
+        Capture[] out = Arrays.stream(list).filter(x -> x != c).toArray(Capture[]::new);
+        return out.length == 0 ? null : out;
+    }
+
+    /** Offers a frame to each capture of {@code list} that wants direction {@code d}. */
+    public static void offer(Capture[] list, Port on, int d, ByteBuf buf, DropReason why, long nanos) {
+        for (Capture c : list) {
+            if (c.wants(d)) {
+                c.offer(on, d, buf, why, nanos);
+            }
+        }
+    }
+}
