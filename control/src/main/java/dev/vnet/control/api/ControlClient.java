@@ -73,4 +73,67 @@ public final class ControlClient {
                     + "); is 'vnet up' running?", e);
         }
     }
+
+    /**
+     * An open stream from vnet.
+     *
+     * @param channel the connection, positioned at the body
+     * @param captureId the capture's id (header {@code X-Vnet-Capture}), or empty
+     */
+    public record Stream(SocketChannel channel, String captureId) {
+    }
+
+    /**
+     * Opens a streaming {@code GET path} (a capture): returns the open connection, positioned at the start of the
+     * body, or throws with the API's error message. The caller closes it, which ends the stream on vnet's side.
+     */
+    public Stream openStream(String path) throws IOException {
+        if (!Files.exists(socket)) {
+            throw new IOException("no vnet is running (no API socket at " + socket + "); start one with 'vnet up'");
+        }
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            String head = "GET " + path + " HTTP/1.1\r\nHost: vnet\r\nConnection: close\r\n\r\n";
+            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.ISO_8859_1)));
+            // Read the response head a byte at a time so that nothing of the body is consumed.
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (!got.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                one.clear();
+                if (ch.read(one) < 0) {
+                    throw new IOException("vnet closed the connection before answering");
+                }
+                got.write(one.get(0));
+            }
+            String status = got.toString(StandardCharsets.ISO_8859_1);
+            int code = Integer.parseInt(status.substring(0, status.indexOf("\r\n")).split(" ")[1]);
+            if (code != 200) {
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                ByteBuffer buf = ByteBuffer.allocate(4096);
+                while (ch.read(buf) >= 0) {
+                    body.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                String text = body.toString(StandardCharsets.UTF_8);
+                String error = text;
+                try {
+                    error = new ObjectMapper().readTree(text).path("error").asText(text);
+                } catch (IOException ignored) {
+                    // not JSON: show it as it came
+                }
+                throw new IOException(error);
+            }
+            String id = status.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("x-vnet-capture:"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+            return new Stream(ch, id);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            if (e instanceof java.net.SocketException) {
+                throw new IOException("no vnet is answering on " + socket + " (" + e.getMessage()
+                        + "); is 'vnet up' running?", e);
+            }
+            throw e;
+        }
+    }
 }

@@ -28,7 +28,8 @@ import java.util.Map;
  * clients. One request per connection. Resources (docs/api.md lists them with examples):
  * <ul>
  *   <li>GET /ports /fdb /neigh /routes /conntrack /nat /stats, and /metrics (Prometheus text);</li>
- *   <li>GET, POST, DELETE /forwards; POST, DELETE /routes; POST, DELETE /fdb.</li>
+ *   <li>GET, POST, DELETE /forwards; POST, DELETE /routes; POST, DELETE /fdb;</li>
+ *   <li>GET /capture: a live capture streamed as pcapng ({@link CaptureStream}); GET /captures lists them.</li>
  * </ul>
  * Errors come back as {@code {"error": "..."}} with 400 (bad input), 404 (no such thing), 405 (wrong method) or
  * 409 (conflicts with what exists).
@@ -68,11 +69,14 @@ public final class ControlServer implements AutoCloseable {
     private final Map<String, Map<String, Handler>> resources = new LinkedHashMap<>();
     private final ObjectMapper json = new ObjectMapper();
     private final Thread thread;
+    private final Dataplane dataplane;
     private volatile boolean closed;
 
     private ControlServer(Path path, ServerSocketChannel server, Dataplane dp, NamespaceManager lab) {
         this.path = path;
         this.server = server;
+        this.dataplane = dp;
+        get("/captures", r -> ok(dp.captures()));
         get("/ports", r -> ok(dp.portStats()));
         get("/fdb", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
@@ -223,25 +227,53 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve() {
         while (!closed) {
-            try (SocketChannel client = server.accept()) {
-                handle(client);
+            SocketChannel client = null;
+            boolean handedOver = false;
+            try {
+                client = server.accept();
+                handedOver = handle(client);
             } catch (IOException e) {
                 if (!closed) {
                     log.warn("API connection failed: {}", e.getMessage());
                 }
             } catch (RuntimeException e) {
                 log.warn("API request failed: {}", e.toString());
+            } finally {
+                if (client != null && !handedOver) {
+                    try {
+                        client.close();
+                    } catch (IOException ignored) {
+                        // nothing more to say to this client
+                    }
+                }
             }
         }
     }
 
-    private void handle(SocketChannel client) throws IOException {
+    /** Answers one request; true when a stream took the connection over (it closes it when done). */
+    private boolean handle(SocketChannel client) throws IOException {
         Request request;
         try {
             request = read(client);
         } catch (ApiException e) {
             respond(client, new Response(e.status(), Map.of("error", e.getMessage())));
-            return;
+            return false;
+        }
+        if ("/capture".equals(request.path()) && "GET".equals(request.method()) && dataplane != null) {
+            CaptureStream stream;
+            try {
+                stream = CaptureStream.open(dataplane, request.query(), client);
+            } catch (ApiException e) {
+                respond(client, new Response(e.status(), Map.of("error", e.getMessage())));
+                return false;
+            } catch (IllegalArgumentException e) {
+                respond(client, new Response(400, Map.of("error", String.valueOf(e.getMessage()))));
+                return false;
+            }
+            Thread t = new Thread(stream, "vnet-capture-" + stream.id());
+            t.setDaemon(true);
+            t.start();
+            return true;
         }
         Map<String, Handler> methods = resources.get(request.path());
         Response response;
@@ -266,6 +298,7 @@ public final class ControlServer implements AutoCloseable {
             }
         }
         respond(client, response);
+        return false;
     }
 
     private Request read(SocketChannel client) throws IOException {

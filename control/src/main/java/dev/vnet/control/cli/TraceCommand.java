@@ -1,0 +1,259 @@
+package dev.vnet.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.control.api.ControlClient;
+import dev.vnet.control.lab.StateFile;
+import dev.vnet.dataplane.trace.FrameSummary;
+import dev.vnet.dataplane.trace.PcapngReader;
+import org.pcap4j.core.PcapDumper;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.Pcaps;
+import org.pcap4j.packet.namednumber.DataLinkType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLEncoder;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** {@code vnet trace}: live capture from the running vnet, printed like tcpdump or written as pcap/pcapng. */
+@Command(name = "trace", mixinStandardHelpOptions = true,
+        description = {"Capture frames on ports of the running vnet, like tcpdump: one line per frame, or a file "
+                + "with -w.",
+            "Arguments: port names (or 'all'), then an optional tcpdump filter expression, e.g.",
+            "  vnet trace blue tcp port 80",
+            "  vnet trace blue red -w web.pcap host 192.168.1.3",
+            "  vnet trace blue -w - | tshark -r -",
+            "  vnet trace --drops -w drops.pcapng      (dropped frames, the reason as each packet's comment)",
+            "Stops on Ctrl-C, after -c frames or after --seconds; prints how many frames it took and how many the "
+                + "ring lost because this reader was slower than the traffic (capture drops)."})
+final class TraceCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PORT|FILTER",
+            description = "Ports to capture on ('all' for every port), then a tcpdump filter expression.")
+    List<String> words = new ArrayList<>();
+
+    @Option(names = "-w", paramLabel = "FILE",
+            description = "Write the frames to FILE ('-' for stdout): classic pcap through libpcap (pcap4j), or "
+                    + "pcapng (port names, direction, drop reasons) when FILE ends in .pcapng, with --pcapng, or "
+                    + "with --drops.")
+    String output;
+
+    @Option(names = "--pcapng", description = "Write pcapng even when FILE does not end in .pcapng.")
+    boolean pcapng;
+
+    @Option(names = "--direction", paramLabel = "in|out|both", description = "Which direction (default: both).")
+    String direction = "both";
+
+    @Option(names = "--drops", description = "Also capture frames the dataplane drops, each with its reason.")
+    boolean drops;
+
+    @Option(names = "-c", paramLabel = "N", description = "Stop after N frames.")
+    long count;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Stop after S seconds.")
+    double seconds;
+
+    @Option(names = "--ring", paramLabel = "N",
+            description = "Frames vnet holds for this reader before counting capture drops (default: ${DEFAULT-VALUE}).")
+    int ring = 4096;
+
+    @Option(names = "--snaplen", paramLabel = "BYTES",
+            description = "Bytes kept of each frame (default: ${DEFAULT-VALUE}).")
+    int snapLength = 65535;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "The state directory of the vnet to ask (default: ${DEFAULT-VALUE}).")
+    Path stateDir = StateFile.DEFAULT_DIR;
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
+
+    @Override
+    public Integer call() {
+        ControlClient client = new ControlClient(stateDir);
+        List<String> ports = new ArrayList<>();
+        String filter;
+        try {
+            Set<String> known = new HashSet<>();
+            for (JsonNode p : client.get("/ports")) {
+                known.add(p.path("name").asText());
+            }
+            int i = 0;
+            while (i < words.size() && (known.contains(words.get(i)) || words.get(i).equals("all"))) {
+                ports.add(words.get(i++));
+            }
+            filter = String.join(" ", words.subList(i, words.size()));
+            if (ports.isEmpty() && !drops) {
+                System.err.println("vnet trace: name at least one port (or 'all') before the filter"
+                        + (words.isEmpty() ? "" : "; '" + words.get(0) + "' is not a port") + " (ports: "
+                        + String.join(", ", known) + ")");
+                return 2;
+            }
+        } catch (IOException e) {
+            System.err.println("vnet trace: " + e.getMessage());
+            return 1;
+        }
+        boolean asPcapng = pcapng || drops || (output != null && output.endsWith(".pcapng"));
+        if (output != null && asPcapng && output.endsWith(".pcap")) {
+            System.err.println("vnet trace: --drops writes pcapng (the reasons are packet comments); name the file "
+                    + "*.pcapng");
+            return 2;
+        }
+        String path = "/capture?ports=" + encode(String.join(",", ports)) + "&dir=" + encode(direction)
+                + (drops ? "&drops=1" : "") + "&ring=" + ring + "&snaplen=" + snapLength
+                + (filter.isBlank() ? "" : "&filter=" + encode(filter));
+        ControlClient.Stream stream;
+        try {
+            stream = client.openStream(path);
+        } catch (IOException e) {
+            System.err.println("vnet trace: " + e.getMessage());
+            return 1;
+        }
+        AtomicLong taken = new AtomicLong();
+        Thread stopper = new Thread(() -> closeQuietly(stream));
+        Runtime.getRuntime().addShutdownHook(stopper);
+        if (seconds > 0) {
+            Thread timer = new Thread(() -> {
+                try {
+                    Thread.sleep((long) (seconds * 1000));
+                } catch (InterruptedException ignored) {
+                    return;
+                }
+                closeQuietly(stream);
+            });
+            timer.setDaemon(true);
+            timer.start();
+        }
+        String captureDrops = "";
+        try (InputStream in = Channels.newInputStream(stream.channel())) {
+            if (output != null && asPcapng) {
+                copyPcapng(in, taken);
+            } else if (output != null) {
+                writePcap(in, taken);
+            } else {
+                print(in, taken);
+            }
+        } catch (IOException e) {
+            if (stream.channel().isOpen()) {
+                System.err.println("vnet trace: " + e.getMessage());
+                return 1;
+            }
+        } finally {
+            captureDrops = captureDrops(client, stream.captureId());
+            closeQuietly(stream);
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            } catch (IllegalStateException ignored) {
+                // shutting down already
+            }
+        }
+        System.err.println(taken.get() + " frames captured" + captureDrops);
+        return 0;
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static void closeQuietly(ControlClient.Stream stream) {
+        try {
+            stream.channel().close();
+        } catch (IOException ignored) {
+            // closing ends the capture on vnet's side either way
+        }
+    }
+
+    private static String captureDrops(ControlClient client, String id) {
+        try {
+            for (JsonNode c : client.get("/captures")) {
+                if (c.path("id").asText().equals(id)) {
+                    return ", " + c.path("capture-drops").asLong() + " lost by the capture (reader too slow)";
+                }
+            }
+        } catch (IOException ignored) {
+            // vnet is gone: no counter to report
+        }
+        return "";
+    }
+
+    private boolean done(AtomicLong taken) {
+        return count > 0 && taken.get() >= count;
+    }
+
+    /** pcapng as vnet streams it, frame block by frame block (so -c can stop on a frame boundary). */
+    private void copyPcapng(InputStream in, AtomicLong taken) throws IOException {
+        OutputStream out = output.equals("-") ? System.out : Files.newOutputStream(Path.of(output));
+        try {
+            dev.vnet.dataplane.trace.PcapngWriter writer = new dev.vnet.dataplane.trace.PcapngWriter(out,
+                    snapLength, "vnet trace");
+            List<String> interfaces = new ArrayList<>();
+            PcapngReader reader = new PcapngReader(in);
+            PcapngReader.Record r;
+            while (!done(taken) && (r = reader.next()) != null) {
+                int id = interfaces.indexOf(r.port());
+                if (id < 0) {
+                    id = writer.addInterface(r.port());
+                    interfaces.add(r.port());
+                }
+                writer.writeFrame(id, r.timeMicros(), r.data(), r.data().length, r.originalLength(), r.direction(),
+                        r.comment());
+                writer.flush();
+                taken.incrementAndGet();
+            }
+        } finally {
+            out.flush();
+            if (out != System.out) {
+                out.close();
+            }
+        }
+    }
+
+    /** Classic pcap through libpcap's dumper ('-' is stdout to libpcap). */
+    private void writePcap(InputStream in, AtomicLong taken) throws IOException {
+        try (PcapHandle dead = Pcaps.openDead(DataLinkType.EN10MB, snapLength);
+             PcapDumper dumper = dead.dumpOpen(output)) {
+            PcapngReader reader = new PcapngReader(in);
+            PcapngReader.Record r;
+            while (!done(taken) && (r = reader.next()) != null) {
+                Timestamp ts = new Timestamp(r.timeMicros() / 1000);
+                ts.setNanos((int) (r.timeMicros() % 1_000_000) * 1000);
+                dumper.dumpRaw(r.data(), ts);
+                dumper.flush();
+                taken.incrementAndGet();
+            }
+        } catch (org.pcap4j.core.PcapNativeException | org.pcap4j.core.NotOpenException e) {
+            throw new IOException("cannot write " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void print(InputStream in, AtomicLong taken) throws IOException {
+        PcapngReader reader = new PcapngReader(in);
+        PcapngReader.Record r;
+        while (!done(taken) && (r = reader.next()) != null) {
+            LocalTime t = LocalTime.ofInstant(Instant.ofEpochSecond(r.timeMicros() / 1_000_000,
+                    (r.timeMicros() % 1_000_000) * 1000), ZoneId.systemDefault());
+            String dir = r.comment() != null ? "Drop" : r.direction() == 1 ? "In" : r.direction() == 2 ? "Out" : "?";
+            System.out.println(TIME.format(t) + " " + r.port() + " " + dir + " "
+                    + FrameSummary.of(r.data(), r.data().length)
+                    + (r.comment() != null ? " [" + r.comment() + "]" : ""));
+            System.out.flush();
+            taken.incrementAndGet();
+        }
+    }
+}
