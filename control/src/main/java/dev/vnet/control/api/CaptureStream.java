@@ -84,11 +84,6 @@ final class CaptureStream implements Runnable {
         }
     }
 
-    /** The capture's id, for /captures. */
-    int id() {
-        return capture.id();
-    }
-
     @Override
     public void run() {
         Thread watcher = new Thread(this::watchPeer, "vnet-capture-" + capture.id() + "-peer");

@@ -29,7 +29,8 @@ import java.util.Map;
  * <ul>
  *   <li>GET /ports /fdb /neigh /routes /conntrack /nat /stats, and /metrics (Prometheus text);</li>
  *   <li>GET, POST, DELETE /forwards; POST, DELETE /routes; POST, DELETE /fdb;</li>
- *   <li>GET /capture: a live capture streamed as pcapng ({@link CaptureStream}); GET /captures lists them.</li>
+ *   <li>GET /capture: a live capture streamed as pcapng ({@link CaptureStream}); GET /captures lists them;</li>
+ *   <li>GET /decisions: decision traces streamed as text ({@link DecisionStream}).</li>
  * </ul>
  * Errors come back as {@code {"error": "..."}} with 400 (bad input), 404 (no such thing), 405 (wrong method) or
  * 409 (conflicts with what exists).
@@ -259,10 +260,12 @@ public final class ControlServer implements AutoCloseable {
             respond(client, new Response(e.status(), Map.of("error", e.getMessage())));
             return false;
         }
-        if ("/capture".equals(request.path()) && "GET".equals(request.method()) && dataplane != null) {
-            CaptureStream stream;
+        boolean capture = "/capture".equals(request.path());
+        if ((capture || "/decisions".equals(request.path())) && "GET".equals(request.method())) {
+            Runnable stream;
             try {
-                stream = CaptureStream.open(dataplane, request.query(), client);
+                stream = capture ? CaptureStream.open(dataplane, request.query(), client)
+                        : DecisionStream.open(dataplane, request.query(), client);
             } catch (ApiException e) {
                 respond(client, new Response(e.status(), Map.of("error", e.getMessage())));
                 return false;
@@ -270,7 +273,7 @@ public final class ControlServer implements AutoCloseable {
                 respond(client, new Response(400, Map.of("error", String.valueOf(e.getMessage()))));
                 return false;
             }
-            Thread t = new Thread(stream, "vnet-capture-" + stream.id());
+            Thread t = new Thread(stream, "vnet-api-stream");
             t.setDaemon(true);
             t.start();
             return true;

@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
             "  vnet trace blue red -w web.pcap host 192.168.1.3",
             "  vnet trace blue -w - | tshark -r -",
             "  vnet trace --drops -w drops.pcapng      (dropped frames, the reason as each packet's comment)",
+            "  vnet trace --decisions 5 icmp          (the path of the next 5 ICMP frames through the stages)",
             "Stops on Ctrl-C, after -c frames or after --seconds; prints how many frames it took and how many the "
                 + "ring lost because this reader was slower than the traffic (capture drops)."})
 final class TraceCommand implements Callable<Integer> {
@@ -63,6 +64,12 @@ final class TraceCommand implements Callable<Integer> {
 
     @Option(names = "--drops", description = "Also capture frames the dataplane drops, each with its reason.")
     boolean drops;
+
+    @Option(names = "--decisions", paramLabel = "N", arity = "0..1", fallbackValue = "10",
+            description = "Instead of capturing, print the path of the next N frames (default 10) the filter takes "
+                    + "through vnet's stages: ports, L2 decision, route, neighbor, connection, NAT before/after, "
+                    + "egress or drop reason. All words are then the filter.")
+    Long decisions;
 
     @Option(names = "-c", paramLabel = "N", description = "Stop after N frames.")
     long count;
@@ -87,6 +94,9 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ControlClient client = new ControlClient(stateDir);
+        if (decisions != null) {
+            return decisions(client);
+        }
         List<String> ports = new ArrayList<>();
         String filter;
         try {
@@ -164,6 +174,36 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         System.err.println(taken.get() + " frames captured" + captureDrops);
+        return 0;
+    }
+
+    private int decisions(ControlClient client) {
+        String filter = String.join(" ", words);
+        String path = "/decisions?count=" + decisions + (filter.isBlank() ? "" : "&filter=" + encode(filter));
+        ControlClient.Stream stream;
+        try {
+            stream = client.openStream(path);
+        } catch (IOException e) {
+            System.err.println("vnet trace: " + e.getMessage());
+            return 1;
+        }
+        Thread stopper = new Thread(() -> closeQuietly(stream));
+        Runtime.getRuntime().addShutdownHook(stopper);
+        try (InputStream in = Channels.newInputStream(stream.channel())) {
+            in.transferTo(System.out);
+            System.out.flush();
+        } catch (IOException e) {
+            if (stream.channel().isOpen()) {
+                System.err.println("vnet trace: " + e.getMessage());
+                return 1;
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            } catch (IllegalStateException ignored) {
+                // shutting down already
+            }
+        }
         return 0;
     }
 

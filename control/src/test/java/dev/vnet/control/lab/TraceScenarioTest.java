@@ -154,6 +154,29 @@ class TraceScenarioTest {
     }
 
     @Test
+    void aDecisionTraceShowsTheMasqueradedPathOfAPing() throws Exception {
+        Path out = work.resolve("decisions.out");
+        Process p = trace(out, "--decisions", "2", "icmp");
+        try {
+            // Ping until the trace has its frames (it starts once its JVM is up; nothing to poll for it).
+            for (int i = 0; i < 200 && p.isAlive(); i++) {
+                Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "1", "192.168.1.3");
+                Thread.sleep(100);
+            }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the trace ends after 2 frames: " + Files.readString(out)
+                    + Files.readString(work.resolve("trace.err")));
+        } finally {
+            p.destroy();
+        }
+        String trace = Files.readString(out);
+        assertTrue(trace.contains("trace 1 at "), trace);
+        assertTrue(trace.contains("Ipv4Forward: route"), trace);
+        assertTrue(trace.contains("NatOut"), trace);
+        assertTrue(trace.contains("=>  192.168.1.2 > 192.168.1.3 icmp id")
+                || trace.contains("192.168.1.3 > 192.168.1.2 icmp id"), "MASQUERADE before/after shown: " + trace);
+    }
+
+    @Test
     void aReaderThatStopsReadingDoesNotStopForwarding() throws Exception {
         ControlClient client = new ControlClient(stateDir);
         ControlClient.Stream stalled = client.openStream("/capture?ports=" + ns("blue") + "&ring=16");

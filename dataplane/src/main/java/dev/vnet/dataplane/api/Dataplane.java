@@ -18,6 +18,7 @@ import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
 import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.CaptureFilter;
+import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
@@ -527,6 +528,36 @@ public final class Dataplane implements AutoCloseable {
                 c.filter().free();
                 log.info("capture {} stopped: {} frames captured, {} lost because the reader was too slow", c.id(),
                         c.captured(), c.ringFull());
+            }
+            return null;
+        });
+    }
+
+    /** Starts tracing the decisions for the next {@code count} frames {@code filter} takes; one trace at a time. */
+    public DecisionTrace startTrace(CaptureFilter filter, long count) {
+        DecisionTrace t = new DecisionTrace(filter, count);
+        return call(() -> {
+            if (pipeline.trace() != null) {
+                throw new IllegalStateException("a decision trace is already running; one at a time");
+            }
+            pipeline.setTrace(t);
+            log.info("decision trace started for {} frames, filter '{}'", count,
+                    filter == CaptureFilter.ALL ? "" : filter);
+            return t;
+        });
+    }
+
+    /** Ends decision trace {@code t}; idempotent. */
+    public void stopTrace(DecisionTrace t) {
+        t.stop();
+        if (loop.isShuttingDown()) {
+            return;
+        }
+        call(() -> {
+            if (pipeline.trace() == t) {
+                pipeline.setTrace(null);
+                t.filter().free();
+                log.info("decision trace stopped");
             }
             return null;
         });

@@ -19,4 +19,12 @@ final class L2Learn implements Stage {
         table.learn(Ethernet.src(frame.buf(), frame.start()), frame.inPort(), frame.now());
         return next;
     }
+
+    @Override
+    public String explain(Frame frame) {
+        long src = Ethernet.src(frame.buf(), frame.start());
+        var port = table.lookup(src, frame.now());
+        return port == null ? "source " + dev.vnet.dataplane.wire.MacAddr.toString(src) + " not learned (table full)"
+                : "source " + dev.vnet.dataplane.wire.MacAddr.toString(src) + " learned on " + port.name();
+    }
 }

@@ -138,6 +138,22 @@ final class ConntrackIn implements Stage {
         }
     }
 
+    @Override
+    public String explain(Frame frame) {
+        if (frame.newFlow()) {
+            return "new connection" + (frame.portForwarded() ? ", matched a port forward (DNAT applied)" : "");
+        }
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        if (ip < 0 || Ipv4.isFragment(buf, ip) && !Ipv4.hasTransportHeader(buf, ip)) {
+            return "not tracked";
+        }
+        if (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.LOCAL) {
+            return "for the router itself, not tracked";
+        }
+        return "tracked connection (replies and later packets follow its NAT)";
+    }
+
     /** Rewrites the packet's addresses and ports to the tuple {@code tHi/tLo}, checksums kept by RFC 1624 updates. */
     static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo) {
         NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));

@@ -38,4 +38,22 @@ final class Ipv4Forward implements Stage {
         frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
         return router.natOut;
     }
+
+    @Override
+    public String explain(Frame frame) {
+        if (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.DROP) {
+            return null; // the drop reason says it
+        }
+        RouteTable routes = router.routes();
+        int route = routes.lookup(Ipv4.dst(frame.buf(), frame.l3Offset()));
+        if (route == RouteTable.NO_ROUTE) {
+            return null;
+        }
+        int gw = routes.gatewayOf(route);
+        return "route " + dev.vnet.dataplane.wire.Ipv4Addr.toString(routes.networkOf(route)) + "/"
+                + routes.lengthOf(route) + (gw == 0 ? "" : " via " + dev.vnet.dataplane.wire.Ipv4Addr.toString(gw))
+                + " dev " + router.iface(routes.interfaceOf(route)).name() + ", next hop "
+                + dev.vnet.dataplane.wire.Ipv4Addr.toString(frame.nextHop()) + ", ttl now "
+                + Ipv4.ttl(frame.buf(), frame.l3Offset());
+    }
 }

@@ -38,4 +38,13 @@ final class NeighborOutput implements Stage {
             case TABLE_FULL -> frame.drop(DropReason.NEIGHBOR_TABLE_FULL);
         };
     }
+
+    @Override
+    public String explain(Frame frame) {
+        var state = router.neighbors().stateOf(frame.nextHop());
+        String hop = dev.vnet.dataplane.wire.Ipv4Addr.toString(frame.nextHop());
+        return "neighbor " + hop + " " + (state == null ? "unknown" : state.name())
+                + (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.CONSUMED
+                ? ": frame queued until ARP resolves it" : "");
+    }
 }

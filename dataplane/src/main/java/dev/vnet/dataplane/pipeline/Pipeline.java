@@ -5,6 +5,9 @@ import dev.vnet.dataplane.port.FrameSink;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.Captures;
+import dev.vnet.dataplane.trace.DecisionTrace;
+import dev.vnet.dataplane.trace.FrameSummary;
+import dev.vnet.dataplane.trace.TupleView;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
@@ -52,6 +55,7 @@ public final class Pipeline implements FrameSink {
     private int toFlushCount;
     private long now;
     private Capture[] dropCaptures; // null unless a capture takes drops
+    private DecisionTrace trace; // null unless a decision trace is on
 
     private long received;
     private long forwarded;
@@ -161,6 +165,13 @@ public final class Pipeline implements FrameSink {
         if (captures != null) {
             Captures.offer(captures, in, Capture.IN, buf, null, now);
         }
+        if (trace != null) {
+            int number = trace.begin(buf);
+            if (number != 0) {
+                processTraced(in, first, buf, number);
+                return;
+            }
+        }
         frame.reset(buf, in, now);
         Stage stage = first;
         if (stage == null) {
@@ -185,6 +196,81 @@ public final class Pipeline implements FrameSink {
         }
         execute(buf, in);
         frame.clear();
+    }
+
+    /** As {@link #process}, writing each stage's decision to the trace: the slow path, for traced frames only. */
+    private void processTraced(Port in, Stage first, ByteBuf buf, int number) {
+        DecisionTrace.Steps steps = new DecisionTrace.Steps();
+        steps.add("in " + in.name() + ": " + summary(buf));
+        frame.reset(buf, in, now);
+        Stage stage = first;
+        if (stage == null) {
+            frame.drop(DropReason.PORT_UNATTACHED);
+        }
+        try {
+            while (stage != null) {
+                String before = TupleView.of(buf);
+                Stage next = stage.process(frame);
+                String explained = stage.explain(frame);
+                steps.add(stageName(stage) + (explained == null ? "" : ": " + explained));
+                String after = frame.verdict() == Verdict.CONSUMED ? before : TupleView.of(buf);
+                if (before != null && after != null && !before.equals(after)) {
+                    steps.add("  rewritten: " + before + "  =>  " + after);
+                }
+                stage = next;
+            }
+            if (frame.verdict() == Verdict.PENDING) {
+                frame.drop(DropReason.INTERNAL_ERROR);
+            }
+        } catch (RuntimeException e) {
+            steps.add("threw " + e);
+            if (frame.verdict() == Verdict.CONSUMED) {
+                consumed++;
+                frame.clear();
+                trace.finish(number, in, steps);
+                return;
+            }
+            frame.drop(DropReason.INTERNAL_ERROR);
+        }
+        switch (frame.verdict()) {
+            case FORWARD -> {
+                Port out = frame.outPort();
+                steps.add("=> forward to " + out.name() + (out.isInternal() ? " (inside vnet: continues there)" : ""));
+                if (out.isInternal()) {
+                    trace.follow(buf, number);
+                }
+            }
+            case FLOOD -> {
+                StringBuilder to = new StringBuilder();
+                for (Port p : frame.floodPorts()) {
+                    if (p != frame.l2InPort()) {
+                        to.append(to.length() == 0 ? "" : ", ").append(p.name());
+                        if (p.isInternal()) {
+                            trace.follow(buf, number); // one buffer for every copy: the router's copy continues
+                        }
+                    }
+                }
+                steps.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
+            }
+            case CONSUMED -> steps.add("=> held by the dataplane (waiting for ARP, or a reply built from it)");
+            case LOCAL -> steps.add("=> for vnet itself (answered or handled locally)");
+            default -> steps.add("=> drop: " + frame.dropReason().label());
+        }
+        trace.finish(number, in, steps);
+        execute(buf, in);
+        frame.clear();
+    }
+
+    private static String stageName(Stage stage) {
+        String name = stage.getClass().getSimpleName();
+        return name.isEmpty() ? stage.getClass().getName() : name;
+    }
+
+    private static String summary(ByteBuf buf) {
+        int n = Math.min(buf.readableBytes(), 128);
+        byte[] head = new byte[n];
+        buf.getBytes(buf.readerIndex(), head);
+        return FrameSummary.of(head, n);
     }
 
     private void execute(ByteBuf buf, Port in) {
@@ -275,6 +361,16 @@ public final class Pipeline implements FrameSink {
     /** On the loop: stops feeding dropped frames to {@code c}. */
     public void removeDropCapture(Capture c) {
         dropCaptures = Captures.without(dropCaptures, c);
+    }
+
+    /** On the loop: traces frames' decisions into {@code t} (null: stops). One trace at a time. */
+    public void setTrace(DecisionTrace t) {
+        trace = t;
+    }
+
+    /** The decision trace on, or null. */
+    public DecisionTrace trace() {
+        return trace;
     }
 
     /** Frames received. */

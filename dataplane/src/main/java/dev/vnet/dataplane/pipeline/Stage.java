@@ -12,4 +12,13 @@ package dev.vnet.dataplane.pipeline;
 public interface Stage {
     /** Decides for {@code frame}; returns the next stage, or null once a terminal outcome is set. */
     Stage process(Frame frame);
+
+    /**
+     * For a decision trace only (never on the per-frame path): right after {@link #process}, a few words on what
+     * this stage decided for {@code frame} ("route 0.0.0.0/0 via 192.168.1.3 dev uplink"), or null for nothing
+     * beyond its name.
+     */
+    default String explain(Frame frame) {
+        return null;
+    }
 }
