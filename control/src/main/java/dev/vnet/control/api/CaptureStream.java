@@ -64,8 +64,8 @@ final class CaptureStream implements Runnable {
         if (drops) {
             mask |= Capture.DROPS;
         }
-        int ring = number(query.getOrDefault("ring", "4096"), "ring");
-        int snap = number(query.getOrDefault("snaplen", "65535"), "snaplen");
+        int ring = ControlServer.number(query.getOrDefault("ring", "4096"), "ring");
+        int snap = ControlServer.number(query.getOrDefault("snaplen", "65535"), "snaplen");
         CaptureFilter filter = BpfFilter.compile(query.get("filter")); // IllegalArgumentException: 400
         try {
             Capture c = dp.startCapture(ports.isEmpty() ? List.of("all") : ports, mask, filter, ring, snap);
@@ -73,14 +73,6 @@ final class CaptureStream implements Runnable {
         } catch (RuntimeException e) {
             filter.free();
             throw e;
-        }
-    }
-
-    private static int number(String text, String what) {
-        try {
-            return Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            throw new ApiException(400, what + " '" + text + "' is not a number");
         }
     }
 

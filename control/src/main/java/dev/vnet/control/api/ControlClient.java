@@ -59,13 +59,7 @@ public final class ControlClient {
             String text = response.substring(split + 4);
             int code = Integer.parseInt(status.split(" ")[1]);
             if (code / 100 != 2) {
-                String error = text;
-                try {
-                    error = new ObjectMapper().readTree(text).path("error").asText(text);
-                } catch (IOException ignored) {
-                    // not JSON: show it as it came
-                }
-                throw new IOException(error);
+                throw new IOException(errorOf(text));
             }
             return text;
         } catch (java.net.SocketException e) {
@@ -116,13 +110,7 @@ public final class ControlClient {
                     buf.clear();
                 }
                 String text = body.toString(StandardCharsets.UTF_8);
-                String error = text;
-                try {
-                    error = new ObjectMapper().readTree(text).path("error").asText(text);
-                } catch (IOException ignored) {
-                    // not JSON: show it as it came
-                }
-                throw new IOException(error);
+                throw new IOException(errorOf(text));
             }
             String id = status.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("x-vnet-capture:"))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
@@ -134,6 +122,15 @@ public final class ControlClient {
                         + "); is 'vnet up' running?", e);
             }
             throw e;
+        }
+    }
+
+    /** The API's error message in a response body: its "error" field, or the body as it came when not JSON. */
+    private static String errorOf(String body) {
+        try {
+            return new ObjectMapper().readTree(body).path("error").asText(body);
+        } catch (IOException notJson) {
+            return body;
         }
     }
 }

@@ -187,7 +187,8 @@ public final class ControlServer implements AutoCloseable {
         return ok(Map.of("removed", true));
     }
 
-    private static int number(String text, String what) {
+    /** {@code text} as a whole number, or a 400 naming {@code what}. */
+    static int number(String text, String what) {
         try {
             return Integer.parseInt(text.trim());
         } catch (NumberFormatException e) {

@@ -45,20 +45,6 @@ class NatStageTest {
         LeakCheck.assertNoLeaks();
     }
 
-    /** The seed lab's rules on the harness: MASQUERADE 192.168.15.0/24 out of the uplink, tcp/80 to h2. */
-    private static RouterHarness seedNat(RouterHarness h) {
-        int uplink = h.router.interfaces().stream().filter(i -> i.name().equals("uplink")).findFirst().orElseThrow()
-                .index();
-        h.router.natRules().add(new NatRules.Masquerade(parse("192.168.15.0"), 24, uplink));
-        h.router.natRules().add(new NatRules.PortForward(6, UP_IP, 80, 80, H2_IP, 80));
-        h.router.natRules().add(new NatRules.PortForward(17, UP_IP, 5353, 5353, H2_IP, 53));
-        // Every host known up front, so frames go straight through.
-        h.answerArp(h.p1, H1, H1_IP, GW1, GW1_IP);
-        h.answerArp(h.p2, H2, H2_IP, GW1, GW1_IP);
-        h.answerArp(h.uplink, LAN, LAN_IP, GW_UPLINK, UP_IP);
-        return h;
-    }
-
     private static void assertChecksums(ByteBuf f) {
         assertNull(Ipv4.check(f, IP, f.readableBytes() - IP), "IPv4 header checksum");
         int len = Ipv4.totalLength(f, IP) - 20;
@@ -78,7 +64,7 @@ class NatStageTest {
 
     @Test
     void masqueradeRewritesTheSourceAndTranslatesRepliesBack() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, "query".getBytes()));
             ByteBuf out = only(h.sent(h.uplink));
             assertEquals(UP_IP, Ipv4.src(out, IP), "the uplink's address as source");
@@ -98,7 +84,7 @@ class NatStageTest {
 
     @Test
     void twoInsideHostsWithTheSameSourcePortBothWork() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 33000, 8080, Tcp.SYN, new byte[0]));
             h.send(h.p2, FrameBuilder.tcp(GW1, H2, H2_IP, LAN_IP, 33000, 8080, Tcp.SYN, new byte[0]));
             List<ByteBuf> out = h.sent(h.uplink);
@@ -120,7 +106,7 @@ class NatStageTest {
 
     @Test
     void portForwardReachesTheTargetWithTheClientsRealAddress() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 80, Tcp.SYN, new byte[0]));
             ByteBuf in = only(h.sent(h.p2));
             assertEquals(LAN_IP, Ipv4.src(in, IP), "the server sees the client");
@@ -137,7 +123,7 @@ class NatStageTest {
 
     @Test
     void udpPortForwardTranslatesThePort() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 6000, 5353, "dns?".getBytes()));
             ByteBuf in = only(h.sent(h.p2));
             assertEquals(53, Udp.dstPort(in, L4));
@@ -152,7 +138,7 @@ class NatStageTest {
 
     @Test
     void hairpinReachesTheTargetAndTheReplyReturnsThroughTheRouter() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, UP_IP, 41000, 80, Tcp.SYN, new byte[0]));
             ByteBuf in = only(h.sent(h.p2));
             assertEquals(H2_IP, Ipv4.dst(in, IP));
@@ -171,7 +157,7 @@ class NatStageTest {
 
     @Test
     void pingThroughMasqueradeIsTranslatedByIdentifier() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.p1, FrameBuilder.icmpEcho(GW1, H1, H1_IP, LAN_IP, 0x0777, 1, "ping".getBytes()));
             ByteBuf out = only(h.sent(h.uplink));
             assertEquals(UP_IP, Ipv4.src(out, IP));
@@ -191,7 +177,7 @@ class NatStageTest {
 
     @Test
     void aFullTableRefusesNewConnectionsAndKeepsExistingOnes() {
-        try (RouterHarness h = seedNat(new RouterHarness(2))) {
+        try (RouterHarness h = new RouterHarness(2).withSeedNat()) {
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1002, 9000, new byte[4]));
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1003, 9000, new byte[4]));
@@ -209,7 +195,7 @@ class NatStageTest {
     @Test
     void configuredTimeoutsDecideWhenAnIdleConnectionIsForgotten() {
         ConntrackTimeouts timeouts = ConntrackTimeouts.defaults().with("udp", 5).with("tcp-syn-sent", 7);
-        try (RouterHarness h = seedNat(new RouterHarness(new RouterLimits(16, 1024, 1024, timeouts)))) {
+        try (RouterHarness h = new RouterHarness(new RouterLimits(16, 1024, 1024, timeouts)).withSeedNat()) {
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
             h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 33000, 8080, Tcp.SYN, new byte[0]));
             assertEquals(2, h.sent(h.uplink).size());
@@ -251,7 +237,7 @@ class NatStageTest {
 
     @Test
     void anIcmpErrorAboutAMasqueradedPacketReachesTheInsideHostTranslated() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9999, "anyone?".getBytes()));
             ByteBuf leaving = only(h.sent(h.uplink));
             // lan's kernel: port unreachable, to the address it saw, quoting what it got.
@@ -270,7 +256,7 @@ class NatStageTest {
 
     @Test
     void anIcmpErrorFromAForwardedTargetLeavesAsTheForwardedAddress() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 6000, 5353, "dns?".getBytes()));
             ByteBuf arrived = only(h.sent(h.p2));
             // h2 has nothing on port 53: it answers port unreachable to lan, quoting the DNATed packet.
@@ -288,7 +274,7 @@ class NatStageTest {
 
     @Test
     void aForwardThatLeavesThroughAMasqueradePortIsTranslatedBothWaysConsistently() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             // The gateway's tcp/8080 forwarded to lan's port 80: inside in, out through the masqueraded uplink.
             h.router.natRules().add(new NatRules.PortForward(6, GW1_IP, 8080, 8080, LAN_IP, 80));
             h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 45000, 8080, Tcp.SYN, new byte[0]));
@@ -311,7 +297,7 @@ class NatStageTest {
 
     @Test
     void portExhaustionDropsWithANamedReasonAndNothingBreaks() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             // Source ports below 512 share the class 1-511: 511 flows from two hosts to one server port fill it.
             for (int n = 0; n < 511; n++) {
                 long mac = n % 2 == 0 ? H1 : H2;
@@ -330,7 +316,7 @@ class NatStageTest {
 
     @Test
     void trafficToTheRouterThatNoForwardClaimsStaysLocal() {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 22, Tcp.SYN, new byte[0]));
             ByteBuf err = only(h.sent(h.uplink));
             assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, L4), "port unreachable: nothing forwarded");

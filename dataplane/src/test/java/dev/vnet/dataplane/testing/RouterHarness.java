@@ -94,6 +94,26 @@ public final class RouterHarness implements AutoCloseable {
         router.addAddress(up, parse("192.168.1.2"), 24);
     }
 
+    /**
+     * Adds the seed lab's NAT: MASQUERADE 192.168.15.0/24 out of the uplink, tcp/80 and udp/5353 (to 53) of the
+     * uplink's address forwarded to h2 (192.168.15.2); and makes every host known up front so frames go straight
+     * through. Returns this harness.
+     */
+    public RouterHarness withSeedNat() {
+        int uplinkIndex = router.interfaces().stream().filter(i -> i.name().equals("uplink")).findFirst()
+                .orElseThrow().index();
+        int upIp = parse("192.168.1.2");
+        int h2Ip = parse("192.168.15.2");
+        int gw1Ip = parse("192.168.15.5");
+        router.natRules().add(new dev.vnet.dataplane.nat.NatRules.Masquerade(parse("192.168.15.0"), 24, uplinkIndex));
+        router.natRules().add(new dev.vnet.dataplane.nat.NatRules.PortForward(6, upIp, 80, 80, h2Ip, 80));
+        router.natRules().add(new dev.vnet.dataplane.nat.NatRules.PortForward(17, upIp, 5353, 5353, h2Ip, 53));
+        answerArp(p1, H1, parse("192.168.15.1"), GW1, gw1Ip);
+        answerArp(p2, H2, h2Ip, GW1, gw1Ip);
+        answerArp(uplink, LAN, parse("192.168.1.3"), GW_UPLINK, upIp);
+        return this;
+    }
+
     /** Injects {@code frame} on {@code port}. */
     public void send(MemoryPort port, ByteBuf frame) {
         port.inject(frame);

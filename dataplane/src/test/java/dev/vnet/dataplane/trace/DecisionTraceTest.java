@@ -1,6 +1,5 @@
 package dev.vnet.dataplane.trace;
 
-import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.testing.FrameBuilder;
 import dev.vnet.dataplane.testing.LeakCheck;
 import dev.vnet.dataplane.testing.RouterHarness;
@@ -33,17 +32,6 @@ class DecisionTraceTest {
         LeakCheck.assertNoLeaks();
     }
 
-    private static RouterHarness seedNat(RouterHarness h) {
-        int uplink = h.router.interfaces().stream().filter(i -> i.name().equals("uplink")).findFirst().orElseThrow()
-                .index();
-        h.router.natRules().add(new NatRules.Masquerade(parse("192.168.15.0"), 24, uplink));
-        h.router.natRules().add(new NatRules.PortForward(6, UP_IP, 80, 80, H2_IP, 80));
-        h.answerArp(h.p1, H1, H1_IP, GW1, parse("192.168.15.5"));
-        h.answerArp(h.p2, H2, H2_IP, GW1, parse("192.168.15.5"));
-        h.answerArp(h.uplink, LAN, LAN_IP, GW_UPLINK, UP_IP);
-        return h;
-    }
-
     /** Every finished trace of {@code t}, joined. */
     private static String traces(DecisionTrace t) throws InterruptedException {
         List<String> all = new ArrayList<>();
@@ -56,7 +44,7 @@ class DecisionTraceTest {
 
     @Test
     void anL2ForwardShowsLearningAndTheEgressPort() throws Exception {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             DecisionTrace t = new DecisionTrace(BpfFilter.compile("udp port 9"), 1);
             h.pipeline.setTrace(t);
             h.send(h.p2, FrameBuilder.udp(H1, H2, H2_IP, H1_IP, 7, 9, new byte[4]));
@@ -75,7 +63,7 @@ class DecisionTraceTest {
 
     @Test
     void aRoutedMasqueradedFrameShowsRouteNeighborAndTheRewrite() throws Exception {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             DecisionTrace t = new DecisionTrace(CaptureFilter.ALL, 1);
             h.pipeline.setTrace(t);
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, "q".getBytes()));
@@ -95,7 +83,7 @@ class DecisionTraceTest {
 
     @Test
     void aDnatFrameShowsTheForwardAndTheNewDestination() throws Exception {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             DecisionTrace t = new DecisionTrace(BpfFilter.compile("tcp dst port 80"), 1);
             h.pipeline.setTrace(t);
             h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 33000, 80, Tcp.SYN, new byte[0]));
@@ -109,7 +97,7 @@ class DecisionTraceTest {
 
     @Test
     void aDroppedFrameShowsTheStageAndTheReason() throws Exception {
-        try (RouterHarness h = seedNat(new RouterHarness())) {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
             DecisionTrace t = new DecisionTrace(CaptureFilter.ALL, 2);
             h.pipeline.setTrace(t);
             ByteBuf ttl1 = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, new byte[4]);
