@@ -220,16 +220,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             log.info("namespace {} reached through uplink {} as {} {}", u.namespace(), u.name(), u.interfaceName(),
                     u.hostAddress());
         }
-        for (RouteSpec r : topology.routes()) {
-            dataplane.addRoute(r.destination().toString(), Ipv4Addr.toString(r.gateway()));
-        }
-        for (MasqueradeSpec m : topology.masquerades()) {
-            dataplane.addMasquerade(m.source().toString(), m.out());
-        }
-        for (PortForwardSpec f : topology.forwards()) {
-            dataplane.addPortForward(f.protocol(), f.on(), f.portLow(), f.portHigh(), Ipv4Addr.toString(f.target()),
-                    f.targetPort());
-        }
+        RouterSetup.apply(topology, dataplane);
         api = ControlServer.start(stateDir, dataplane, this);
     }
 

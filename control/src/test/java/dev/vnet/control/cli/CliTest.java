@@ -1,11 +1,9 @@
 package dev.vnet.control.cli;
 
+import dev.vnet.control.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,32 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line without root: help, usage errors, and 'down' with nothing to do. */
 class CliTest {
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.run(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void helpListsTheCommands() {
-        Run r = run("--help");
+        CliRun r = run("--help");
         assertEquals(0, r.exit());
         assertTrue(r.out().contains("up"), r.out());
         assertTrue(r.out().contains("down"), r.out());
-        Run up = run("up", "--help");
+        CliRun up = run("up", "--help");
         assertEquals(0, up.exit());
         assertTrue(up.out().contains("--prefix"), up.out());
         assertTrue(up.out().contains("red (192.168.15.1/24)"), up.out());
@@ -46,19 +29,19 @@ class CliTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        Run r = run("up", "--no-such-option");
+        CliRun r = run("up", "--no-such-option");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--no-such-option"), r.err());
     }
 
     @Test
     void aMissingOrBadTopologyFileIsReportedBeforeAnythingIsCreated(@TempDir Path dir) throws Exception {
-        Run missing = run("up", dir.resolve("missing.yaml").toString(), "--state-dir", dir.toString());
+        CliRun missing = run("up", dir.resolve("missing.yaml").toString(), "--state-dir", dir.toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("cannot read topology file " + dir.resolve("missing.yaml")), missing.err());
         Path bad = dir.resolve("bad.yaml");
         java.nio.file.Files.writeString(bad, "bridges:\n  - name: br0\n    colour: blue\n");
-        Run r = run("up", bad.toString(), "--state-dir", dir.toString());
+        CliRun r = run("up", bad.toString(), "--state-dir", dir.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains(bad + ":3: bridge br0: unknown key 'colour'"), r.err());
         assertTrue(!java.nio.file.Files.exists(dir.resolve("state")), "nothing was created");
@@ -67,7 +50,7 @@ class CliTest {
     @Test
     void dryRunPrintsThePlanAndChangesNothing(@TempDir Path dir) {
         java.util.List<String> before = dev.vnet.control.testing.Cmd.namespaces();
-        Run r = run("up", "--dry-run", "--prefix", "dry-", "--state-dir", dir.toString(), "--max-connections", "500");
+        CliRun r = run("up", "--dry-run", "--prefix", "dry-", "--state-dir", dir.toString(), "--max-connections", "500");
         assertEquals(0, r.exit(), r.err());
         String[] expected = {"router: at most 500 connections, 1024 neighbors, 1048576 routes; connection timeouts (s) "
             + "{tcp-syn-sent=120, tcp-syn-recv=60, tcp-established=432000, tcp-fin-wait=120, tcp-close-wait=60, "
@@ -96,14 +79,14 @@ class CliTest {
 
     @Test
     void aBadMaxConnectionsIsAUsageError(@TempDir Path dir) {
-        Run r = run("up", "--dry-run", "--max-connections", "0", "--state-dir", dir.toString());
+        CliRun r = run("up", "--dry-run", "--max-connections", "0", "--state-dir", dir.toString());
         assertEquals(2, r.exit());
         assertEquals("vnet up: --max-connections: connections 0 is outside 1..16777216\n", r.err());
     }
 
     @Test
     void labPrintShowsTheSeedLabFileWhichParses() throws Exception {
-        Run r = run("lab", "--print");
+        CliRun r = run("lab", "--print");
         assertEquals(0, r.exit());
         assertTrue(r.out().contains("name: v-net-0"), r.out());
         assertEquals(dev.vnet.control.topology.SeedLab.topology().namespaces(),
@@ -113,7 +96,7 @@ class CliTest {
     @Test
     void showCommandsSayPlainlyWhenNoVnetIsRunning(@TempDir Path dir) {
         for (String command : new String[] {"neigh", "route", "fdb", "ports"}) {
-            Run r = run(command, "--state-dir", dir.toString());
+            CliRun r = run(command, "--state-dir", dir.toString());
             assertEquals(1, r.exit(), command);
             assertTrue(r.err().contains("vnet " + command + ": no vnet is running (no API socket at "), r.err());
         }
@@ -121,7 +104,7 @@ class CliTest {
 
     @Test
     void downWithNothingRecordedIsHarmless(@TempDir Path dir) {
-        Run r = run("down", "--state-dir", dir.toString());
+        CliRun r = run("down", "--state-dir", dir.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("nothing to do"), r.out());
     }

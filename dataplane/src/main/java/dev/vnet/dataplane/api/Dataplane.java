@@ -84,19 +84,40 @@ public final class Dataplane implements AutoCloseable {
     /** As {@link #start(Clock, ByteBufAllocator)}, with the router's table bounds and timeouts from {@code limits}. */
     public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator, limits);
+        return new Dataplane(clock, allocator, new Router(limits), true);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator, RouterLimits limits) {
+    /**
+     * A dataplane for offline work (replaying a capture): its timers run only when the caller says so with
+     * {@link #runTimers}, after moving {@code clock}, and NAT draws its ports from a generator seeded with
+     * {@code seed}, so the same input gives the same output. Only in-memory ports make sense on it.
+     */
+    public static Dataplane startOffline(Clock clock, RouterLimits limits, long seed) {
+        Epoll.ensureAvailability();
+        return new Dataplane(clock, PooledByteBufAllocator.DEFAULT,
+                new Router(limits, new java.util.SplittableRandom(seed)), false);
+    }
+
+    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers) {
         this.clock = clock;
         this.allocator = allocator;
-        this.router = new Router(limits);
+        this.router = router;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vnet-dataplane"),
                 EpollIoHandler.newFactory());
         this.loop = (IoEventLoop) group.next();
         this.pipeline = new Pipeline(clock);
-        this.agingTask = loop.scheduleAtFixedRate(this::expireTables, 1, 1, TimeUnit.SECONDS);
-        this.routerTask = loop.scheduleAtFixedRate(this::routerTick, 200, 200, TimeUnit.MILLISECONDS);
+        this.agingTask = timers ? loop.scheduleAtFixedRate(this::expireTables, 1, 1, TimeUnit.SECONDS) : null;
+        this.routerTask = timers
+                ? loop.scheduleAtFixedRate(this::routerTick, 200, 200, TimeUnit.MILLISECONDS) : null;
+    }
+
+    /** Runs the periodic work now (table aging, ARP retries): for an offline dataplane after its clock moved. */
+    public void runTimers() {
+        call(() -> {
+            expireTables();
+            routerTick();
+            return null;
+        });
     }
 
     private void routerTick() {
@@ -273,8 +294,7 @@ public final class Dataplane implements AutoCloseable {
             RouterInterface iface = routerInterfaces.get(bridge);
             if (iface == null) {
                 RouterPort port = new RouterPort(nextPortId(), "gw:" + bridge);
-                iface = router.addBridgeInterface(b, port, MacAddr.random(java.util.concurrent.ThreadLocalRandom.current()),
-                        mtu);
+                iface = router.addBridgeInterface(b, port, MacAddr.derived(port.name()), mtu);
                 routerInterfaces.put(bridge, iface);
                 ports.put(port.name(), port);
                 membership.put(port, b);
@@ -291,23 +311,11 @@ public final class Dataplane implements AutoCloseable {
      */
     public void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
             throws IOException {
-        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
-        call(() -> {
-            checkOpen();
-            checkNewPort(portName);
-            if (router.isLocal(c.address())) {
-                throw new IllegalArgumentException("address " + cidr + " is already the router's");
-            }
-            return null;
-        });
+        Ipv4Cidr c = checkNewUplink(portName, cidr);
         TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipeline, allocator);
         try {
             call(() -> {
-                RouterInterface iface = router.addPortInterface(portName, port,
-                        MacAddr.random(java.util.concurrent.ThreadLocalRandom.current()), options.mtu());
-                router.addAddress(iface, c.address(), c.prefixLength());
-                routerInterfaces.put(portName, iface);
-                ports.put(portName, port);
+                addUplinkInterface(port, c, options.mtu());
                 return null;
             });
             port.register(loop).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -321,6 +329,36 @@ public final class Dataplane implements AutoCloseable {
         }
         port.onFailure(this::portFailed);
         log.info("uplink {} (tap {}) with router address {}", portName, port.interfaceName(), cidr);
+    }
+
+    /** As {@link #addUplinkPort}, on an in-memory port (for offline replay and tests). */
+    public MemoryPort addUplinkMemoryPort(String portName, String cidr, int mtu) {
+        Ipv4Cidr c = checkNewUplink(portName, cidr);
+        return call(() -> {
+            MemoryPort port = new MemoryPort(nextPortId(), portName, pipeline);
+            addUplinkInterface(port, c, mtu);
+            return port;
+        });
+    }
+
+    private Ipv4Cidr checkNewUplink(String portName, String cidr) {
+        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
+        call(() -> {
+            checkOpen();
+            checkNewPort(portName);
+            if (router.isLocal(c.address())) {
+                throw new IllegalArgumentException("address " + cidr + " is already the router's");
+            }
+            return null;
+        });
+        return c;
+    }
+
+    private void addUplinkInterface(Port port, Ipv4Cidr c, int mtu) {
+        RouterInterface iface = router.addPortInterface(port.name(), port, MacAddr.derived(port.name()), mtu);
+        router.addAddress(iface, c.address(), c.prefixLength());
+        routerInterfaces.put(port.name(), iface);
+        ports.put(port.name(), port);
     }
 
     /** Adds a static route to {@code cidr} via {@code gateway}, which must be on one of the router's subnets. */
@@ -759,8 +797,10 @@ public final class Dataplane implements AutoCloseable {
         if (!loop.isShuttingDown()) {
             call(() -> {
                 closed = true;
-                agingTask.cancel(false);
-                routerTask.cancel(false);
+                if (agingTask != null) {
+                    agingTask.cancel(false);
+                    routerTask.cancel(false);
+                }
                 for (Port p : new ArrayList<>(ports.values())) {
                     detachAndClose(p);
                 }

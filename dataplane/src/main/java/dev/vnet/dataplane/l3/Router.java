@@ -54,12 +54,20 @@ public final class Router {
 
     /** A router with empty tables of the given bounds and the connection timeouts of {@code limits}. */
     public Router(RouterLimits limits) {
+        this(limits, new java.util.SplittableRandom());
+    }
+
+    /**
+     * As {@link #Router(RouterLimits)}, drawing NAT port offsets from {@code random} (a seeded one makes an offline
+     * replay repeatable).
+     */
+    public Router(RouterLimits limits, java.util.random.RandomGenerator random) {
         this.limits = limits;
         this.routes = new RouteTable(limits.maxRoutes());
         this.neighbors = new NeighborTable(limits.maxNeighbors());
         this.conntrack = new dev.vnet.dataplane.conntrack.ConnTable(limits.maxConnections());
         this.natPlanner = new dev.vnet.dataplane.nat.NatPlanner(natRules,
-                new dev.vnet.dataplane.nat.PortAllocator(new java.util.SplittableRandom()));
+                new dev.vnet.dataplane.nat.PortAllocator(random));
     }
 
     /** A router with the default bounds. */

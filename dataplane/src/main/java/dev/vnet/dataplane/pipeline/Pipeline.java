@@ -163,7 +163,15 @@ public final class Pipeline implements FrameSink {
         received++;
         Capture[] captures = in.captures();
         if (captures != null) {
-            Captures.offer(captures, in, Capture.IN, buf, null, now);
+            // A frame entering at its port's first stage came in on it. Any other came from the router: out of a
+            // router interface on a bridge is "out" there; out of an uplink it is captured when the port sends it.
+            if (first != in.ingress()) {
+                if (in.isInternal()) {
+                    Captures.offer(captures, in, Capture.OUT, buf, null, now);
+                }
+            } else if (!in.isInternal()) {
+                Captures.offer(captures, in, Capture.IN, buf, null, now);
+            }
         }
         if (trace != null) {
             int number = trace.begin(buf);
@@ -201,7 +209,7 @@ public final class Pipeline implements FrameSink {
     /** As {@link #process}, writing each stage's decision to the trace: the slow path, for traced frames only. */
     private void processTraced(Port in, Stage first, ByteBuf buf, int number) {
         DecisionTrace.Steps steps = new DecisionTrace.Steps();
-        steps.add("in " + in.name() + ": " + summary(buf));
+        steps.add((first == in.ingress() ? "in " : "from vnet out of ") + in.name() + ": " + summary(buf));
         frame.reset(buf, in, now);
         Stage stage = first;
         if (stage == null) {
@@ -324,7 +332,8 @@ public final class Pipeline implements FrameSink {
     private void send(Port out, ByteBuf buf) {
         Capture[] captures = out.captures();
         if (captures != null) {
-            Captures.offer(captures, out, Capture.OUT, buf, null, now);
+            // Ports are seen from outside the bridge: what the bridge sends to the router's port comes in to the router.
+            Captures.offer(captures, out, out.isInternal() ? Capture.IN : Capture.OUT, buf, null, now);
         }
         if (out.isInternal()) {
             // A port inside the dataplane (the router on a bridge): its stages run next, no device write.

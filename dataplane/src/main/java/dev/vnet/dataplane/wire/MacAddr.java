@@ -50,6 +50,21 @@ public final class MacAddr {
         return (mac | LOCAL_BIT) & ~GROUP_BIT;
     }
 
+    /**
+     * A locally administered unicast address derived from {@code name} (FNV-1a), the same on every run, as systemd's
+     * persistent MAC policy does: a router interface keeps its MAC across restarts, so neighbors' ARP caches stay
+     * right and a capture replays against the same addresses.
+     */
+    public static long derived(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < name.length(); i++) {
+            h ^= name.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        long mac = (h ^ (h >>> 48)) & BROADCAST;
+        return (mac | LOCAL_BIT) & ~GROUP_BIT;
+    }
+
     /** Colon-separated lower-case hex, as iproute2 prints it. Allocates: control plane only. */
     public static String toString(long mac) {
         StringBuilder sb = new StringBuilder(17);

@@ -5,6 +5,8 @@ import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.testing.FrameBuilder;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.Arp;
+import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
@@ -105,6 +107,33 @@ class CaptureTest {
         dp.inject("a", udp(53));
         dp.portStats();
         assertEquals(0, drain(c).size(), "nothing after stop");
+    }
+
+    @Test
+    void routedFramesAreCapturedOnceInTheDirectionTheyCross() throws IOException {
+        dp.addGateway("br0", "10.0.0.254/24", 1500);
+        dp.addUplinkMemoryPort("up", "198.51.100.1/24", 1500);
+        int far = Ipv4Addr.parse("198.51.100.2");
+        long farMac = MacAddr.parse("02:00:00:00:00:ff");
+        long routerMac = MacAddr.derived("gw:br0");
+        long uplinkMac = MacAddr.derived("up");
+        Capture c = dp.startCapture(List.of("all"), Capture.IN | Capture.OUT, CaptureFilter.ALL, 64, 65535);
+        dp.inject("a", FrameBuilder.icmpEcho(routerMac, A, IP_A, far, 7, 1, new byte[8]));
+        // The router asks for the far host on the uplink; its answer releases the ping.
+        ByteBuf reply = FrameBuilder.ethernet(uplinkMac, farMac, Ethernet.TYPE_ARP, new byte[Arp.LENGTH]);
+        Arp.write(reply, Ethernet.HEADER_LEN, Arp.OP_REPLY, farMac, far, uplinkMac, Ipv4Addr.parse("198.51.100.1"));
+        dp.inject("up", reply);
+        dp.drainSent("up").forEach(ByteBuf::release);
+        List<String> seen = drain(c).stream().map(x -> x.port() + (x.direction() == Capture.IN ? " in " : " out ")
+                + FrameSummary.of(x.data(), x.data().length)).toList();
+        assertEquals(List.of(
+                "a in IP 10.0.0.1 > 198.51.100.2: icmp echo request id 7 seq 1, ttl 64",
+                "gw:br0 in IP 10.0.0.1 > 198.51.100.2: icmp echo request id 7 seq 1, ttl 64",
+                "up out ARP who-has 198.51.100.2 tell 198.51.100.1",
+                "up in ARP 198.51.100.2 is-at 02:00:00:00:00:ff",
+                "up out IP 10.0.0.1 > 198.51.100.2: icmp echo request id 7 seq 1, ttl 63"), seen,
+                "what the router sends is 'out' where it leaves, once; what reaches it is 'in' at its port");
+        dp.stopCapture(c);
     }
 
     @Test
