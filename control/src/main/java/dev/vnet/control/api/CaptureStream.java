@@ -4,13 +4,12 @@ import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.trace.BpfFilter;
 import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.CaptureFilter;
-import dev.vnet.dataplane.trace.PcapngWriter;
+import dev.vnet.control.capture.FrameFileWriter;
+import dev.vnet.control.capture.PcapngFileWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -81,29 +80,16 @@ final class CaptureStream implements Runnable {
         Thread watcher = new Thread(this::watchPeer, "vnet-capture-" + capture.id() + "-peer");
         watcher.setDaemon(true);
         watcher.start();
-        // Monotonic pipeline time to wall-clock microseconds, fixed once per stream.
-        long offsetMicros = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
+        long offsetMicros = FrameFileWriter.wallClockOffsetMicros();
         try {
             String head = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.tcpdump.pcapng\r\nX-Vnet-Capture: "
                     + capture.id() + "\r\nConnection: close\r\n\r\n";
             client.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.ISO_8859_1)));
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(client), 1 << 16);
-            PcapngWriter writer = new PcapngWriter(out, capture.snapLength(), "vnet");
-            List<String> interfaces = new ArrayList<>();
+            PcapngFileWriter writer = new PcapngFileWriter(Channels.newOutputStream(client), false,
+                    capture.snapLength(), "vnet");
             writer.flush();
             while (!peerGone && !capture.stopped()) {
-                int n = capture.drain((on, d, data, length, wire, nanos, why) -> {
-                    int id = interfaces.indexOf(on.name());
-                    if (id < 0) {
-                        id = writer.addInterface(on.name());
-                        interfaces.add(on.name());
-                    }
-                    int direction = d == Capture.IN ? PcapngWriter.INBOUND
-                            : d == Capture.OUT ? PcapngWriter.OUTBOUND : PcapngWriter.UNKNOWN;
-                    writer.writeFrame(id, offsetMicros + nanos / 1000, data, length, wire, direction,
-                            why == null ? null : "dropped: " + why.label());
-                });
-                if (n > 0) {
+                if (writer.drain(capture, offsetMicros) > 0) {
                     writer.flush();
                 } else {
                     Thread.sleep(IDLE_SLEEP_MILLIS);

@@ -2,26 +2,23 @@ package dev.vnet.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.control.api.ControlClient;
+import dev.vnet.control.capture.FrameFileWriter;
+import dev.vnet.control.capture.PcapFileWriter;
+import dev.vnet.control.capture.PcapngFileWriter;
 import dev.vnet.control.lab.StateFile;
 import dev.vnet.dataplane.trace.FrameSummary;
 import dev.vnet.dataplane.trace.PcapngReader;
-import org.pcap4j.core.PcapDumper;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLEncoder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -238,47 +235,28 @@ final class TraceCommand implements Callable<Integer> {
 
     /** pcapng as vnet streams it, frame block by frame block (so -c can stop on a frame boundary). */
     private void copyPcapng(InputStream in, AtomicLong taken) throws IOException {
-        OutputStream out = output.equals("-") ? System.out : Files.newOutputStream(Path.of(output));
-        try {
-            dev.vnet.dataplane.trace.PcapngWriter writer = new dev.vnet.dataplane.trace.PcapngWriter(out,
-                    snapLength, "vnet trace");
-            List<String> interfaces = new ArrayList<>();
-            PcapngReader reader = new PcapngReader(in);
-            PcapngReader.Record r;
-            while (!done(taken) && (r = reader.next()) != null) {
-                int id = interfaces.indexOf(r.port());
-                if (id < 0) {
-                    id = writer.addInterface(r.port());
-                    interfaces.add(r.port());
-                }
-                writer.writeFrame(id, r.timeMicros(), r.data(), r.data().length, r.originalLength(), r.direction(),
-                        r.comment());
-                writer.flush();
-                taken.incrementAndGet();
-            }
-        } finally {
-            out.flush();
-            if (out != System.out) {
-                out.close();
-            }
+        boolean stdout = output.equals("-");
+        try (PcapngFileWriter writer = new PcapngFileWriter(stdout ? System.out
+                : Files.newOutputStream(Path.of(output)), !stdout, snapLength, "vnet trace")) {
+            copy(in, writer, taken);
         }
     }
 
     /** Classic pcap through libpcap's dumper ('-' is stdout to libpcap). */
     private void writePcap(InputStream in, AtomicLong taken) throws IOException {
-        try (PcapHandle dead = Pcaps.openDead(DataLinkType.EN10MB, snapLength);
-             PcapDumper dumper = dead.dumpOpen(output)) {
-            PcapngReader reader = new PcapngReader(in);
-            PcapngReader.Record r;
-            while (!done(taken) && (r = reader.next()) != null) {
-                Timestamp ts = new Timestamp(r.timeMicros() / 1000);
-                ts.setNanos((int) (r.timeMicros() % 1_000_000) * 1000);
-                dumper.dumpRaw(r.data(), ts);
-                dumper.flush();
-                taken.incrementAndGet();
-            }
-        } catch (org.pcap4j.core.PcapNativeException | org.pcap4j.core.NotOpenException e) {
-            throw new IOException("cannot write " + output + ": " + e.getMessage(), e);
+        try (PcapFileWriter writer = new PcapFileWriter(output, snapLength)) {
+            copy(in, writer, taken);
+        }
+    }
+
+    private void copy(InputStream in, FrameFileWriter writer, AtomicLong taken) throws IOException {
+        PcapngReader reader = new PcapngReader(in);
+        PcapngReader.Record r;
+        while (!done(taken) && (r = reader.next()) != null) {
+            writer.frame(r.port(), r.direction(), r.timeMicros(), r.data(), r.data().length, r.originalLength(),
+                    r.comment());
+            writer.flush();
+            taken.incrementAndGet();
         }
     }
 

@@ -107,6 +107,12 @@ public final class DryRun {
                     + (f.portHigh() != f.portLow() ? "-" + f.portHigh() : "") + " -> "
                     + Ipv4Addr.toString(f.target()) + ":" + f.targetPort());
         }
+        for (var c : topology.captures()) {
+            out.add("capture " + (c.ports().isEmpty() ? "" : String.join(",", c.ports()) + " " + c.direction())
+                    + (c.drops() ? (c.ports().isEmpty() ? "" : " + ") + "drops" : "")
+                    + (c.filter().isBlank() ? "" : " '" + c.filter() + "'") + " to " + c.file()
+                    + (c.rotateBytes() > 0 ? ", rotating at " + c.rotateBytes() + " bytes, keeping " + c.keep() : ""));
+        }
         return out;
     }
 }

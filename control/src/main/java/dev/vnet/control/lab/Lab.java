@@ -1,6 +1,8 @@
 package dev.vnet.control.lab;
 
 import dev.vnet.control.api.ControlServer;
+import dev.vnet.control.capture.CaptureRecorder;
+import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
 import dev.vnet.control.topology.InterfaceAddress;
@@ -42,6 +44,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private final StateFile state;
     private final List<String> createdNamespaces = new ArrayList<>();
     private final List<NamespaceSpec> attached = new ArrayList<>();
+    private final List<CaptureRecorder> recorders = new ArrayList<>();
     private String tapPrefix;
     private int tapIndex;
     private Dataplane dataplane;
@@ -63,6 +66,12 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             throw new LabException(e.getMessage(), e);
         }
         preflight();
+        List<String> captureProblems = topology.captures().stream().map(CaptureRecorder::check)
+                .filter(java.util.Objects::nonNull).toList();
+        if (!captureProblems.isEmpty()) {
+            throw new LabException(topology.name() + ": " + String.join("; ", captureProblems)
+                    + "; nothing was created");
+        }
         StateFile state = new StateFile(stateDir);
         removeStaleRun(state, ip);
         List<String> clashes = new ArrayList<>();
@@ -221,6 +230,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     u.hostAddress());
         }
         RouterSetup.apply(topology, dataplane);
+        for (CaptureSpec c : topology.captures()) {
+            recorders.add(CaptureRecorder.start(dataplane, c));
+        }
         api = ControlServer.start(stateDir, dataplane, this);
     }
 
@@ -388,6 +400,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         closed = true;
         if (api != null) {
             api.close();
+        }
+        for (CaptureRecorder r : recorders) {
+            r.close();
         }
         if (dataplane != null) {
             try {

@@ -1,18 +1,12 @@
 package dev.vnet.control.replay;
 
+import dev.vnet.control.capture.PcapFileWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import org.pcap4j.core.NotOpenException;
-import org.pcap4j.core.PcapDumper;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,8 +15,7 @@ final class PortOutputs implements AutoCloseable {
     private static final int SNAP_LENGTH = 65535;
 
     private final Path dir;
-    private final Map<String, PcapDumper> dumpers = new LinkedHashMap<>();
-    private PcapHandle dead;
+    private final Map<String, PcapFileWriter> files = new LinkedHashMap<>();
 
     /** Writes under {@code dir}, or nowhere when it is null. */
     PortOutputs(Path dir) {
@@ -34,22 +27,14 @@ final class PortOutputs implements AutoCloseable {
         if (dir == null) {
             return;
         }
-        try {
-            PcapDumper d = dumpers.get(port);
-            if (d == null) {
-                Files.createDirectories(dir);
-                if (dead == null) {
-                    dead = Pcaps.openDead(DataLinkType.EN10MB, SNAP_LENGTH);
-                }
-                d = dead.dumpOpen(dir.resolve(fileName(port)).toString());
-                dumpers.put(port, d);
-            }
-            Timestamp ts = new Timestamp(timeMicros / 1000);
-            ts.setNanos((int) (timeMicros % 1_000_000) * 1000);
-            d.dumpRaw(ByteBufUtil.getBytes(frame), ts);
-        } catch (PcapNativeException | NotOpenException e) {
-            throw new IOException("cannot write " + dir.resolve(fileName(port)) + ": " + e.getMessage(), e);
+        PcapFileWriter w = files.get(port);
+        if (w == null) {
+            Files.createDirectories(dir);
+            w = new PcapFileWriter(dir.resolve(fileName(port)).toString(), SNAP_LENGTH);
+            files.put(port, w);
         }
+        byte[] data = ByteBufUtil.getBytes(frame);
+        w.frame(port, 0, timeMicros, data, data.length, data.length, null);
     }
 
     /** The file a port's frames go to. */
@@ -58,14 +43,8 @@ final class PortOutputs implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        for (PcapDumper d : dumpers.values()) {
-            d.close();
-        }
-        dumpers.clear();
-        if (dead != null) {
-            dead.close();
-            dead = null;
-        }
+    public void close() {
+        files.values().forEach(PcapFileWriter::close);
+        files.clear();
     }
 }

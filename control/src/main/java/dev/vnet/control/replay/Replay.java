@@ -237,11 +237,7 @@ public final class Replay implements AutoCloseable {
     @Override
     public void close() {
         dataplane.close();
-        try {
-            outputs.close();
-        } catch (IOException ignored) {
-            // the files are as complete as they will get
-        }
+        outputs.close();
     }
 
     /** What a replay did: frames replayed and skipped, what left each port, and the drops by reason. */

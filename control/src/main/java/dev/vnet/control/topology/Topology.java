@@ -26,10 +26,11 @@ import java.util.regex.Pattern;
  * @param masquerades MASQUERADE rules
  * @param forwards   port forwards (DNAT)
  * @param limits     the router's table bounds and connection timeouts
+ * @param captures   captures written to files for as long as the topology runs
  */
 public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
                        List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards,
-                       RouterLimits limits) {
+                       RouterLimits limits, List<CaptureSpec> captures) {
     // iproute2 keeps netns names as files under /run/netns: no '/', no leading dot, and vnet keeps them short and plain.
     private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -42,6 +43,14 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         masquerades = List.copyOf(masquerades);
         forwards = List.copyOf(forwards);
         java.util.Objects.requireNonNull(limits, "limits");
+        captures = List.copyOf(captures);
+    }
+
+    /** A topology without captures. */
+    public Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
+                    List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards,
+                    RouterLimits limits) {
+        this(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, List.of());
     }
 
     /** A topology with the default table bounds and timeouts. */
@@ -66,23 +75,31 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         if (prefix == null || prefix.isEmpty()) {
             return this;
         }
+        Set<String> names = new HashSet<>();
+        namespaces.forEach(n -> names.add(n.name()));
         return new Topology(name, bridges, namespaces.stream().map(n -> n.withPrefix(prefix)).toList(),
-                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes, masquerades, forwards, limits);
+                uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes, masquerades, forwards, limits,
+                captures.stream().map(c -> c.withPrefix(prefix, names)).toList());
     }
 
     /** The same topology with other table bounds and timeouts. */
     public Topology withLimits(RouterLimits newLimits) {
-        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, newLimits);
+        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, newLimits, captures);
+    }
+
+    /** The same topology with other captures. */
+    public Topology withCaptures(List<CaptureSpec> newCaptures) {
+        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, newCaptures);
     }
 
     /** The same topology with other namespaces attached. */
     public Topology withNamespaces(List<NamespaceSpec> newNamespaces) {
-        return new Topology(name, bridges, newNamespaces, uplinks, routes, masquerades, forwards, limits);
+        return new Topology(name, bridges, newNamespaces, uplinks, routes, masquerades, forwards, limits, captures);
     }
 
     /** The same topology with other static routes and port forwards (what changes at runtime). */
     public Topology withRoutesAndForwards(List<RouteSpec> newRoutes, List<PortForwardSpec> newForwards) {
-        return new Topology(name, bridges, namespaces, uplinks, newRoutes, masquerades, newForwards, limits);
+        return new Topology(name, bridges, namespaces, uplinks, newRoutes, masquerades, newForwards, limits, captures);
     }
 
     /** Every namespace vnet creates, attached ones and uplinks' far sides, in creation order. */
@@ -238,7 +255,49 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                         + " is not the address of any namespace (a forward to nowhere)");
             }
         }
+        checkCaptures(problems);
         return problems;
+    }
+
+    /** The names of the ports the dataplane will have, in the order it makes them. */
+    public List<String> portNames() {
+        List<String> names = new ArrayList<>();
+        bridges.stream().filter(b -> !b.gateways().isEmpty()).forEach(b -> names.add("gw:" + b.name()));
+        bridges.stream().filter(BridgeSpec::hasHostPort).forEach(b -> names.add("host:" + b.name()));
+        namespaces.forEach(n -> names.add(n.name()));
+        uplinks.forEach(u -> names.add(u.name()));
+        return names;
+    }
+
+    private void checkCaptures(List<String> problems) {
+        List<String> ports = portNames();
+        Set<java.nio.file.Path> files = new HashSet<>();
+        for (CaptureSpec c : captures) {
+            String where = c.label();
+            if (!files.add(c.file().toAbsolutePath().normalize())) {
+                problems.add(where + ": file: written by another capture too");
+            }
+            if (c.ports().isEmpty() && !c.drops()) {
+                problems.add(where + ": ports: name at least one port (or all), or set drops");
+            }
+            for (String p : c.ports()) {
+                if (!p.equals("all") && !ports.contains(p)) {
+                    problems.add(where + ": ports: no port '" + p + "' (ports: " + String.join(", ", ports) + ", all)");
+                }
+            }
+            if (!CaptureSpec.DIRECTIONS.contains(c.direction())) {
+                problems.add(where + ": direction must be in, out or both, not '" + c.direction() + "'");
+            }
+            if (c.drops() && !c.file().getFileName().toString().endsWith(".pcapng")) {
+                problems.add(where + ": drops: the reasons are pcapng packet comments; name the file *.pcapng");
+            }
+            if (c.keep() < 1) {
+                problems.add(where + ": keep must be at least 1");
+            }
+            if (c.rotateBytes() < 0) {
+                problems.add(where + ": rotate must not be negative");
+            }
+        }
     }
 
     private static void checkNamespaceName(String where, String name, Set<String> seen, List<String> problems) {

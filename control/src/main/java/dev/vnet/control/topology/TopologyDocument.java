@@ -94,6 +94,25 @@ public final class TopologyDocument {
         limits.put("routes", t.limits().maxRoutes());
         limits.put("timeouts", new LinkedHashMap<>(t.limits().timeouts().seconds()));
         doc.put("limits", limits);
+        if (!t.captures().isEmpty()) {
+            List<Object> captures = new ArrayList<>();
+            for (CaptureSpec c : t.captures()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("ports", c.ports());
+                m.put("file", c.file().toString());
+                if (!c.filter().isBlank()) {
+                    m.put("filter", c.filter());
+                }
+                m.put("direction", c.direction());
+                m.put("drops", c.drops());
+                if (c.rotateBytes() > 0) {
+                    m.put("rotate", c.rotateBytes());
+                    m.put("keep", c.keep());
+                }
+                captures.add(m);
+            }
+            doc.put("captures", captures);
+        }
         return doc;
     }
 

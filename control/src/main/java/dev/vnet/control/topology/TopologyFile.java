@@ -37,7 +37,7 @@ import java.util.function.Function;
  */
 public final class TopologyFile {
     private static final List<String> TOP = List.of("bridges", "namespaces", "uplinks", "routes", "masquerade",
-            "forwards", "limits");
+            "forwards", "limits", "captures");
     private static final List<String> LIMITS = List.of("connections", "neighbors", "routes", "timeouts");
 
     private final String file;
@@ -93,10 +93,11 @@ public final class TopologyFile {
         List<MasqueradeSpec> masquerades = list(top.get("masquerade"), "masquerade", this::masquerade);
         List<PortForwardSpec> forwards = list(top.get("forwards"), "forwards", this::forward);
         RouterLimits limits = top.containsKey("limits") ? limits(top.get("limits")) : RouterLimits.defaults();
+        List<CaptureSpec> captures = list(top.get("captures"), "captures", this::capture);
         if (!problems.isEmpty()) {
             throw fail(problems);
         }
-        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards, limits);
+        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, captures);
         for (String p : t.problems()) {
             problems.add(file + ":" + lineFor(p) + ": " + p);
         }
@@ -385,6 +386,79 @@ public final class TopologyFile {
             problem(f.get("to"), label, "to: " + e.getMessage() + " (want ADDRESS or ADDRESS:PORT)");
             return null;
         }
+    }
+
+    private CaptureSpec capture(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("ports", "file", "filter", "direction", "drops", "rotate",
+                "keep"));
+        if (f == null) {
+            return null;
+        }
+        String file = scalar(f, node, where, "file", true);
+        String label = file == null ? where : "capture " + file;
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        List<String> ports = new ArrayList<>();
+        Node p = f.get("ports");
+        if (p instanceof SequenceNode seq) {
+            for (Node item : seq.getValue()) {
+                if (item instanceof ScalarNode sn) {
+                    ports.add(sn.getValue().trim());
+                } else {
+                    problem(item, label, "ports: expected port names");
+                }
+            }
+        } else if (p instanceof ScalarNode sn) {
+            ports.add(sn.getValue().trim());
+        } else if (p != null) {
+            problem(p, label, "ports: expected a port name or a list of them");
+        }
+        String filter = scalar(f, node, label, "filter", false);
+        String direction = scalar(f, node, label, "direction", false);
+        Boolean drops = value(f, node, label, "drops", false, TopologyFile::bool);
+        Long rotate = value(f, node, label, "rotate", false, TopologyFile::size);
+        Integer keep = value(f, node, label, "keep", false, integer("keep", 1, 1000));
+        if (file == null) {
+            return null;
+        }
+        return new CaptureSpec(ports, Path.of(file), filter, direction == null ? "both" : direction.trim(),
+                drops != null && drops, rotate == null ? 0 : rotate, keep == null ? CaptureSpec.DEFAULT_KEEP : keep);
+    }
+
+    private static boolean bool(String text) {
+        return switch (text) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
+        };
+    }
+
+    /**
+     * A size in bytes: a whole number with an optional unit, kB/MB/GB (powers of 1000) or KiB/MiB/GiB (1024); 0 is
+     * "never".
+     */
+    static long size(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})\\s*([kKMG]i?B)?").matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 10MB, 512KiB, 1000000)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "" : m.group(2);
+        long scale = switch (unit) {
+            case "" -> 1;
+            case "kB", "KB" -> 1000;
+            case "MB" -> 1000_000;
+            case "GB" -> 1000_000_000;
+            case "KiB", "kiB" -> 1024;
+            case "MiB" -> 1024 * 1024;
+            case "GiB" -> 1024L * 1024 * 1024;
+            default -> throw new IllegalArgumentException("'" + text + "': unknown unit " + unit);
+        };
+        long bytes = n * scale;
+        if (bytes != 0 && bytes < 4096) {
+            throw new IllegalArgumentException(text + " is smaller than the 4 kB a capture file needs");
+        }
+        return bytes;
     }
 
     private RouterLimits limits(Node node) {

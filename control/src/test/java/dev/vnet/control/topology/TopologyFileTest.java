@@ -109,15 +109,71 @@ class TopologyFileTest {
                 limits:
                   neighbors: 64
                   timeouts: {icmp: 3}
+                captures:
+                  - {ports: [a, up], file: /tmp/a.pcapng, filter: tcp port 80, direction: in, drops: true,
+                     rotate: 10MB, keep: 3}
+                  - {ports: all, file: /tmp/all.pcap}
                 """);
         assertEquals(routed, TopologyFile.parse("lab.yaml", TopologyDocument.yaml(routed, "written")));
+    }
+
+    @Test
+    void capturesNamePortsFileFilterAndRotation() throws Exception {
+        Topology t = TopologyFile.parse("lab.yaml", SeedLab.text() + """
+                captures:
+                  - ports: [blue, uplink]
+                    file: /var/tmp/web.pcapng
+                    filter: tcp port 80
+                    rotate: 10MiB
+                  - {ports: [], drops: yes, file: /var/tmp/drops.pcapng}
+                """);
+        assertEquals(new CaptureSpec(List.of("blue", "uplink"), java.nio.file.Path.of("/var/tmp/web.pcapng"),
+                "tcp port 80", "both", false, 10L * 1024 * 1024, CaptureSpec.DEFAULT_KEEP), t.captures().get(0));
+        assertEquals(new CaptureSpec(List.of(), java.nio.file.Path.of("/var/tmp/drops.pcapng"), "", "both", true, 0,
+                CaptureSpec.DEFAULT_KEEP), t.captures().get(1));
+        assertEquals(List.of("gw:v-net-0", "red", "blue", "uplink"), t.portNames());
+    }
+
+    @Test
+    void badCapturesNameTheField() {
+        assertEquals(List.of(
+                "lab.yaml:3: capture /tmp/a.pcapng: rotate: 'huge' is not a size (e.g. 10MB, 512KiB, 1000000)",
+                "lab.yaml:4: capture /tmp/a.pcapng: unknown key 'size' (known: ports, file, filter, direction, drops, "
+                        + "rotate, keep)",
+                "lab.yaml:5: captures[1]: file: missing",
+                "lab.yaml:7: capture /tmp/b.pcap: rotate: 100 is smaller than the 4 kB a capture file needs"),
+                problems("""
+                        captures:
+                          - file: /tmp/a.pcapng
+                            rotate: huge
+                            size: 5
+                          - ports: [red]
+                          - file: /tmp/b.pcap
+                            rotate: 100
+                        """));
+        List<String> p = problems(SeedLab.text() + """
+                captures:
+                  - {ports: [red, green], file: /tmp/a.pcap, direction: sideways, drops: true}
+                  - {ports: [], file: /tmp/a.pcap}
+                """);
+        for (String expected : List.of(
+                "capture /tmp/a.pcap: ports: no port 'green' (ports: gw:v-net-0, red, blue, uplink, all)",
+                "capture /tmp/a.pcap: direction must be in, out or both, not 'sideways'",
+                "capture /tmp/a.pcap: drops: the reasons are pcapng packet comments; name the file *.pcapng")) {
+            assertTrue(p.stream().anyMatch(x -> x.startsWith("lab.yaml:") && x.endsWith(": " + expected)),
+                    expected + " in " + p);
+        }
+        assertTrue(p.stream().anyMatch(x -> x.endsWith("capture /tmp/a.pcap: file: written by another capture too")),
+                p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.endsWith("capture /tmp/a.pcap: ports: name at least one port (or all), "
+                + "or set drops")), p.toString());
     }
 
     @Test
     void structuralProblemsNameFileLineAndField() {
         assertEquals(List.of(
                 "lab.yaml:1: topology: unknown key 'bridgez' (known: bridges, namespaces, uplinks, routes, masquerade, "
-                        + "forwards, limits)",
+                        + "forwards, limits, captures)",
                 "lab.yaml:5: bridge br0: unknown key 'gatway' (known: name, gateway, mac-aging, fdb-max, host-port, "
                         + "host-address)",
                 "lab.yaml:6: bridge br0: fdb-max: 'lots' is not a whole number",
@@ -181,6 +237,6 @@ class TopologyFileTest {
         assertTrue(broken.get(0).contains("not valid YAML"), broken.toString());
         assertEquals(List.of("lab.yaml: the file is empty; start from 'vnet lab --print'"), problems(""));
         assertEquals(List.of("lab.yaml:1: topology: expected a mapping of bridges, namespaces, uplinks, routes, "
-                + "masquerade, forwards, limits"), problems("- just a list\n"));
+                + "masquerade, forwards, limits, captures"), problems("- just a list\n"));
     }
 }
