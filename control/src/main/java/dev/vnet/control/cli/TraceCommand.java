@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** {@code vnet trace}: live capture from the running vnet, printed like tcpdump or written as pcap/pcapng. */
@@ -88,8 +89,19 @@ final class TraceCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
 
+    /** Counted down when this command has printed all it prints: Ctrl-C's hook waits for it. */
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public Integer call() {
+        try {
+            return trace();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private Integer trace() {
         ControlClient client = new ControlClient(stateDir);
         if (decisions != null) {
             return decisions(client);
@@ -133,7 +145,7 @@ final class TraceCommand implements Callable<Integer> {
             return 1;
         }
         AtomicLong taken = new AtomicLong();
-        Thread stopper = new Thread(() -> closeQuietly(stream));
+        Thread stopper = stopOnExit(stream);
         Runtime.getRuntime().addShutdownHook(stopper);
         if (seconds > 0) {
             Thread timer = new Thread(() -> {
@@ -184,7 +196,7 @@ final class TraceCommand implements Callable<Integer> {
             System.err.println("vnet trace: " + e.getMessage());
             return 1;
         }
-        Thread stopper = new Thread(() -> closeQuietly(stream));
+        Thread stopper = stopOnExit(stream);
         Runtime.getRuntime().addShutdownHook(stopper);
         try (InputStream in = Channels.newInputStream(stream.channel())) {
             in.transferTo(System.out);
@@ -202,6 +214,21 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * A shutdown hook for Ctrl-C: ends the capture (closing the stream ends the read loop) and waits a moment for
+     * this thread to print its summary, which the JVM would otherwise cut off.
+     */
+    private Thread stopOnExit(ControlClient.Stream stream) {
+        return new Thread(() -> {
+            closeQuietly(stream);
+            try {
+                finished.await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        });
     }
 
     private static String encode(String s) {

@@ -154,6 +154,23 @@ class TraceScenarioTest {
     }
 
     @Test
+    void stoppingATraceBySignalStillPrintsItsSummary() throws Exception {
+        awaitCaptures(0); // an earlier test's capture ends when vnet notices its reader has gone
+        Process p = trace(work.resolve("trace.out"), ns("red"), "icmp");
+        awaitCaptures(1);
+        Cmd.inNs(ns("red"), 20, "ping", "-c", "2", "-i", "0.2", "192.168.15.2");
+        Path out = work.resolve("trace.out");
+        for (int i = 0; i < 200 && Files.readString(out).lines().count() < 4; i++) {
+            Thread.sleep(50); // the four lines are printed before the signal, so the count is known
+        }
+        p.destroy(); // SIGTERM: the same shutdown path as Ctrl-C
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "trace stopped on SIGTERM");
+        String err = Files.readString(work.resolve("trace.err"));
+        assertTrue(err.contains("4 frames captured, 0 lost by the capture"), err);
+        assertEquals(4, Files.readString(work.resolve("trace.out")).lines().count());
+    }
+
+    @Test
     void aDecisionTraceShowsTheMasqueradedPathOfAPing() throws Exception {
         Path out = work.resolve("decisions.out");
         Process p = trace(out, "--decisions", "2", "icmp");
