@@ -91,6 +91,8 @@ final class TraceCommand implements Callable<Integer> {
 
     /** Counted down when this command has printed all it prints: Ctrl-C's hook waits for it. */
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    /** The capture's counters as read just before an early stop closed its stream, or null. */
+    private volatile String countersAtStop;
 
     @Override
     public Integer call() {
@@ -145,7 +147,12 @@ final class TraceCommand implements Callable<Integer> {
             return 1;
         }
         AtomicLong taken = new AtomicLong();
-        Thread stopper = stopOnExit(stream);
+        // Stopping early (Ctrl-C, --seconds) reads the counters first: vnet forgets a capture once its stream closes.
+        Runnable stop = () -> {
+            countersAtStop = captureDrops(client, stream.captureId());
+            closeQuietly(stream);
+        };
+        Thread stopper = stopOnExit(stop);
         Runtime.getRuntime().addShutdownHook(stopper);
         if (seconds > 0) {
             Thread timer = new Thread(() -> {
@@ -154,7 +161,7 @@ final class TraceCommand implements Callable<Integer> {
                 } catch (InterruptedException ignored) {
                     return;
                 }
-                closeQuietly(stream);
+                stop.run();
             });
             timer.setDaemon(true);
             timer.start();
@@ -174,7 +181,8 @@ final class TraceCommand implements Callable<Integer> {
                 return 1;
             }
         } finally {
-            captureDrops = captureDrops(client, stream.captureId());
+            String now = captureDrops(client, stream.captureId());
+            captureDrops = now.isEmpty() && countersAtStop != null ? countersAtStop : now;
             closeQuietly(stream);
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
@@ -196,7 +204,7 @@ final class TraceCommand implements Callable<Integer> {
             System.err.println("vnet trace: " + e.getMessage());
             return 1;
         }
-        Thread stopper = stopOnExit(stream);
+        Thread stopper = stopOnExit(() -> closeQuietly(stream));
         Runtime.getRuntime().addShutdownHook(stopper);
         try (InputStream in = Channels.newInputStream(stream.channel())) {
             in.transferTo(System.out);
@@ -217,12 +225,12 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     /**
-     * A shutdown hook for Ctrl-C: ends the capture (closing the stream ends the read loop) and waits a moment for
+     * A shutdown hook for Ctrl-C: runs {@code stop} (closing the stream ends the read loop) and waits a moment for
      * this thread to print its summary, which the JVM would otherwise cut off.
      */
-    private Thread stopOnExit(ControlClient.Stream stream) {
+    private Thread stopOnExit(Runnable stop) {
         return new Thread(() -> {
-            closeQuietly(stream);
+            stop.run();
             try {
                 finished.await(2, TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {

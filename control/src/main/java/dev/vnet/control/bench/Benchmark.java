@@ -1,0 +1,135 @@
+package dev.vnet.control.bench;
+
+import dev.vnet.control.lab.LabException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code vnet bench}: the seed lab built twice, by the kernel ({@link KernelNetwork}) and by vnet
+ * ({@link VnetNetwork}), every case run on both in alternation (which goes first swaps every run, so drift on a
+ * shared machine hits both alike), then a table, JSON and a chart. Both networks are removed at the end, also on
+ * failure.
+ */
+public final class Benchmark {
+    private static final Logger log = LoggerFactory.getLogger(Benchmark.class);
+    private static final Path BRIDGE_NF = Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables");
+
+    private final String prefix;
+    private final int runs;
+    private final int seconds;
+    private final List<BenchCase> cases;
+
+    /** A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-. */
+    public Benchmark(String prefix, int runs, int seconds, List<String> only) {
+        this.prefix = prefix;
+        this.runs = runs;
+        this.seconds = seconds;
+        List<BenchCase> chosen = BenchCase.all();
+        if (!only.isEmpty()) {
+            List<String> ids = chosen.stream().map(BenchCase::id).toList();
+            for (String id : only) {
+                if (!ids.contains(id)) {
+                    throw new IllegalArgumentException("no case '" + id + "' (cases: " + String.join(", ", ids) + ")");
+                }
+            }
+            chosen = chosen.stream().filter(c -> only.contains(c.id())).toList();
+        }
+        this.cases = chosen;
+    }
+
+    /** The ids of every case. */
+    public static List<String> caseIds() {
+        return BenchCase.all().stream().map(BenchCase::id).toList();
+    }
+
+    /** Runs it, printing progress to {@code progress} and the table to {@code out}; writes JSON and SVG to {@code dir}. */
+    public void run(PrintStream out, PrintStream progress, Path dir) throws IOException, LabException {
+        Files.createDirectories(dir);
+        Map<String, Object> machine = machine();
+        progress.println("vnet bench: " + machine.get("summary"));
+        progress.println("host bridge-nf-call-iptables: " + machine.get("bridge-nf-call-iptables")
+                + ("on".equals(machine.get("bridge-nf-call-iptables"))
+                ? " (the kernel bridge's traffic also goes through iptables and conntrack, as on this host)" : ""));
+        List<BenchResult> results = new ArrayList<>();
+        cases.forEach(c -> results.add(new BenchResult(c)));
+        progress.println("building both networks (namespaces " + prefix + "k-*, " + prefix + "v-*) ...");
+        try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
+             VnetNetwork vnet = VnetNetwork.build(prefix + "v-")) {
+            warmUp(kernel, vnet);
+            int step = 0;
+            int steps = runs * cases.size() * 2;
+            for (int run = 0; run < runs; run++) {
+                for (BenchResult r : results) {
+                    List<BenchNetwork> order = run % 2 == 0 ? List.of(kernel, vnet) : List.of(vnet, kernel);
+                    for (BenchNetwork net : order) {
+                        step++;
+                        progress.printf("[%d/%d] run %d: %-46s %-6s ... ", step, steps, run + 1,
+                                r.benchCase().title(), net.name());
+                        progress.flush();
+                        double v = r.benchCase().run(net, seconds);
+                        r.add(net.name(), v);
+                        progress.printf(java.util.Locale.ROOT, "%.2f %s%n", v, r.benchCase().unit());
+                    }
+                }
+            }
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("runs", runs);
+        settings.put("seconds-per-case", seconds);
+        settings.put("order", "alternating kernel/vnet, the first one swapping every run");
+        BenchReport report = new BenchReport(machine, settings, results);
+        out.print(report.table());
+        report.writeJson(dir.resolve("results.json"));
+        report.writeSvg(dir.resolve("chart.svg"));
+        out.println("written: " + dir.resolve("results.json") + ", " + dir.resolve("chart.svg"));
+    }
+
+    /** A first short exchange on each network, so ARP and the JIT are settled before anything is measured. */
+    private static void warmUp(BenchNetwork... nets) throws IOException {
+        for (BenchNetwork n : nets) {
+            Proc.check(n.red(), 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.15.2");
+            Proc.check(n.red(), 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.1.3");
+        }
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        String kernel = read(Path.of("/proc/sys/kernel/osrelease"));
+        String cpu = "";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("");
+        } catch (IOException ignored) {
+            // not Linux, or hidden: left empty
+        }
+        String bridgeNf = Files.exists(BRIDGE_NF) ? ("1".equals(read(BRIDGE_NF)) ? "on" : "off")
+                : "off (br_netfilter not loaded)";
+        m.put("cores", cores);
+        m.put("cpu", cpu);
+        m.put("kernel", kernel);
+        m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        m.put("bridge-nf-call-iptables", bridgeNf);
+        m.put("summary", cores + " cores" + (cpu.isEmpty() ? "" : " (" + cpu + ")") + ", Linux " + kernel + ", Java "
+                + Runtime.version().feature());
+        return m;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", p, e.getMessage());
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.vnet.control.bench;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The seed lab built by the kernel, for comparison: a namespace of its own holds a Linux bridge with the gateway
+ * address, veth pairs to red and blue, a veth uplink to lan, {@code ip_forward} set in that namespace only, and an
+ * nft table of its own doing the MASQUERADE and the port forward. Nothing is created or changed in the root
+ * namespace; closing deletes the namespaces (their veths and rules go with them).
+ */
+final class KernelNetwork implements BenchNetwork {
+    private static final Logger log = LoggerFactory.getLogger(KernelNetwork.class);
+    private static final long TIMEOUT = 20;
+
+    private final String router;
+    private final String red;
+    private final String blue;
+    private final String lan;
+    private final List<String> created = new ArrayList<>();
+
+    private KernelNetwork(String prefix) {
+        this.router = prefix + "router";
+        this.red = prefix + "red";
+        this.blue = prefix + "blue";
+        this.lan = prefix + "lan";
+    }
+
+    /** Builds it with namespaces named {@code prefix}router, -red, -blue and -lan; on failure removes them again. */
+    static KernelNetwork build(String prefix) throws IOException {
+        KernelNetwork k = new KernelNetwork(prefix);
+        try {
+            k.create();
+        } catch (IOException | RuntimeException e) {
+            k.close();
+            throw e;
+        }
+        return k;
+    }
+
+    private void ip(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Proc.run(cmd, TIMEOUT).orThrow(cmd);
+    }
+
+    private void create() throws IOException {
+        for (String ns : List.of(router, red, blue, lan)) {
+            ip("netns", "add", ns);
+            created.add(ns);
+            ip("-n", ns, "link", "set", "lo", "up");
+        }
+        ip("-n", router, "link", "add", "br0", "type", "bridge");
+        ip("-n", router, "addr", "add", "192.168.15.5/24", "dev", "br0");
+        ip("-n", router, "link", "set", "br0", "up");
+        host(red, "p-red", "192.168.15.1/24", true);
+        host(blue, "p-blue", "192.168.15.2/24", true);
+        host(lan, "uplink", "192.168.1.3/24", false);
+        ip("-n", router, "addr", "add", "192.168.1.2/24", "dev", "uplink");
+        Proc.check(router, TIMEOUT, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        Path rules = Files.createTempFile("vnet-bench", ".nft");
+        try {
+            Files.writeString(rules, """
+                    table ip vnet_bench {
+                      chain prerouting {
+                        type nat hook prerouting priority dstnat;
+                        iifname "uplink" tcp dport 80 dnat to 192.168.15.2:80
+                      }
+                      chain postrouting {
+                        type nat hook postrouting priority srcnat;
+                        ip saddr 192.168.15.0/24 oifname "uplink" masquerade
+                      }
+                    }
+                    """);
+            Proc.check(router, TIMEOUT, "nft", "-f", rules.toString());
+        } finally {
+            Files.deleteIfExists(rules);
+        }
+    }
+
+    /** A veth from the router namespace ({@code port}) to eth0 in {@code ns}, on the bridge when {@code bridged}. */
+    private void host(String ns, String port, String address, boolean bridged) throws IOException {
+        ip("-n", router, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        if (bridged) {
+            ip("-n", router, "link", "set", port, "master", "br0");
+        }
+        ip("-n", router, "link", "set", port, "up");
+        ip("-n", ns, "addr", "add", address, "dev", "eth0");
+        ip("-n", ns, "link", "set", "eth0", "up");
+        if (bridged) {
+            ip("-n", ns, "route", "add", "default", "via", "192.168.15.5");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "kernel";
+    }
+
+    @Override
+    public String red() {
+        return red;
+    }
+
+    @Override
+    public String blue() {
+        return blue;
+    }
+
+    @Override
+    public String lan() {
+        return lan;
+    }
+
+    @Override
+    public void close() {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                ip("netns", "delete", created.get(i));
+            } catch (IOException e) {
+                log.warn("cleanup: {}", e.getMessage());
+            }
+        }
+        created.clear();
+    }
+}

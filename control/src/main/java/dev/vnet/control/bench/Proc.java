@@ -1,0 +1,89 @@
+package dev.vnet.control.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the benchmark's tools (iperf3, ping, nft, sysctl), inside a namespace when one is named. */
+final class Proc {
+    /** What a finished command printed and how it exited. */
+    record Result(int exit, String out, String err) {
+        /** The output, or an exception naming the command and its error when it failed. */
+        String orThrow(List<String> cmd) throws IOException {
+            if (exit != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed (exit " + exit + "): "
+                        + (err.isBlank() ? out : err).trim());
+            }
+            return out;
+        }
+    }
+
+    private Proc() {
+    }
+
+    /** The command line for {@code args} run in namespace {@code ns} (null: here). */
+    static List<String> in(String ns, String... args) {
+        List<String> cmd = new ArrayList<>();
+        if (ns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", ns));
+        }
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs {@code cmd} to its end, killing it after {@code timeoutSeconds}. */
+    static Result run(List<String> cmd, long timeoutSeconds) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        CompletableFuture<String> err = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                err.complete("");
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new IOException(String.join(" ", cmd) + ": no answer within " + timeoutSeconds + " s");
+            }
+            t.join(2000);
+            return new Result(p.exitValue(), out, err.getNow(""));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+        }
+    }
+
+    /** Runs {@code args} in {@code ns}; its output, or an exception when it fails. */
+    static String check(String ns, long timeoutSeconds, String... args) throws IOException {
+        List<String> cmd = in(ns, args);
+        return run(cmd, timeoutSeconds).orThrow(cmd);
+    }
+
+    /** Starts {@code args} in {@code ns} in the background, its output discarded. */
+    static Process start(String ns, String... args) throws IOException {
+        return new ProcessBuilder(in(ns, args)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** Stops a process this benchmark started, and waits for it. */
+    static void stop(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.vnet.control.bench;
+
+import dev.vnet.control.lab.Lab;
+import dev.vnet.control.lab.LabException;
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.topology.SeedLab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The seed lab built by vnet, in this process, with its namespace names prefixed and a state directory of its own. */
+final class VnetNetwork implements BenchNetwork {
+    private final String prefix;
+    private final Path stateDir;
+    private final Lab lab;
+
+    private VnetNetwork(String prefix, Path stateDir, Lab lab) {
+        this.prefix = prefix;
+        this.stateDir = stateDir;
+        this.lab = lab;
+    }
+
+    /** Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan. */
+    static VnetNetwork build(String prefix) throws IOException, LabException {
+        Path state = Files.createTempDirectory("vnet-bench-state");
+        try {
+            return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withPrefix(prefix), state,
+                    new IpRoute2()));
+        } catch (LabException | RuntimeException e) {
+            Files.deleteIfExists(state);
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "vnet";
+    }
+
+    @Override
+    public String red() {
+        return prefix + "red";
+    }
+
+    @Override
+    public String blue() {
+        return prefix + "blue";
+    }
+
+    @Override
+    public String lan() {
+        return prefix + "lan";
+    }
+
+    @Override
+    public void close() {
+        lab.close();
+        try {
+            Files.deleteIfExists(stateDir);
+        } catch (IOException ignored) {
+            // a temporary directory: the system cleans it eventually
+        }
+    }
+}
