@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what vnet needs to build, run and test, on Debian/Ubuntu, when it is missing:
-# a JDK (17 or newer), Maven, iproute2, libpcap (capture filters), and the tools the tests drive (ping, OpenBSD
-# netcat, iperf3, curl). With --test also the capture readers the tests check vnet's files with (tcpdump, tshark).
+# a JDK (17 or newer), Maven, iproute2, libpcap (capture filters), the tools the tests drive (ping, OpenBSD
+# netcat, iperf3, curl) and nft (vnet bench's kernel network). With --test also the capture readers the tests check
+# vnet's files with (tcpdump, tshark).
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ command -v ping >/dev/null 2>&1 || need iputils-ping
 if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q -- '-N'; then need netcat-openbsd; fi
 command -v iperf3 >/dev/null 2>&1 || need iperf3
 command -v curl >/dev/null 2>&1 || need curl
+# vnet bench builds its kernel comparison network with an nft table inside a namespace of its own.
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need nftables
 ldconfig -p 2>/dev/null | grep -q 'libpcap.so.0.8' || need libpcap0.8
 if [ "${1:-}" = "--test" ]; then
   command -v tcpdump >/dev/null 2>&1 || need tcpdump
