@@ -55,6 +55,8 @@ public enum DropReason {
     TX_FULL("tx-full"),
     /** The egress port was closed while the frame was queued. */
     PORT_CLOSED("port-closed"),
+    /** An offloaded frame whose virtio-net header the dataplane cannot honour in software (not a TCPv4 super-frame). */
+    OFFLOAD_UNSUPPORTED("offload-unsupported"),
     /** A frame injected more than the per-frame limit of new frames (a loop guard). */
     INJECTION_LIMIT("injection-limit"),
     /** A frame reached the router with a destination MAC that is not the router's. */

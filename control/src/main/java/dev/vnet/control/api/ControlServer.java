@@ -144,7 +144,8 @@ public final class ControlServer implements AutoCloseable {
                         dev.vnet.control.topology.InterfaceAddress.parse(r.param("address")),
                         body.path("mtu").asInt(1500),
                         body.hasNonNull("default-route")
-                                ? dev.vnet.dataplane.wire.Ipv4Addr.parse(body.get("default-route").asText()) : 0);
+                                ? dev.vnet.dataplane.wire.Ipv4Addr.parse(body.get("default-route").asText()) : 0,
+                        body.path("offloads").asBoolean(true));
                 try {
                     lab.attach(spec);
                 } catch (IllegalArgumentException | IllegalStateException e) {

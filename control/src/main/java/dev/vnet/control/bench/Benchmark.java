@@ -27,10 +27,15 @@ public final class Benchmark {
     private final int runs;
     private final int seconds;
     private final List<BenchCase> cases;
+    private final boolean offloads;
 
-    /** A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-. */
-    public Benchmark(String prefix, int runs, int seconds, List<String> only) {
+    /**
+     * A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-, vnet's TAPs
+     * with or without {@code offloads}.
+     */
+    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads) {
         this.prefix = prefix;
+        this.offloads = offloads;
         this.runs = runs;
         this.seconds = seconds;
         List<BenchCase> chosen = BenchCase.all();
@@ -63,7 +68,7 @@ public final class Benchmark {
         cases.forEach(c -> results.add(new BenchResult(c)));
         progress.println("building both networks (namespaces " + prefix + "k-*, " + prefix + "v-*) ...");
         try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
-             VnetNetwork vnet = VnetNetwork.build(prefix + "v-")) {
+             VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads)) {
             warmUp(kernel, vnet);
             int step = 0;
             int steps = runs * cases.size() * 2;
@@ -86,6 +91,7 @@ public final class Benchmark {
         settings.put("runs", runs);
         settings.put("seconds-per-case", seconds);
         settings.put("order", "alternating kernel/vnet, the first one swapping every run");
+        settings.put("vnet-offloads", offloads);
         BenchReport report = new BenchReport(machine, settings, results);
         out.print(report.table());
         report.writeJson(dir.resolve("results.json"));

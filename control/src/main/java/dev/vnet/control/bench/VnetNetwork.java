@@ -21,12 +21,12 @@ final class VnetNetwork implements BenchNetwork {
         this.lab = lab;
     }
 
-    /** Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan. */
-    static VnetNetwork build(String prefix) throws IOException, LabException {
+    /** Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads. */
+    static VnetNetwork build(String prefix, boolean offloads) throws IOException, LabException {
         Path state = Files.createTempDirectory("vnet-bench-state");
         try {
-            return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withPrefix(prefix), state,
-                    new IpRoute2()));
+            return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads).withPrefix(prefix),
+                    state, new IpRoute2()));
         } catch (LabException | RuntimeException e) {
             Files.deleteIfExists(state);
             throw e;

@@ -46,6 +46,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Where results.json and chart.svg go (default: vnet-bench-DATE-TIME).")
     Path out;
 
+    @Option(names = "--no-offloads", description = "vnet's TAPs without offloads (to see what offloads bring).")
+    boolean noOffloads;
+
     @Option(names = "--prefix", paramLabel = "TEXT",
             description = "Start of the namespace names (default: vb and 6 random hex digits, then -k- and -v-).")
     String prefix;
@@ -64,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             bench = new Benchmark(prefix != null ? prefix
                     : "vb" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6) + "-",
-                    runs, seconds, only);
+                    runs, seconds, only, !noOffloads);
         } catch (IllegalArgumentException e) {
             System.err.println("vnet bench: --case: " + e.getMessage());
             return 2;

@@ -44,6 +44,12 @@ final class UpCommand implements Callable<Integer> {
                     + "existing ones keep working. Overrides the file's limits.connections (default: 65536).")
     Integer maxConnections;
 
+    @Option(names = "--no-offloads",
+            description = "Open every namespace's and uplink's TAP without offloads (no virtio-net header: one "
+                    + "MTU-sized, fully checksummed frame per system call; slower, for comparison and debugging). "
+                    + "Overrides the file's 'offloads'.")
+    boolean noOffloads;
+
     @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
             description = "Also serve Prometheus metrics over TCP at http://HOST:PORT/metrics (HOST defaults to "
                     + "127.0.0.1). Off unless given; they are always on the API socket.")
@@ -71,6 +77,9 @@ final class UpCommand implements Callable<Integer> {
         } catch (TopologyException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;
+        }
+        if (noOffloads) {
+            topology = topology.withOffloads(false);
         }
         if (maxConnections != null) {
             try {

@@ -70,7 +70,8 @@ public final class DryRun {
             String t = "<tap" + tap++ + ">";
             out.add("# namespace " + n.name());
             ip.addNamespace(n.name());
-            out.add("vnet: open TAP " + t + " as port " + n.name() + " on bridge " + n.bridge());
+            out.add("vnet: open TAP " + t + " as port " + n.name() + " on bridge " + n.bridge()
+                    + (n.offloads() ? "" : ", offloads off"));
             ip.moveInterface(t, n.name(), n.interfaceName());
             ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
             if (n.defaultGateway() != 0) {
@@ -84,7 +85,8 @@ public final class DryRun {
             if (!u.inRootNamespace()) {
                 ip.addNamespace(u.namespace());
             }
-            out.add("vnet: open TAP " + t + " as routed port " + u.name() + ", router address " + u.routerAddress());
+            out.add("vnet: open TAP " + t + " as routed port " + u.name() + ", router address " + u.routerAddress()
+                    + (u.offloads() ? "" : ", offloads off"));
             if (u.inRootNamespace()) {
                 ip.renameInterface(t, u.interfaceName());
                 ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());

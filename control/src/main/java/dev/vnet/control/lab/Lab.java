@@ -214,7 +214,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             if (u.inRootNamespace()) {
                 // The host is the far side: the TAP stays here, renamed; it and its address vanish with vnet.
                 dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
-                        new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+                        new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
                 ip.renameInterface(tap, u.interfaceName());
                 ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
                 log.info("root namespace reached through uplink {} as {} {}", u.name(), u.interfaceName(),
@@ -223,7 +223,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             }
             createNamespace(u.namespace());
             dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
-                    new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+                    new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
             ip.moveInterface(tap, u.namespace(), u.interfaceName());
             ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());
             log.info("namespace {} reached through uplink {} as {} {}", u.namespace(), u.name(), u.interfaceName(),
@@ -243,7 +243,8 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private void attachNamespace(NamespaceSpec n) throws IOException {
         createNamespace(n.name());
         String tap = nextTapName();
-        dataplane.addTapPort(n.name(), tap, n.bridge(), new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET));
+        dataplane.addTapPort(n.name(), tap, n.bridge(),
+                new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET, n.offloads()));
         ip.moveInterface(tap, n.name(), n.interfaceName());
         ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
         if (n.defaultGateway() != 0) {

@@ -9,9 +9,17 @@ package dev.vnet.control.topology;
  * @param address        the interface's address
  * @param mtu            the interface's MTU
  * @param defaultGateway the default route's next hop inside the namespace, or 0 for none
+ * @param offloads       its TAP takes partial checksums and TCP super-frames (virtio-net header); off: one MTU-sized,
+ *                       fully checksummed frame per read and write
  */
 public record NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu,
-                            int defaultGateway) {
+                            int defaultGateway, boolean offloads) {
+    /** A namespace with offloads on. */
+    public NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu,
+                         int defaultGateway) {
+        this(name, bridge, interfaceName, address, mtu, defaultGateway, true);
+    }
+
     /** A namespace without a default route. */
     public NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu) {
         this(name, bridge, interfaceName, address, mtu, 0);
@@ -19,6 +27,11 @@ public record NamespaceSpec(String name, String bridge, String interfaceName, In
 
     /** The same namespace with {@code prefix} in front of its name. */
     public NamespaceSpec withPrefix(String prefix) {
-        return new NamespaceSpec(prefix + name, bridge, interfaceName, address, mtu, defaultGateway);
+        return new NamespaceSpec(prefix + name, bridge, interfaceName, address, mtu, defaultGateway, offloads);
+    }
+
+    /** The same namespace with offloads on or off. */
+    public NamespaceSpec withOffloads(boolean on) {
+        return new NamespaceSpec(name, bridge, interfaceName, address, mtu, defaultGateway, on);
     }
 }

@@ -87,6 +87,13 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, newLimits, captures);
     }
 
+    /** The same topology with offloads on or off on every namespace's and uplink's TAP. */
+    public Topology withOffloads(boolean on) {
+        return new Topology(name, bridges, namespaces.stream().map(n -> n.withOffloads(on)).toList(),
+                uplinks.stream().map(u -> u.withOffloads(on)).toList(), routes, masquerades, forwards, limits,
+                captures);
+    }
+
     /** The same topology with other captures. */
     public Topology withCaptures(List<CaptureSpec> newCaptures) {
         return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, newCaptures);

@@ -51,6 +51,9 @@ public final class TopologyDocument {
             if (n.defaultGateway() != 0) {
                 m.put("default-route", Ipv4Addr.toString(n.defaultGateway()));
             }
+            if (!n.offloads()) {
+                m.put("offloads", false);
+            }
             namespaces.add(m);
         }
         doc.put("namespaces", namespaces);
@@ -65,6 +68,9 @@ public final class TopologyDocument {
             m.put("address", u.hostAddress().toString());
             m.put("router-address", u.routerAddress().toString());
             m.put("mtu", u.mtu());
+            if (!u.offloads()) {
+                m.put("offloads", false);
+            }
             uplinks.add(m);
         }
         doc.put("uplinks", uplinks);

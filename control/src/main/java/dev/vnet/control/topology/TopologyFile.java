@@ -288,7 +288,7 @@ public final class TopologyFile {
 
     private NamespaceSpec namespace(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "bridge", "address", "interface", "mtu",
-                "default-route"));
+                "default-route", "offloads"));
         if (f == null) {
             return null;
         }
@@ -301,16 +301,17 @@ public final class TopologyFile {
         String ifname = scalar(f, node, label, "interface", false);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
         Integer via = value(f, node, label, "default-route", false, Ipv4Addr::parse);
+        Boolean offloads = value(f, node, label, "offloads", false, TopologyFile::bool);
         if (name == null || bridge == null || address == null) {
             return null;
         }
         return new NamespaceSpec(name, bridge, ifname == null ? SeedLab.INTERFACE : ifname, address,
-                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via == null ? 0 : via);
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via == null ? 0 : via, offloads == null || offloads);
     }
 
     private UplinkSpec uplink(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "namespace", "interface", "address",
-                "router-address", "mtu"));
+                "router-address", "mtu", "offloads"));
         if (f == null) {
             return null;
         }
@@ -323,6 +324,7 @@ public final class TopologyFile {
         InterfaceAddress host = value(f, node, label, "address", true, InterfaceAddress::parse);
         InterfaceAddress router = value(f, node, label, "router-address", true, InterfaceAddress::parse);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
+        Boolean offloads = value(f, node, label, "offloads", false, TopologyFile::bool);
         if (name == null || host == null || router == null) {
             return null;
         }
@@ -331,7 +333,7 @@ public final class TopologyFile {
             return null;
         }
         return new UplinkSpec(name, namespace, ifname == null ? SeedLab.INTERFACE : ifname, host, router,
-                mtu == null ? TapOptions.DEFAULT_MTU : mtu);
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu, offloads == null || offloads);
     }
 
     private RouteSpec route(Node node, String where) {

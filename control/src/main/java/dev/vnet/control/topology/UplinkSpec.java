@@ -11,13 +11,25 @@ package dev.vnet.control.topology;
  * @param hostAddress   the address of the interface inside the namespace (the host on the far side)
  * @param routerAddress the router's address on this link
  * @param mtu           the link's MTU, on both sides
+ * @param offloads      its TAP takes partial checksums and TCP super-frames (see {@link NamespaceSpec})
  */
 public record UplinkSpec(String name, String namespace, String interfaceName, InterfaceAddress hostAddress,
-                         InterfaceAddress routerAddress, int mtu) {
+                         InterfaceAddress routerAddress, int mtu, boolean offloads) {
+    /** An uplink with offloads on. */
+    public UplinkSpec(String name, String namespace, String interfaceName, InterfaceAddress hostAddress,
+                      InterfaceAddress routerAddress, int mtu) {
+        this(name, namespace, interfaceName, hostAddress, routerAddress, mtu, true);
+    }
+
+    /** The same uplink with offloads on or off. */
+    public UplinkSpec withOffloads(boolean on) {
+        return new UplinkSpec(name, namespace, interfaceName, hostAddress, routerAddress, mtu, on);
+    }
+
     /** The same uplink with {@code prefix} in front of its namespace's name (a root-namespace uplink is unchanged). */
     public UplinkSpec withPrefix(String prefix) {
         return namespace == null ? this
-                : new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu);
+                : new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu, offloads);
     }
 
     /** True when the TAP stays in the root namespace. */

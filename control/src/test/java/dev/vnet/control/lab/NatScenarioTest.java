@@ -3,6 +3,7 @@ package dev.vnet.control.lab;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.PortForwardSpec;
 import dev.vnet.control.topology.RouteSpec;
@@ -180,35 +181,9 @@ class NatScenarioTest {
         byte[] masq = SeedLabScenarioTest.transfer(ns("blue"), ns("lan"), "192.168.1.3", data);
         assertEquals(data.length, masq.length, "through MASQUERADE");
         assertArrayEquals(expected, MessageDigest.getInstance("SHA-256").digest(masq));
-        byte[] dnat = transferTo(ns("lan"), ns("blue"), "192.168.1.2", 80, data);
+        byte[] dnat = Transfer.tcp(ns("lan"), ns("blue"), "192.168.1.2", 80, data);
         assertEquals(data.length, dnat.length, "through DNAT");
         assertArrayEquals(expected, MessageDigest.getInstance("SHA-256").digest(dnat));
-    }
-
-    private static byte[] transferTo(String clientNs, String serverNs, String address, int port, byte[] data)
-            throws Exception {
-        Path in = Files.createTempFile("vnet-send", ".bin");
-        Path out = Files.createTempFile("vnet-recv", ".bin");
-        Process server = null;
-        try {
-            Files.write(in, data);
-            server = new ProcessBuilder("ip", "netns", "exec", serverNs, "nc", "-l", Integer.toString(port))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Cmd.waitForListener(serverNs, "tcp", port);
-            Process client = new ProcessBuilder("ip", "netns", "exec", clientNs, "nc", "-N", address,
-                    Integer.toString(port)).redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            assertTrue(client.waitFor(120, TimeUnit.SECONDS), "client finished");
-            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "server saw the end");
-            return Files.readAllBytes(out);
-        } finally {
-            if (server != null && server.isAlive()) {
-                server.destroyForcibly().waitFor();
-            }
-            Files.deleteIfExists(in);
-            Files.deleteIfExists(out);
-        }
     }
 
     @Test

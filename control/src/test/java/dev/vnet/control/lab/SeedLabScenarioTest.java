@@ -3,6 +3,7 @@ package dev.vnet.control.lab;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.dataplane.api.FdbEntry;
 import dev.vnet.dataplane.api.PortStats;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -155,35 +154,7 @@ class SeedLabScenarioTest {
 
     /** Runs {@code nc -l 8080} in {@code serverNs}, sends {@code data} from {@code clientNs}; returns what arrived. */
     static byte[] transfer(String clientNs, String serverNs, String serverAddress, byte[] data) throws Exception {
-        Path in = Files.createTempFile("vnet-send", ".bin");
-        Path out = Files.createTempFile("vnet-recv", ".bin");
-        Process server = null;
-        try {
-            Files.write(in, data);
-            server = new ProcessBuilder("ip", "netns", "exec", serverNs, "nc", "-l", "8080")
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            waitForListener(serverNs, 8080);
-            Process client = new ProcessBuilder("ip", "netns", "exec", clientNs, "nc", "-N", serverAddress, "8080")
-                    .redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "client finished");
-            assertEquals(0, client.exitValue(), "nc client exit code");
-            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "server saw the end of the stream");
-            return Files.readAllBytes(out);
-        } finally {
-            if (server != null && server.isAlive()) {
-                server.destroyForcibly().waitFor();
-            }
-            Files.deleteIfExists(in);
-            Files.deleteIfExists(out);
-        }
-    }
-
-    private static void waitForListener(String ns, int port) {
-        if (!Cmd.waitForListener(ns, "tcp", port)) {
-            throw new AssertionError("nc never listened on port " + port + " in " + ns);
-        }
+        return Transfer.tcp(clientNs, serverNs, serverAddress, 8080, data);
     }
 
     private static byte[] sha256(byte[] data) throws Exception {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,10 +97,11 @@ class TopologyFileTest {
                     mac-aging: 60
                     fdb-max: 100
                 namespaces:
-                  - {name: a, bridge: br0, address: 10.0.0.2/24, mtu: 9000, interface: veth-a}
+                  - {name: a, bridge: br0, address: 10.0.0.2/24, mtu: 9000, interface: veth-a, offloads: false}
                   - {name: b, bridge: br1, address: 10.1.0.2/24, default-route: 10.1.0.1}
                 uplinks:
-                  - {name: up, interface: vnup0, address: 10.2.0.1/30, router-address: 10.2.0.2/30, mtu: 1400}
+                  - {name: up, interface: vnup0, address: 10.2.0.1/30, router-address: 10.2.0.2/30, mtu: 1400,
+                     offloads: no}
                 routes:
                   - {to: 198.51.100.0/24, via: 10.2.0.1}
                 masquerade:
@@ -115,6 +117,9 @@ class TopologyFileTest {
                   - {ports: all, file: /tmp/all.pcap}
                 """);
         assertEquals(routed, TopologyFile.parse("lab.yaml", TopologyDocument.yaml(routed, "written")));
+        assertFalse(routed.namespaces().get(0).offloads());
+        assertTrue(routed.namespaces().get(1).offloads(), "offloads are on unless a file says otherwise");
+        assertFalse(routed.uplinks().get(0).offloads());
     }
 
     @Test

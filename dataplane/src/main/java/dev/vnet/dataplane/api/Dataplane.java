@@ -740,7 +740,10 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
-    /** Pipeline totals: received, forwarded, flooded, dropped, consumed. */
+    /**
+     * Pipeline totals: received, forwarded, flooded, dropped, consumed, local, injected, and software-offloads (frames
+     * segmented or checksummed in software for a port without offloads).
+     */
     public Map<String, Long> pipelineCounters() {
         return call(() -> {
             Map<String, Long> m = new LinkedHashMap<>();
@@ -751,6 +754,7 @@ public final class Dataplane implements AutoCloseable {
             m.put("consumed", pipeline.consumed());
             m.put("local", pipeline.local());
             m.put("injected", pipeline.injected());
+            m.put("software-offloads", pipeline.softwareOffloads());
             return m;
         });
     }

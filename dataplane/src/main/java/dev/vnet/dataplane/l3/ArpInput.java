@@ -37,9 +37,9 @@ final class ArpInput implements Stage {
         }
         boolean forUs = iface.hasAddress(targetIp);
         if (senderIp != 0 && iface.onLink(senderIp)) {
-            router.neighbors().confirm(senderIp, senderMac, iface.index(), frame.now(), forUs, waiting -> {
+            router.neighbors().confirm(senderIp, senderMac, iface.index(), frame.now(), forUs, (waiting, offload) -> {
                 Ethernet.setDst(waiting, waiting.readerIndex(), senderMac);
-                frame.inject(iface.port(), iface.output(), waiting);
+                frame.inject(iface.port(), iface.output(), waiting, offload);
             });
         }
         if (forUs && Arp.operation(buf, arp) == Arp.OP_REQUEST) {

@@ -11,6 +11,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.NatRewrite;
+import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Udp;
 import io.netty.buffer.ByteBuf;
@@ -98,7 +99,7 @@ final class ConntrackIn implements Stage {
             if ((table.flags(id) & TRANSLATED) != 0) {
                 long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
                 long tLo = original ? FlowKey.invertLo(table.replyLo(id)) : FlowKey.invertLo(table.origLo(id));
-                rewrite(buf, ip, l4, protocol, tHi, tLo);
+                rewrite(buf, ip, l4, protocol, tHi, tLo, Offload.needsChecksum(frame.offload()));
             }
             return router.afterConntrack(frame);
         }
@@ -109,8 +110,9 @@ final class ConntrackIn implements Stage {
             if (f == null) {
                 return router.localDelivery; // for the router itself: not tracked
             }
-            NatRewrite.setDstAddress(buf, ip, f.target());
-            NatRewrite.setDstPort(buf, ip, f.translate(dstPort));
+            boolean partial = Offload.needsChecksum(frame.offload());
+            NatRewrite.setDstAddress(buf, ip, f.target(), partial);
+            NatRewrite.setDstPort(buf, ip, f.translate(dstPort), partial);
             forwarded = true;
         }
         frame.setNewFlow(hi, lo, forwarded);
@@ -154,17 +156,20 @@ final class ConntrackIn implements Stage {
         return "tracked connection (replies and later packets follow its NAT)";
     }
 
-    /** Rewrites the packet's addresses and ports to the tuple {@code tHi/tLo}, checksums kept by RFC 1624 updates. */
-    static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo) {
-        NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));
-        NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
+    /**
+     * Rewrites the packet's addresses and ports to the tuple {@code tHi/tLo}, checksums kept by RFC 1624 updates
+     * ({@code partial}: the transport checksum is an offloaded, partial one).
+     */
+    static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo, boolean partial) {
+        NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
+        NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
         if (protocol == Ipv4.PROTO_ICMP) {
             // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
             int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
-            NatRewrite.setSrcPort(buf, ip, id);
+            NatRewrite.setSrcPort(buf, ip, id, partial);
             return;
         }
-        NatRewrite.setSrcPort(buf, ip, FlowKey.srcPort(tLo));
-        NatRewrite.setDstPort(buf, ip, FlowKey.dstPort(tLo));
+        NatRewrite.setSrcPort(buf, ip, FlowKey.srcPort(tLo), partial);
+        NatRewrite.setDstPort(buf, ip, FlowKey.dstPort(tLo), partial);
     }
 }

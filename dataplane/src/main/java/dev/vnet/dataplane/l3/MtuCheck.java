@@ -6,6 +6,8 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Offload;
+import dev.vnet.dataplane.wire.SoftwareOffload;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -26,15 +28,36 @@ final class MtuCheck implements Stage {
         int ip = frame.l3Offset();
         RouterInterface out = router.iface(frame.outInterface());
         int total = Ipv4.totalLength(buf, ip);
+        if (Offload.isGso(frame.offload())) {
+            // A super-frame leaves as segments: what must fit is one segment (as skb_gso_validate_network_len).
+            total = segmentLength(buf, ip, Offload.gsoSize(frame.offload()), total);
+        }
         if (total <= out.mtu()) {
             return router.neighborOutput;
+        }
+        if (Offload.isGso(frame.offload())) {
+            // Segments too big for the link: DF is set on TCP super-frames, so the sender learns the path MTU.
+            router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 4, out.mtu() & 0xFFFF);
+            return frame.drop(DropReason.FRAGMENTATION_NEEDED);
         }
         if (Ipv4.dontFragment(buf, ip)) {
             router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 4, out.mtu() & 0xFFFF);
             return frame.drop(DropReason.FRAGMENTATION_NEEDED);
         }
+        if (Offload.needsChecksum(frame.offload())) {
+            // Fragments cannot carry an offload: the checksum covers the whole datagram, so finish it first.
+            SoftwareOffload.completeChecksum(buf, frame.start(), frame.length(), frame.offload());
+        }
         fragment(frame, buf, ip, out);
         return frame.local(); // the original is released; its fragments go on
+    }
+
+    /** The IP length of one segment of a TCP super-frame: headers plus at most {@code mss} bytes of payload. */
+    private static int segmentLength(ByteBuf buf, int ip, int mss, int total) {
+        int l4 = ip + Ipv4.headerLength(buf, ip);
+        int headers = Ipv4.headerLength(buf, ip) + (buf.getUnsignedByte(l4 + dev.vnet.dataplane.wire.Tcp.DATA_OFFSET)
+                >>> 4) * 4;
+        return Math.min(total, headers + mss);
     }
 
     private void fragment(Frame frame, ByteBuf buf, int ip, RouterInterface out) {

@@ -10,6 +10,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.util.RateLimitedLog;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.NatRewrite;
+import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.Tcp;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.LoggerFactory;
@@ -74,8 +75,9 @@ final class NatOut implements Stage {
             table.addFlags(id, ConntrackIn.TRANSLATED);
         }
         if (planner.sourceNat()) {
-            NatRewrite.setSrcAddress(buf, ip, planner.natSource());
-            NatRewrite.setSrcPort(buf, ip, planner.natPort());
+            boolean partial = Offload.needsChecksum(frame.offload());
+            NatRewrite.setSrcAddress(buf, ip, planner.natSource(), partial);
+            NatRewrite.setSrcPort(buf, ip, planner.natPort(), partial);
         }
         return router.mtuCheck;
     }

@@ -28,7 +28,7 @@ final class NeighborOutput implements Stage {
             frame.setL2InPort(out.port());
             return out.output();
         }
-        return switch (router.neighbors().enqueue(hop, out.index(), frame.buf(), frame.now())) {
+        return switch (router.neighbors().enqueue(hop, out.index(), frame.buf(), frame.offload(), frame.now())) {
             case NEW -> {
                 frame.inject(out.port(), out.output(), router.arpRequest(frame::allocate, out, hop));
                 yield frame.consume();

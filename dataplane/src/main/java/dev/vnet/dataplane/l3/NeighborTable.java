@@ -64,6 +64,13 @@ public final class NeighborTable {
         STALE
     }
 
+    /** Takes a frame that waited for its neighbor, with its offload state, once the neighbor is known. */
+    @FunctionalInterface
+    public interface Release {
+        /** {@code frame} (now owned by the callee) can go on. */
+        void accept(ByteBuf frame, long offload);
+    }
+
     /** What the table asks of the router during {@link #tick}. */
     public interface Actions {
         /** Send an ARP request for {@code ip} out of interface {@code iface}. */
@@ -88,6 +95,7 @@ public final class NeighborTable {
     private final byte[] probes;
     private final boolean[] probing;
     private final ByteBuf[][] queues;
+    private final long[][] queueOffloads;
     private final byte[] queueLength;
     private int size;
 
@@ -114,6 +122,7 @@ public final class NeighborTable {
         probes = new byte[capacity];
         probing = new boolean[capacity];
         queues = new ByteBuf[capacity][];
+        queueOffloads = new long[capacity][];
         queueLength = new byte[capacity];
     }
 
@@ -155,6 +164,11 @@ public final class NeighborTable {
 
     /** Queues {@code frame} (taking ownership unless the answer is QUEUE_FULL or TABLE_FULL) until {@code ip} resolves. */
     public Enqueued enqueue(int ip, int iface, ByteBuf frame, long now) {
+        return enqueue(ip, iface, frame, 0, now);
+    }
+
+    /** As {@link #enqueue(int, int, ByteBuf, long)}, for a frame with offload state {@code offload}. */
+    public Enqueued enqueue(int ip, int iface, ByteBuf frame, long offload, long now) {
         int i = find(ip);
         if (i < 0) {
             if (size >= maxEntries) {
@@ -172,8 +186,10 @@ public final class NeighborTable {
             nextProbe[i] = now + RETRANSMIT_NANOS;
             if (queues[i] == null) {
                 queues[i] = new ByteBuf[QUEUE_PER_NEIGHBOR];
+                queueOffloads[i] = new long[QUEUE_PER_NEIGHBOR];
             }
             queues[i][0] = frame;
+            queueOffloads[i][0] = offload;
             queueLength[i] = 1;
             return Enqueued.NEW;
         }
@@ -183,7 +199,9 @@ public final class NeighborTable {
         }
         if (queues[i] == null) {
             queues[i] = new ByteBuf[QUEUE_PER_NEIGHBOR];
+            queueOffloads[i] = new long[QUEUE_PER_NEIGHBOR];
         }
+        queueOffloads[i][queueLength[i]] = offload;
         queues[i][queueLength[i]++] = frame;
         return Enqueued.QUEUED;
     }
@@ -193,8 +211,7 @@ public final class NeighborTable {
      * {@code create} (RFC 826: a request addressed to us); otherwise updates an existing one. Frames queued for it are
      * handed to {@code release} in order, then owned by the callee. Returns false if nothing was recorded.
      */
-    public boolean confirm(int ip, long mac, int iface, long now, boolean create, java.util.function.Consumer<ByteBuf>
-            release) {
+    public boolean confirm(int ip, long mac, int iface, long now, boolean create, Release release) {
         int i = find(ip);
         if (i < 0) {
             if (!create) {
@@ -219,7 +236,7 @@ public final class NeighborTable {
         for (int q = 0; q < n; q++) {
             ByteBuf f = queues[i][q];
             queues[i][q] = null;
-            release.accept(f);
+            release.accept(f, queueOffloads[i][q]);
         }
         return true;
     }
@@ -300,6 +317,9 @@ public final class NeighborTable {
                 queues[hole] = queues[i];
                 queueLength[hole] = queueLength[i];
                 queues[i] = holeQueue; // keep the (empty) array for reuse
+                long[] holeOffloads = queueOffloads[hole];
+                queueOffloads[hole] = queueOffloads[i];
+                queueOffloads[i] = holeOffloads;
                 hole = i;
             }
         }

@@ -2,19 +2,21 @@ package dev.vnet.dataplane.pipeline;
 
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.wire.Offload;
 import io.netty.buffer.ByteBuf;
 
 /**
  * The per-frame context handed from stage to stage: the buffer, where the Ethernet frame starts, the ingress port, the
  * batch time, and the outcome. One instance per pipeline is reused for every frame, so nothing is allocated per frame.
  *
- * <p>The frame is {@code buffer[start, start + length)}; later issues add a virtio-net header in front of it without
- * moving it. The pipeline owns the buffer while stages run.
+ * <p>The frame is {@code buffer[start, start + length)}, with its offload state ({@link Offload}: a partial checksum,
+ * a TCP super-frame) beside it rather than in the buffer. The pipeline owns the buffer while stages run.
  */
 public final class Frame {
     private ByteBuf buf;
     private int start;
     private int length;
+    private long offload;
     private Port inPort;
     private Port l2InPort;
     private long now;
@@ -39,10 +41,11 @@ public final class Frame {
         this.pipeline = pipeline;
     }
 
-    void reset(ByteBuf buf, Port inPort, long now) {
+    void reset(ByteBuf buf, Port inPort, long now, long offload) {
         this.buf = buf;
         this.start = buf.readerIndex();
         this.length = buf.readableBytes();
+        this.offload = offload;
         this.inPort = inPort;
         this.l2InPort = inPort;
         this.now = now;
@@ -69,6 +72,14 @@ public final class Frame {
     /** The buffer holding the frame; stages read and rewrite it with absolute indexes. */
     public ByteBuf buf() {
         return buf;
+    }
+
+    /**
+     * The frame's offload state ({@link Offload}): 0 for a plain frame; otherwise its transport checksum is partial
+     * and/or it is a TCP super-frame to be segmented, which stages must respect (NAT, MTU).
+     */
+    public long offload() {
+        return offload;
     }
 
     /** Absolute index of the first byte of the Ethernet header. */
@@ -171,7 +182,12 @@ public final class Frame {
      * {@code in}, once this frame is done. Takes ownership of {@code buf}.
      */
     public void inject(Port in, Stage stage, ByteBuf buf) {
-        pipeline.inject(in, stage, buf);
+        pipeline.inject(in, stage, buf, 0);
+    }
+
+    /** As {@link #inject(Port, Stage, ByteBuf)}, for a frame with offload state {@code offload}. */
+    public void inject(Port in, Stage stage, ByteBuf buf, long offload) {
+        pipeline.inject(in, stage, buf, offload);
     }
 
     /** Allocates a buffer for a frame a stage builds (pooled, direct, like the ones ports read into). */

@@ -10,6 +10,8 @@ import dev.vnet.dataplane.trace.FrameSummary;
 import dev.vnet.dataplane.trace.TupleView;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.RateLimitedLog;
+import dev.vnet.dataplane.wire.Offload;
+import dev.vnet.dataplane.wire.SoftwareOffload;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -46,6 +48,7 @@ public final class Pipeline implements FrameSink {
     private Port[] injectPorts = new Port[16];
     private Stage[] injectStages = new Stage[16];
     private ByteBuf[] injectBufs = new ByteBuf[16];
+    private long[] injectOffloads = new long[16];
     private int injectHead;
     private int injectCount;
     private int injectedThisFrame;
@@ -65,6 +68,7 @@ public final class Pipeline implements FrameSink {
     private long local;
     private long injected;
     private long injectionDrops;
+    private long softwareOffloads;
 
     /** A pipeline that reads {@code clock} once per batch and allocates frames it builds from Netty's pool. */
     public Pipeline(Clock clock) {
@@ -88,6 +92,11 @@ public final class Pipeline implements FrameSink {
      * Inside {@link #receive} it runs after the current frame; otherwise at {@link #endBatch}. Takes {@code buf}.
      */
     public void inject(Port in, Stage stage, ByteBuf buf) {
+        inject(in, stage, buf, 0);
+    }
+
+    /** As {@link #inject(Port, Stage, ByteBuf)}, for a frame with offload state {@code offload}. */
+    public void inject(Port in, Stage stage, ByteBuf buf, long offload) {
         if (running && ++injectedThisFrame > MAX_INJECTIONS_PER_FRAME) {
             injectionDrops++;
             in.counters().drop(DropReason.INJECTION_LIMIT);
@@ -101,6 +110,7 @@ public final class Pipeline implements FrameSink {
         injectPorts[at] = in;
         injectStages[at] = stage;
         injectBufs[at] = buf;
+        injectOffloads[at] = offload;
         injectCount++;
     }
 
@@ -109,15 +119,18 @@ public final class Pipeline implements FrameSink {
         Port[] ports = new Port[n * 2];
         Stage[] stages = new Stage[n * 2];
         ByteBuf[] bufs = new ByteBuf[n * 2];
+        long[] offloads = new long[n * 2];
         for (int i = 0; i < injectCount; i++) {
             int from = (injectHead + i) % n;
             ports[i] = injectPorts[from];
             stages[i] = injectStages[from];
             bufs[i] = injectBufs[from];
+            offloads[i] = injectOffloads[from];
         }
         injectPorts = ports;
         injectStages = stages;
         injectBufs = bufs;
+        injectOffloads = offloads;
         injectHead = 0;
     }
 
@@ -127,13 +140,14 @@ public final class Pipeline implements FrameSink {
             Port in = injectPorts[at];
             Stage stage = injectStages[at];
             ByteBuf buf = injectBufs[at];
+            long offload = injectOffloads[at];
             injectPorts[at] = null;
             injectStages[at] = null;
             injectBufs[at] = null;
             injectHead = (injectHead + 1) % injectBufs.length;
             injectCount--;
             injected++;
-            process(in, stage, buf);
+            process(in, stage, buf, offload);
         }
     }
 
@@ -148,18 +162,18 @@ public final class Pipeline implements FrameSink {
     }
 
     @Override
-    public void receive(Port in, ByteBuf buf) {
+    public void receive(Port in, ByteBuf buf, long offload) {
         running = true;
         injectedThisFrame = 0;
         try {
-            process(in, in.ingress(), buf);
+            process(in, in.ingress(), buf, offload);
             runInjected();
         } finally {
             running = false;
         }
     }
 
-    private void process(Port in, Stage first, ByteBuf buf) {
+    private void process(Port in, Stage first, ByteBuf buf, long offload) {
         received++;
         Capture[] captures = in.captures();
         if (captures != null) {
@@ -176,11 +190,11 @@ public final class Pipeline implements FrameSink {
         if (trace != null) {
             int number = trace.begin(buf);
             if (number != 0) {
-                processTraced(in, first, buf, number);
+                processTraced(in, first, buf, number, offload);
                 return;
             }
         }
-        frame.reset(buf, in, now);
+        frame.reset(buf, in, now, offload);
         Stage stage = first;
         if (stage == null) {
             frame.drop(DropReason.PORT_UNATTACHED);
@@ -207,10 +221,10 @@ public final class Pipeline implements FrameSink {
     }
 
     /** As {@link #process}, writing each stage's decision to the trace: the slow path, for traced frames only. */
-    private void processTraced(Port in, Stage first, ByteBuf buf, int number) {
+    private void processTraced(Port in, Stage first, ByteBuf buf, int number, long offload) {
         DecisionTrace.Steps steps = new DecisionTrace.Steps();
         steps.add((first == in.ingress() ? "in " : "from vnet out of ") + in.name() + ": " + summary(buf));
-        frame.reset(buf, in, now);
+        frame.reset(buf, in, now, offload);
         Stage stage = first;
         if (stage == null) {
             frame.drop(DropReason.PORT_UNATTACHED);
@@ -285,9 +299,9 @@ public final class Pipeline implements FrameSink {
         switch (frame.verdict()) {
             case FORWARD -> {
                 forwarded++;
-                send(frame.outPort(), buf);
+                send(frame.outPort(), buf, frame.offload());
             }
-            case FLOOD -> flood(buf, frame.l2InPort(), frame.floodPorts());
+            case FLOOD -> flood(buf, frame.l2InPort(), frame.floodPorts(), frame.offload());
             case CONSUMED -> consumed++;
             case LOCAL -> {
                 local++;
@@ -297,7 +311,7 @@ public final class Pipeline implements FrameSink {
         }
     }
 
-    private void flood(ByteBuf buf, Port except, Port[] ports) {
+    private void flood(ByteBuf buf, Port except, Port[] ports, long offload) {
         int copies = 0;
         for (Port p : ports) {
             if (p != except) {
@@ -315,7 +329,7 @@ public final class Pipeline implements FrameSink {
         }
         for (Port p : ports) {
             if (p != except) {
-                send(p, buf);
+                send(p, buf, offload);
             }
         }
     }
@@ -329,7 +343,7 @@ public final class Pipeline implements FrameSink {
         buf.release();
     }
 
-    private void send(Port out, ByteBuf buf) {
+    private void send(Port out, ByteBuf buf, long offload) {
         Capture[] captures = out.captures();
         if (captures != null) {
             // Ports are seen from outside the bridge: what the bridge sends to the router's port comes in to the router.
@@ -338,10 +352,45 @@ public final class Pipeline implements FrameSink {
         if (out.isInternal()) {
             // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
             out.counters().tx(buf.readableBytes());
-            inject(out, out.ingress(), buf);
+            inject(out, out.ingress(), buf, offload);
             return;
         }
-        out.enqueue(buf);
+        if (out.acceptsOffloads()) {
+            out.enqueue(buf, offload);
+        } else if ((offload & (Offload.NEEDS_CSUM | Offload.GSO_MASK)) != 0) {
+            sendInSoftware(out, buf, offload);
+        } else {
+            out.enqueue(buf);
+        }
+        markFlushPending(out);
+    }
+
+    /**
+     * An offloaded frame for a port that cannot take it: segmented (a super-frame) or its checksum completed, in
+     * buffers of its own when the frame is shared with other ports (a flood), so theirs stays as it was.
+     */
+    private void sendInSoftware(Port out, ByteBuf buf, long offload) {
+        softwareOffloads++;
+        if (Offload.isGso(offload)) {
+            int n = SoftwareOffload.segment(buf, buf.readerIndex(), buf.readableBytes(), offload, this::allocate,
+                    out::enqueue);
+            if (n < 0) {
+                out.counters().drop(DropReason.OFFLOAD_UNSUPPORTED);
+            }
+            buf.release();
+            return;
+        }
+        ByteBuf own = buf;
+        if (buf.refCnt() > 1) {
+            own = allocate(buf.readableBytes());
+            own.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+            buf.release();
+        }
+        SoftwareOffload.completeChecksum(own, own.readerIndex(), own.readableBytes(), offload);
+        out.enqueue(own);
+    }
+
+    private void markFlushPending(Port out) {
         if (out.markFlushPending()) {
             if (toFlushCount == toFlush.length) {
                 toFlush = Arrays.copyOf(toFlush, toFlush.length * 2);
@@ -420,5 +469,10 @@ public final class Pipeline implements FrameSink {
     /** Injections refused by the per-frame limit. */
     public long injectionDrops() {
         return injectionDrops;
+    }
+
+    /** Offloaded frames segmented or checksummed in software for a port that could not take them. */
+    public long softwareOffloads() {
+        return softwareOffloads;
     }
 }

@@ -11,8 +11,16 @@ public interface FrameSink {
     /** A read batch starts (the sink reads its clock here, once per batch). */
     void beginBatch();
 
-    /** A frame read from {@code in}; the sink takes ownership of {@code frame} (one reference). */
-    void receive(Port in, ByteBuf frame);
+    /** A plain frame read from {@code in}; the sink takes ownership of {@code frame} (one reference). */
+    default void receive(Port in, ByteBuf frame) {
+        receive(in, frame, 0);
+    }
+
+    /**
+     * A frame read from {@code in} with its offload state ({@link dev.vnet.dataplane.wire.Offload}, 0 for none); the
+     * sink takes ownership of {@code frame} (one reference).
+     */
+    void receive(Port in, ByteBuf frame, long offload);
 
     /** The read batch is over: flush what it queued. */
     void endBatch();

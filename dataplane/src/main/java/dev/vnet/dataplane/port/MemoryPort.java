@@ -17,6 +17,9 @@ public final class MemoryPort extends Port {
     private final FrameSink sink;
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     private final ArrayDeque<ByteBuf> sent = new ArrayDeque<>();
+    private final ArrayDeque<Long> queuedOffloads = new ArrayDeque<>();
+    private final ArrayDeque<Long> sentOffloads = new ArrayDeque<>();
+    private boolean acceptsOffloads;
     private boolean closed;
 
     /** A port that delivers injected frames to {@code sink}. */
@@ -33,6 +36,37 @@ public final class MemoryPort extends Port {
         sink.endBatch();
     }
 
+    /** Delivers one frame with offload state {@code offload} as a read batch of one; takes ownership of it. */
+    public void inject(ByteBuf frame, long offload) {
+        sink.beginBatch();
+        counters().rx(frame.readableBytes());
+        sink.receive(this, frame, offload);
+        sink.endBatch();
+    }
+
+    /** Makes this port take offloaded frames as they are, like a TAP with a virtio-net header (off by default). */
+    public void acceptOffloads(boolean on) {
+        this.acceptsOffloads = on;
+    }
+
+    @Override
+    public boolean acceptsOffloads() {
+        return acceptsOffloads;
+    }
+
+    @Override
+    public void enqueue(ByteBuf frame, long offload) {
+        if (closed) {
+            counters().drop(DropReason.PORT_CLOSED);
+            frame.release();
+            return;
+        }
+        queued.add(frame);
+        if (acceptsOffloads) {
+            queuedOffloads.add(offload);
+        }
+    }
+
     /** Delivers several frames as one read batch; takes ownership of each. */
     public void injectBatch(List<ByteBuf> frames) {
         sink.beginBatch();
@@ -45,12 +79,7 @@ public final class MemoryPort extends Port {
 
     @Override
     public void enqueue(ByteBuf frame) {
-        if (closed) {
-            counters().drop(DropReason.PORT_CLOSED);
-            frame.release();
-            return;
-        }
-        queued.add(frame);
+        enqueue(frame, 0);
     }
 
     @Override
@@ -59,6 +88,9 @@ public final class MemoryPort extends Port {
         while ((frame = queued.poll()) != null) {
             counters().tx(frame.readableBytes());
             sent.add(frame);
+            if (acceptsOffloads) {
+                sentOffloads.add(queuedOffloads.poll());
+            }
         }
     }
 
@@ -74,6 +106,16 @@ public final class MemoryPort extends Port {
         return all;
     }
 
+    /**
+     * The offload states of the frames sent since the last call, oldest first (only a port that
+     * {@link #acceptOffloads accepts offloads} records them).
+     */
+    public List<Long> drainOffloads() {
+        List<Long> all = new ArrayList<>(sentOffloads);
+        sentOffloads.clear();
+        return all;
+    }
+
     /** Frames sent and not yet taken. */
     public int sentCount() {
         return sent.size();
@@ -85,6 +127,7 @@ public final class MemoryPort extends Port {
         while ((frame = sent.poll()) != null) {
             frame.release();
         }
+        sentOffloads.clear();
     }
 
     @Override
@@ -95,6 +138,7 @@ public final class MemoryPort extends Port {
             counters().drop(DropReason.PORT_CLOSED);
             frame.release();
         }
+        queuedOffloads.clear();
         discardSent();
     }
 }

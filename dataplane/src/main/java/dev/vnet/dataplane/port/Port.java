@@ -62,6 +62,22 @@ public abstract class Port {
     /** Queues a frame to send; takes ownership of one reference of {@code frame}. */
     public abstract void enqueue(ByteBuf frame);
 
+    /**
+     * True when the port can send frames with offloads as they are (a TAP with a virtio-net header); the pipeline
+     * completes checksums and segments super-frames in software before handing them to any other port.
+     */
+    public boolean acceptsOffloads() {
+        return false;
+    }
+
+    /**
+     * As {@link #enqueue(ByteBuf)}, for a frame with offload state {@code offload} (non-zero only when
+     * {@link #acceptsOffloads}).
+     */
+    public void enqueue(ByteBuf frame, long offload) {
+        enqueue(frame);
+    }
+
     /** Sends what {@link #enqueue} queued. */
     public abstract void flush();
 

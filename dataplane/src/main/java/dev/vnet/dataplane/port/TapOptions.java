@@ -6,8 +6,11 @@ package dev.vnet.dataplane.port;
  * @param mtu         the largest IP packet the namespace side may send; frames up to mtu + 18 (Ethernet and one VLAN
  *                    tag) are read whole, longer ones are dropped as {@code oversize}
  * @param readBudget  frames read from the device per wakeup before other ports get their turn
+ * @param offloads    a virtio-net header on every frame, partial checksums and TCP super-frames of up to 64 KiB
+ *                    taken from the kernel and handed back as they are (off: every frame is one MTU-sized packet with
+ *                    complete checksums, at several times the system calls)
  */
-public record TapOptions(int mtu, int readBudget) {
+public record TapOptions(int mtu, int readBudget, boolean offloads) {
     /** Default MTU, as Ethernet. */
     public static final int DEFAULT_MTU = 1500;
     /** Default frames per wakeup: enough to amortise the epoll round, small enough to keep ports fair. */
@@ -16,6 +19,11 @@ public record TapOptions(int mtu, int readBudget) {
     public static final int MIN_MTU = 68;
     /** Largest MTU: the largest IPv4 packet. */
     public static final int MAX_MTU = 65535;
+
+    /** Options with offloads on. */
+    public TapOptions(int mtu, int readBudget) {
+        this(mtu, readBudget, true);
+    }
 
     /** Checks the values; the message names the bad one. */
     public TapOptions {
@@ -27,7 +35,7 @@ public record TapOptions(int mtu, int readBudget) {
         }
     }
 
-    /** Defaults: MTU 1500, 64 frames per wakeup. */
+    /** Defaults: MTU 1500, 64 frames per wakeup, offloads on. */
     public static TapOptions defaults() {
         return new TapOptions(DEFAULT_MTU, DEFAULT_READ_BUDGET);
     }
@@ -35,5 +43,10 @@ public record TapOptions(int mtu, int readBudget) {
     /** Largest frame read whole: the MTU plus an Ethernet header with one VLAN tag. */
     public int maxFrame() {
         return mtu + 18;
+    }
+
+    /** The same options with offloads on or off. */
+    public TapOptions withOffloads(boolean on) {
+        return new TapOptions(mtu, readBudget, on);
     }
 }

@@ -38,7 +38,7 @@ public final class TapPort extends Port {
      */
     public static TapPort open(int id, String name, String interfaceName, TapOptions options, FrameSink sink,
                                ByteBufAllocator alloc) throws IOException {
-        TunDevice.Opened device = TunDevice.openTap(interfaceName);
+        TunDevice.Opened device = TunDevice.openTap(interfaceName, options.offloads());
         return new TapPort(id, name, device, options, sink, alloc);
     }
 
@@ -83,7 +83,17 @@ public final class TapPort extends Port {
 
     @Override
     public void enqueue(ByteBuf frame) {
-        queue.enqueue(frame);
+        queue.enqueue(frame, 0);
+    }
+
+    @Override
+    public boolean acceptsOffloads() {
+        return queue.offloads();
+    }
+
+    @Override
+    public void enqueue(ByteBuf frame, long offload) {
+        queue.enqueue(frame, offload);
     }
 
     @Override

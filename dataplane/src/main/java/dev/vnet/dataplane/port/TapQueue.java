@@ -2,6 +2,7 @@ package dev.vnet.dataplane.port;
 
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.util.RateLimitedLog;
+import dev.vnet.dataplane.wire.Offload;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEvent;
@@ -25,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  * next loop iteration after the other ports had their turn. Writes go out of the same buffers at flush time.
  * A buffer that read nothing is kept for the next read instead of being returned to the pool.
  *
+ * <p>With offloads, every read starts with a virtio-net header ({@link Offload}): it is parsed into the frame's offload
+ * state and skipped (the frame starts after it in the same buffer), and the read buffer is sized for a 64 KiB
+ * super-frame. Every write is a {@code writev} of a header built from the frame's offload state and the frame itself,
+ * so a frame is still never copied.
+ *
  * <p>Errors: a write to a downed interface (EIO) is counted as {@code link-down}, and the link going down and coming
  * back is logged once each; any other failed write is counted as {@code tx-error}, logged at most once a second; a device that is gone
  * (EPOLLERR/EPOLLHUP, or EBADFD from read, as when its namespace is deleted) takes the queue out of epoll and tells the
@@ -40,6 +46,10 @@ final class TapQueue implements EpollIoHandle {
     private static final int EAGAIN = 11;
     private static final int EIO = 5;
     private static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(1);
+    /** The largest frame a super-frame can be: a 64 KiB IP packet behind an Ethernet header with one VLAN tag. */
+    private static final int MAX_SUPER_FRAME = 65535 + 18;
+    private static final int IOV_AT = 16;
+    private static final int SCRATCH = IOV_AT + 2 * 16;
 
     private final TapPort port;
     private final FileDescriptor fd;
@@ -48,6 +58,11 @@ final class TapQueue implements EpollIoHandle {
     private final int readSize;
     private final int budget;
     private final ByteBuf[] txRing = new ByteBuf[TX_RING];
+    private final long[] txOffload = new long[TX_RING];
+    private final boolean offloads;
+    private final int maxFrame;
+    /** Scratch for writev: the header, then two iovecs (header, frame); direct, so the kernel reads it in place. */
+    private final ByteBuf writeScratch;
     private final RateLimitedLog readErrors = new RateLimitedLog(log, LOG_INTERVAL);
     private final RateLimitedLog writeErrors = new RateLimitedLog(log, LOG_INTERVAL);
     private int txCount;
@@ -62,9 +77,12 @@ final class TapQueue implements EpollIoHandle {
         this.fd = new FileDescriptor(fd);
         this.sink = sink;
         this.alloc = alloc;
-        // One byte more than the largest frame: a read that fills the buffer may have been truncated by the kernel.
-        this.readSize = options.maxFrame() + 1;
+        this.offloads = options.offloads();
+        this.maxFrame = options.maxFrame();
+        // One byte more than the largest read: a read that fills the buffer may have been truncated by the kernel.
+        this.readSize = (offloads ? Offload.HEADER_LEN + MAX_SUPER_FRAME : options.maxFrame()) + 1;
         this.budget = options.readBudget();
+        this.writeScratch = offloads ? alloc.directBuffer(SCRATCH, SCRATCH) : null;
     }
 
     @Override
@@ -106,15 +124,27 @@ final class TapQueue implements EpollIoHandle {
                     spare = buf; // EAGAIN: nothing more this round
                     break;
                 }
-                port.counters().rx(n);
-                if (n >= readSize) {
+                long offload = 0;
+                int start = 0;
+                if (offloads) {
+                    if (n < Offload.HEADER_LEN) {
+                        port.counters().rxError();
+                        spare = buf;
+                        continue;
+                    }
+                    offload = Offload.read(buf, 0);
+                    start = Offload.HEADER_LEN;
+                }
+                int length = n - start;
+                port.counters().rx(length);
+                if (n >= readSize || (length > maxFrame && !Offload.isGso(offload))) {
                     port.counters().drop(DropReason.OVERSIZE);
                     buf.clear();
                     spare = buf;
                     continue;
                 }
-                buf.setIndex(0, n);
-                sink.receive(port, buf);
+                buf.setIndex(start, n);
+                sink.receive(port, buf, offload);
             }
         } finally {
             sink.endBatch();
@@ -142,7 +172,7 @@ final class TapQueue implements EpollIoHandle {
         readErrors.warn(System.nanoTime(), "port " + port.name() + ": read failed: {}", e.getMessage());
     }
 
-    void enqueue(ByteBuf frame) {
+    void enqueue(ByteBuf frame, long offload) {
         if (closed) {
             port.counters().drop(DropReason.PORT_CLOSED);
             frame.release();
@@ -151,7 +181,12 @@ final class TapQueue implements EpollIoHandle {
         if (txCount == TX_RING) {
             flush();
         }
+        txOffload[txCount] = offload;
         txRing[txCount++] = frame;
+    }
+
+    boolean offloads() {
+        return offloads;
     }
 
     void flush() {
@@ -160,18 +195,18 @@ final class TapQueue implements EpollIoHandle {
         for (int i = 0; i < count; i++) {
             ByteBuf frame = txRing[i];
             txRing[i] = null;
-            write(frame);
+            write(frame, txOffload[i]);
         }
     }
 
-    private void write(ByteBuf frame) {
+    private void write(ByteBuf frame, long offload) {
         int length = frame.readableBytes();
         try {
             if (closed) {
                 port.counters().drop(DropReason.PORT_CLOSED);
                 return;
             }
-            int written = writeOut(frame);
+            int written = offloads ? writeWithHeader(frame, offload) : writeOut(frame);
             if (written == length) {
                 port.counters().tx(length);
                 if (linkDown) {
@@ -215,6 +250,33 @@ final class TapQueue implements EpollIoHandle {
         return fd.write(nio, nio.position(), nio.limit());
     }
 
+    /** The frame behind a virtio-net header, in one writev; returns the frame bytes written. */
+    private int writeWithHeader(ByteBuf frame, long offload) throws IOException {
+        int from = frame.readerIndex();
+        int length = frame.readableBytes();
+        if (!frame.hasMemoryAddress()) {
+            // Not direct memory (never a buffer the dataplane read or built): one copy, header included.
+            ByteBuf copy = alloc.directBuffer(Offload.HEADER_LEN + length);
+            try {
+                copy.writerIndex(Offload.HEADER_LEN);
+                Offload.write(copy, 0, offload);
+                copy.writeBytes(frame, from, length);
+                int n = writeOut(copy);
+                return n <= 0 ? n : n - Offload.HEADER_LEN;
+            } finally {
+                copy.release();
+            }
+        }
+        Offload.write(writeScratch, 0, offload);
+        long scratch = writeScratch.memoryAddress();
+        writeScratch.setLongLE(IOV_AT, scratch);
+        writeScratch.setLongLE(IOV_AT + 8, Offload.HEADER_LEN);
+        writeScratch.setLongLE(IOV_AT + 16, frame.memoryAddress() + from);
+        writeScratch.setLongLE(IOV_AT + 24, length);
+        long n = fd.writevAddresses(scratch + IOV_AT, 2);
+        return n <= 0 ? (int) n : (int) n - Offload.HEADER_LEN;
+    }
+
     private static int errno(IOException e) {
         if (e instanceof Errors.NativeIoException nie) {
             return -nie.expectedErr();
@@ -246,6 +308,9 @@ final class TapQueue implements EpollIoHandle {
         if (spare != null) {
             spare.release();
             spare = null;
+        }
+        if (writeScratch != null) {
+            writeScratch.release();
         }
         try {
             fd.close();

@@ -29,8 +29,15 @@ public final class TunDevice {
     static final long TUNSETIFF = 0x400454caL;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
-    /** Reserved for offloads: frames carry a virtio-net header (issue: performance). */
+    /** Frames carry a virtio-net header (offloads). */
     static final short IFF_VNET_HDR = 0x4000;
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** The kernel may hand over frames with a partial checksum. */
+    static final int TUN_F_CSUM = 0x01;
+    /** ... and TCPv4 super-frames (TSO). */
+    static final int TUN_F_TSO4 = 0x02;
+    /** ... with the ECN bit (CWR on the first segment). */
+    static final int TUN_F_TSO_ECN = 0x08;
     /** Reserved for multi-queue ports: each open of the same name adds a queue. */
     static final short IFF_MULTI_QUEUE = 0x0100;
 
@@ -45,6 +52,8 @@ public final class TunDevice {
         int open(String path, int flags) throws LastErrorException;
 
         int ioctl(int fd, NativeLong request, Pointer arg) throws LastErrorException;
+
+        int ioctl(int fd, NativeLong request, NativeLong arg) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
     }
@@ -62,6 +71,16 @@ public final class TunDevice {
      * Refuses a name already in use, so a persistent TAP of someone else's is never taken over.
      */
     public static Opened openTap(String name) throws IOException {
+        return openTap(name, false);
+    }
+
+    /**
+     * As {@link #openTap(String)}; with {@code offloads}, frames in both directions carry a virtio-net header and the
+     * kernel may hand over frames with partial checksums and TCPv4 super-frames ({@code IFF_VNET_HDR},
+     * {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO_ECN}). TCPv6 super-frames are not asked for:
+     * vnet cannot segment them in software for a port without offloads.
+     */
+    public static Opened openTap(String name, boolean offloads) throws IOException {
         validateName(name);
         if (Files.exists(Path.of("/sys/class/net", name))) {
             throw new IOException("cannot create TAP '" + name + "': an interface of that name already exists");
@@ -74,17 +93,27 @@ public final class TunDevice {
             throw new IOException("cannot open /dev/net/tun: " + describe(e)
                     + (e.getErrorCode() == 13 || e.getErrorCode() == 1 ? " (vnet needs root or CAP_NET_ADMIN)" : ""), e);
         }
+        String given;
         try (Memory ifreq = new Memory(IFREQ_SIZE)) {
             ifreq.clear();
             byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
             ifreq.write(0, bytes, 0, bytes.length);
-            ifreq.setShort(IFREQ_FLAGS, (short) (IFF_TAP | IFF_NO_PI));
+            ifreq.setShort(IFREQ_FLAGS, (short) (IFF_TAP | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0)));
             libc.ioctl(fd, new NativeLong(TUNSETIFF), ifreq);
-            return new Opened(fd, ifreq.getString(0, StandardCharsets.US_ASCII.name()));
+            given = ifreq.getString(0, StandardCharsets.US_ASCII.name());
         } catch (LastErrorException e) {
             closeQuietly(fd);
             throw new IOException("cannot create TAP '" + name + "': TUNSETIFF failed: " + describe(e), e);
         }
+        if (offloads) {
+            try {
+                libc.ioctl(fd, new NativeLong(TUNSETOFFLOAD), new NativeLong(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN));
+            } catch (LastErrorException e) {
+                closeQuietly(fd);
+                throw new IOException("cannot create TAP '" + name + "': TUNSETOFFLOAD failed: " + describe(e), e);
+            }
+        }
+        return new Opened(fd, given);
     }
 
     /** Checks an interface name: 1 to 15 characters, no '/', no whitespace, not "." or "..". */

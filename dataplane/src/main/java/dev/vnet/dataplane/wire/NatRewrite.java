@@ -8,32 +8,57 @@ import io.netty.buffer.ByteBuf;
  * (a UDP checksum of 0, "none", stays 0), and for ICMP echo the identifier (ICMP has no pseudo-header).
  *
  * <p>The transport is touched only when the packet carries its header (not a non-first fragment).
+ *
+ * <p>A frame with a partial checksum (an offloaded one, {@link Offload#needsChecksum}) holds the uncomplemented
+ * pseudo-header sum in its TCP/UDP checksum field, to be completed over the segment by whoever sends it on: an
+ * address change adjusts that sum (as the kernel's {@code inet_proto_csum_replace4} does for CHECKSUM_PARTIAL), and
+ * a port change needs nothing, since ports are summed when the checksum is completed.
  */
 public final class NatRewrite {
     private NatRewrite() {
     }
 
-    /** Sets the source address of the packet at {@code ip}. */
+    /** Sets the source address of the packet at {@code ip} (complete checksums). */
     public static void setSrcAddress(ByteBuf buf, int ip, int addr) {
-        setAddress(buf, ip, Ipv4.SRC, addr);
+        setAddress(buf, ip, Ipv4.SRC, addr, false);
     }
 
-    /** Sets the destination address of the packet at {@code ip}. */
+    /** Sets the destination address of the packet at {@code ip} (complete checksums). */
     public static void setDstAddress(ByteBuf buf, int ip, int addr) {
-        setAddress(buf, ip, Ipv4.DST, addr);
+        setAddress(buf, ip, Ipv4.DST, addr, false);
     }
 
-    /** Sets the TCP/UDP source port, or the ICMP echo identifier. */
+    /** Sets the source address; {@code partial} when the transport checksum is an offloaded, partial one. */
+    public static void setSrcAddress(ByteBuf buf, int ip, int addr, boolean partial) {
+        setAddress(buf, ip, Ipv4.SRC, addr, partial);
+    }
+
+    /** Sets the destination address; {@code partial} when the transport checksum is an offloaded, partial one. */
+    public static void setDstAddress(ByteBuf buf, int ip, int addr, boolean partial) {
+        setAddress(buf, ip, Ipv4.DST, addr, partial);
+    }
+
+    /** Sets the TCP/UDP source port, or the ICMP echo identifier (complete checksums). */
     public static void setSrcPort(ByteBuf buf, int ip, int port) {
-        setPort(buf, ip, true, port);
+        setPort(buf, ip, true, port, false);
     }
 
-    /** Sets the TCP/UDP destination port, or the ICMP echo identifier. */
+    /** Sets the TCP/UDP destination port, or the ICMP echo identifier (complete checksums). */
     public static void setDstPort(ByteBuf buf, int ip, int port) {
-        setPort(buf, ip, false, port);
+        setPort(buf, ip, false, port, false);
     }
 
-    private static void setAddress(ByteBuf buf, int ip, int field, int addr) {
+    /** Sets the source port; {@code partial} when the transport checksum is an offloaded, partial one. */
+    public static void setSrcPort(ByteBuf buf, int ip, int port, boolean partial) {
+        setPort(buf, ip, true, port, partial);
+    }
+
+    /** Sets the destination port; {@code partial} when the transport checksum is an offloaded, partial one. */
+    public static void setDstPort(ByteBuf buf, int ip, int port, boolean partial) {
+        setPort(buf, ip, false, port, partial);
+    }
+
+    private static void setAddress(ByteBuf buf, int ip, int field, int addr, boolean partial) {
         int old = buf.getInt(ip + field);
         if (old == addr) {
             return;
@@ -42,12 +67,16 @@ public final class NatRewrite {
         int csum = buf.getUnsignedShort(ip + Ipv4.CHECKSUM);
         buf.setShort(ip + Ipv4.CHECKSUM, Checksum.update32(csum, old, addr));
         int checksumAt = pseudoHeaderChecksumIndex(buf, ip);
-        if (checksumAt >= 0) {
+        if (checksumAt >= 0 && partial) {
+            // The field holds the pseudo-header sum itself, uncomplemented: adjust it as a sum.
+            int sum = buf.getUnsignedShort(checksumAt);
+            buf.setShort(checksumAt, ~Checksum.update32(~sum & 0xFFFF, old, addr) & 0xFFFF);
+        } else if (checksumAt >= 0) {
             updateTransport(buf, checksumAt, old, addr, true, Ipv4.protocol(buf, ip) == Ipv4.PROTO_UDP);
         }
     }
 
-    private static void setPort(ByteBuf buf, int ip, boolean source, int port) {
+    private static void setPort(ByteBuf buf, int ip, boolean source, int port, boolean partial) {
         if (!Ipv4.hasTransportHeader(buf, ip)) {
             return;
         }
@@ -72,7 +101,9 @@ public final class NatRewrite {
             return;
         }
         buf.setShort(l4 + field, port);
-        updateTransport(buf, checksumAt, old, port, false, protocol == Ipv4.PROTO_UDP);
+        if (!partial) {
+            updateTransport(buf, checksumAt, old, port, false, protocol == Ipv4.PROTO_UDP);
+        }
     }
 
     private static boolean isEcho(int icmpType) {

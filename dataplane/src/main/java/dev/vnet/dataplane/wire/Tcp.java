@@ -34,6 +34,8 @@ public final class Tcp {
     public static final int PSH = 0x08;
     /** ACK flag. */
     public static final int ACK_FLAG = 0x10;
+    /** CWR flag (RFC 3168): set on the first segment only when a super-frame is cut. */
+    public static final int CWR = 0x80;
 
     private Tcp() {
     }

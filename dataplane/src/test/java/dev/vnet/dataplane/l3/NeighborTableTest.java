@@ -56,7 +56,7 @@ class NeighborTableTest {
         assertEquals(NeighborTable.UNRESOLVED, t.macFor(IP, 0));
         assertEquals(NeighborTable.State.INCOMPLETE, t.stateOf(IP));
         List<ByteBuf> released = new ArrayList<>();
-        assertTrue(t.confirm(IP, MAC, 1, S / 2, false, released::add));
+        assertTrue(t.confirm(IP, MAC, 1, S / 2, false, (f, offload) -> released.add(f)));
         assertEquals(List.of(a, b), released);
         assertEquals(MAC, t.macFor(IP, S / 2));
         assertEquals(NeighborTable.State.REACHABLE, t.stateOf(IP));
@@ -107,10 +107,10 @@ class NeighborTableTest {
     @Test
     void requestsToUsCreateEntriesButOtherTrafficOnlyUpdates() {
         NeighborTable t = new NeighborTable(16);
-        assertTrue(!t.confirm(IP, MAC, 1, 0, false, f -> { }), "gratuitous ARP from a stranger: not created");
+        assertTrue(!t.confirm(IP, MAC, 1, 0, false, (f, o) -> { }), "gratuitous ARP from a stranger: not created");
         assertNull(t.stateOf(IP));
-        assertTrue(t.confirm(IP, MAC, 1, 0, true, f -> { }), "a request addressed to us: created");
-        assertTrue(t.confirm(IP, MAC + 1, 1, S, false, f -> { }), "gratuitous ARP updates a known neighbor");
+        assertTrue(t.confirm(IP, MAC, 1, 0, true, (f, o) -> { }), "a request addressed to us: created");
+        assertTrue(t.confirm(IP, MAC + 1, 1, S, false, (f, o) -> { }), "gratuitous ARP updates a known neighbor");
         assertEquals(MAC + 1, t.macFor(IP, S));
     }
 
@@ -118,7 +118,7 @@ class NeighborTableTest {
     void reachableBecomesStaleIsReprobedWhenUsedAndDroppedIfSilent() {
         NeighborTable t = new NeighborTable(16);
         Recorder r = new Recorder();
-        t.confirm(IP, MAC, 1, 0, true, f -> { });
+        t.confirm(IP, MAC, 1, 0, true, (f, o) -> { });
         t.tick(29 * S, r);
         assertEquals(NeighborTable.State.REACHABLE, t.stateOf(IP));
         t.tick(30 * S, r);
@@ -137,11 +137,11 @@ class NeighborTableTest {
     void aStaleProbeAnsweredMakesItReachableAgain() {
         NeighborTable t = new NeighborTable(16);
         Recorder r = new Recorder();
-        t.confirm(IP, MAC, 1, 0, true, f -> { });
+        t.confirm(IP, MAC, 1, 0, true, (f, o) -> { });
         t.macFor(IP, 40 * S);
         t.tick(40 * S, r);
         assertEquals(1, r.requests.size());
-        t.confirm(IP, MAC, 1, 40 * S + 1, false, f -> { });
+        t.confirm(IP, MAC, 1, 40 * S + 1, false, (f, o) -> { });
         assertEquals(NeighborTable.State.REACHABLE, t.stateOf(IP));
         t.tick(45 * S, r);
         assertEquals(1, r.requests.size(), "no more probes");
@@ -151,7 +151,7 @@ class NeighborTableTest {
     void unusedStaleEntriesAreCollected() {
         NeighborTable t = new NeighborTable(16);
         Recorder r = new Recorder();
-        t.confirm(IP, MAC, 1, 0, true, f -> { });
+        t.confirm(IP, MAC, 1, 0, true, (f, o) -> { });
         t.tick(30 * S, r);
         assertEquals(NeighborTable.State.STALE, t.stateOf(IP));
         t.tick(59 * S, r);

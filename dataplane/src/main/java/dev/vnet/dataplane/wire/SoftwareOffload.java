@@ -1,0 +1,92 @@
+package dev.vnet.dataplane.wire;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * What a NIC does with an offloaded frame, done in software for a port that cannot take offloads: completing a
+ * partial checksum, and cutting a TCPv4 super-frame into MSS-sized segments (as the kernel's GSO does,
+ * {@code tcp_gso_segment}): each segment gets a copy of the headers, its slice of the payload, its own IP total
+ * length, IP id (incremented per segment), header checksum and sequence number; FIN and PSH stay on the last segment,
+ * CWR on the first; each TCP checksum is computed in full. This is the slow path: it copies.
+ */
+public final class SoftwareOffload {
+    private SoftwareOffload() {
+    }
+
+    /** Fills in the partial checksum {@code offload} describes, for the frame starting at {@code start}. */
+    public static void completeChecksum(ByteBuf buf, int start, int length, long offload) {
+        int from = start + Offload.csumStart(offload);
+        int field = from + Offload.csumOffset(offload);
+        int end = start + length;
+        if (from >= end || field + 2 > end) {
+            return; // a header that points outside the frame: leave the bytes as they are
+        }
+        int sum = Checksum.finish(Checksum.add(buf, from, end - from, 0));
+        if (Offload.csumOffset(offload) == Udp.CHECKSUM && sum == 0) {
+            sum = 0xFFFF; // UDP sends a computed 0 as all ones (RFC 768)
+        }
+        buf.setShort(field, sum);
+    }
+
+    /**
+     * Cuts the TCPv4 super-frame {@code buf[start, start+length)} into segments built in buffers from {@code alloc},
+     * each handed to {@code out} with complete checksums. Returns the number of segments, or -1 (nothing handed out)
+     * when the frame is not a TCPv4 super-frame it can cut. Does not release {@code buf}.
+     */
+    public static int segment(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
+                              Consumer<ByteBuf> out) {
+        int ethType = Ethernet.type(buf, start);
+        int l3 = start + (ethType == Ethernet.TYPE_VLAN ? Ethernet.VLAN_HEADER_LEN : Ethernet.HEADER_LEN);
+        int mss = Offload.gsoSize(offload);
+        if (Offload.gsoType(offload) != Offload.GSO_TCPV4 || mss == 0 || l3 + Ipv4.MIN_HEADER_LEN > start + length
+                || (buf.getUnsignedByte(l3) >>> 4) != 4 || Ipv4.protocol(buf, l3) != Ipv4.PROTO_TCP) {
+            return -1;
+        }
+        int l4 = l3 + Ipv4.headerLength(buf, l3);
+        if (l4 + Tcp.MIN_HEADER_LEN > start + length) {
+            return -1;
+        }
+        int tcpLen = (buf.getUnsignedByte(l4 + Tcp.DATA_OFFSET) >>> 4) * 4;
+        int headers = l4 + tcpLen - start;
+        int payload = length - headers;
+        if (tcpLen < Tcp.MIN_HEADER_LEN || payload < 0) {
+            return -1;
+        }
+        int ipOff = l3 - start;
+        int tcpOff = l4 - start;
+        int id = buf.getUnsignedShort(l3 + Ipv4.ID);
+        long seq = buf.getUnsignedInt(l4 + Tcp.SEQ);
+        int flags = buf.getUnsignedByte(l4 + Tcp.FLAGS);
+        int src = Ipv4.src(buf, l3);
+        int dst = Ipv4.dst(buf, l3);
+        int count = Math.max(1, (payload + mss - 1) / mss);
+        for (int i = 0; i < count; i++) {
+            int off = i * mss;
+            int size = Math.min(mss, payload - off);
+            ByteBuf s = alloc.apply(headers + size);
+            s.writeBytes(buf, start, headers);
+            s.writeBytes(buf, start + headers + off, size);
+            s.setShort(ipOff + Ipv4.TOTAL_LENGTH, headers - ipOff + size);
+            s.setShort(ipOff + Ipv4.ID, (id + i) & 0xFFFF);
+            Ipv4.updateChecksum(s, ipOff);
+            s.setInt(tcpOff + Tcp.SEQ, (int) (seq + off));
+            int f = flags;
+            if (i < count - 1) {
+                f &= ~(Tcp.FIN | Tcp.PSH);
+            }
+            if (i > 0) {
+                f &= ~Tcp.CWR;
+            }
+            s.setByte(tcpOff + Tcp.FLAGS, f);
+            s.setShort(tcpOff + Tcp.CHECKSUM, 0);
+            int sum = Checksum.add(s, tcpOff, tcpLen + size, Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP,
+                    tcpLen + size));
+            s.setShort(tcpOff + Tcp.CHECKSUM, Checksum.finish(sum));
+            out.accept(s);
+        }
+        return count;
+    }
+}
