@@ -21,12 +21,15 @@ final class VnetNetwork implements BenchNetwork {
         this.lab = lab;
     }
 
-    /** Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads. */
-    static VnetNetwork build(String prefix, boolean offloads) throws IOException, LabException {
+    /**
+     * Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads, its
+     * event loop busy-polling or not.
+     */
+    static VnetNetwork build(String prefix, boolean offloads, boolean busyPoll) throws IOException, LabException {
         Path state = Files.createTempDirectory("vnet-bench-state");
         try {
             return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads).withPrefix(prefix),
-                    state, new IpRoute2()));
+                    state, new IpRoute2(), new Lab.Options(busyPoll)));
         } catch (LabException | RuntimeException e) {
             Files.deleteIfExists(state);
             throw e;

@@ -49,6 +49,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-offloads", description = "vnet's TAPs without offloads (to see what offloads bring).")
     boolean noOffloads;
 
+    @Option(names = "--busy-poll", description = "vnet's event loop busy-polls (as vnet up --busy-poll).")
+    boolean busyPoll;
+
     @Option(names = "--prefix", paramLabel = "TEXT",
             description = "Start of the namespace names (default: vb and 6 random hex digits, then -k- and -v-).")
     String prefix;
@@ -67,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             bench = new Benchmark(prefix != null ? prefix
                     : "vb" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6) + "-",
-                    runs, seconds, only, !noOffloads);
+                    runs, seconds, only, !noOffloads, busyPoll);
         } catch (IllegalArgumentException e) {
             System.err.println("vnet bench: --case: " + e.getMessage());
             return 2;

@@ -39,6 +39,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private static final Logger log = LoggerFactory.getLogger(Lab.class);
 
     private final Topology topology;
+    private final Options options;
     private final Path stateDir;
     private final IpRoute2 ip;
     private final StateFile state;
@@ -51,15 +52,27 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private ControlServer api;
     private boolean closed;
 
-    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir) {
+    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir, Options options) {
+        this.options = options;
         this.stateDir = stateDir;
         this.topology = topology;
         this.ip = ip;
         this.state = state;
     }
 
+    /** How the dataplane runs, beyond what the topology says. */
+    public record Options(boolean busyPoll) {
+        /** The defaults: the event loop sleeps in epoll when idle. */
+        public static final Options DEFAULT = new Options(false);
+    }
+
     /** Brings {@code topology} up, recording what it creates under {@code stateDir}. */
     public static Lab up(Topology topology, Path stateDir, IpRoute2 ip) throws LabException {
+        return up(topology, stateDir, ip, Options.DEFAULT);
+    }
+
+    /** As {@link #up(Topology, Path, IpRoute2)}, with {@code options}. */
+    public static Lab up(Topology topology, Path stateDir, IpRoute2 ip, Options options) throws LabException {
         try {
             topology.validate();
         } catch (IllegalArgumentException e) {
@@ -97,7 +110,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
                     + (clashes.size() == 1 ? "it" : "them") + " (ip netns delete NAME) or pick other names with --prefix.");
         }
-        Lab lab = new Lab(topology, ip, state, stateDir);
+        Lab lab = new Lab(topology, ip, state, stateDir, options);
         try {
             state.create(ProcessHandle.current().pid());
         } catch (IOException e) {
@@ -186,7 +199,10 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
 
     private void build() throws IOException {
         dataplane = Dataplane.start(dev.vnet.dataplane.util.Clock.SYSTEM,
-                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits());
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits(), options.busyPoll());
+        if (options.busyPoll()) {
+            log.info("busy-polling: the dataplane's event loop keeps a core busy");
+        }
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
             for (InterfaceAddress g : b.gateways()) {

@@ -26,6 +26,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SelectStrategy;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -83,8 +84,17 @@ public final class Dataplane implements AutoCloseable {
 
     /** As {@link #start(Clock, ByteBufAllocator)}, with the router's table bounds and timeouts from {@code limits}. */
     public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits) {
+        return start(clock, allocator, limits, false);
+    }
+
+    /**
+     * As {@link #start(Clock, ByteBufAllocator, RouterLimits)}; with {@code busyPoll} the event loop polls epoll
+     * without sleeping (Netty's busy-wait select strategy): a frame is picked up as soon as it is there, which cuts
+     * round trips by the 30-60 us a wakeup costs, and the loop's core runs at 100 % even when idle.
+     */
+    public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, boolean busyPoll) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator, new Router(limits), true);
+        return new Dataplane(clock, allocator, new Router(limits), true, busyPoll);
     }
 
     /**
@@ -95,15 +105,16 @@ public final class Dataplane implements AutoCloseable {
     public static Dataplane startOffline(Clock clock, RouterLimits limits, long seed) {
         Epoll.ensureAvailability();
         return new Dataplane(clock, PooledByteBufAllocator.DEFAULT,
-                new Router(limits, new java.util.SplittableRandom(seed)), false);
+                new Router(limits, new java.util.SplittableRandom(seed)), false, false);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers) {
+    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, boolean busyPoll) {
         this.clock = clock;
         this.allocator = allocator;
         this.router = router;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vnet-dataplane"),
-                EpollIoHandler.newFactory());
+                busyPoll ? EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT)
+                        : EpollIoHandler.newFactory());
         this.loop = (IoEventLoop) group.next();
         this.pipeline = new Pipeline(clock);
         this.agingTask = timers ? loop.scheduleAtFixedRate(this::expireTables, 1, 1, TimeUnit.SECONDS) : null;

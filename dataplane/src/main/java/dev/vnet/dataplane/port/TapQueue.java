@@ -48,6 +48,8 @@ final class TapQueue implements EpollIoHandle {
     private static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(1);
     /** The largest frame a super-frame can be: a 64 KiB IP packet behind an Ethernet header with one VLAN tag. */
     private static final int MAX_SUPER_FRAME = 65535 + 18;
+    /** Frames up to this long are copied out of a super-frame-sized read buffer (see {@link #readBatch}). */
+    static final int COPYBREAK = 2048;
     private static final int IOV_AT = 16;
     private static final int SCRATCH = IOV_AT + 2 * 16;
 
@@ -141,6 +143,17 @@ final class TapQueue implements EpollIoHandle {
                     port.counters().drop(DropReason.OVERSIZE);
                     buf.clear();
                     spare = buf;
+                    continue;
+                }
+                if (offloads && length <= COPYBREAK) {
+                    // Copybreak (as NIC drivers' rx_copybreak): a small frame is copied into a buffer its size and the
+                    // 64 KiB read buffer kept for the next read, so small frames do not each hold (and make the pool
+                    // hand out and take back) a super-frame's worth of memory.
+                    ByteBuf small = alloc.directBuffer(length, length);
+                    small.writeBytes(buf, start, length);
+                    buf.clear();
+                    spare = buf;
+                    sink.receive(port, small, offload);
                     continue;
                 }
                 buf.setIndex(start, n);
