@@ -106,7 +106,7 @@ public final class Pipeline implements FrameSink {
         if (injectCount == injectBufs.length) {
             growInjectQueue();
         }
-        int at = (injectHead + injectCount) % injectBufs.length;
+        int at = (injectHead + injectCount) & (injectBufs.length - 1); // the length is a power of two
         injectPorts[at] = in;
         injectStages[at] = stage;
         injectBufs[at] = buf;
@@ -144,7 +144,7 @@ public final class Pipeline implements FrameSink {
             injectPorts[at] = null;
             injectStages[at] = null;
             injectBufs[at] = null;
-            injectHead = (injectHead + 1) % injectBufs.length;
+            injectHead = (injectHead + 1) & (injectBufs.length - 1);
             injectCount--;
             injected++;
             process(in, stage, buf, offload);

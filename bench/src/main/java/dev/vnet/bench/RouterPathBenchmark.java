@@ -1,0 +1,209 @@
+package dev.vnet.bench;
+
+import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.l3.Router;
+import dev.vnet.dataplane.l3.RouterInterface;
+import dev.vnet.dataplane.l3.RouterLimits;
+import dev.vnet.dataplane.l3.RouterPort;
+import dev.vnet.dataplane.nat.NatRules;
+import dev.vnet.dataplane.pipeline.Pipeline;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.util.Clock;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.MacAddr;
+import dev.vnet.dataplane.wire.Udp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole stage graph per routed frame, without I/O: a 64-byte UDP frame enters a bridge port, is switched to the
+ * router's port, goes through L3 input, connection tracking, routing (TTL, checksum), NAT when the path has it, the
+ * MTU check and neighbor output, and is handed to the egress port, which releases it. {@code path}:
+ * {@code routed} (bridge to bridge, no NAT), {@code masquerade} (out of the uplink, source rewritten), {@code dnat}
+ * (into the uplink's forwarded port, destination rewritten). 256 flows cycle; every one is an established connection
+ * after warm-up, as in steady traffic. Every neighbor is resolved.
+ *
+ * <p>Routing rewrites a frame in place (MACs, TTL, NAT), so each frame is restored from its template (a 64-byte copy)
+ * before it is offered again: {@link #restoreOnly} measures that copy alone, to subtract.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class RouterPathBenchmark {
+    /** Frames per read batch. */
+    public static final int BATCH = 32;
+    /** Distinct flows cycled through. */
+    public static final int FLOWS = 256;
+    private static final int FRAME = 64;
+    private static final long H1 = MacAddr.parse("02:00:00:00:00:01");
+    private static final long H2 = MacAddr.parse("02:00:00:00:00:02");
+    private static final long H3 = MacAddr.parse("02:00:00:00:00:03");
+    private static final long LAN = MacAddr.parse("02:00:00:00:01:03");
+    private static final long GW1 = MacAddr.parse("02:aa:00:00:00:01");
+    private static final long GW2 = MacAddr.parse("02:aa:00:00:00:02");
+    private static final long GW_UPLINK = MacAddr.parse("02:aa:00:00:00:03");
+
+    /** Which path the frames take. */
+    @Param({"routed", "masquerade", "dnat"})
+    public String path;
+
+    private Pipeline pipeline;
+    private CountingPort p1;
+    private CountingPort p3;
+    private CountingPort uplink;
+    private CountingPort p2;
+    private ByteBuf[] frames;
+    private ByteBuf[] templates;
+    private Port ingress;
+    private int next;
+
+    /** Builds two bridges and an uplink around the router, the seed lab's NAT, resolved neighbors and the frames. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        Clock clock = () -> 1_000_000_000L;
+        pipeline = new Pipeline(clock);
+        Router router = new Router(RouterLimits.defaults());
+        Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300));
+        Bridge br2 = new Bridge("br2", 64, TimeUnit.SECONDS.toNanos(300));
+        p1 = new CountingPort(1, "p1");
+        p2 = new CountingPort(2, "p2");
+        p3 = new CountingPort(3, "p3");
+        uplink = new CountingPort(4, "uplink");
+        br1.attach(p1);
+        br1.attach(p2);
+        br2.attach(p3);
+        RouterInterface i1 = router.addBridgeInterface(br1, new RouterPort(5, "gw:br1"), GW1, 1500);
+        router.addAddress(i1, ip("192.168.15.5"), 24);
+        RouterInterface i2 = router.addBridgeInterface(br2, new RouterPort(6, "gw:br2"), GW2, 1500);
+        router.addAddress(i2, ip("192.168.16.5"), 24);
+        RouterInterface up = router.addPortInterface("uplink", uplink, GW_UPLINK, 1500);
+        router.addAddress(up, ip("192.168.1.2"), 24);
+        router.natRules().add(new NatRules.Masquerade(ip("192.168.15.0"), 24, up.index()));
+        router.natRules().add(new NatRules.PortForward(Ipv4.PROTO_UDP, ip("192.168.1.2"), 5353, 5353,
+                ip("192.168.15.2"), 53));
+        long now = clock.nanos();
+        router.neighbors().confirm(ip("192.168.15.1"), H1, i1.index(), now, true, (f, o) -> { });
+        router.neighbors().confirm(ip("192.168.15.2"), H2, i1.index(), now, true, (f, o) -> { });
+        router.neighbors().confirm(ip("192.168.16.3"), H3, i2.index(), now, true, (f, o) -> { });
+        router.neighbors().confirm(ip("192.168.1.3"), LAN, up.index(), now, true, (f, o) -> { });
+        br1.table().learn(H1, p1, now);
+        br1.table().learn(H2, p2, now);
+        br2.table().learn(H3, p3, now);
+        frames = new ByteBuf[FLOWS];
+        templates = new ByteBuf[FLOWS];
+        for (int i = 0; i < FLOWS; i++) {
+            templates[i] = switch (path) {
+                case "routed" -> udp(GW1, H1, "192.168.15.1", "192.168.16.3", 10_000 + i, 53);
+                case "masquerade" -> udp(GW1, H1, "192.168.15.1", "192.168.1.3", 10_000 + i, 53);
+                case "dnat" -> udp(GW_UPLINK, LAN, "192.168.1.3", "192.168.1.2", 10_000 + i, 5353);
+                default -> throw new IllegalArgumentException("path " + path);
+            };
+            frames[i] = PooledByteBufAllocator.DEFAULT.directBuffer(FRAME);
+            frames[i].writeBytes(templates[i], 0, FRAME);
+        }
+        ingress = path.equals("dnat") ? uplink : p1;
+    }
+
+    private static int ip(String s) {
+        return Ipv4Addr.parse(s);
+    }
+
+    private static ByteBuf udp(long dst, long src, String from, String to, int srcPort, int dstPort) {
+        ByteBuf f = PooledByteBufAllocator.DEFAULT.directBuffer(FRAME);
+        f.writeZero(FRAME);
+        Ethernet.setDst(f, 0, dst);
+        Ethernet.setSrc(f, 0, src);
+        Ethernet.setType(f, 0, Ethernet.TYPE_IPV4);
+        int l3 = Ethernet.HEADER_LEN;
+        int l4 = l3 + Ipv4.MIN_HEADER_LEN;
+        int udpLength = FRAME - l4;
+        f.setShort(l4 + Udp.SRC_PORT, srcPort);
+        f.setShort(l4 + Udp.DST_PORT, dstPort);
+        f.setShort(l4 + Udp.LENGTH, udpLength);
+        Ipv4.write(f, l3, Ipv4.MIN_HEADER_LEN + udpLength, 1, Ipv4.FLAG_DF, 64, Ipv4.PROTO_UDP, ip(from), ip(to));
+        Udp.updateChecksum(f, l4, ip(from), ip(to));
+        return f;
+    }
+
+    /** Releases the frames. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        for (int i = 0; i < FLOWS; i++) {
+            frames[i].release();
+            templates[i].release();
+        }
+    }
+
+    /** One read batch of {@link #BATCH} frames through the router; reported per frame (restore copy included). */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void route() {
+        Pipeline p = pipeline;
+        p.beginBatch();
+        int i = next;
+        for (int n = 0; n < BATCH; n++) {
+            ByteBuf f = frames[i];
+            f.setBytes(0, templates[i], 0, FRAME);
+            p.receive(ingress, f.retain());
+            i = (i + 1) & (FLOWS - 1);
+        }
+        next = i;
+        p.endBatch();
+    }
+
+    /** The restore copy alone, per frame: subtract it from {@link #route}. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int restoreOnly() {
+        int i = next;
+        int sum = 0;
+        for (int n = 0; n < BATCH; n++) {
+            ByteBuf f = frames[i];
+            f.setBytes(0, templates[i], 0, FRAME);
+            sum += f.getByte(FRAME - 1);
+            i = (i + 1) & (FLOWS - 1);
+        }
+        next = i;
+        return sum;
+    }
+
+    /** The pipeline, for the functional test. */
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    /** Frames handed to the port the path ends at, for the functional test. */
+    public long delivered() {
+        return switch (path) {
+            case "routed" -> p3.frames();
+            case "masquerade" -> uplink.frames();
+            default -> p2.frames();
+        };
+    }
+
+    /** The frames (each must be back at one reference), for the functional test. */
+    public ByteBuf[] frames() {
+        return frames;
+    }
+}
