@@ -93,8 +93,11 @@ final class BenchReport {
         s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"24\" font-size=\"16\" font-weight=\"bold\">vnet "
                 + "relative to the kernel bridge and netfilter (kernel = 1.0, longer is better)</text>%n"));
-        s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"44\" fill=\"#555\">%s</text>%n",
-                escape(machine.getOrDefault("summary", "").toString())));
+        s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"44\" fill=\"#555\">%s; %s run(s) of %s s; vnet "
+                        + "offloads %s, busy-poll %s; medians</text>%n",
+                escape(machine.getOrDefault("summary", "").toString()), settings.get("runs"),
+                settings.get("seconds-per-case"), Boolean.TRUE.equals(settings.get("vnet-offloads")) ? "on" : "off",
+                Boolean.TRUE.equals(settings.get("vnet-busy-poll")) ? "on" : "off"));
         for (int i = 0; i < results.size(); i++) {
             BenchResult r = results.get(i);
             int y = top + i * rowHeight;
