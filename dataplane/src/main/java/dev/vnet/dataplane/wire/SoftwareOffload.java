@@ -13,6 +13,12 @@ import java.util.function.IntFunction;
  * CWR on the first; each TCP checksum is computed in full. This is the slow path: it copies.
  */
 public final class SoftwareOffload {
+    /**
+     * Most segments one super-frame may be cut into: 64 KiB at an MSS of 64 bytes. A header asking for more (a tiny
+     * gso_size, which a tenant can make its own stack send) is refused rather than turned into thousands of frames.
+     */
+    public static final int MAX_SEGMENTS = 1024;
+
     private SoftwareOffload() {
     }
 
@@ -34,7 +40,8 @@ public final class SoftwareOffload {
     /**
      * Cuts the TCPv4 super-frame {@code buf[start, start+length)} into segments built in buffers from {@code alloc},
      * each handed to {@code out} with complete checksums. Returns the number of segments, or -1 (nothing handed out)
-     * when the frame is not a TCPv4 super-frame it can cut. Does not release {@code buf}.
+     * when the frame is not a TCPv4 super-frame it can cut, or would make more than {@link #MAX_SEGMENTS}. Does not
+     * release {@code buf}.
      */
     public static int segment(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
                               Consumer<ByteBuf> out) {
@@ -63,6 +70,9 @@ public final class SoftwareOffload {
         int src = Ipv4.src(buf, l3);
         int dst = Ipv4.dst(buf, l3);
         int count = Math.max(1, (payload + mss - 1) / mss);
+        if (count > MAX_SEGMENTS) {
+            return -1;
+        }
         for (int i = 0; i < count; i++) {
             int off = i * mss;
             int size = Math.min(mss, payload - off);

@@ -117,6 +117,10 @@ class OffloadTest {
         assertArrayEquals(data, ByteBufUtil.getBytes(joined), "the payload, in order, once");
         assertEquals(-1, SoftwareOffload.segment(f, 0, f.readableBytes(), Offload.of(1, Offload.GSO_TCPV6, 0, 1000,
                 L4, 16), c -> Unpooled.directBuffer(c), segments::add), "TCPv6 is not cut here");
+        List<ByteBuf> refused = new ArrayList<>();
+        assertEquals(-1, SoftwareOffload.segment(f, 0, f.readableBytes(), Offload.of(1, Offload.GSO_TCPV4, 0, 1,
+                L4, 16), c -> Unpooled.directBuffer(c), refused::add), "a 1-byte MSS (3000 segments) is refused");
+        assertTrue(refused.isEmpty(), "nothing handed out when refused");
         f.release();
     }
 
