@@ -44,24 +44,18 @@ final class CaptureStream implements Runnable {
     /** Checks the request and starts the capture; throws {@link ApiException} (nothing started) when it is bad. */
     static CaptureStream open(Dataplane dp, Map<String, String> query, SocketChannel client) {
         String dir = query.getOrDefault("dir", "both");
-        int mask = switch (dir) {
-            case "in" -> Capture.IN;
-            case "out" -> Capture.OUT;
-            case "both" -> Capture.IN | Capture.OUT;
-            default -> throw new ApiException(400, "dir must be in, out or both, not '" + dir + "'");
-        };
         List<String> ports = new ArrayList<>(Arrays.stream(query.getOrDefault("ports", "").split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).toList());
         boolean drops = "1".equals(query.get("drops")) || "true".equals(query.get("drops"));
-        if (ports.isEmpty()) {
-            if (!drops) {
-                throw new ApiException(400, "name the ports to capture ('ports=blue,red' or 'ports=all'), or ask for "
-                        + "drops=1");
-            }
-            mask = 0;
+        int mask;
+        try {
+            mask = Capture.mask(dir, !ports.isEmpty(), drops);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "dir " + e.getMessage());
         }
-        if (drops) {
-            mask |= Capture.DROPS;
+        if (ports.isEmpty() && !drops) {
+            throw new ApiException(400, "name the ports to capture ('ports=blue,red' or 'ports=all'), or ask for "
+                    + "drops=1");
         }
         int ring = ControlServer.number(query.getOrDefault("ring", "4096"), "ring");
         int snap = ControlServer.number(query.getOrDefault("snaplen", "65535"), "snaplen");

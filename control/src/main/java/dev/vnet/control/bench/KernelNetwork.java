@@ -1,5 +1,6 @@
 package dev.vnet.control.bench;
 
+import dev.vnet.control.netns.IpRoute2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ final class KernelNetwork implements BenchNetwork {
     private final String blue;
     private final String lan;
     private final List<String> created = new ArrayList<>();
+    private final IpRoute2 iproute2 = new IpRoute2();
 
     private KernelNetwork(String prefix) {
         this.router = prefix + "router";
@@ -45,9 +47,7 @@ final class KernelNetwork implements BenchNetwork {
     }
 
     private void ip(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip"));
-        cmd.addAll(List.of(args));
-        Proc.run(cmd, TIMEOUT).orThrow(cmd);
+        iproute2.run(args);
     }
 
     private void create() throws IOException {

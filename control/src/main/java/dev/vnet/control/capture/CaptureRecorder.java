@@ -62,17 +62,7 @@ public final class CaptureRecorder implements AutoCloseable {
 
     /** Opens the file and starts capturing on {@code dataplane}. */
     public static CaptureRecorder start(Dataplane dataplane, CaptureSpec spec) throws IOException {
-        int mask = switch (spec.direction()) {
-            case "in" -> Capture.IN;
-            case "out" -> Capture.OUT;
-            default -> Capture.IN | Capture.OUT;
-        };
-        if (spec.ports().isEmpty()) {
-            mask = 0;
-        }
-        if (spec.drops()) {
-            mask |= Capture.DROPS;
-        }
+        int mask = Capture.mask(spec.direction(), !spec.ports().isEmpty(), spec.drops());
         RotatingCaptureFile file = new RotatingCaptureFile(spec.file(), spec.rotateBytes(), spec.keep(), SNAP_LENGTH);
         CaptureFilter filter = BpfFilter.compile(spec.filter());
         Capture c;

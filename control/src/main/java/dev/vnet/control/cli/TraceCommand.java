@@ -139,11 +139,8 @@ final class TraceCommand implements Callable<Integer> {
         String path = "/capture?ports=" + encode(String.join(",", ports)) + "&dir=" + encode(direction)
                 + (drops ? "&drops=1" : "") + "&ring=" + ring + "&snaplen=" + snapLength
                 + (filter.isBlank() ? "" : "&filter=" + encode(filter));
-        ControlClient.Stream stream;
-        try {
-            stream = client.openStream(path);
-        } catch (IOException e) {
-            System.err.println("vnet trace: " + e.getMessage());
+        ControlClient.Stream stream = open(client, path);
+        if (stream == null) {
             return 1;
         }
         AtomicLong taken = new AtomicLong();
@@ -197,11 +194,8 @@ final class TraceCommand implements Callable<Integer> {
     private int decisions(ControlClient client) {
         String filter = String.join(" ", words);
         String path = "/decisions?count=" + decisions + (filter.isBlank() ? "" : "&filter=" + encode(filter));
-        ControlClient.Stream stream;
-        try {
-            stream = client.openStream(path);
-        } catch (IOException e) {
-            System.err.println("vnet trace: " + e.getMessage());
+        ControlClient.Stream stream = open(client, path);
+        if (stream == null) {
             return 1;
         }
         Thread stopper = stopOnExit(() -> closeQuietly(stream));
@@ -237,6 +231,16 @@ final class TraceCommand implements Callable<Integer> {
                 // exiting anyway
             }
         });
+    }
+
+    /** Opens the API stream at {@code path}, or says why not and returns null. */
+    private static ControlClient.Stream open(ControlClient client, String path) {
+        try {
+            return client.openStream(path);
+        } catch (IOException e) {
+            System.err.println("vnet trace: " + e.getMessage());
+            return null;
+        }
     }
 
     private static String encode(String s) {

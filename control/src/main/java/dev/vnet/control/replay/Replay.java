@@ -41,8 +41,6 @@ import java.util.TreeMap;
 public final class Replay implements AutoCloseable {
     private static final long SEED = 0x766e6574L;
     private static final long START_NANOS = 1_000_000_000L;
-    /** How the dataplane names the router's port on a bridge. */
-    private static final String ROUTER_PORT_PREFIX = "gw:";
 
     private final Topology topology;
     private final Dataplane dataplane;
@@ -52,6 +50,7 @@ public final class Replay implements AutoCloseable {
     private final PortOutputs outputs;
     private volatile long now = START_NANOS;
     private DecisionTrace trace;
+    private java.util.Set<String> routerPorts = java.util.Set.of();
 
     private Replay(Topology topology, SimulatedHosts hosts, Path outputDir) {
         this.topology = topology;
@@ -65,11 +64,20 @@ public final class Replay implements AutoCloseable {
      * With {@code outputDir}, what leaves each port is written there as PORT.pcap.
      */
     public static Replay of(Topology topology, Path capture, Path outputDir) throws IOException {
-        // Frames the router sent carry its MACs, whatever addresses they hold: those are nobody's host MAC.
-        java.util.Set<Long> routerMacs = new java.util.HashSet<>();
-        topology.bridges().forEach(b -> routerMacs.add(MacAddr.derived(ROUTER_PORT_PREFIX + b.name())));
-        topology.uplinks().forEach(u -> routerMacs.add(MacAddr.derived(u.name())));
-        SimulatedHosts hosts = new SimulatedHosts();
+        Replay r = new Replay(topology, new SimulatedHosts(), outputDir);
+        try {
+            r.build();
+            r.learnHostMacs(capture);
+        } catch (IOException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        return r;
+    }
+
+    /** Notes the MAC each host sends from in the capture; frames from the router's MACs are nobody's host. */
+    private void learnHostMacs(Path capture) throws IOException {
+        java.util.Set<Long> routerMacs = dataplane.routerMacs();
         try (CaptureFile in = CaptureFile.open(capture)) {
             CaptureFile.Frame f;
             while ((f = in.next()) != null) {
@@ -78,14 +86,6 @@ public final class Replay implements AutoCloseable {
                 }
             }
         }
-        Replay r = new Replay(topology, hosts, outputDir);
-        try {
-            r.build();
-        } catch (RuntimeException e) {
-            r.close();
-            throw e;
-        }
-        return r;
     }
 
     private static void learn(SimulatedHosts hosts, byte[] f, java.util.Set<Long> routerMacs) {
@@ -139,6 +139,8 @@ public final class Replay implements AutoCloseable {
      * frame enters; otherwise each pcapng frame enters at the port it was captured on.
      */
     public Summary run(Path capture, String port, CaptureFilter filter, PrintStream out) throws IOException {
+        routerPorts = dataplane.portStats().stream().filter(p -> p.device().equals("router")).map(PortStats::name)
+                .collect(java.util.stream.Collectors.toSet());
         trace = dataplane.startTrace(filter, Long.MAX_VALUE);
         Summary summary = new Summary();
         try (CaptureFile in = CaptureFile.open(capture)) {
@@ -188,7 +190,7 @@ public final class Replay implements AutoCloseable {
         if (f.direction() == PcapngWriter.OUTBOUND) {
             return "sent by vnet out of " + f.port() + " (replay makes its own)";
         }
-        if (at.startsWith(ROUTER_PORT_PREFIX)) {
+        if (routerPorts.contains(at)) {
             return "captured inside vnet, on the router's port " + at + " (replay makes its own)";
         }
         if (!ports.containsKey(at)) {

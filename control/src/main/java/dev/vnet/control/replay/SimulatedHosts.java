@@ -13,14 +13,15 @@ import java.util.Map;
 /**
  * The hosts of a topology (namespaces, host ports, the far side of uplinks) standing in for the real ones during a
  * replay: each answers ARP for its address on its port, as its kernel would, so frames the router holds for a
- * neighbor go on. A host's MAC is the one the capture shows it using, else one derived from its address.
+ * neighbor go on. A host's MAC is the one the capture shows it using (learned before any frame is replayed), else one
+ * derived from its address.
  */
 final class SimulatedHosts {
     /** A host: its port, address and MAC. */
     record Host(String port, int address, long mac, boolean fromCapture) {
     }
 
-    private final Map<Integer, Host> byAddress = new LinkedHashMap<>();
+    private final Map<Integer, String> portOf = new LinkedHashMap<>();
     private final Map<Integer, Long> seen = new HashMap<>();
 
     /** Notes that the capture shows {@code address} sending from {@code mac} (the first sighting wins). */
@@ -30,15 +31,7 @@ final class SimulatedHosts {
 
     /** Adds the host at {@code address} behind {@code port}. */
     void add(String port, int address) {
-        Long mac = seen.get(address);
-        byAddress.put(address, mac != null ? new Host(port, address, mac, true)
-                : new Host(port, address, MacAddr.derived("host " + dev.vnet.dataplane.wire.Ipv4Addr.toString(address)),
-                        false));
-    }
-
-    /** True when {@code address} is one of the hosts. */
-    boolean isHost(int address) {
-        return byAddress.containsKey(address);
+        portOf.put(address, port);
     }
 
     /**
@@ -55,8 +48,14 @@ final class SimulatedHosts {
         if (Arp.operation(frame, arp) != Arp.OP_REQUEST) {
             return null;
         }
-        Host h = byAddress.get(Arp.targetIp(frame, arp));
-        return h != null && h.port().equals(port) ? h : null;
+        int target = Arp.targetIp(frame, arp);
+        if (!port.equals(portOf.get(target))) {
+            return null;
+        }
+        Long mac = seen.get(target);
+        return mac != null ? new Host(port, target, mac, true)
+                : new Host(port, target, MacAddr.derived("host " + dev.vnet.dataplane.wire.Ipv4Addr.toString(target)),
+                        false);
     }
 
     /** The ARP reply {@code host} sends to the asker of {@code request}. */

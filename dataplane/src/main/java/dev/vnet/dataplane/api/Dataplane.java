@@ -685,6 +685,15 @@ public final class Dataplane implements AutoCloseable {
         return call(router::describe);
     }
 
+    /** The MAC of every router interface: frames sent from one of these are the router's own. */
+    public java.util.Set<Long> routerMacs() {
+        return call(() -> {
+            java.util.Set<Long> macs = new java.util.HashSet<>();
+            routerInterfaces.values().forEach(i -> macs.add(i.mac()));
+            return macs;
+        });
+    }
+
     /** Adds a static FDB entry on {@code bridge} pointing at {@code portName}. */
     public void addStaticFdb(String bridge, String mac, String portName) {
         long address = MacAddr.parse(mac);

@@ -41,6 +41,20 @@ public final class Capture {
     private byte[] scratch;
 
     /**
+     * The mask for a capture taking {@code direction} ("in", "out" or "both") on its ports, none when
+     * {@code onPorts} is false, and dropped frames when {@code drops}.
+     */
+    public static int mask(String direction, boolean onPorts, boolean drops) {
+        int onPortsMask = switch (direction) {
+            case "in" -> IN;
+            case "out" -> OUT;
+            case "both" -> IN | OUT;
+            default -> throw new IllegalArgumentException("must be in, out or both, not '" + direction + "'");
+        };
+        return (onPorts ? onPortsMask : 0) | (drops ? DROPS : 0);
+    }
+
+    /**
      * A capture of {@code mask} ({@link #IN}, {@link #OUT}, {@link #DROPS} or'ed) through {@code filter}, holding up
      * to {@code slots} frames (rounded up to a power of two) of up to {@code snapLength} bytes each.
      */
