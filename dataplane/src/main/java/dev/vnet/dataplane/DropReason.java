@@ -83,6 +83,11 @@ public enum DropReason {
     NEIGHBOR_TABLE_FULL("neighbor-table-full"),
     /** The connection table was at its bound: a new connection was refused (existing ones keep working). */
     CONNTRACK_FULL("conntrack-full"),
+    /**
+     * Another event loop created the same connection at the same moment (the kernel moved a flow between TAP
+     * queues): this packet is dropped, the next one finds the connection (netfilter's insert clash).
+     */
+    CONNTRACK_CLASH("conntrack-clash"),
     /** Source NAT found no free port for a new connection. */
     NAT_PORTS_EXHAUSTED("nat-ports-exhausted"),
     /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */

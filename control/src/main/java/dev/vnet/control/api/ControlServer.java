@@ -124,6 +124,7 @@ public final class ControlServer implements AutoCloseable {
         get("/stats", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("pipeline", dp.pipelineCounters());
+            all.put("loops", dp.loopReceived());
             all.put("conntrack", dp.conntrackCounters());
             Map<String, Object> fdb = new LinkedHashMap<>();
             dp.bridgeNames().forEach(b -> fdb.put(b, dp.fdbCounters(b)));

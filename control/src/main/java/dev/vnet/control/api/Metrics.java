@@ -3,6 +3,7 @@ package dev.vnet.control.api;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.api.PortStats;
 
+import java.util.List;
 import java.util.Map;
 
 /** The running dataplane's counters in the Prometheus text exposition format (version 0.0.4). */
@@ -29,6 +30,11 @@ final class Metrics {
         }
         counter(sb, "vnet_pipeline_frames_total", "Frames through the pipeline, by outcome.");
         dp.pipelineCounters().forEach((k, v) -> line(sb, "vnet_pipeline_frames_total", "outcome=\"" + k + "\"", v));
+        counter(sb, "vnet_loop_frames_received_total", "Frames each event loop's pipeline received.");
+        List<Long> perLoop = dp.loopReceived();
+        for (int i = 0; i < perLoop.size(); i++) {
+            line(sb, "vnet_loop_frames_received_total", "loop=\"" + i + "\"", perLoop.get(i));
+        }
         Map<String, Long> ct = dp.conntrackCounters();
         gauge(sb, "vnet_conntrack_entries", "Tracked connections.");
         line(sb, "vnet_conntrack_entries", null, ct.get("entries"));

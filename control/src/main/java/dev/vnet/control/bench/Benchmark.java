@@ -29,13 +29,16 @@ public final class Benchmark {
     private final List<BenchCase> cases;
     private final boolean offloads;
     private final boolean busyPoll;
+    private final int loops;
 
     /**
      * A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-, vnet's TAPs
-     * with or without {@code offloads}, its event loop busy-polling or not.
+     * with or without {@code offloads}, its {@code loops} event loops busy-polling or not.
      */
-    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads, boolean busyPoll) {
+    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads, boolean busyPoll,
+                     int loops) {
         this.prefix = prefix;
+        this.loops = loops;
         this.offloads = offloads;
         this.busyPoll = busyPoll;
         this.runs = runs;
@@ -72,7 +75,7 @@ public final class Benchmark {
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
         // for its own turns, built before and removed after each.
         try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
-             VnetNetwork vnet = busyPoll ? null : VnetNetwork.build(prefix + "v-", offloads, false)) {
+             VnetNetwork vnet = busyPoll ? null : VnetNetwork.build(prefix + "v-", offloads, false, loops)) {
             warmUp(kernel);
             if (vnet != null) {
                 warmUp(vnet);
@@ -101,6 +104,7 @@ public final class Benchmark {
         settings.put("order", "alternating kernel/vnet, the first one swapping every run");
         settings.put("vnet-offloads", offloads);
         settings.put("vnet-busy-poll", busyPoll);
+        settings.put("vnet-loops", loops);
         BenchReport report = new BenchReport(machine, settings, results);
         out.print(report.table());
         report.writeJson(dir.resolve("results.json"));
@@ -109,7 +113,7 @@ public final class Benchmark {
     }
 
     private double onFreshVnet(BenchCase c) throws IOException, LabException {
-        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, true)) {
+        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, true, loops)) {
             warmUp(vnet);
             return c.run(vnet, seconds);
         }

@@ -23,13 +23,14 @@ final class VnetNetwork implements BenchNetwork {
 
     /**
      * Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads, its
-     * event loop busy-polling or not.
+     * {@code loops} event loops busy-polling or not.
      */
-    static VnetNetwork build(String prefix, boolean offloads, boolean busyPoll) throws IOException, LabException {
+    static VnetNetwork build(String prefix, boolean offloads, boolean busyPoll, int loops)
+            throws IOException, LabException {
         Path state = Files.createTempDirectory("vnet-bench-state");
         try {
             return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads).withPrefix(prefix),
-                    state, new IpRoute2(), new Lab.Options(busyPoll)));
+                    state, new IpRoute2(), new Lab.Options(busyPoll, loops)));
         } catch (LabException | RuntimeException e) {
             Files.deleteIfExists(state);
             throw e;

@@ -52,6 +52,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--busy-poll", description = "vnet's event loop busy-polls (as vnet up --busy-poll).")
     boolean busyPoll;
 
+    @Option(names = "--loops", paramLabel = "N",
+            description = "vnet's event loops (as vnet up --loops; default one per core, ${DEFAULT-VALUE} here).")
+    int loops = dev.vnet.dataplane.api.Dataplane.defaultLoops();
+
     @Option(names = "--prefix", paramLabel = "TEXT",
             description = "Start of the namespace names (default: vb and 6 random hex digits, then -k- and -v-).")
     String prefix;
@@ -66,11 +70,16 @@ final class BenchCommand implements Callable<Integer> {
             System.err.println("vnet bench: --runs and --seconds must be at least 1");
             return 2;
         }
+        if (loops < 1 || loops > dev.vnet.dataplane.loop.LoopThread.MAX_LOOPS) {
+            System.err.println("vnet bench: --loops must be 1.." + dev.vnet.dataplane.loop.LoopThread.MAX_LOOPS
+                    + ", not " + loops);
+            return 2;
+        }
         Benchmark bench;
         try {
             bench = new Benchmark(prefix != null ? prefix
                     : "vb" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6) + "-",
-                    runs, seconds, only, !noOffloads, busyPoll);
+                    runs, seconds, only, !noOffloads, busyPoll, loops);
         } catch (IllegalArgumentException e) {
             System.err.println("vnet bench: --case: " + e.getMessage());
             return 2;

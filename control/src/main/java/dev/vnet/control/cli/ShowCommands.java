@@ -171,6 +171,11 @@ final class ShowCommands {
             StringBuilder sb = new StringBuilder("pipeline:");
             body.path("pipeline").fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
                     .append(e.getValue().asLong()));
+            sb.append("\nframes received per event loop:");
+            int loop = 0;
+            for (JsonNode n : body.path("loops")) {
+                sb.append(' ').append(loop++).append('=').append(n.asLong());
+            }
             sb.append("\nconntrack:");
             body.path("conntrack").fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
                     .append(e.getValue().asLong()));

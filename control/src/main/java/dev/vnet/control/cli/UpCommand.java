@@ -56,6 +56,12 @@ final class UpCommand implements Callable<Integer> {
                     + "idle or not. Off by default.")
     boolean busyPoll;
 
+    @Option(names = "--loops", paramLabel = "N",
+            description = "Event loops (threads) forwarding frames, each with its own queue of every TAP (multi-queue "
+                    + "TAPs when more than one; the kernel spreads flows over them). Default: one per core "
+                    + "(${DEFAULT-VALUE} here).")
+    int loops = dev.vnet.dataplane.api.Dataplane.defaultLoops();
+
     @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
             description = "Also serve Prometheus metrics over TCP at http://HOST:PORT/metrics (HOST defaults to "
                     + "127.0.0.1). Off unless given; they are always on the API socket.")
@@ -68,6 +74,13 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Lab.Options options;
+        try {
+            options = new Lab.Options(busyPoll, loops);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vnet up: --loops: " + e.getMessage());
+            return 2;
+        }
         java.net.InetSocketAddress metricsAddress = null;
         if (metrics != null) {
             try {
@@ -106,7 +119,7 @@ final class UpCommand implements Callable<Integer> {
         }
         Lab lab;
         try {
-            lab = Lab.up(topology, stateDir, new IpRoute2(), new Lab.Options(busyPoll));
+            lab = Lab.up(topology, stateDir, new IpRoute2(), options);
         } catch (LabException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;

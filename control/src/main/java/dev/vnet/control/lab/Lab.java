@@ -61,9 +61,22 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     }
 
     /** How the dataplane runs, beyond what the topology says. */
-    public record Options(boolean busyPoll) {
-        /** The defaults: the event loop sleeps in epoll when idle. */
+    public record Options(boolean busyPoll, int loops) {
+        /** The defaults: one event loop per core, each sleeping in epoll when idle. */
         public static final Options DEFAULT = new Options(false);
+
+        /** Checks the number of loops. */
+        public Options {
+            if (loops < 1 || loops > dev.vnet.dataplane.loop.LoopThread.MAX_LOOPS) {
+                throw new IllegalArgumentException("loops must be 1.." + dev.vnet.dataplane.loop.LoopThread.MAX_LOOPS
+                        + ", not " + loops);
+            }
+        }
+
+        /** Busy-polling or not, one event loop per core. */
+        public Options(boolean busyPoll) {
+            this(busyPoll, Dataplane.defaultLoops());
+        }
     }
 
     /** Brings {@code topology} up, recording what it creates under {@code stateDir}. */
@@ -199,9 +212,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
 
     private void build() throws IOException {
         dataplane = Dataplane.start(dev.vnet.dataplane.util.Clock.SYSTEM,
-                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits(), options.busyPoll());
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits(), options.busyPoll(), options.loops());
         if (options.busyPoll()) {
-            log.info("busy-polling: the dataplane's event loop keeps a core busy");
+            log.info("busy-polling: each of the dataplane's {} event loops keeps a core busy", options.loops());
         }
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());

@@ -13,6 +13,13 @@ public final class Transfer {
     private Transfer() {
     }
 
+    /** Asserts that {@code got} is {@code sent}: same length, same SHA-256. */
+    public static void assertSameBytes(byte[] sent, byte[] got, String what) throws Exception {
+        assertEquals(sent.length, got.length, what + ": bytes");
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(sha.digest(sent), sha.digest(got), what + ": SHA-256");
+    }
+
     /** Sends {@code data} over TCP from {@code clientNs} to a one-shot nc server in {@code serverNs}. */
     public static byte[] tcp(String clientNs, String serverNs, String address, int port, byte[] data)
             throws Exception {

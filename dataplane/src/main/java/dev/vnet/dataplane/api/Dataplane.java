@@ -24,12 +24,9 @@ import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SelectStrategy;
+import dev.vnet.dataplane.loop.LoopThread;
+import dev.vnet.dataplane.loop.Loops;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,17 +44,19 @@ import java.util.concurrent.TimeoutException;
 /**
  * The dataplane as the control plane sees it: build bridges, add and remove ports, read tables and counters.
  *
- * <p>Everything runs on one Netty epoll event loop; every method here hands its work to that loop and waits, so the
- * tables are only ever touched by one thread and readers get a consistent snapshot. Nothing here is on the per-frame
- * path. Control never reaches into stages or tables directly.
+ * <p>Frames are forwarded by one or more Netty epoll event loops ({@link Loops}), each with its own
+ * {@link Pipeline} and its own queue of every TAP port. Every method here hands its work to the loops' barrier and
+ * waits: it runs on loop 0 while the other loops are parked between read batches, so it never races a frame and
+ * readers get a consistent snapshot. Nothing here is on the per-frame path. Control never reaches into stages or
+ * tables directly.
  */
 public final class Dataplane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dataplane.class);
     private static final long CALL_TIMEOUT_SECONDS = 30;
 
-    private final MultiThreadIoEventLoopGroup group;
-    private final IoEventLoop loop;
-    private final Pipeline pipeline;
+    private final Loops loops;
+    private final Pipeline[] pipelines; // one per loop
+    private final Pipeline pipeline; // loop 0's: memory ports and timers use it
     private final Clock clock;
     private final ByteBufAllocator allocator;
     private final Map<String, Bridge> bridges = new LinkedHashMap<>();
@@ -93,8 +92,23 @@ public final class Dataplane implements AutoCloseable {
      * round trips by the 30-60 us a wakeup costs, and the loop's core runs at 100 % even when idle.
      */
     public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, boolean busyPoll) {
+        return start(clock, allocator, limits, busyPoll, 1);
+    }
+
+    /**
+     * As {@link #start(Clock, ByteBufAllocator, RouterLimits, boolean)} with {@code loops} event loops, each on a
+     * thread of its own: TAP ports get one queue per loop (multi-queue TAPs when there are several) and the kernel
+     * spreads flows over them. {@link #defaultLoops()} is one per core.
+     */
+    public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, boolean busyPoll,
+                                  int loops) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator, new Router(limits), true, busyPoll);
+        return new Dataplane(clock, allocator, new Router(limits), true, busyPoll, loops);
+    }
+
+    /** One loop per core the JVM may use, at most {@link LoopThread#MAX_LOOPS}. */
+    public static int defaultLoops() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), LoopThread.MAX_LOOPS);
     }
 
     /**
@@ -105,21 +119,31 @@ public final class Dataplane implements AutoCloseable {
     public static Dataplane startOffline(Clock clock, RouterLimits limits, long seed) {
         Epoll.ensureAvailability();
         return new Dataplane(clock, PooledByteBufAllocator.DEFAULT,
-                new Router(limits, new java.util.SplittableRandom(seed)), false, false);
+                new Router(limits, new java.util.SplittableRandom(seed)), false, false, 1);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, boolean busyPoll) {
+    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, boolean busyPoll,
+                      int loopCount) {
         this.clock = clock;
         this.allocator = allocator;
         this.router = router;
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vnet-dataplane"),
-                busyPoll ? EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT)
-                        : EpollIoHandler.newFactory());
-        this.loop = (IoEventLoop) group.next();
-        this.pipeline = new Pipeline(clock);
-        this.agingTask = timers ? loop.scheduleAtFixedRate(this::expireTables, 1, 1, TimeUnit.SECONDS) : null;
-        this.routerTask = timers
-                ? loop.scheduleAtFixedRate(this::routerTick, 200, 200, TimeUnit.MILLISECONDS) : null;
+        this.loops = new Loops(loopCount, busyPoll, "vnet-dataplane");
+        this.pipelines = new Pipeline[loopCount];
+        for (int i = 0; i < loopCount; i++) {
+            pipelines[i] = new Pipeline(clock);
+        }
+        this.pipeline = pipelines[0];
+        // Aging removes table entries and the router's tick sends and fails ARP: both at the barrier.
+        this.agingTask = timers ? loops.scheduleAtBarrier(this::expireTables, 1, TimeUnit.SECONDS) : null;
+        this.routerTask = timers ? loops.scheduleAtBarrier(this::routerTick, 200, TimeUnit.MILLISECONDS) : null;
+        if (loopCount > 1) {
+            log.info("{} event loops forward frames (multi-queue TAPs, one queue per loop)", loopCount);
+        }
+    }
+
+    /** The number of event loops forwarding frames. */
+    public int loopCount() {
+        return loops.count();
     }
 
     /** Runs the periodic work now (table aging, ARP retries): for an offline dataplane after its clock moved. */
@@ -148,31 +172,9 @@ public final class Dataplane implements AutoCloseable {
         router.conntrack().expire(now);
     }
 
-    /** Runs {@code task} on the dataplane's loop and returns its result. */
+    /** Runs {@code task} at the loops' barrier (on loop 0, the other loops parked) and returns its result. */
     private <T> T call(Callable<T> task) {
-        if (loop.inEventLoop()) {
-            try {
-                return task.call();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        try {
-            return loop.submit(task).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the dataplane", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(cause.getMessage(), cause);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the dataplane did not answer within " + CALL_TIMEOUT_SECONDS + " s", e);
-        }
+        return loops.call(task, CALL_TIMEOUT_SECONDS);
     }
 
     /** Creates bridge {@code name}. */
@@ -199,14 +201,11 @@ public final class Dataplane implements AutoCloseable {
             checkNewPort(portName);
             return requireBridge(bridge);
         });
-        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipeline, allocator);
+        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipelines, allocator);
         try {
-            port.register(loop).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            port.register(loops.all()).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
-            call(() -> {
-                port.close();
-                return null;
-            });
+            closeAndWait(port);
             throw new IOException("cannot register TAP " + interfaceName + " with the event loop: " + e.getMessage(), e);
         }
         port.onFailure(this::portFailed);
@@ -225,7 +224,7 @@ public final class Dataplane implements AutoCloseable {
             checkOpen();
             checkNewPort(portName);
             Bridge b = requireBridge(bridge);
-            MemoryPort port = new MemoryPort(nextPortId(), portName, pipeline);
+            MemoryPort port = MemoryPort.onLoops(nextPortId(), portName, pipelines);
             ports.put(portName, port);
             b.attach(port);
             membership.put(port, b);
@@ -252,6 +251,15 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on loop {@code loop} between its read batches, without the barrier: an in-memory port's
+     * {@link MemoryPort#inject} from there is processed by that loop, alongside the others (for tests of several
+     * loops at once). The task must not call this class's other methods, which wait for the barrier.
+     */
+    public io.netty.util.concurrent.Future<?> executeOnLoop(int loop, Runnable task) {
+        return loops.loop(loop).submit(task);
+    }
+
     /** Takes every frame in-memory port {@code portName} has sent; the caller releases them. */
     public List<ByteBuf> drainSent(String portName) {
         return call(() -> {
@@ -265,15 +273,37 @@ public final class Dataplane implements AutoCloseable {
 
     /** Detaches and closes port {@code portName} (its TAP disappears); false if there is no such port. */
     public boolean removePort(String portName) {
-        return call(() -> {
+        Port removed = call(() -> {
             Port p = ports.remove(portName);
             if (p == null) {
-                return false;
+                return null;
             }
             detachAndClose(p);
             log.info("port {} removed", portName);
-            return true;
+            return p;
         });
+        if (removed instanceof TapPort t) {
+            waitClosed(t);
+        }
+        return removed != null;
+    }
+
+    /** Closes {@code port} at the barrier and waits until every queue is closed (its TAP is gone). */
+    private void closeAndWait(TapPort port) {
+        call(() -> {
+            port.close();
+            return null;
+        });
+        waitClosed(port);
+    }
+
+    private static void waitClosed(TapPort port) {
+        try {
+            port.closedFuture().get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("port {}: its queues did not close within {} s: {}", port.name(), CALL_TIMEOUT_SECONDS,
+                    e.toString());
+        }
     }
 
     private void detachAndClose(Port p) {
@@ -285,12 +315,16 @@ public final class Dataplane implements AutoCloseable {
     }
 
     private void portFailed(TapPort port, String why) {
-        // Runs on the loop: the device vanished (its namespace was deleted); the port goes, the others stay.
-        if (ports.get(port.name()) == port) {
-            ports.remove(port.name());
-            detachAndClose(port);
-            log.warn("port {} removed: {}", port.name(), why);
-        }
+        // Runs on the loop of the queue that saw the device vanish (its namespace was deleted): the port goes, the
+        // others stay. Removal changes what every loop reads, so it waits for the barrier; each queue of the port
+        // reports, only the first removes it.
+        loops.executeAtBarrier(() -> {
+            if (ports.get(port.name()) == port) {
+                ports.remove(port.name());
+                detachAndClose(port);
+                log.warn("port {} removed: {}", port.name(), why);
+            }
+        });
     }
 
     /**
@@ -323,19 +357,19 @@ public final class Dataplane implements AutoCloseable {
     public void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
             throws IOException {
         Ipv4Cidr c = checkNewUplink(portName, cidr);
-        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipeline, allocator);
+        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipelines, allocator);
         try {
             call(() -> {
                 addUplinkInterface(port, c, options.mtu());
                 return null;
             });
-            port.register(loop).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            port.register(loops.all()).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             call(() -> {
                 ports.remove(portName);
-                port.close();
                 return null;
             });
+            closeAndWait(port);
             throw new IOException("cannot set up uplink " + portName + ": " + e.getMessage(), e);
         }
         port.onFailure(this::portFailed);
@@ -346,7 +380,7 @@ public final class Dataplane implements AutoCloseable {
     public MemoryPort addUplinkMemoryPort(String portName, String cidr, int mtu) {
         Ipv4Cidr c = checkNewUplink(portName, cidr);
         return call(() -> {
-            MemoryPort port = new MemoryPort(nextPortId(), portName, pipeline);
+            MemoryPort port = MemoryPort.onLoops(nextPortId(), portName, pipelines);
             addUplinkInterface(port, c, mtu);
             return port;
         });
@@ -553,7 +587,9 @@ public final class Dataplane implements AutoCloseable {
                 chosen.forEach(p -> p.addCapture(c));
             }
             if ((mask & Capture.DROPS) != 0) {
-                pipeline.addDropCapture(c);
+                for (Pipeline p : pipelines) {
+                    p.addDropCapture(c);
+                }
             }
             captures.put(c, chosen);
             log.info("capture {} started on {} ({}{}{}) filter '{}'", c.id(), all ? "all ports" : portNames,
@@ -566,14 +602,16 @@ public final class Dataplane implements AutoCloseable {
     /** Ends capture {@code c}: unhooked from every port, its filter freed. Idempotent. */
     public void stopCapture(Capture c) {
         c.stop();
-        if (loop.isShuttingDown()) {
+        if (loops.isShuttingDown()) {
             return; // close() ended it
         }
         call(() -> {
             List<Port> on = captures.remove(c);
             if (on != null) {
                 on.forEach(p -> p.removeCapture(c));
-                pipeline.removeDropCapture(c);
+                for (Pipeline p : pipelines) {
+                    p.removeDropCapture(c);
+                }
                 c.filter().free();
                 log.info("capture {} stopped: {} frames captured, {} lost because the reader was too slow", c.id(),
                         c.captured(), c.ringFull());
@@ -589,7 +627,9 @@ public final class Dataplane implements AutoCloseable {
             if (pipeline.trace() != null) {
                 throw new IllegalStateException("a decision trace is already running; one at a time");
             }
-            pipeline.setTrace(t);
+            for (Pipeline p : pipelines) {
+                p.setTrace(t);
+            }
             log.info("decision trace started for {} frames, filter '{}'", count,
                     filter == CaptureFilter.ALL ? "" : filter);
             return t;
@@ -599,12 +639,14 @@ public final class Dataplane implements AutoCloseable {
     /** Ends decision trace {@code t}; idempotent. */
     public void stopTrace(DecisionTrace t) {
         t.stop();
-        if (loop.isShuttingDown()) {
+        if (loops.isShuttingDown()) {
             return;
         }
         call(() -> {
             if (pipeline.trace() == t) {
-                pipeline.setTrace(null);
+                for (Pipeline p : pipelines) {
+                    p.setTrace(null);
+                }
                 t.filter().free();
                 log.info("decision trace stopped");
             }
@@ -743,7 +785,7 @@ public final class Dataplane implements AutoCloseable {
         return call(() -> {
             List<PortStats> out = new ArrayList<>();
             for (Port p : ports.values()) {
-                PortCounters c = p.counters().copy();
+                PortCounters c = p.totals();
                 Map<String, Long> drops = new LinkedHashMap<>();
                 for (int i = 0; i < DropReason.count(); i++) {
                     DropReason r = DropReason.ofOrdinal(i);
@@ -767,15 +809,31 @@ public final class Dataplane implements AutoCloseable {
     public Map<String, Long> pipelineCounters() {
         return call(() -> {
             Map<String, Long> m = new LinkedHashMap<>();
-            m.put("received", pipeline.received());
-            m.put("forwarded", pipeline.forwarded());
-            m.put("flooded", pipeline.flooded());
-            m.put("dropped", pipeline.dropped());
-            m.put("consumed", pipeline.consumed());
-            m.put("local", pipeline.local());
-            m.put("injected", pipeline.injected());
-            m.put("software-offloads", pipeline.softwareOffloads());
+            long[] sums = new long[8];
+            for (Pipeline p : pipelines) {
+                long[] v = {p.received(), p.forwarded(), p.flooded(), p.dropped(), p.consumed(), p.local(),
+                        p.injected(), p.softwareOffloads()};
+                for (int i = 0; i < v.length; i++) {
+                    sums[i] += v[i];
+                }
+            }
+            String[] names = {"received", "forwarded", "flooded", "dropped", "consumed", "local", "injected",
+                    "software-offloads"};
+            for (int i = 0; i < names.length; i++) {
+                m.put(names[i], sums[i]);
+            }
             return m;
+        });
+    }
+
+    /** Frames each event loop's pipeline received (index = loop), to see how the kernel spread the load. */
+    public List<Long> loopReceived() {
+        return call(() -> {
+            List<Long> out = new ArrayList<>();
+            for (Pipeline p : pipelines) {
+                out.add(p.received());
+            }
+            return out;
         });
     }
 
@@ -818,7 +876,8 @@ public final class Dataplane implements AutoCloseable {
     /** Closes every port (their TAPs disappear) and stops the event loop. Idempotent. */
     @Override
     public void close() {
-        if (!loop.isShuttingDown()) {
+        List<TapPort> taps = new ArrayList<>();
+        if (!loops.isShuttingDown()) {
             call(() -> {
                 closed = true;
                 if (agingTask != null) {
@@ -827,6 +886,9 @@ public final class Dataplane implements AutoCloseable {
                 }
                 for (Port p : new ArrayList<>(ports.values())) {
                     detachAndClose(p);
+                    if (p instanceof TapPort t) {
+                        taps.add(t);
+                    }
                 }
                 ports.clear();
                 router.neighbors().clear();
@@ -838,6 +900,7 @@ public final class Dataplane implements AutoCloseable {
                 return null;
             });
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        taps.forEach(Dataplane::waitClosed);
+        loops.shutdown();
     }
 }

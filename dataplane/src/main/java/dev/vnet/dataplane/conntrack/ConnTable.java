@@ -1,6 +1,9 @@
 package dev.vnet.dataplane.conntrack;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The connection table: each connection holds its original tuple and its reply tuple (which differ when NAT
@@ -11,7 +14,13 @@ import java.util.Arrays;
  * tuples ({@link FlowKey}), at most a quarter full (two keys per connection), with backward-shift deletion. A
  * connection past its deadline is invisible to lookups and removed by {@link #expire}. Bound: {@code maxConnections}
  * ({@link #DEFAULT_MAX_CONNECTIONS}); {@link #create} refuses a new connection when full and {@link #fullDrops} counts
- * it, while existing connections keep working. Nothing is allocated per packet. Used from the owning loop only.
+ * it, while existing connections keep working. Nothing is allocated per packet.
+ *
+ * <p>Several event loops share one table. {@link #lookup} takes no lock: it reads optimistically under a
+ * {@link StampedLock} and retries if a writer changed the index meanwhile (a seqlock), so the per-packet path never
+ * waits. Changing the index (creating, removing, expiring) takes the write lock: {@link #lockForUpdate} around
+ * {@link #inUse}, {@link #create} and {@link #remove}. A connection's own state and flags change by compare-and-set
+ * ({@link #compareAndSetStateFlags}), its deadline by a single store, neither under the lock.
  */
 public final class ConnTable {
     /** Default bound on connections (netfilter sizes nf_conntrack_max in the tens of thousands on small hosts). */
@@ -20,8 +29,10 @@ public final class ConnTable {
     public static final int ORIGINAL = 0;
     /** Direction of a handle: the packet is a reply. */
     public static final int REPLY = 1;
-    /** {@link #lookup} found nothing. */
+    /** {@link #lookup} found nothing; {@link #create} found the table full. */
     public static final int NONE = -1;
+    /** {@link #create} found a live connection holding one of the tuples. */
+    public static final int CLASH = -2;
 
     private final int maxConnections;
     private final long[] origHi;
@@ -29,8 +40,7 @@ public final class ConnTable {
     private final long[] replyHi;
     private final long[] replyLo;
     private final long[] deadline;
-    private final byte[] state;
-    private final byte[] flags;
+    private final int[] stateFlags; // state | flags << 8
     private final boolean[] live;
     private final int[] freeIds;
     private int freeCount;
@@ -56,8 +66,7 @@ public final class ConnTable {
         replyHi = new long[maxConnections];
         replyLo = new long[maxConnections];
         deadline = new long[maxConnections];
-        state = new byte[maxConnections];
-        flags = new byte[maxConnections];
+        stateFlags = new int[maxConnections];
         live = new boolean[maxConnections];
         freeIds = new int[maxConnections];
         for (int i = 0; i < maxConnections; i++) {
@@ -77,13 +86,18 @@ public final class ConnTable {
         this(DEFAULT_MAX_CONNECTIONS);
     }
 
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private final StampedLock lock = new StampedLock();
+
     private int home(long hi, long lo) {
         long h = hi * 0x9E37_79B9_7F4A_7C15L ^ lo * 0xC2B2_AE3D_27D4_EB4FL;
         return (int) (h ^ (h >>> 29)) & mask;
     }
 
     private int slot(long hi, long lo) {
-        for (int i = home(hi, lo); value[i] != NONE; i = (i + 1) & mask) {
+        // Bounded: an optimistic reader may see the index while a writer changes it (it retries afterwards).
+        for (int i = home(hi, lo), n = 0; value[i] != NONE && n <= mask; i = (i + 1) & mask, n++) {
             if (keyHi[i] == hi && keyLo[i] == lo) {
                 return i;
             }
@@ -91,37 +105,77 @@ public final class ConnTable {
         return -1;
     }
 
-    /** The handle ({@code id << 1 | direction}) of the live connection with this tuple, or {@link #NONE}. */
-    public int lookup(long hi, long lo, long now) {
-        int s = slot(hi, lo);
+    /** The handle of the connection at {@code slot} if it has not expired by {@code now}, else NONE. */
+    private int liveHandle(int s, long now) {
         if (s < 0) {
             return NONE;
         }
         int handle = value[s];
-        int id = handle >>> 1;
-        if (now - deadline[id] >= 0) {
-            remove(id);
-            expired++;
+        if (handle == NONE) {
             return NONE;
         }
-        return handle;
-    }
-
-    /** True when a live connection uses this tuple in either direction (for choosing unique NAT tuples). */
-    public boolean inUse(long hi, long lo, long now) {
-        return lookup(hi, lo, now) != NONE;
+        return now - (long) LONGS.getOpaque(deadline, handle >>> 1) >= 0 ? NONE : handle;
     }
 
     /**
-     * Records a connection; returns its id, or {@link #NONE} when the table is full or a tuple is taken (the caller
-     * drops the packet; a full table is counted in {@link #fullDrops}).
+     * The handle ({@code id << 1 | direction}) of the live connection with this tuple, or {@link #NONE}. Takes no
+     * lock (see the class comment); safe from any loop.
+     */
+    public int lookup(long hi, long lo, long now) {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            int handle = liveHandle(slot(hi, lo), now);
+            if (lock.validate(stamp)) {
+                return handle;
+            }
+        }
+        stamp = lock.readLock(); // a writer was busy: wait for it once
+        try {
+            return liveHandle(slot(hi, lo), now);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Takes the write lock for {@link #inUse}, {@link #create} and {@link #remove}; returns the stamp to unlock. */
+    public long lockForUpdate() {
+        return lock.writeLock();
+    }
+
+    /** Releases the write lock taken by {@link #lockForUpdate}. */
+    public void unlock(long stamp) {
+        lock.unlockWrite(stamp);
+    }
+
+    /**
+     * True when a connection that has not expired uses this tuple in either direction (for choosing unique NAT
+     * tuples); an expired one holding it is removed. Under {@link #lockForUpdate}.
+     */
+    public boolean inUse(long hi, long lo, long now) {
+        int s = slot(hi, lo);
+        if (s < 0) {
+            return false;
+        }
+        int id = value[s] >>> 1;
+        if (now - deadline[id] >= 0) {
+            remove(id);
+            expired++;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Records a connection; returns its id, {@link #NONE} when the table is full (counted in {@link #fullDrops}), or
+     * {@link #CLASH} when a live connection holds one of the tuples (another loop created it first). The caller
+     * drops the packet in both cases. Under {@link #lockForUpdate}.
      */
     public int create(long oHi, long oLo, long rHi, long rLo, long now, long timeoutNanos, int initialState) {
+        if (inUse(oHi, oLo, now) || inUse(rHi, rLo, now)) {
+            return CLASH;
+        }
         if (freeCount == 0) {
             fullDrops++;
-            return NONE;
-        }
-        if (slot(oHi, oLo) >= 0 || slot(rHi, rLo) >= 0) {
             return NONE;
         }
         int id = freeIds[--freeCount];
@@ -130,8 +184,7 @@ public final class ConnTable {
         replyHi[id] = rHi;
         replyLo[id] = rLo;
         deadline[id] = now + timeoutNanos;
-        state[id] = (byte) initialState;
-        flags[id] = 0;
+        stateFlags[id] = initialState & 0xFF;
         live[id] = true;
         insertKey(oHi, oLo, id << 1 | ORIGINAL);
         insertKey(rHi, rLo, id << 1 | REPLY);
@@ -150,7 +203,7 @@ public final class ConnTable {
         value[i] = handle;
     }
 
-    /** Removes connection {@code id} and both its keys. */
+    /** Removes connection {@code id} and both its keys. Under {@link #lockForUpdate}. */
     public void remove(int id) {
         if (!live[id]) {
             return;
@@ -180,42 +233,66 @@ public final class ConnTable {
         value[hole] = NONE;
     }
 
-    /** Removes connections past their deadline; returns how many. */
+    /** Removes connections past their deadline (taking the write lock); returns how many. */
     public int expire(long now) {
-        int removed = 0;
-        for (int id = 0; id < maxConnections; id++) {
-            if (live[id] && now - deadline[id] >= 0) {
-                remove(id);
-                removed++;
+        long stamp = lock.writeLock();
+        try {
+            int removed = 0;
+            for (int id = 0; id < maxConnections; id++) {
+                if (live[id] && now - deadline[id] >= 0) {
+                    remove(id);
+                    removed++;
+                }
             }
+            expired += removed;
+            return removed;
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        expired += removed;
-        return removed;
     }
 
-    /** Sets connection {@code id}'s deadline to {@code now + timeoutNanos}. */
+    /** Sets connection {@code id}'s deadline to {@code now + timeoutNanos} (one store, from any loop). */
     public void refresh(int id, long now, long timeoutNanos) {
-        deadline[id] = now + timeoutNanos;
+        LONGS.setOpaque(deadline, id, now + timeoutNanos);
     }
 
     /** Protocol-specific state of connection {@code id} (a {@link TcpState} ordinal for TCP). */
     public int state(int id) {
-        return state[id];
+        return stateAndFlags(id) & 0xFF;
     }
 
-    /** Sets the state of connection {@code id}. */
+    /** Sets the state of connection {@code id}, keeping its flags. */
     public void setState(int id, int newState) {
-        state[id] = (byte) newState;
+        int sf;
+        do {
+            sf = stateAndFlags(id);
+        } while (!compareAndSetStateFlags(id, sf, (sf & ~0xFF) | (newState & 0xFF)));
     }
 
     /** Flag bits of connection {@code id} (see the NAT and tracking stages for their meaning). */
     public int flags(int id) {
-        return flags[id];
+        return stateAndFlags(id) >>> 8;
     }
 
     /** Sets flag bits on connection {@code id}. */
     public void addFlags(int id, int bits) {
-        flags[id] |= (byte) bits;
+        int sf;
+        do {
+            sf = stateAndFlags(id);
+        } while ((sf >>> 8 & bits) != bits && !compareAndSetStateFlags(id, sf, sf | (bits & 0xFF) << 8));
+    }
+
+    /** State and flags of connection {@code id} in one word: {@code state | flags << 8}. */
+    public int stateAndFlags(int id) {
+        return (int) INTS.getVolatile(stateFlags, id);
+    }
+
+    /**
+     * Sets state and flags of connection {@code id} to {@code next} if they are still {@code expected} (both as
+     * {@link #stateAndFlags}); false when another loop changed them first (read again and retry).
+     */
+    public boolean compareAndSetStateFlags(int id, int expected, int next) {
+        return INTS.compareAndSet(stateFlags, id, expected, next);
     }
 
     /** Original tuple, high word. */

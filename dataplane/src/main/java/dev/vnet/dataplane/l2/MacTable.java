@@ -14,7 +14,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bound: at most {@code maxEntries} entries; a new address seen while full is not learned (frames to it are
  * flooded, as for any unknown address) and {@link #limitHits()} counts it. Static entries never age and learning
- * never moves them. Used from the owning event loop only.
+ * never moves them.
+ *
+ * <p>Several event loops use one table. Lookups take no lock; refreshing a known address on the same port is one
+ * store. Adding an address or moving it to another port takes the table's lock, and publishes the entry's key last
+ * (a release store, read with acquire), so a lookup sees a key only with its port. Entries are removed (aging,
+ * {@link #remove}, {@link #removePort}) only while the loops are stopped at the dataplane's barrier, so the backward
+ * shift of a deletion never runs under a lookup.
  */
 public final class MacTable {
     /** Default bound on entries. */
@@ -25,6 +31,8 @@ public final class MacTable {
     public static final int MAX_MAX_ENTRIES = 1 << 24;
 
     private static final long EMPTY = -1L; // no MAC has bits above 48 set
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
 
     private final int maxEntries;
     private final long agingNanos;
@@ -68,7 +76,7 @@ public final class MacTable {
 
     private int find(long mac) {
         for (int i = home(mac); ; i = (i + 1) & mask) {
-            long k = keys[i];
+            long k = (long) LONGS.getAcquire(keys, i);
             if (k == mac) {
                 return i;
             }
@@ -79,7 +87,7 @@ public final class MacTable {
     }
 
     private boolean expired(int slot, long now) {
-        return !statics[slot] && now - lastSeen[slot] >= agingNanos;
+        return !statics[slot] && now - (long) LONGS.getOpaque(lastSeen, slot) >= agingNanos;
     }
 
     /** The port {@code mac} was last seen on, or null when unknown or aged out. */
@@ -94,6 +102,18 @@ public final class MacTable {
     /** Records that {@code mac} sent a frame from {@code port} at {@code now}. */
     public void learn(long mac, Port port, long now) {
         int slot = find(mac);
+        if (slot >= 0 && !statics[slot] && ports[slot] == port) {
+            LONGS.setOpaque(lastSeen, slot, now); // the steady state: no lock
+            return;
+        }
+        if (slot >= 0 && statics[slot]) {
+            return;
+        }
+        learnLocked(mac, port, now);
+    }
+
+    private synchronized void learnLocked(long mac, Port port, long now) {
+        int slot = find(mac);
         if (slot >= 0) {
             if (statics[slot]) {
                 return;
@@ -106,7 +126,7 @@ public final class MacTable {
                 }
                 ports[slot] = port;
             }
-            lastSeen[slot] = now;
+            LONGS.setOpaque(lastSeen, slot, now);
             return;
         }
         if (size >= maxEntries) {
@@ -118,7 +138,7 @@ public final class MacTable {
     }
 
     /** Adds or replaces a static entry: never aged, never moved by learning. */
-    public void putStatic(long mac, Port port) {
+    public synchronized void putStatic(long mac, Port port) {
         int slot = find(mac);
         if (slot >= 0) {
             ports[slot] = port;
@@ -137,15 +157,15 @@ public final class MacTable {
         while (keys[i] != EMPTY) {
             i = (i + 1) & mask;
         }
-        keys[i] = mac;
         ports[i] = port;
         lastSeen[i] = now;
         statics[i] = isStatic;
+        LONGS.setRelease(keys, i, mac); // last: a lookup that sees the key sees the rest
         size++;
     }
 
     /** Removes the entry for {@code mac}, static or not; true if there was one. */
-    public boolean remove(long mac) {
+    public synchronized boolean remove(long mac) {
         int slot = find(mac);
         if (slot < 0) {
             return false;
@@ -155,7 +175,7 @@ public final class MacTable {
     }
 
     /** Removes every entry pointing at {@code port} (the port is going away); returns how many. */
-    public int removePort(Port port) {
+    public synchronized int removePort(Port port) {
         int removed = 0;
         for (int i = 0; i <= mask; ) {
             if (keys[i] != EMPTY && ports[i] == port) {
@@ -169,7 +189,7 @@ public final class MacTable {
     }
 
     /** Removes dynamic entries not seen for the aging time; returns how many. */
-    public int expire(long now) {
+    public synchronized int expire(long now) {
         int removed = 0;
         for (int i = 0; i <= mask; ) {
             if (keys[i] != EMPTY && expired(i, now)) {

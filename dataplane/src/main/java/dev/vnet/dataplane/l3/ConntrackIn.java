@@ -119,22 +119,37 @@ final class ConntrackIn implements Stage {
         return router.afterConntrack(frame);
     }
 
-    private static void refresh(ConnTable table, ConntrackTimeouts timeouts, int id, boolean original, int protocol, int tcpFlags, long now) {
-        if (!original) {
-            table.addFlags(id, REPLIED);
+    /**
+     * Marks the connection replied and moves its TCP state, by compare-and-set (another loop may be handling the
+     * other direction at the same moment), then pushes its deadline out by the new state's timeout.
+     */
+    private static void refresh(ConnTable table, ConntrackTimeouts timeouts, int id, boolean original, int protocol,
+                                int tcpFlags, long now) {
+        int state;
+        int flags;
+        while (true) {
+            int before = table.stateAndFlags(id);
+            state = before & 0xFF;
+            flags = before >>> 8;
+            if (!original) {
+                flags |= REPLIED;
+            }
+            if (protocol == Ipv4.PROTO_TCP) {
+                TcpState current = TcpState.of(state);
+                if (current == TcpState.ESTABLISHED && (tcpFlags & 0x01) != 0 && original) {
+                    flags |= ORIG_CLOSED_FIRST;
+                }
+                state = current.next(tcpFlags, original, (flags & ORIG_CLOSED_FIRST) != 0).ordinal();
+            }
+            int after = state | flags << 8;
+            if (after == before || table.compareAndSetStateFlags(id, before, after)) {
+                break;
+            }
         }
         if (protocol == Ipv4.PROTO_TCP) {
-            TcpState before = TcpState.of(table.state(id));
-            boolean origClosedFirst = (table.flags(id) & ORIG_CLOSED_FIRST) != 0;
-            if (before == TcpState.ESTABLISHED && (tcpFlags & 0x01) != 0 && original) {
-                table.addFlags(id, ORIG_CLOSED_FIRST);
-                origClosedFirst = true;
-            }
-            TcpState after = before.next(tcpFlags, original, origClosedFirst);
-            table.setState(id, after.ordinal());
-            table.refresh(id, now, timeouts.tcp(after));
+            table.refresh(id, now, timeouts.tcp(TcpState.of(state)));
         } else if (protocol == Ipv4.PROTO_UDP) {
-            table.refresh(id, now, timeouts.udp((table.flags(id) & REPLIED) != 0));
+            table.refresh(id, now, timeouts.udp((flags & REPLIED) != 0));
         } else {
             table.refresh(id, now, timeouts.icmp());
         }

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * named reason (and a log line at most once a second); the dataplane goes on.
  */
 final class NatOut implements Stage {
+    private static final int NO_PORT = -3;
+
     private final Router router;
     private final RateLimitedLog exhausted = new RateLimitedLog(LoggerFactory.getLogger(NatOut.class),
             TimeUnit.SECONDS.toNanos(1));
@@ -52,12 +54,6 @@ final class NatOut implements Stage {
         ConnTable table = router.conntrack();
         NatPlanner planner = router.natPlanner();
         long now = frame.now();
-        if (planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
-                frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress()) != NatPlanner.OK) {
-            exhausted.warn(now, "no free source port for {}: new connections to it are dropped",
-                    FlowKey.toString(oHi, oLo));
-            return frame.drop(DropReason.NAT_PORTS_EXHAUSTED);
-        }
         int state = 0;
         long timeout;
         if (protocol == Ipv4.PROTO_TCP) {
@@ -67,17 +63,44 @@ final class NatOut implements Stage {
         } else {
             timeout = protocol == Ipv4.PROTO_UDP ? router.timeouts().udp(false) : router.timeouts().icmp();
         }
-        int id = table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), now, timeout, state);
+        // Planning (the planner's results, the port allocator's generator) and creating happen under the table's
+        // write lock: another loop may be creating a connection at the same moment.
+        boolean sourceNat;
+        int natSource;
+        int natPort;
+        int id;
+        long stamp = table.lockForUpdate();
+        try {
+            if (planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
+                    frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress()) != NatPlanner.OK) {
+                id = NO_PORT;
+            } else {
+                id = table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), now, timeout, state);
+            }
+            sourceNat = planner.sourceNat();
+            natSource = planner.natSource();
+            natPort = planner.natPort();
+        } finally {
+            table.unlock(stamp);
+        }
+        if (id == NO_PORT) {
+            exhausted.warn(now, "no free source port for {}: new connections to it are dropped",
+                    FlowKey.toString(oHi, oLo));
+            return frame.drop(DropReason.NAT_PORTS_EXHAUSTED);
+        }
+        if (id == ConnTable.CLASH) {
+            return frame.drop(DropReason.CONNTRACK_CLASH);
+        }
         if (id == ConnTable.NONE) {
             return frame.drop(DropReason.CONNTRACK_FULL);
         }
-        if (planner.sourceNat() || frame.portForwarded()) {
+        if (sourceNat || frame.portForwarded()) {
             table.addFlags(id, ConntrackIn.TRANSLATED);
         }
-        if (planner.sourceNat()) {
+        if (sourceNat) {
             boolean partial = Offload.needsChecksum(frame.offload());
-            NatRewrite.setSrcAddress(buf, ip, planner.natSource(), partial);
-            NatRewrite.setSrcPort(buf, ip, planner.natPort(), partial);
+            NatRewrite.setSrcAddress(buf, ip, natSource, partial);
+            NatRewrite.setSrcPort(buf, ip, natPort, partial);
         }
         return router.mtuCheck;
     }

@@ -2,8 +2,11 @@ package dev.vnet.dataplane.l3;
 
 import io.netty.buffer.ByteBuf;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The router's ARP cache (RFC 826, with the reachability states of RFC 1122 section 2.3.2.1 and RFC 4861 section 7.3
@@ -23,7 +26,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bounds: at most {@code maxEntries} neighbors ({@link #DEFAULT_MAX_ENTRIES}, as the kernel's gc_thresh3); at most
  * {@link #QUEUE_PER_NEIGHBOR} frames queued per neighbor. Open addressing on the int address, parallel arrays: no
- * allocation on lookup. Used from the owning event loop only.
+ * allocation on lookup.
+ *
+ * <p>Several event loops share one table. {@link #macFor}, once per routed packet, reads optimistically under a
+ * {@link StampedLock} (retrying under the lock if a writer changed the table meanwhile) and only notes the time of
+ * use with a plain store; every change (a new or confirmed neighbor, a queued frame, a state change, the timer)
+ * takes the write lock. Entries are removed only by {@link #tick}, {@link #removeInterface} and {@link #clear}, which
+ * the dataplane runs at its barrier. Callbacks ({@link Release}, {@link Actions}) run under the lock and must not
+ * use the table (the router's only inject frames, to run after the current one).
  */
 public final class NeighborTable {
     /** Default bound on entries. */
@@ -81,6 +91,9 @@ public final class NeighborTable {
     }
 
     private static final State[] STATES = State.values();
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final StampedLock lock = new StampedLock();
 
     private final int maxEntries;
     private final int mask;
@@ -131,7 +144,8 @@ public final class NeighborTable {
     }
 
     private int find(int ip) {
-        for (int i = home(ip); used[i]; i = (i + 1) & mask) {
+        // Bounded: an optimistic reader may see the table while a writer changes it (it retries afterwards).
+        for (int i = home(ip), n = 0; used[i] && n <= mask; i = (i + 1) & mask, n++) {
             if (keys[i] == ip) {
                 return i;
             }
@@ -141,6 +155,33 @@ public final class NeighborTable {
 
     /** The MAC to send to {@code ip}, or {@link #UNRESOLVED}. A STALE entry is returned and scheduled for a probe. */
     public long macFor(int ip, long now) {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            int i = find(ip);
+            int state = i < 0 ? -1 : states[i];
+            long mac = i < 0 ? UNRESOLVED : macs[i];
+            long since = i < 0 ? 0 : now - confirmed[i];
+            boolean probe = i >= 0 && probing[i];
+            if (lock.validate(stamp)) {
+                if (state < 0 || state == State.INCOMPLETE.ordinal()) {
+                    return UNRESOLVED;
+                }
+                boolean changes = state == State.REACHABLE.ordinal() ? since >= REACHABLE_NANOS : !probe;
+                if (!changes) {
+                    LONGS.setOpaque(lastUsed, i, now); // slot i keeps ip: entries move only at the barrier
+                    return mac;
+                }
+            }
+        }
+        stamp = lock.writeLock();
+        try {
+            return macForLocked(ip, now);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private long macForLocked(int ip, long now) {
         int i = find(ip);
         if (i < 0) {
             return UNRESOLVED;
@@ -169,6 +210,15 @@ public final class NeighborTable {
 
     /** As {@link #enqueue(int, int, ByteBuf, long)}, for a frame with offload state {@code offload}. */
     public Enqueued enqueue(int ip, int iface, ByteBuf frame, long offload, long now) {
+        long stamp = lock.writeLock();
+        try {
+            return enqueueLocked(ip, iface, frame, offload, now);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private Enqueued enqueueLocked(int ip, int iface, ByteBuf frame, long offload, long now) {
         int i = find(ip);
         if (i < 0) {
             if (size >= maxEntries) {
@@ -212,6 +262,15 @@ public final class NeighborTable {
      * handed to {@code release} in order, then owned by the callee. Returns false if nothing was recorded.
      */
     public boolean confirm(int ip, long mac, int iface, long now, boolean create, Release release) {
+        long stamp = lock.writeLock();
+        try {
+            return confirmLocked(ip, mac, iface, now, create, release);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private boolean confirmLocked(int ip, long mac, int iface, long now, boolean create, Release release) {
         int i = find(ip);
         if (i < 0) {
             if (!create) {
@@ -243,6 +302,15 @@ public final class NeighborTable {
 
     /** Sends due ARP requests, fails unanswered neighbors, ages and collects entries. Run about once a second. */
     public void tick(long now, Actions actions) {
+        long stamp = lock.writeLock();
+        try {
+            tickLocked(now, actions);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private void tickLocked(long now, Actions actions) {
         for (int i = 0; i <= mask; ) {
             if (!used[i]) {
                 i++;
@@ -331,6 +399,15 @@ public final class NeighborTable {
 
     /** Removes every entry learned on interface {@code iface}, releasing queued frames. */
     public void removeInterface(int iface) {
+        long stamp = lock.writeLock();
+        try {
+            removeInterfaceLocked(iface);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private void removeInterfaceLocked(int iface) {
         for (int i = 0; i <= mask; ) {
             if (used[i] && ifaces[i] == iface) {
                 releaseQueue(i);
@@ -343,13 +420,18 @@ public final class NeighborTable {
 
     /** Releases every queued frame and forgets every entry (the dataplane is closing). */
     public void clear() {
-        for (int i = 0; i <= mask; i++) {
-            if (used[i]) {
-                releaseQueue(i);
-                used[i] = false;
+        long stamp = lock.writeLock();
+        try {
+            for (int i = 0; i <= mask; i++) {
+                if (used[i]) {
+                    releaseQueue(i);
+                    used[i] = false;
+                }
             }
+            size = 0;
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        size = 0;
     }
 
     private void releaseQueue(int i) {

@@ -39,7 +39,7 @@ public final class Router {
     private RouterInterface[] interfaces = new RouterInterface[0];
     private final RouterLimits limits;
     private int[] localAddresses = new int[0];
-    private int nextIpId = 1;
+    private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
 
     final Stage arpInput = new ArpInput(this);
     final Stage neighborOutput = new NeighborOutput(this);
@@ -191,9 +191,7 @@ public final class Router {
     }
 
     int nextIpId() {
-        int id = nextIpId;
-        nextIpId = (nextIpId + 1) & 0xFFFF;
-        return id;
+        return nextIpId.getAndIncrement() & 0xFFFF; // any loop may build a packet
     }
 
     /** Sends ICMP type/code about the packet in {@code frame} back to its source, when RFC 1812 allows it. */

@@ -11,25 +11,46 @@ import java.util.List;
  * A port without a device: frames are injected by a caller and what the dataplane sends is kept in a queue. For stage
  * tests, benchmarks and offline replay. Mirrors a device port's batching: sent frames become visible at flush.
  *
+ * <p>Sending and taking are synchronized: with several event loops, any of them may send to the port. Injecting
+ * holds no lock (the frame may be sent to another in-memory port).
+ *
  * <p>Ownership: {@link #inject} hands a reference to the sink; frames taken with {@link #poll} belong to the caller.
  */
 public final class MemoryPort extends Port {
-    private final FrameSink sink;
+    private final FrameSink[] sinks; // per loop
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     private final ArrayDeque<ByteBuf> sent = new ArrayDeque<>();
     private final ArrayDeque<Long> queuedOffloads = new ArrayDeque<>();
     private final ArrayDeque<Long> sentOffloads = new ArrayDeque<>();
-    private boolean acceptsOffloads;
+    private volatile boolean acceptsOffloads;
     private boolean closed;
 
     /** A port that delivers injected frames to {@code sink}. */
     public MemoryPort(int id, String name, FrameSink sink) {
+        this(id, name, new FrameSink[] {sink});
+    }
+
+    private MemoryPort(int id, String name, FrameSink[] sinks) {
         super(id, name);
-        this.sink = sink;
+        this.sinks = sinks.clone();
+    }
+
+    /**
+     * A port that delivers frames injected on loop {@code i} to {@code sinks[i]} (that loop's pipeline), so a test
+     * can feed every loop of a dataplane; frames injected from any other thread go to {@code sinks[0]}.
+     */
+    public static MemoryPort onLoops(int id, String name, FrameSink[] sinks) {
+        return new MemoryPort(id, name, sinks);
+    }
+
+    private FrameSink sink() {
+        int loop = dev.vnet.dataplane.loop.LoopThread.currentIndex();
+        return sinks[loop < sinks.length ? loop : 0];
     }
 
     /** Delivers one frame as a read batch of one; takes ownership of {@code frame}. */
     public void inject(ByteBuf frame) {
+        FrameSink sink = sink();
         sink.beginBatch();
         counters().rx(frame.readableBytes());
         sink.receive(this, frame);
@@ -38,6 +59,7 @@ public final class MemoryPort extends Port {
 
     /** Delivers one frame with offload state {@code offload} as a read batch of one; takes ownership of it. */
     public void inject(ByteBuf frame, long offload) {
+        FrameSink sink = sink();
         sink.beginBatch();
         counters().rx(frame.readableBytes());
         sink.receive(this, frame, offload);
@@ -55,7 +77,7 @@ public final class MemoryPort extends Port {
     }
 
     @Override
-    public void enqueue(ByteBuf frame, long offload) {
+    public synchronized void enqueue(ByteBuf frame, long offload) {
         if (closed) {
             counters().drop(DropReason.PORT_CLOSED);
             frame.release();
@@ -69,6 +91,7 @@ public final class MemoryPort extends Port {
 
     /** Delivers several frames as one read batch; takes ownership of each. */
     public void injectBatch(List<ByteBuf> frames) {
+        FrameSink sink = sink();
         sink.beginBatch();
         for (ByteBuf frame : frames) {
             counters().rx(frame.readableBytes());
@@ -83,7 +106,7 @@ public final class MemoryPort extends Port {
     }
 
     @Override
-    public void flush() {
+    public synchronized void flush() {
         ByteBuf frame;
         while ((frame = queued.poll()) != null) {
             counters().tx(frame.readableBytes());
@@ -95,12 +118,12 @@ public final class MemoryPort extends Port {
     }
 
     /** The oldest frame sent and not yet taken, or null; the caller must release it. */
-    public ByteBuf poll() {
+    public synchronized ByteBuf poll() {
         return sent.poll();
     }
 
     /** Takes every sent frame, oldest first; the caller must release them. */
-    public List<ByteBuf> drain() {
+    public synchronized List<ByteBuf> drain() {
         List<ByteBuf> all = new ArrayList<>(sent);
         sent.clear();
         return all;
@@ -110,19 +133,19 @@ public final class MemoryPort extends Port {
      * The offload states of the frames sent since the last call, oldest first (only a port that
      * {@link #acceptOffloads accepts offloads} records them).
      */
-    public List<Long> drainOffloads() {
+    public synchronized List<Long> drainOffloads() {
         List<Long> all = new ArrayList<>(sentOffloads);
         sentOffloads.clear();
         return all;
     }
 
     /** Frames sent and not yet taken. */
-    public int sentCount() {
+    public synchronized int sentCount() {
         return sent.size();
     }
 
     /** Releases every frame sent and not taken (tests call it to keep leak detection quiet about frames they ignore). */
-    public void discardSent() {
+    public synchronized void discardSent() {
         ByteBuf frame;
         while ((frame = sent.poll()) != null) {
             frame.release();
@@ -131,7 +154,7 @@ public final class MemoryPort extends Port {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         ByteBuf frame;
         while ((frame = queued.poll()) != null) {

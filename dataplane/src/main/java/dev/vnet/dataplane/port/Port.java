@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.port;
 
+import dev.vnet.dataplane.loop.LoopThread;
 import dev.vnet.dataplane.pipeline.Stage;
 import io.netty.buffer.ByteBuf;
 
@@ -10,14 +11,17 @@ import io.netty.buffer.ByteBuf;
  * it drops the frame (counting why). The frame is {@code buf[readerIndex, writerIndex)}; the port does not move the
  * indexes, so one buffer can be queued on several ports (a flood) with one reference each.
  *
- * <p>Ports are the only code that touches file descriptors. All methods are called on the owning event loop.
+ * <p>Ports are the only code that touches file descriptors. With several event loops every loop sends and receives
+ * through the same port objects: what a loop writes per frame (counters, the flush mark, a TAP port's queue) is kept
+ * per loop ({@link LoopThread#currentIndex()}), and readers add the loops up ({@link #totals()}) while the loops are
+ * stopped at a barrier. Membership and stage changes happen only at that barrier.
  */
 public abstract class Port {
     private final int id;
     private final String name;
-    private final PortCounters counters = new PortCounters();
+    private final PortCounters[] counters = new PortCounters[LoopThread.MAX_LOOPS]; // per loop, made on first use
+    private final boolean[] flushPending = new boolean[LoopThread.MAX_LOOPS];
     private Stage ingress;
-    private boolean flushPending;
     private dev.vnet.dataplane.trace.Capture[] captures; // null unless a capture is on: the only cost when off
 
     /** A port with a dataplane-wide unique {@code id} and a user-facing {@code name}. */
@@ -36,9 +40,26 @@ public abstract class Port {
         return name;
     }
 
-    /** This port's counters. */
+    /** The calling loop's counters of this port (written by that loop only). */
     public final PortCounters counters() {
-        return counters;
+        int loop = LoopThread.currentIndex();
+        PortCounters c = counters[loop];
+        if (c == null) {
+            c = new PortCounters(); // once per loop and port, never per frame
+            counters[loop] = c;
+        }
+        return c;
+    }
+
+    /** The counters of every loop added up; read while the loops are stopped (or from the only loop). */
+    public final PortCounters totals() {
+        PortCounters sum = new PortCounters();
+        for (PortCounters c : counters) {
+            if (c != null) {
+                sum.add(c);
+            }
+        }
+        return sum;
     }
 
     /** The stage frames from this port enter, or null when the port is attached to nothing. */
@@ -101,19 +122,20 @@ public abstract class Port {
 
     /**
      * Marks the port as having queued frames; true if it was not marked yet (the caller then remembers to flush it).
-     * For the pipeline's flush list.
+     * For the calling loop's pipeline's flush list.
      */
     public final boolean markFlushPending() {
-        if (flushPending) {
+        int loop = LoopThread.currentIndex();
+        if (flushPending[loop]) {
             return false;
         }
-        flushPending = true;
+        flushPending[loop] = true;
         return true;
     }
 
-    /** Clears the mark set by {@link #markFlushPending}. */
+    /** Clears the mark set by {@link #markFlushPending} (on the same loop). */
     public final void clearFlushPending() {
-        flushPending = false;
+        flushPending[LoopThread.currentIndex()] = false;
     }
 
     @Override

@@ -4,8 +4,8 @@ import dev.vnet.dataplane.DropReason;
 
 /**
  * Per-port counters: frames and bytes received and sent, read errors, and drops by {@link DropReason} (ingress drops
- * counted on the port the frame came in on, transmit drops on the port it was to leave by). Written by the port's
- * event loop only; other threads read a copy taken on that loop.
+ * counted on the port the frame came in on, transmit drops on the port it was to leave by). One set per port and
+ * event loop, written by that loop only; readers add the sets up ({@link Port#totals()}).
  */
 public final class PortCounters {
     private long rxFrames;
@@ -74,6 +74,18 @@ public final class PortCounters {
             total += d;
         }
         return total;
+    }
+
+    /** Adds {@code other}'s counts to these. */
+    void add(PortCounters other) {
+        rxFrames += other.rxFrames;
+        rxBytes += other.rxBytes;
+        txFrames += other.txFrames;
+        txBytes += other.txBytes;
+        rxErrors += other.rxErrors;
+        for (int i = 0; i < drops.length; i++) {
+            drops[i] += other.drops[i];
+        }
     }
 
     /** A copy, for reading from another thread after taking it on the owning loop. */

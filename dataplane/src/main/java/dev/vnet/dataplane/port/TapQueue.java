@@ -19,7 +19,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One queue of a TAP device: one descriptor, registered with one Netty epoll event loop.
+ * One queue of a TAP device: one descriptor, registered with one Netty epoll event loop, used by that loop only.
  *
  * <p>Reads go straight into pooled direct buffers (one per frame, never copied) until EAGAIN or the read budget is
  * spent; the registration is level-triggered, so a queue that stopped at its budget is reported ready again on the
@@ -309,6 +309,14 @@ final class TapQueue implements EpollIoHandle {
             return;
         }
         closed = true;
+        try {
+            closeNow();
+        } finally {
+            port.queueClosed();
+        }
+    }
+
+    private void closeNow() {
         if (registration != null) {
             registration.cancel();
         }

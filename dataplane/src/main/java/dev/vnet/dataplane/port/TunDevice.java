@@ -38,7 +38,7 @@ public final class TunDevice {
     static final int TUN_F_TSO4 = 0x02;
     /** ... with the ECN bit (CWR on the first segment). */
     static final int TUN_F_TSO_ECN = 0x08;
-    /** Reserved for multi-queue ports: each open of the same name adds a queue. */
+    /** A multi-queue device: each open of the same name with this flag adds a queue (a descriptor of its own). */
     static final short IFF_MULTI_QUEUE = 0x0100;
 
     private static final int IFREQ_SIZE = 40;
@@ -66,6 +66,10 @@ public final class TunDevice {
     public record Opened(int fd, String name) {
     }
 
+    /** An open multi-queue TAP: one descriptor per queue, and the name the kernel gave it. */
+    public record OpenedQueues(int[] fds, String name) {
+    }
+
     /**
      * Creates TAP device {@code name} in the calling thread's network namespace and returns its non-blocking descriptor.
      * Refuses a name already in use, so a persistent TAP of someone else's is never taken over.
@@ -81,10 +85,39 @@ public final class TunDevice {
      * vnet cannot segment them in software for a port without offloads.
      */
     public static Opened openTap(String name, boolean offloads) throws IOException {
+        OpenedQueues q = openTap(name, offloads, 1);
+        return new Opened(q.fds()[0], q.name());
+    }
+
+    /**
+     * As {@link #openTap(String, boolean)} with {@code queues} queues: more than one makes a multi-queue device
+     * ({@code IFF_MULTI_QUEUE}, one {@code TUNSETIFF} per queue on a descriptor of its own), over which the kernel
+     * spreads the frames it hands over by flow, keeping each flow on the queue vnet last wrote it to. All queues are
+     * closed again when one cannot be opened.
+     */
+    public static OpenedQueues openTap(String name, boolean offloads, int queues) throws IOException {
+        if (queues < 1 || queues > 256) {
+            throw new IllegalArgumentException("a TAP has 1 to 256 queues, not " + queues);
+        }
         validateName(name);
         if (Files.exists(Path.of("/sys/class/net", name))) {
             throw new IOException("cannot create TAP '" + name + "': an interface of that name already exists");
         }
+        int[] fds = new int[queues];
+        for (int q = 0; q < queues; q++) {
+            try {
+                fds[q] = openQueue(name, offloads, queues > 1);
+            } catch (IOException e) {
+                for (int i = 0; i < q; i++) {
+                    closeQuietly(fds[i]);
+                }
+                throw e;
+            }
+        }
+        return new OpenedQueues(fds, name);
+    }
+
+    private static int openQueue(String name, boolean offloads, boolean multiQueue) throws IOException {
         LibC libc = Holder.LIBC;
         int fd;
         try {
@@ -93,14 +126,13 @@ public final class TunDevice {
             throw new IOException("cannot open /dev/net/tun: " + describe(e)
                     + (e.getErrorCode() == 13 || e.getErrorCode() == 1 ? " (vnet needs root or CAP_NET_ADMIN)" : ""), e);
         }
-        String given;
         try (Memory ifreq = new Memory(IFREQ_SIZE)) {
             ifreq.clear();
             byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
             ifreq.write(0, bytes, 0, bytes.length);
-            ifreq.setShort(IFREQ_FLAGS, (short) (IFF_TAP | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0)));
+            ifreq.setShort(IFREQ_FLAGS, (short) (IFF_TAP | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0)
+                    | (multiQueue ? IFF_MULTI_QUEUE : 0)));
             libc.ioctl(fd, new NativeLong(TUNSETIFF), ifreq);
-            given = ifreq.getString(0, StandardCharsets.US_ASCII.name());
         } catch (LastErrorException e) {
             closeQuietly(fd);
             throw new IOException("cannot create TAP '" + name + "': TUNSETIFF failed: " + describe(e), e);
@@ -113,7 +145,7 @@ public final class TunDevice {
                 throw new IOException("cannot create TAP '" + name + "': TUNSETOFFLOAD failed: " + describe(e), e);
             }
         }
-        return new Opened(fd, given);
+        return fd;
     }
 
     /** Checks an interface name: 1 to 15 characters, no '/', no whitespace, not "." or "..". */

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * filter and copied into a fixed ring that a reader drains from another thread. The dataplane's loop never waits for
  * the reader: a frame that finds the ring full is not taken and is counted in {@link #ringFull()} (a "capture drop",
  * as tcpdump's "dropped by kernel"). The ring's slots are allocated once and reused; a slot grows only when a longer
- * frame arrives. Single producer (the loop), single consumer (the reader).
+ * frame arrives. Every event loop may offer frames ({@link #offer} is synchronized, a cost paid only while a capture
+ * is on); one consumer (the reader) drains without the lock.
  */
 public final class Capture {
     /** Capture frames as they enter a port. */
@@ -100,7 +101,7 @@ public final class Capture {
      * (with {@code why} for a drop) at pipeline time {@code nanos}. Copies it into a free slot if the filter takes
      * it; never blocks.
      */
-    public void offer(Port on, int d, ByteBuf buf, DropReason why, long nanos) {
+    public synchronized void offer(Port on, int d, ByteBuf buf, DropReason why, long nanos) {
         if (stopped) {
             return;
         }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * complete). A frame that continues inside the dataplane (handed from a bridge to the router) keeps its trace number.
  * The pipeline only looks at a trace when one is on; the work here (strings, a copy of the frame's head for the filter)
  * is paid by traced frames alone. The loop never waits for the reader: traces it cannot queue are counted as lost.
+ * What the loops call is synchronized: with several event loops, each may trace a frame.
  */
 public final class DecisionTrace {
     private static final int QUEUE = 1024;
@@ -45,7 +46,7 @@ public final class DecisionTrace {
      * On the loop, for a frame about to run: its trace number, or 0 when it is not traced. A frame continuing a traced
      * one keeps that one's number; a new frame is traced if the filter takes it and the count is not used up.
      */
-    public int begin(ByteBuf buf) {
+    public synchronized int begin(ByteBuf buf) {
         Integer continued = following.remove(buf);
         if (continued != null) {
             return continued;
@@ -64,7 +65,7 @@ public final class DecisionTrace {
     }
 
     /** On the loop: the frame in {@code buf} goes on inside the dataplane (a port's stages run next). */
-    public void follow(ByteBuf buf, int number) {
+    public synchronized void follow(ByteBuf buf, int number) {
         following.put(buf, number);
     }
 
@@ -79,7 +80,7 @@ public final class DecisionTrace {
     }
 
     /** On the loop: a pass finished; hands its lines to the reader (or counts them lost). */
-    public void finish(int number, Port in, Steps steps) {
+    public synchronized void finish(int number, Port in, Steps steps) {
         StringBuilder sb = new StringBuilder();
         sb.append("trace ").append(number).append(" at ").append(in.name()).append('\n');
         for (String line : steps.lines) {

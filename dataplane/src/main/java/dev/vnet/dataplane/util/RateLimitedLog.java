@@ -5,7 +5,7 @@ import org.slf4j.Logger;
 /**
  * A warning that is logged at most once per interval; occurrences in between are counted and reported with the next
  * line. For errors that can repeat per frame (a port whose device vanished, a full table) without flooding the log.
- * Used from one thread (the event loop that owns the port or table).
+ * Synchronized: a table shared by several event loops shares its limiter.
  */
 public final class RateLimitedLog {
     private final Logger log;
@@ -20,7 +20,7 @@ public final class RateLimitedLog {
     }
 
     /** Logs {@code message} with {@code arg} unless a line was logged less than an interval ago. */
-    public void warn(long now, String message, Object arg) {
+    public synchronized void warn(long now, String message, Object arg) {
         if (lastLogged != Long.MIN_VALUE && now - lastLogged < intervalNanos) {
             suppressed++;
             return;

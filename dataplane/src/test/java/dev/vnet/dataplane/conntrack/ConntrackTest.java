@@ -51,9 +51,14 @@ class ConntrackTest {
         t.refresh(id, 29 * S, 120 * S);
         assertTrue(t.lookup(hi, lo, 148 * S) >= 0, "refreshed (UDP seen both ways: 120 s)");
         assertEquals(ConnTable.NONE, t.lookup(hi, lo, 149 * S));
-        assertEquals(0, t.size(), "an expired connection found by lookup is removed");
-        t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 0, 30 * S, 0);
-        assertEquals(1, t.expire(30 * S));
+        assertEquals(1, t.size(), "lookup takes no lock and removes nothing");
+        assertTrue(t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 149 * S, 30 * S, 0) >= 0,
+                "a new connection with the tuple of an expired one replaces it");
+        assertEquals(1, t.size());
+        assertEquals(1, t.expiredCount());
+        assertEquals(ConnTable.CLASH, t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 150 * S, 30 * S,
+                0), "a live connection holding the tuple is a clash");
+        assertEquals(1, t.expire(179 * S));
         assertEquals(0, t.size());
     }
 
