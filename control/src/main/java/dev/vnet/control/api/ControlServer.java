@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class ControlServer implements AutoCloseable {
         this.server = server;
         this.dataplane = dp;
         get("/captures", r -> ok(dp.captures()));
-        get("/ports", r -> ok(dp.portStats()));
+        get("/ports", r -> ok(portsWithKernelDrops(lab)));
         get("/fdb", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
             dp.bridgeNames().forEach(b -> all.put(b, dp.fdb(b)));
@@ -203,6 +204,26 @@ public final class ControlServer implements AutoCloseable {
         int low = number(dash < 0 ? text : text.substring(0, dash), "port");
         int high = dash < 0 ? low : number(text.substring(dash + 1), "port");
         return new int[] {low, high};
+    }
+
+    /**
+     * Every port's counters, with the frames the kernel dropped in front of its TAP (the queue to vnet was full)
+     * added to its drops as {@code kernel-tap-queue-full}.
+     */
+    private List<Map<String, Object>> portsWithKernelDrops(NamespaceManager lab) {
+        Map<String, Long> kernel = lab == null ? Map.of() : lab.kernelTapDrops();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (dev.vnet.dataplane.api.PortStats p : dataplane.portStats()) {
+            Map<String, Object> m = json.convertValue(p, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+            Long k = kernel.get(p.name());
+            if (k != null && k > 0) {
+                Map<String, Long> drops = new LinkedHashMap<>(p.drops());
+                drops.put("kernel-tap-queue-full", k);
+                m.put("drops", drops);
+            }
+            out.add(m);
+        }
+        return out;
     }
 
     /** Serves {@code dataplane} on {@code <stateDir>/vnet.sock}, replacing a stale socket file. */

@@ -18,4 +18,10 @@ public interface NamespaceManager {
 
     /** The whole topology as running, runtime changes included. */
     Topology running();
+
+    /**
+     * Per port name, the frames the kernel dropped on the namespace side of its TAP because vnet's queue was full
+     * (the namespace's TX dropped); ports in the root namespace and unreadable ones are left out.
+     */
+    java.util.Map<String, Long> kernelTapDrops();
 }

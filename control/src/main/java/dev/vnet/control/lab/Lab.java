@@ -23,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -352,6 +354,26 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
      * The topology as running: as started, with the namespaces attached now and the static routes and port forwards
      * the dataplane holds now (both change at runtime through the API).
      */
+    @Override
+    public synchronized Map<String, Long> kernelTapDrops() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (NamespaceSpec n : attached) {
+            long d = ip.txDropped(n.name(), n.interfaceName());
+            if (d >= 0) {
+                out.put(n.name(), d);
+            }
+        }
+        for (UplinkSpec u : topology.uplinks()) {
+            if (!u.inRootNamespace()) {
+                long d = ip.txDropped(u.namespace(), u.interfaceName());
+                if (d >= 0) {
+                    out.put(u.name(), d);
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public synchronized Topology running() {
         List<RouteSpec> routes = new ArrayList<>();

@@ -87,11 +87,40 @@ public class IpRoute2 {
         run("-n", ns, "route", "add", "default", "via", gateway);
     }
 
-    /** Adds {@code cidr} to {@code device} in {@code ns}, sets its MTU and brings it and the loopback up. */
+    /**
+     * The kernel's queue in front of each of a TAP's queues, in frames ({@code txqueuelen}): what a namespace sends
+     * waits there for vnet to read it; a frame that finds it full is dropped by the kernel (counted in the
+     * namespace's TX dropped, which {@code vnet ports} shows as {@code kernel-tap-queue-full}). 1000 is the kernel's
+     * default for Ethernet devices: deep enough for a burst of one read budget per loop many times over.
+     */
+    public static final int TAP_TX_QUEUE_LEN = 1000;
+
+    /**
+     * Adds {@code cidr} to {@code device} in {@code ns}, sets its MTU and queue length ({@link #TAP_TX_QUEUE_LEN}) and
+     * brings it and the loopback up.
+     */
     public void configureInterface(String ns, String device, String cidr, int mtu) throws IOException {
         run("-n", ns, "addr", "add", cidr, "dev", device);
-        run("-n", ns, "link", "set", "dev", device, "mtu", Integer.toString(mtu), "up");
+        run("-n", ns, "link", "set", "dev", device, "mtu", Integer.toString(mtu), "txqueuelen",
+                Integer.toString(TAP_TX_QUEUE_LEN), "up");
         run("-n", ns, "link", "set", "dev", "lo", "up");
+    }
+
+    /**
+     * Frames {@code device} in {@code ns} failed to send ({@code ip -s -j link}'s TX dropped): for a TAP, what the
+     * namespace sent while vnet's queue was full. -1 when it cannot be read (the namespace is gone).
+     */
+    public long txDropped(String ns, String device) {
+        try {
+            String json = run("-n", ns, "-s", "-j", "link", "show", "dev", device);
+            com.fasterxml.jackson.databind.JsonNode link = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(json).path(0);
+            com.fasterxml.jackson.databind.JsonNode stats = link.has("stats64") ? link.path("stats64")
+                    : link.path("stats");
+            return stats.path("tx").path("dropped").asLong(-1);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Renames {@code device} in this (the root) namespace. */

@@ -62,7 +62,7 @@ class CliTest {
             "ip link set dev <tap0> netns dry-red",
             "ip -n dry-red link set dev <tap0> name eth0",
             "ip -n dry-red addr add 192.168.15.1/24 dev eth0",
-            "ip -n dry-red link set dev eth0 mtu 1500 up",
+            "ip -n dry-red link set dev eth0 mtu 1500 txqueuelen 1000 up",
             "ip -n dry-red route add default via 192.168.15.5",
             "ip netns add dry-lan",
             "masquerade 192.168.15.0/24 out of uplink",

@@ -132,6 +132,34 @@ class MultiQueueScenarioTest {
     }
 
 
+    @Test
+    void framesTheKernelDropsInFrontOfAFullTapQueueAreCounted() throws Exception {
+        // An unpaced flood of 64-byte frames outruns vnet: the kernel drops at red's TAP queue (it does not push
+        // back), and vnet ports shows those drops as kernel-tap-queue-full, the namespace's TX dropped counter.
+        Process server = new ProcessBuilder("ip", "netns", "exec", prefix + "blue", "iperf3", "-s", "-1", "-p",
+                "5303").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            assertTrue(Cmd.waitForListener(prefix + "blue", "tcp", 5303), "iperf3 server listening");
+            Cmd.Result r = Cmd.inNs(prefix + "red", 60, "iperf3", "-c", "192.168.15.2", "-p", "5303", "-u", "-b", "0",
+                    "-l", "18", "-t", "2");
+            assertEquals(0, r.exit(), r.toString());
+        } finally {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        long kernel = new IpRoute2().txDropped(prefix + "red", "eth0");
+        assertTrue(kernel > 0, "the flood overflowed red's TAP queue: " + kernel);
+        JsonNode ports = new dev.vnet.control.api.ControlClient(stateDir).get("/ports");
+        long shown = -1;
+        for (JsonNode p : ports) {
+            if (p.path("name").asText().equals(prefix + "red")) {
+                shown = p.path("drops").path("kernel-tap-queue-full").asLong(-1);
+            }
+        }
+        assertEquals(kernel, shown, "vnet ports shows the kernel's count: " + ports);
+    }
+
     private static void assertNoDrop(String reason) {
         for (PortStats s : lab.dataplane().portStats()) {
             assertFalse(s.drops().containsKey(reason), s.name() + " dropped as " + reason + ": " + s.drops());
