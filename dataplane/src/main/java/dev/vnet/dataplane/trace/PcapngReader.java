@@ -46,11 +46,15 @@ public final class PcapngReader {
             byte[] body = new byte[length - 8];
             in.readFully(body);
             ByteBuffer b = ByteBuffer.wrap(body, 0, length - 12).order(ByteOrder.LITTLE_ENDIAN);
+            // Every length inside a block is checked against the block before it is used: a damaged file is refused
+            // with an IOException, never read past (found by fuzzing: a negative captured length).
             if (type == 0x0A0D0D0A) {
+                need(b, 4, "section header");
                 if (b.getInt() != 0x1A2B3C4D) {
                     throw new IOException("pcapng section is not little-endian");
                 }
             } else if (type == 1) {
+                need(b, 8, "interface description");
                 b.position(8);
                 String name = "if" + interfaces.size();
                 for (Option o : options(b)) {
@@ -60,13 +64,18 @@ public final class PcapngReader {
                 }
                 interfaces.add(name);
             } else if (type == 6) {
+                need(b, 20, "enhanced packet");
                 int iface = b.getInt();
                 long time = (b.getInt() & 0xffffffffL) << 32 | (b.getInt() & 0xffffffffL);
                 int captured = b.getInt();
                 int original = b.getInt();
+                if (captured < 0 || captured > b.remaining()) {
+                    throw new IOException("pcapng packet block: captured length " + (captured & 0xffffffffL)
+                            + " does not fit its block of " + length + " bytes");
+                }
                 byte[] data = new byte[captured];
                 b.get(data);
-                b.position(b.position() + ((4 - (captured & 3)) & 3));
+                b.position(Math.min(b.limit(), b.position() + ((4 - (captured & 3)) & 3)));
                 int direction = 0;
                 String comment = null;
                 for (Option o : options(b)) {
@@ -76,13 +85,20 @@ public final class PcapngReader {
                         comment = new String(o.value, StandardCharsets.UTF_8);
                     }
                 }
-                String port = iface < interfaces.size() ? interfaces.get(iface) : "if" + iface;
+                String port = iface >= 0 && iface < interfaces.size() ? interfaces.get(iface)
+                        : "if" + (iface & 0xffffffffL);
                 return new Record(port, time, data, original, direction, comment);
             }
         }
     }
 
     private record Option(int code, byte[] value) {
+    }
+
+    private static void need(ByteBuffer b, int bytes, String block) throws IOException {
+        if (b.remaining() < bytes) {
+            throw new IOException("pcapng " + block + " block too short (" + b.remaining() + " bytes)");
+        }
     }
 
     private static List<Option> options(ByteBuffer b) {

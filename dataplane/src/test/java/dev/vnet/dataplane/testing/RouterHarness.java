@@ -48,21 +48,21 @@ public final class RouterHarness implements AutoCloseable {
     /** The clock. */
     public final ManualClock clock = new ManualClock();
     /** The pipeline. */
-    public final Pipeline pipeline = new Pipeline(clock);
+    public final Pipeline pipeline;
     /** The router. */
     public final Router router;
     /** Bridges. */
-    public final Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300));
+    public final Bridge br1;
     /** Bridges. */
-    public final Bridge br2 = new Bridge("br2", 64, TimeUnit.SECONDS.toNanos(300));
+    public final Bridge br2;
     /** Ports: p1, p2 on br1, p3 on br2, uplink routed. */
-    public final MemoryPort p1 = new MemoryPort(1, "p1", pipeline);
+    public final MemoryPort p1;
     /** Port p2. */
-    public final MemoryPort p2 = new MemoryPort(2, "p2", pipeline);
+    public final MemoryPort p2;
     /** Port p3. */
-    public final MemoryPort p3 = new MemoryPort(3, "p3", pipeline);
+    public final MemoryPort p3;
     /** The uplink. */
-    public final MemoryPort uplink = new MemoryPort(4, "uplink", pipeline);
+    public final MemoryPort uplink;
     /** The router's ports on the bridges. */
     public final RouterPort gw1Port = new RouterPort(5, "gw:br1");
     /** The router's ports on the bridges. */
@@ -82,6 +82,22 @@ public final class RouterHarness implements AutoCloseable {
 
     /** Builds the topology with the router's table bounds and timeouts from {@code limits}. */
     public RouterHarness(dev.vnet.dataplane.l3.RouterLimits limits) {
+        this(limits, io.netty.buffer.PooledByteBufAllocator.DEFAULT, 64);
+    }
+
+    /**
+     * Builds the topology with the router's bounds from {@code limits}, MAC tables of {@code fdbEntries}, and the
+     * frames the dataplane builds taken from {@code allocator}.
+     */
+    public RouterHarness(dev.vnet.dataplane.l3.RouterLimits limits, io.netty.buffer.ByteBufAllocator allocator,
+                         int fdbEntries) {
+        pipeline = new Pipeline(clock, allocator);
+        br1 = new Bridge("br1", fdbEntries, TimeUnit.SECONDS.toNanos(300));
+        br2 = new Bridge("br2", fdbEntries, TimeUnit.SECONDS.toNanos(300));
+        p1 = new MemoryPort(1, "p1", pipeline);
+        p2 = new MemoryPort(2, "p2", pipeline);
+        p3 = new MemoryPort(3, "p3", pipeline);
+        uplink = new MemoryPort(4, "uplink", pipeline);
         router = new Router(limits);
         br1.attach(p1);
         br1.attach(p2);

@@ -1,0 +1,125 @@
+package dev.vnet.dataplane.fuzz;
+
+import dev.vnet.dataplane.testing.FrameBuilder;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Offload;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static dev.vnet.dataplane.testing.RouterHarness.GW1;
+import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
+import static dev.vnet.dataplane.testing.RouterHarness.H1;
+import static dev.vnet.dataplane.testing.RouterHarness.H2;
+import static dev.vnet.dataplane.testing.RouterHarness.LAN;
+
+/**
+ * Writes the committed seed corpus: real frames of the router harness's topology (the seed lab's addresses), as
+ * scripts for {@link PipelineFuzzTest} and as plain frames for {@link WireFuzzTest}. Run it again after changing the
+ * script format: {@code java -cp ... dev.vnet.dataplane.fuzz.FuzzSeeds dataplane/src/test/resources}.
+ */
+public final class FuzzSeeds {
+    private static final int H1_IP = Ipv4Addr.parse("192.168.15.1");
+    private static final int H2_IP = Ipv4Addr.parse("192.168.15.2");
+    private static final int H3_IP = Ipv4Addr.parse("192.168.16.3");
+    private static final int GW1_IP = Ipv4Addr.parse("192.168.15.5");
+    private static final int UP_IP = Ipv4Addr.parse("192.168.1.2");
+    private static final int LAN_IP = Ipv4Addr.parse("192.168.1.3");
+
+    private FuzzSeeds() {
+    }
+
+    private static byte[] bytes(ByteBuf buf) {
+        try {
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    /** Real frames, by name. */
+    static Map<String, byte[]> frames() {
+        Map<String, byte[]> f = new LinkedHashMap<>();
+        f.put("arp-request-for-gateway", bytes(FrameBuilder.arpRequest(H1, H1_IP, GW1_IP)));
+        f.put("udp-bridged", bytes(FrameBuilder.udp(H2, H1, H1_IP, H2_IP, 5000, 5001, "hello".getBytes())));
+        f.put("udp-masquerade", bytes(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 53, new byte[32])));
+        f.put("tcp-syn-masquerade", bytes(FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40001, 80, 0x02, new byte[0])));
+        f.put("tcp-syn-port-forward", bytes(FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 80, 0x02,
+                new byte[0])));
+        f.put("udp-port-forward", bytes(FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50001, 5353, new byte[12])));
+        f.put("icmp-echo-routed", bytes(FrameBuilder.icmpEcho(GW1, H1, H1_IP, H3_IP, 7, 1, new byte[56])));
+        f.put("icmp-echo-to-gateway", bytes(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 8, 1, new byte[8])));
+        byte[] big = bytes(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40002, 9000, new byte[1400]));
+        f.put("udp-over-uplink-mtu", big);
+        byte[] fragment = big.clone();
+        fragment[Ethernet.HEADER_LEN + 6] = 0x20; // more fragments, offset 0
+        f.put("ipv4-first-fragment", fragment);
+        byte[] ttl1 = bytes(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40003, 9000, new byte[8]));
+        ttl1[Ethernet.HEADER_LEN + 8] = 1;
+        f.put("ipv4-ttl-1", ttl1);
+        byte[] tagged = new byte[big.length + 4];
+        System.arraycopy(big, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81;
+        tagged[14] = 0x00;
+        tagged[15] = 0x0A;
+        System.arraycopy(big, 12, tagged, 16, big.length - 12);
+        f.put("vlan-tagged", tagged);
+        return f;
+    }
+
+    /** A TCPv4 super-frame of 3 segments behind its virtio-net header: a TSO frame from a namespace. */
+    static byte[] superFrame() {
+        byte[] frame = bytes(FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40004, 80, 0x18, new byte[3000]));
+        long offload = Offload.of(Offload.NEEDS_CSUM, Offload.GSO_TCPV4, Ethernet.HEADER_LEN + 40, 1000,
+                Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN, 16);
+        byte[] out = new byte[Offload.HEADER_LEN + frame.length];
+        ByteBuf header = io.netty.buffer.Unpooled.buffer(Offload.HEADER_LEN);
+        header.writerIndex(Offload.HEADER_LEN);
+        Offload.write(header, 0, offload);
+        header.getBytes(0, out, 0, Offload.HEADER_LEN);
+        header.release();
+        System.arraycopy(frame, 0, out, Offload.HEADER_LEN, frame.length);
+        return out;
+    }
+
+    /** Writes every seed under {@code resources}. */
+    public static void main(String[] args) throws IOException {
+        Path root = Path.of(args.length > 0 ? args[0] : "src/test/resources").resolve("dev/vnet/dataplane/fuzz");
+        Map<String, byte[]> frames = frames();
+        Path headers = Files.createDirectories(root.resolve("WireFuzzTestInputs/headers"));
+        Path scripts = Files.createDirectories(root.resolve("PipelineFuzzTestInputs/frames"));
+        for (Map.Entry<String, byte[]> e : frames.entrySet()) {
+            Files.write(headers.resolve(e.getKey()), e.getValue());
+            ByteArrayOutputStream script = new ByteArrayOutputStream();
+            int port = e.getKey().contains("forward") ? 3 : 0;
+            FuzzScript.frame(script, port, e.getValue());
+            Files.write(scripts.resolve(e.getKey()), script.toByteArray());
+        }
+        // A conversation: SYN out through MASQUERADE, time passes, the same again, an ARP storm, a super-frame.
+        ByteArrayOutputStream talk = new ByteArrayOutputStream();
+        FuzzScript.frame(talk, 0, frames.get("tcp-syn-masquerade"));
+        FuzzScript.frame(talk, 3, frames.get("tcp-syn-port-forward"));
+        FuzzScript.advance(talk, 30);
+        FuzzScript.frame(talk, 0, frames.get("udp-masquerade"));
+        FuzzScript.advance(talk, 127);
+        for (int i = 0; i < 4; i++) {
+            FuzzScript.frame(talk, i & 1, frames.get("arp-request-for-gateway"));
+        }
+        byte[] sf = superFrame();
+        long offload = Offload.read(io.netty.buffer.Unpooled.wrappedBuffer(sf, 0, Offload.HEADER_LEN), 0);
+        byte[] frame = java.util.Arrays.copyOfRange(sf, Offload.HEADER_LEN, sf.length);
+        FuzzScript.frame(talk, 0, frame, offload);
+        Files.write(scripts.resolve("conversation"), talk.toByteArray());
+        Path offloads = Files.createDirectories(root.resolve("WireFuzzTestInputs/softwareOffload"));
+        Files.write(offloads.resolve("tcp-super-frame"), sf);
+        System.out.println("seeds written under " + root);
+    }
+}

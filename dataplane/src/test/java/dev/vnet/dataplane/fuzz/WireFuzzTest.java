@@ -1,0 +1,159 @@
+package dev.vnet.dataplane.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.vnet.dataplane.trace.FrameSummary;
+import dev.vnet.dataplane.trace.PcapngReader;
+import dev.vnet.dataplane.trace.TupleView;
+import dev.vnet.dataplane.wire.Arp;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Offload;
+import dev.vnet.dataplane.wire.SoftwareOffload;
+import dev.vnet.dataplane.wire.Tcp;
+import dev.vnet.dataplane.wire.Udp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The wire parsers on their own, as the stages use them: a header is read only after its check passed, and a read
+ * after a passing check must stay inside the frame (Netty's bounds checks turn any overrun into an exception, which
+ * fails the test). Also the software offloads on any frame with any virtio-net header, and the pcapng reader on any
+ * byte stream (it may refuse with an IOException, nothing else).
+ */
+class WireFuzzTest {
+    static {
+        FuzzScript.quietLeakDetectorWhileFuzzing();
+    }
+
+    @FuzzTest(maxDuration = "")
+    void headers(byte[] data) {
+        UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
+        // Exactly the frame's bytes: capacity = length, so a read past the end throws.
+        ByteBuf buf = alloc.directBuffer(data.length, data.length).writeBytes(data);
+        try {
+            parse(buf, data.length);
+            FrameSummary.of(data, data.length);
+            TupleView.of(buf);
+        } finally {
+            buf.release();
+        }
+        assertEquals(0, alloc.metric().usedDirectMemory());
+    }
+
+    /** Checks then reads every header the way the bridge, router and connection tracking do. */
+    private static void parse(ByteBuf buf, int length) {
+        if (Ethernet.check(buf, 0, length) != null) {
+            return;
+        }
+        Ethernet.checkFromStation(buf, 0, length);
+        Ethernet.dst(buf, 0);
+        Ethernet.src(buf, 0);
+        if (Ethernet.isTagged(buf, 0)) {
+            Ethernet.vlanId(buf, 0);
+        }
+        int type = Ethernet.payloadType(buf, 0);
+        int l3 = Ethernet.headerLength(buf, 0);
+        if (type == Ethernet.TYPE_ARP && Arp.check(buf, l3, length - l3) == null) {
+            Arp.operation(buf, l3);
+            Arp.senderMac(buf, l3);
+            Arp.senderIp(buf, l3);
+            Arp.targetMac(buf, l3);
+            Arp.targetIp(buf, l3);
+        }
+        if (type != Ethernet.TYPE_IPV4 || Ipv4.check(buf, l3, length - l3) != null) {
+            return;
+        }
+        int headerLength = Ipv4.headerLength(buf, l3);
+        int total = Ipv4.totalLength(buf, l3);
+        assertTrue(total <= length - l3 && headerLength <= total, "a checked IPv4 header fits the frame");
+        Ipv4.ttl(buf, l3);
+        Ipv4.src(buf, l3);
+        Ipv4.dst(buf, l3);
+        Ipv4.dontFragment(buf, l3);
+        if (Ipv4.isFragment(buf, l3) && !Ipv4.hasTransportHeader(buf, l3)) {
+            return;
+        }
+        int l4 = l3 + headerLength;
+        int available = total - headerLength;
+        switch (Ipv4.protocol(buf, l3)) {
+            case Ipv4.PROTO_TCP -> {
+                if (Tcp.check(buf, l4, available) == null) {
+                    Tcp.srcPort(buf, l4);
+                    Tcp.dstPort(buf, l4);
+                    Tcp.flags(buf, l4);
+                    assertTrue(Tcp.headerLength(buf, l4) <= available, "a checked TCP header fits the packet");
+                }
+            }
+            case Ipv4.PROTO_UDP -> {
+                if (Udp.check(buf, l4, available) == null) {
+                    Udp.srcPort(buf, l4);
+                    Udp.dstPort(buf, l4);
+                    assertTrue(Udp.length(buf, l4) <= available, "a checked UDP length fits the packet");
+                }
+            }
+            case Ipv4.PROTO_ICMP -> {
+                if (Icmp4.check(buf, l4, available) == null) {
+                    Icmp4.type(buf, l4);
+                    Icmp4.code(buf, l4);
+                    Icmp4.echoId(buf, l4);
+                    Icmp4.echoSeq(buf, l4);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    @FuzzTest(maxDuration = "")
+    void softwareOffload(byte[] data) {
+        if (data.length < Offload.HEADER_LEN) {
+            return;
+        }
+        UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
+        ByteBuf header = alloc.directBuffer(Offload.HEADER_LEN).writeBytes(data, 0, Offload.HEADER_LEN);
+        long offload = Offload.read(header, 0);
+        header.release();
+        Offload.describe(offload);
+        int length = data.length - Offload.HEADER_LEN;
+        ByteBuf frame = alloc.directBuffer(length, length).writeBytes(data, Offload.HEADER_LEN, length);
+        try {
+            // The pipeline offers only frames that passed the bridge's Ethernet check.
+            if (Ethernet.check(frame, 0, length) != null) {
+                return;
+            }
+            if (Offload.isGso(offload)) {
+                List<ByteBuf> segments = new ArrayList<>();
+                int n = SoftwareOffload.segment(frame, 0, length, offload, alloc::directBuffer, segments::add);
+                assertTrue(n == -1 ? segments.isEmpty() : n == segments.size(), "segments handed out: " + n);
+                assertTrue(n <= SoftwareOffload.MAX_SEGMENTS, "bounded: " + n);
+                segments.forEach(ByteBuf::release);
+            } else if (Offload.needsChecksum(offload)) {
+                SoftwareOffload.completeChecksum(frame, 0, length, offload);
+            }
+        } finally {
+            frame.release();
+        }
+        assertEquals(0, alloc.metric().usedDirectMemory(), "every buffer released");
+    }
+
+    @FuzzTest(maxDuration = "")
+    void pcapng(byte[] data) {
+        PcapngReader reader = new PcapngReader(new ByteArrayInputStream(data));
+        try {
+            for (int i = 0; i < 1000 && reader.next() != null; i++) {
+                // read on: each record must parse or be refused with an IOException
+            }
+        } catch (IOException refused) {
+            // a stream vnet did not write is refused with a message: that is the contract
+        }
+    }
+}
