@@ -88,6 +88,11 @@ public enum DropReason {
      * queues): this packet is dropped, the next one finds the connection (netfilter's insert clash).
      */
     CONNTRACK_CLASH("conntrack-clash"),
+    /**
+     * A fragment without the transport header (not the first) of a packet NAT may translate: vnet does not reassemble,
+     * and sending it on untranslated would leak an inside address (the kernel reassembles before NAT).
+     */
+    FRAGMENT_NOT_TRANSLATED("fragment-not-translated"),
     /** Source NAT found no free port for a new connection. */
     NAT_PORTS_EXHAUSTED("nat-ports-exhausted"),
     /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */

@@ -35,6 +35,10 @@ final class Ipv4Input implements Stage {
         if (!router.isLocal(dst) && MacAddr.isGroup(Ethernet.dst(buf, frame.start()))) {
             return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
         }
+        int end = ip + Ipv4.totalLength(buf, ip);
+        if (end < frame.start() + frame.length()) {
+            frame.trimTo(end - frame.start()); // unicast to the router: the buffer is this frame's alone
+        }
         return router.conntrackIn;
     }
 }

@@ -36,11 +36,15 @@ final class NatOut implements Stage {
 
     @Override
     public Stage process(Frame frame) {
-        if (!frame.newFlow()) {
-            return router.mtuCheck;
-        }
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
+        if (!frame.newFlow()) {
+            if (!Ipv4.hasTransportHeader(buf, ip)
+                    && router.natRules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
+                return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED); // no ports to find its connection by
+            }
+            return router.fragmenter;
+        }
         int l4 = ip + Ipv4.headerLength(buf, ip);
         long oHi = frame.flowHi();
         long oLo = frame.flowLo();
@@ -102,6 +106,6 @@ final class NatOut implements Stage {
             NatRewrite.setSrcAddress(buf, ip, natSource, partial);
             NatRewrite.setSrcPort(buf, ip, natPort, partial);
         }
-        return router.mtuCheck;
+        return router.fragmenter;
     }
 }

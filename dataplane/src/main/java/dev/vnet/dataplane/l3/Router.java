@@ -44,6 +44,7 @@ public final class Router {
     final Stage arpInput = new ArpInput(this);
     final Stage neighborOutput = new NeighborOutput(this);
     final Stage mtuCheck = new MtuCheck(this);
+    final Stage fragmenter = new Fragmenter(this);
     final Stage ipv4Output = new Ipv4Output(this);
     final Stage localOutput = new LocalOutput(this);
     final Stage localDelivery = new LocalDelivery(this);

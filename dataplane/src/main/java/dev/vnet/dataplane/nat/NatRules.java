@@ -105,6 +105,22 @@ public final class NatRules {
         return false;
     }
 
+    /**
+     * True when a packet from {@code src} leaving by {@code outInterface} may belong to a translated connection: a
+     * MASQUERADE rule matches it, or it comes from a port forward's target (a reply to be translated back).
+     */
+    public boolean mayTranslate(int src, int outInterface) {
+        if (masquerades(src, outInterface)) {
+            return true;
+        }
+        for (PortForward f : forwards) {
+            if (f.target() == src) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The MASQUERADE rules. */
     public List<Masquerade> masqueradeRules() {
         return List.of(masquerades);

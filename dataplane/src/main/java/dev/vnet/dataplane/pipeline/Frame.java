@@ -92,6 +92,15 @@ public final class Frame {
         return length;
     }
 
+    /**
+     * Cuts the frame to {@code frameLength} bytes (bytes after the IP packet: Ethernet padding or junk, which the
+     * kernel trims too before routing). Only for a frame the caller alone holds (not one being flooded).
+     */
+    public void trimTo(int frameLength) {
+        length = frameLength;
+        buf.writerIndex(start + frameLength);
+    }
+
     /** The port the frame arrived on. */
     public Port inPort() {
         return inPort;

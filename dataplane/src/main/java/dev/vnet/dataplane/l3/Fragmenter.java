@@ -1,0 +1,60 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Offload;
+import dev.vnet.dataplane.wire.SoftwareOffload;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * After NAT, a packet still too big for the egress MTU (only one without DF gets here: {@link MtuCheck} answered the
+ * others) is cut into fragments, each sent on its own, as the kernel fragments in ip_output after POSTROUTING, so
+ * every fragment carries the translated addresses. Fragments copy the whole header, options included.
+ */
+final class Fragmenter implements Stage {
+    private final Router router;
+
+    Fragmenter(Router router) {
+        this.router = router;
+    }
+
+    @Override
+    public Stage process(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        RouterInterface out = router.iface(frame.outInterface());
+        if (Offload.isGso(frame.offload()) || Ipv4.totalLength(buf, ip) <= out.mtu()) {
+            return router.neighborOutput;
+        }
+        if (Offload.needsChecksum(frame.offload())) {
+            // Fragments cannot carry an offload: the checksum covers the whole datagram, so finish it first.
+            SoftwareOffload.completeChecksum(buf, frame.start(), frame.length(), frame.offload());
+        }
+        fragment(frame, buf, ip, out);
+        return frame.local(); // the original is released; its fragments go on
+    }
+
+    private void fragment(Frame frame, ByteBuf buf, int ip, RouterInterface out) {
+        int headerLength = Ipv4.headerLength(buf, ip);
+        int payload = Ipv4.totalLength(buf, ip) - headerLength;
+        int chunk = (out.mtu() - headerLength) & ~7;
+        int flags = Ipv4.flagsFragment(buf, ip);
+        int baseOffset = flags & Ipv4.FRAGMENT_OFFSET_MASK;
+        boolean moreAfterThis = (flags & Ipv4.FLAG_MF) != 0;
+        for (int at = 0; at < payload; at += chunk) {
+            int length = Math.min(chunk, payload - at);
+            ByteBuf f = frame.allocate(Ethernet.HEADER_LEN + headerLength + length);
+            f.writeBytes(buf, frame.start(), Ethernet.HEADER_LEN);
+            f.writeBytes(buf, ip, headerLength);
+            f.writeBytes(buf, ip + headerLength + at, length);
+            int fip = Ethernet.HEADER_LEN;
+            boolean more = at + length < payload || moreAfterThis;
+            f.setShort(fip + Ipv4.TOTAL_LENGTH, headerLength + length);
+            f.setShort(fip + Ipv4.FLAGS_FRAGMENT, (more ? Ipv4.FLAG_MF : 0) | (baseOffset + at / 8));
+            Ipv4.updateChecksum(f, fip);
+            frame.inject(out.port(), router.localOutput, f);
+        }
+    }
+}
