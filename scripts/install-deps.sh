@@ -27,6 +27,8 @@ ldconfig -p 2>/dev/null | grep -q 'libpcap.so.0.8' || need libpcap0.8
 if [ "${1:-}" = "--test" ]; then
   command -v tcpdump >/dev/null 2>&1 || need tcpdump
   command -v tshark >/dev/null 2>&1 || need tshark
+  command -v mausezahn >/dev/null 2>&1 || need netsniff-ng
+  command -v hping3 >/dev/null 2>&1 || need hping3
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
