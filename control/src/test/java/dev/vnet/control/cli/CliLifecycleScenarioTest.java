@@ -183,6 +183,24 @@ class CliLifecycleScenarioTest {
     }
 
     @Test
+    void afterSigkillANewUpCleansUpAndTheNetworkWorks() throws Exception {
+        startVnetUp();
+        vnet.destroyForcibly(); // SIGKILL: the namespaces and the record stay behind
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(Cmd.namespaces().contains(prefix + "red"));
+        startVnetUp(); // the same prefix and state directory: it removes what the dead run recorded, then builds
+        Cmd.Result ping = Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.15.2");
+        assertTrue(ping.ok(), "red reaches blue through the new vnet: " + ping);
+        Cmd.Result routed = Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.1.3");
+        assertTrue(routed.ok(), "and lan through its router: " + routed);
+        assertEquals(0, Main.run("down", "--state-dir", stateDir.toString()));
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "the new vnet stopped");
+        assertFalse(anyNamespaceLeft());
+        String log = stderr.get(10, TimeUnit.SECONDS);
+        assertTrue(log.contains("ended without cleaning up; removing what it recorded"), "it said so: " + log);
+    }
+
+    @Test
     void refusesANamespaceItDidNotCreateAndCreatesNothing() throws Exception {
         assertTrue(Cmd.run(10, "ip", "netns", "add", prefix + "red").ok());
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();

@@ -1,0 +1,154 @@
+package dev.vnet.control.lab;
+
+import dev.vnet.control.api.ControlServer;
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.InterfaceAddress;
+import dev.vnet.control.topology.NamespaceSpec;
+import dev.vnet.control.topology.SeedLab;
+import dev.vnet.control.topology.Topology;
+import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.api.PortStats;
+import dev.vnet.dataplane.testing.LeakCheck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the topology does not allow does not happen: two bridges without a router exchange nothing, the outside (lan)
+ * reaches the inside only through the forwarded port, the API socket is root's alone, and vnet listens on no TCP
+ * port unless told to (and then on loopback).
+ */
+class IsolationScenarioTest {
+    private static String prefix;
+    private static Lab seed;
+    private static Lab islands;
+    private static final List<Path> stateDirs = new ArrayList<>();
+
+    @BeforeAll
+    static void up() throws Exception {
+        RootScenario.require("ip", "ping", "nc", "ss", "curl", "setpriv");
+        prefix = RootScenario.uniquePrefix();
+        seed = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir(), new IpRoute2());
+        // Two bridges, one namespace on each, no gateway: two separate switches.
+        Topology twoSwitches = new Topology("two switches",
+                List.of(new BridgeSpec("brA", BridgeOptions.defaults()), new BridgeSpec("brB", BridgeOptions.defaults())),
+                List.of(new NamespaceSpec("x", "brA", "eth0", InterfaceAddress.parse("198.51.100.1/24"), 1500),
+                        new NamespaceSpec("y", "brB", "eth0", InterfaceAddress.parse("203.0.113.2/24"), 1500)))
+                .withPrefix(prefix);
+        islands = Lab.up(twoSwitches, stateDir(), new IpRoute2());
+    }
+
+    private static Path stateDir() throws IOException {
+        Path d = Files.createTempDirectory("vnet-state");
+        stateDirs.add(d);
+        return d;
+    }
+
+    @AfterAll
+    static void down() throws IOException {
+        for (Lab lab : new Lab[] {seed, islands}) {
+            if (lab != null) {
+                lab.close();
+            }
+        }
+        for (Path d : stateDirs) {
+            Files.deleteIfExists(d.resolve("state"));
+            Files.deleteIfExists(d);
+        }
+        Cmd.deleteNamespaces(prefix);
+        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)));
+        LeakCheck.assertNoLeaks();
+    }
+
+    private static PortStats stats(Lab lab, String port) {
+        return lab.dataplane().portStats().stream().filter(p -> p.name().equals(port)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void twoBridgesWithoutARouterExchangeNothing() {
+        // x believes y is on its link, so it ARPs for it on brA: the broadcasts must stay on brA.
+        assertTrue(Cmd.inNs(prefix + "x", 10, "ip", "route", "add", "203.0.113.0/24", "dev", "eth0").ok());
+        long yBefore = stats(islands, prefix + "y").txFrames();
+        long xSent = stats(islands, prefix + "x").rxFrames();
+        Cmd.Result ping = Cmd.inNs(prefix + "x", 15, "ping", "-c", "3", "-i", "0.2", "-W", "1", "203.0.113.2");
+        assertFalse(ping.ok(), "x cannot reach y: " + ping);
+        assertTrue(stats(islands, prefix + "x").rxFrames() > xSent, "x did send (ARP requests)");
+        assertEquals(yBefore, stats(islands, prefix + "y").txFrames(), "not one of x's frames (not even its ARP "
+                + "broadcasts) was sent to y");
+    }
+
+    @Test
+    void theOutsideReachesTheInsideOnlyThroughTheForwardedPort() throws Exception {
+        // blue listens on 80 (forwarded) and 22 (not forwarded); lan tries both at the uplink's address, and blue's
+        // own address directly (lan has no route to it; with one added, vnet would route as any router would, so
+        // the seed lab's lan has none).
+        Path got = Files.createTempFile("vnet-iso", ".out");
+        Process ssh = new ProcessBuilder("ip", "netns", "exec", prefix + "blue", "nc", "-l", "22")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(got.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertTrue(Cmd.waitForListener(prefix + "blue", "tcp", 22));
+            Cmd.Result toUplink22 = Cmd.inNs(prefix + "lan", 15, "sh", "-c",
+                    "printf secret | nc -N -w 2 192.168.1.2 22");
+            assertFalse(toUplink22.ok(), "uplink:22 is not forwarded: the router refuses it " + toUplink22);
+            Cmd.Result direct = Cmd.inNs(prefix + "lan", 15, "sh", "-c", "printf secret | nc -N -w 2 192.168.15.2 22");
+            assertFalse(direct.ok(), "blue's own address is not reachable from lan " + direct);
+            Thread.sleep(300);
+            assertEquals("", Files.readString(got), "nothing reached blue's port 22");
+            assertTrue(ssh.isAlive(), "blue's listener never saw a connection");
+        } finally {
+            ssh.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(got);
+        }
+    }
+
+    @Test
+    void theApiSocketIsRootsAlone() throws Exception {
+        Path socket = stateDirs.get(0).resolve(ControlServer.SOCKET_NAME);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+        assertEquals("root", Files.getOwner(socket).getName());
+        Cmd.Result asRoot = Cmd.run(10, "curl", "-sf", "--unix-socket", socket.toString(), "http://vnet/stats");
+        assertTrue(asRoot.ok() && asRoot.out().contains("pipeline"), "root is answered: " + asRoot);
+        Cmd.Result asNobody = Cmd.run(10, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "curl",
+                "-sf", "--unix-socket", socket.toString(), "http://vnet/stats");
+        assertFalse(asNobody.ok(), "anyone else is refused: " + asNobody);
+        assertFalse(asNobody.out().contains("pipeline"));
+    }
+
+    @Test
+    void noTcpListenerUnlessConfigured() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        Cmd.Result listeners = Cmd.run(10, "ss", "-Hltnp");
+        assertTrue(listeners.ok(), listeners.toString());
+        assertFalse(listeners.out().contains("pid=" + pid + ","), "vnet listens on no TCP port: " + listeners.out());
+        // Asked for metrics by port alone, it listens on loopback only.
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        try (var metrics = dev.vnet.control.api.MetricsServer.start(
+                dev.vnet.control.api.MetricsServer.address(Integer.toString(port)), seed.dataplane())) {
+            List<String> local = Cmd.run(10, "ss", "-Hltnp").out().lines()
+                    .filter(l -> l.contains("pid=" + pid + ","))
+                    .map(l -> l.trim().split("\\s+")[3]).toList();
+            assertEquals(1, local.size(), "one listener: " + local);
+            assertTrue(local.get(0).matches("(\\[::ffff:)?127\\.0\\.0\\.1]?:" + port), "on loopback only: " + local);
+        }
+    }
+}
