@@ -9,12 +9,14 @@ import java.util.random.RandomGenerator;
  * Chooses the translated source port (or ICMP echo identifier) of a new source-NATed connection as netfilter does
  * (nf_nat_l4proto_unique_tuple): keep the original port when the resulting reply tuple is unused; otherwise search
  * the original port's class (1-511, 600-1023, 1024-65535; identifiers 0-65535) from a random offset for one whose
- * reply tuple is unused. Uniqueness is on the full reply tuple (protocol, both addresses, both ports), so many
+ * reply tuple is unused, trying at most 240 ports (see {@link #choose}). Uniqueness is on the full reply tuple (protocol, both addresses, both ports), so many
  * connections share one port as long as they go to different destinations.
  */
 public final class PortAllocator {
     /** {@link #choose} found no free port in the class. */
     public static final int EXHAUSTED = -1;
+    /** Ports tried from the first random offset; each further round tries half as many, down to 16. */
+    static final int MAX_ATTEMPTS = 128;
 
     private final RandomGenerator random;
 
@@ -51,14 +53,25 @@ public final class PortAllocator {
             high = 65535;
         }
         int span = high - low + 1;
+        // Bounded as netfilter bounds it (nf_nat_l4proto_unique_tuple): 128 ports from a random offset, then 64, 32
+        // and 16 from new offsets, at most 240 lookups. A search over the whole class would cost tens of thousands
+        // of lookups per new connection when it is nearly full, which a SYN flood would turn into a denial of
+        // service; so a class almost full is reported exhausted a little early, as in the kernel.
+        int attempts = Math.min(span, MAX_ATTEMPTS);
         int offset = random.nextInt(span);
-        for (int i = 0; i < span; i++) {
-            int port = low + (offset + i) % span;
-            if (free(table, now, protocol, remote, remotePort, natAddress, port)) {
-                return port;
+        while (true) {
+            for (int i = 0; i < attempts; i++) {
+                int port = low + (offset + i) % span;
+                if (free(table, now, protocol, remote, remotePort, natAddress, port)) {
+                    return port;
+                }
             }
+            if (attempts >= span || attempts < 16) {
+                return EXHAUSTED;
+            }
+            attempts /= 2;
+            offset = random.nextInt(span);
         }
-        return EXHAUSTED;
     }
 
     private static boolean free(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress,

