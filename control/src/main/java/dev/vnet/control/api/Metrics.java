@@ -42,6 +42,8 @@ final class Metrics {
         line(sb, "vnet_conntrack_max", null, ct.get("max-entries"));
         counter(sb, "vnet_conntrack_full_drops_total", "New connections refused because the table was full.");
         line(sb, "vnet_conntrack_full_drops_total", null, ct.get("full-drops"));
+        counter(sb, "vnet_conntrack_early_drops_total", "Unanswered connections given up for new ones in a full table.");
+        line(sb, "vnet_conntrack_early_drops_total", null, ct.get("early-drops"));
         gauge(sb, "vnet_fdb_entries", "MAC table entries, by bridge.");
         for (String b : dp.bridgeNames()) {
             line(sb, "vnet_fdb_entries", "bridge=\"" + b + "\"", dp.fdbCounters(b).get("entries"));

@@ -539,7 +539,8 @@ public final class Dataplane implements AutoCloseable {
                 long oLo = table.origLo(id);
                 int protocol = dev.vnet.dataplane.conntrack.FlowKey.protocol(oLo);
                 String state = protocol == 6 ? dev.vnet.dataplane.conntrack.TcpState.of(table.state(id)).name()
-                        : (table.flags(id) & 0x02) != 0 ? "REPLIED" : "UNREPLIED";
+                        : (table.flags(id) & dev.vnet.dataplane.conntrack.ConnTable.FLAG_REPLIED) != 0 ? "REPLIED"
+                        : "UNREPLIED";
                 String o = dev.vnet.dataplane.conntrack.FlowKey.toString(oHi, oLo);
                 String r = dev.vnet.dataplane.conntrack.FlowKey.toString(table.replyHi(id), table.replyLo(id));
                 out.add(new ConnectionEntry(o.substring(0, o.indexOf(' ')), o.substring(o.indexOf(' ') + 1),
@@ -686,7 +687,10 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
-    /** Connection table counters: entries, bound, created, expired, refused because full. */
+    /**
+     * Connection table counters: entries, bound, created, expired, unreplied ones given up for new ones in a full
+     * table, new ones refused because full.
+     */
     public Map<String, Long> conntrackCounters() {
         return call(() -> {
             var t = router.conntrack();
@@ -695,6 +699,7 @@ public final class Dataplane implements AutoCloseable {
             m.put("max-entries", (long) t.maxConnections());
             m.put("created", t.created());
             m.put("expired", t.expiredCount());
+            m.put("early-drops", t.earlyDrops());
             m.put("full-drops", t.fullDrops());
             return m;
         });

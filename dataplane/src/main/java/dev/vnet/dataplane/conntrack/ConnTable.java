@@ -33,6 +33,15 @@ public final class ConnTable {
     public static final int NONE = -1;
     /** {@link #create} found a live connection holding one of the tuples. */
     public static final int CLASH = -2;
+    /** Flag bit (set by connection tracking): a reply was seen. */
+    public static final int FLAG_REPLIED = 0x02;
+    /**
+     * Flag bit (set by connection tracking): the connection is assured, as netfilter says: TCP once its handshake
+     * completed, UDP and ICMP once answered. One without it is the first to go when the table is full (early drop).
+     */
+    public static final int FLAG_ASSURED = 0x08;
+    /** How many connections a full table looks at for an unreplied one to give up for a new one. */
+    static final int EARLY_DROP_SCAN = 32;
 
     private final int maxConnections;
     private final long[] origHi;
@@ -54,6 +63,8 @@ public final class ConnTable {
     private long created;
     private long expired;
     private long fullDrops;
+    private long earlyDrops;
+    private int evictCursor;
 
     /** A table of at most {@code maxConnections}. */
     public ConnTable(int maxConnections) {
@@ -168,13 +179,16 @@ public final class ConnTable {
     /**
      * Records a connection; returns its id, {@link #NONE} when the table is full (counted in {@link #fullDrops}), or
      * {@link #CLASH} when a live connection holds one of the tuples (another loop created it first). The caller
-     * drops the packet in both cases. Under {@link #lockForUpdate}.
+     * drops the packet in both cases. A full table first gives up a connection that is not assured (as the
+     * kernel's early drop: a SYN flood's half-open connections make room for new ones, counted in
+     * {@link #earlyDrops}); only when the connections it looks at are all assured is the new one refused. Under
+     * {@link #lockForUpdate}.
      */
     public int create(long oHi, long oLo, long rHi, long rLo, long now, long timeoutNanos, int initialState) {
         if (inUse(oHi, oLo, now) || inUse(rHi, rLo, now)) {
             return CLASH;
         }
-        if (freeCount == 0) {
+        if (freeCount == 0 && !evictUnreplied()) {
             fullDrops++;
             return NONE;
         }
@@ -201,6 +215,20 @@ public final class ConnTable {
         keyHi[i] = hi;
         keyLo[i] = lo;
         value[i] = handle;
+    }
+
+    /** Removes one connection not assured, looking at up to {@link #EARLY_DROP_SCAN} from a moving cursor. */
+    private boolean evictUnreplied() {
+        for (int i = 0; i < EARLY_DROP_SCAN; i++) {
+            int id = evictCursor;
+            evictCursor = id + 1 == maxConnections ? 0 : id + 1;
+            if (live[id] && (stateFlags[id] >>> 8 & FLAG_ASSURED) == 0) {
+                remove(id);
+                earlyDrops++;
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Removes connection {@code id} and both its keys. Under {@link #lockForUpdate}. */
@@ -347,6 +375,11 @@ public final class ConnTable {
     /** Connections removed by timeout. */
     public long expiredCount() {
         return expired;
+    }
+
+    /** Connections not assured given up to make room for new ones in a full table. */
+    public long earlyDrops() {
+        return earlyDrops;
     }
 
     /** New connections refused because the table was full. */

@@ -27,7 +27,7 @@ final class ConntrackIn implements Stage {
     /** Connection flag: its tuples differ (NAT rewrites its packets). */
     static final int TRANSLATED = 0x01;
     /** Connection flag: a reply was seen. */
-    static final int REPLIED = 0x02;
+    static final int REPLIED = ConnTable.FLAG_REPLIED;
     /** Connection flag: the first FIN came from the originator. */
     static final int ORIG_CLOSED_FIRST = 0x04;
 
@@ -120,7 +120,8 @@ final class ConntrackIn implements Stage {
     }
 
     /**
-     * Marks the connection replied and moves its TCP state, by compare-and-set (another loop may be handling the
+     * Marks the connection replied (and assured: answered, or for TCP once established) and moves its TCP state, by
+     * compare-and-set (another loop may be handling the
      * other direction at the same moment), then pushes its deadline out by the new state's timeout.
      */
     private static void refresh(ConnTable table, ConntrackTimeouts timeouts, int id, boolean original, int protocol,
@@ -140,6 +141,11 @@ final class ConntrackIn implements Stage {
                     flags |= ORIG_CLOSED_FIRST;
                 }
                 state = current.next(tcpFlags, original, (flags & ORIG_CLOSED_FIRST) != 0).ordinal();
+                if (state == TcpState.ESTABLISHED.ordinal()) {
+                    flags |= ConnTable.FLAG_ASSURED; // the handshake completed
+                }
+            } else if (!original) {
+                flags |= ConnTable.FLAG_ASSURED; // UDP and ICMP: answered
             }
             int after = state | flags << 8;
             if (after == before || table.compareAndSetStateFlags(id, before, after)) {

@@ -68,12 +68,35 @@ class ConntrackTest {
         for (int port = 1; port <= 3; port++) {
             long hi = FlowKey.hi(A, B);
             long lo = FlowKey.lo(6, port, 80);
-            assertTrue(t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 0, 10 * S, 0) >= 0);
+            int id = t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 0, 10 * S, 0);
+            assertTrue(id >= 0);
+            t.addFlags(id, ConnTable.FLAG_ASSURED); // not given up for a new one
         }
         assertEquals(ConnTable.NONE, t.create(FlowKey.hi(A, B), FlowKey.lo(6, 4, 80), FlowKey.hi(B, A),
                 FlowKey.lo(6, 80, 4), 0, 10 * S, 0));
         assertEquals(1, t.fullDrops());
         assertTrue(t.lookup(FlowKey.hi(A, B), FlowKey.lo(6, 2, 80), 0) >= 0, "existing ones still found");
+        assertEquals(3, t.size());
+    }
+
+    @Test
+    void aFullTableGivesUpAConnectionNotAssuredForANewOne() {
+        ConnTable t = new ConnTable(3);
+        int[] ids = new int[3];
+        for (int port = 1; port <= 3; port++) {
+            long hi = FlowKey.hi(A, B);
+            long lo = FlowKey.lo(6, port, 80);
+            ids[port - 1] = t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 0, 10 * S, 0);
+        }
+        t.addFlags(ids[0], ConnTable.FLAG_ASSURED);
+        t.addFlags(ids[2], ConnTable.FLAG_ASSURED);
+        assertTrue(t.create(FlowKey.hi(A, B), FlowKey.lo(6, 4, 80), FlowKey.hi(B, A), FlowKey.lo(6, 80, 4), 0, 10 * S,
+                0) >= 0, "the half-open one made room");
+        assertEquals(1, t.earlyDrops());
+        assertEquals(0, t.fullDrops());
+        assertEquals(ConnTable.NONE, t.lookup(FlowKey.hi(A, B), FlowKey.lo(6, 2, 80), 0), "the one not assured went");
+        assertTrue(t.lookup(FlowKey.hi(A, B), FlowKey.lo(6, 1, 80), 0) >= 0, "assured ones stay");
+        assertTrue(t.lookup(FlowKey.hi(A, B), FlowKey.lo(6, 3, 80), 0) >= 0, "assured ones stay");
         assertEquals(3, t.size());
     }
 
@@ -90,6 +113,7 @@ class ConntrackTest {
             if (id == null) {
                 int created = t.create(hi, lo, FlowKey.hi(B, N), FlowKey.lo(6, 80, port + 10_000), 0, 100 * S, 0);
                 if (created >= 0) {
+                    t.addFlags(created, ConnTable.FLAG_ASSURED); // never given up for a new one
                     model.put(lo, created);
                 } else {
                     assertEquals(512, model.size(), "refused only when full");

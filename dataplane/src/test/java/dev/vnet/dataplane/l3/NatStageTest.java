@@ -181,8 +181,14 @@ class NatStageTest {
         try (RouterHarness h = new RouterHarness(2).withSeedNat()) {
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1002, 9000, new byte[4]));
+            // Both answered (an unanswered one would be given up for the new connection: see ConntrackTest).
+            for (ByteBuf out : h.sent(h.uplink)) {
+                h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, Ipv4.src(out, IP), 9000,
+                        Udp.srcPort(out, L4), new byte[4]));
+            }
+            h.sent(h.p1);
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1003, 9000, new byte[4]));
-            assertEquals(2, h.sent(h.uplink).size(), "the third new connection was refused");
+            assertEquals(0, h.sent(h.uplink).size(), "the third new connection was refused");
             assertEquals(1, h.gw1Port.counters().drops(DropReason.CONNTRACK_FULL));
             assertEquals(2, h.router.conntrack().size(), "the bound holds");
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 1001, 9000, new byte[4]));
@@ -300,7 +306,7 @@ class NatStageTest {
     void portExhaustionDropsWithANamedReasonAndNothingBreaks() {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {
             // Source ports below 512 share the class 1-511: flows from two hosts to one server port fill it (the
-            // bounded search gives up a little before the very last ports are taken, as netfilter's does).
+            // bounded search gives up before the very last ports are taken, as netfilter's does).
             int through = 0;
             int n = 0;
             for (; n < 600 && h.gw1Port.counters().drops(DropReason.NAT_PORTS_EXHAUSTED) == 0; n++) {
@@ -311,7 +317,9 @@ class NatStageTest {
             }
             assertEquals(1, h.gw1Port.counters().drops(DropReason.NAT_PORTS_EXHAUSTED), "refused with the reason");
             assertEquals(n - 1, through, "every other flow got a port");
-            assertTrue(through > 450 && through <= 511, "nearly the whole class was used: " + through);
+            // How full the class gets first depends on where its free ports lie (the search looks at windows of
+            // 128, 64, 32 and 16 from random offsets); the original ports 1-256 are taken first, in one block.
+            assertTrue(through > 300 && through <= 511, "most of the class was used: " + through);
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 300, 9001, new byte[1]));
             assertEquals(1, h.sent(h.uplink).size(), "another destination port still works");
             h.assertCountersAddUp();
