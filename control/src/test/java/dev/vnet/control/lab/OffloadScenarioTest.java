@@ -100,6 +100,22 @@ class OffloadScenarioTest {
     }
 
     @Test
+    void tcpOverIpv6IsSwitchedWithSuperFramesCutForAPortWithoutOffloads() throws Exception {
+        // vnet switches IPv6 (it routes only IPv4): red and blue get addresses of a private /64 on their link.
+        assertTrue(Cmd.inNs(mixed + "red", 10, "ip", "-6", "addr", "add", "fd00:76::1/64", "dev", "eth0", "nodad").ok());
+        assertTrue(Cmd.inNs(mixed + "blue", 10, "ip", "-6", "addr", "add", "fd00:76::2/64", "dev", "eth0", "nodad")
+                .ok());
+        byte[] d = data(11, 16 * MB);
+        long before = mixedLab.dataplane().pipelineCounters().get("software-offloads");
+        Transfer.assertSameBytes(d, Transfer.tcp(mixed + "red", mixed + "blue", "fd00:76::2", 7301, d),
+                "IPv6, offloads -> none");
+        long cut = mixedLab.dataplane().pipelineCounters().get("software-offloads") - before;
+        assertTrue(cut > 0, "red's TCPv6 super-frames were cut for blue in software: " + cut);
+        Transfer.assertSameBytes(d, Transfer.tcp(mixed + "blue", mixed + "red", "fd00:76::1", 7302, d),
+                "IPv6, none -> offloads");
+    }
+
+    @Test
     void tcpCrossesEveryPathWithOffloadsOffEverywhere() throws Exception {
         byte[] d = data(9, 8 * MB);
         Transfer.assertSameBytes(d, Transfer.tcp(off + "red", off + "blue", "192.168.15.2", 7101, d), "L2");

@@ -28,7 +28,9 @@ public final class Transfer {
         Process server = null;
         try {
             Files.write(in, data);
-            server = new ProcessBuilder("ip", "netns", "exec", serverNs, "nc", "-l", Integer.toString(port))
+            // An IPv6 address needs an IPv6 listener (nc -l alone listens on IPv4).
+            server = new ProcessBuilder("ip", "netns", "exec", serverNs, "nc", address.contains(":") ? "-6l" : "-l",
+                    Integer.toString(port))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             assertTrue(Cmd.waitForListener(serverNs, "tcp", port), "nc listens on " + port + " in " + serverNs);

@@ -36,6 +36,8 @@ public final class TunDevice {
     static final int TUN_F_CSUM = 0x01;
     /** ... and TCPv4 super-frames (TSO). */
     static final int TUN_F_TSO4 = 0x02;
+    /** ... and TCPv6 super-frames. */
+    static final int TUN_F_TSO6 = 0x04;
     /** ... with the ECN bit (CWR on the first segment). */
     static final int TUN_F_TSO_ECN = 0x08;
     /** A multi-queue device: each open of the same name with this flag adds a queue (a descriptor of its own). */
@@ -80,9 +82,9 @@ public final class TunDevice {
 
     /**
      * As {@link #openTap(String)}; with {@code offloads}, frames in both directions carry a virtio-net header and the
-     * kernel may hand over frames with partial checksums and TCPv4 super-frames ({@code IFF_VNET_HDR},
-     * {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO_ECN}). TCPv6 super-frames are not asked for:
-     * vnet cannot segment them in software for a port without offloads.
+     * kernel may hand over frames with partial checksums and TCP super-frames ({@code IFF_VNET_HDR},
+     * {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6|TUN_F_TSO_ECN}); vnet cuts them in software
+     * for a port without offloads.
      */
     public static Opened openTap(String name, boolean offloads) throws IOException {
         OpenedQueues q = openTap(name, offloads, 1);
@@ -139,7 +141,8 @@ public final class TunDevice {
         }
         if (offloads) {
             try {
-                libc.ioctl(fd, new NativeLong(TUNSETOFFLOAD), new NativeLong(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN));
+                libc.ioctl(fd, new NativeLong(TUNSETOFFLOAD),
+                        new NativeLong(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN));
             } catch (LastErrorException e) {
                 closeQuietly(fd);
                 throw new IOException("cannot create TAP '" + name + "': TUNSETOFFLOAD failed: " + describe(e), e);

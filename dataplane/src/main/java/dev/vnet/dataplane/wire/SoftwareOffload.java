@@ -18,6 +18,10 @@ public final class SoftwareOffload {
      * gso_size, which a tenant can make its own stack send) is refused rather than turned into thousands of frames.
      */
     public static final int MAX_SEGMENTS = 1024;
+    private static final int IPV6_HEADER_LEN = 40;
+    private static final int IPV6_PAYLOAD_LENGTH = 4;
+    private static final int IPV6_NEXT_HEADER = 6;
+    private static final int IPV6_SRC = 8;
 
     private SoftwareOffload() {
     }
@@ -38,21 +42,36 @@ public final class SoftwareOffload {
     }
 
     /**
-     * Cuts the TCPv4 super-frame {@code buf[start, start+length)} into segments built in buffers from {@code alloc},
-     * each handed to {@code out} with complete checksums. Returns the number of segments, or -1 (nothing handed out)
-     * when the frame is not a TCPv4 super-frame it can cut, or would make more than {@link #MAX_SEGMENTS}. Does not
-     * release {@code buf}.
+     * Cuts the TCP super-frame {@code buf[start, start+length)} (TCPv4, or TCPv6 without extension headers) into
+     * segments built in buffers from {@code alloc}, each handed to {@code out} with complete checksums (for IPv4 also
+     * the header's: length, id and checksum per segment; for IPv6 the payload length). Returns the number of
+     * segments, or -1 (nothing handed out) when the frame is not a super-frame it can cut, or would make more than
+     * {@link #MAX_SEGMENTS}. Does not release {@code buf}.
      */
     public static int segment(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
                               Consumer<ByteBuf> out) {
         int ethType = Ethernet.type(buf, start);
         int l3 = start + (ethType == Ethernet.TYPE_VLAN ? Ethernet.VLAN_HEADER_LEN : Ethernet.HEADER_LEN);
         int mss = Offload.gsoSize(offload);
-        if (Offload.gsoType(offload) != Offload.GSO_TCPV4 || mss == 0 || l3 + Ipv4.MIN_HEADER_LEN > start + length
-                || (buf.getUnsignedByte(l3) >>> 4) != 4 || Ipv4.protocol(buf, l3) != Ipv4.PROTO_TCP) {
+        boolean v6 = Offload.gsoType(offload) == Offload.GSO_TCPV6;
+        if (Offload.gsoType(offload) != Offload.GSO_TCPV4 && !v6 || mss == 0) {
             return -1;
         }
-        int l4 = l3 + Ipv4.headerLength(buf, l3);
+        int ipHeader;
+        if (v6) {
+            if (l3 + IPV6_HEADER_LEN > start + length || (buf.getUnsignedByte(l3) >>> 4) != 6
+                    || buf.getUnsignedByte(l3 + IPV6_NEXT_HEADER) != Ipv4.PROTO_TCP) {
+                return -1; // extension headers are not cut here
+            }
+            ipHeader = IPV6_HEADER_LEN;
+        } else {
+            if (l3 + Ipv4.MIN_HEADER_LEN > start + length || (buf.getUnsignedByte(l3) >>> 4) != 4
+                    || Ipv4.protocol(buf, l3) != Ipv4.PROTO_TCP) {
+                return -1;
+            }
+            ipHeader = Ipv4.headerLength(buf, l3);
+        }
+        int l4 = l3 + ipHeader;
         if (l4 + Tcp.MIN_HEADER_LEN > start + length) {
             return -1;
         }
@@ -64,11 +83,13 @@ public final class SoftwareOffload {
         }
         int ipOff = l3 - start;
         int tcpOff = l4 - start;
-        int id = buf.getUnsignedShort(l3 + Ipv4.ID);
+        int id = v6 ? 0 : buf.getUnsignedShort(l3 + Ipv4.ID);
         long seq = buf.getUnsignedInt(l4 + Tcp.SEQ);
         int flags = buf.getUnsignedByte(l4 + Tcp.FLAGS);
-        int src = Ipv4.src(buf, l3);
-        int dst = Ipv4.dst(buf, l3);
+        int src = v6 ? 0 : Ipv4.src(buf, l3);
+        int dst = v6 ? 0 : Ipv4.dst(buf, l3);
+        // IPv6 pseudo-header (RFC 8200 8.1): both addresses, the upper-layer length and next header, added per segment.
+        int addresses = v6 ? Checksum.add(buf, l3 + IPV6_SRC, 32, 0) : 0;
         int count = Math.max(1, (payload + mss - 1) / mss);
         if (count > MAX_SEGMENTS) {
             return -1;
@@ -79,9 +100,13 @@ public final class SoftwareOffload {
             ByteBuf s = alloc.apply(headers + size);
             s.writeBytes(buf, start, headers);
             s.writeBytes(buf, start + headers + off, size);
-            s.setShort(ipOff + Ipv4.TOTAL_LENGTH, headers - ipOff + size);
-            s.setShort(ipOff + Ipv4.ID, (id + i) & 0xFFFF);
-            Ipv4.updateChecksum(s, ipOff);
+            if (v6) {
+                s.setShort(ipOff + IPV6_PAYLOAD_LENGTH, tcpLen + size);
+            } else {
+                s.setShort(ipOff + Ipv4.TOTAL_LENGTH, headers - ipOff + size);
+                s.setShort(ipOff + Ipv4.ID, (id + i) & 0xFFFF);
+                Ipv4.updateChecksum(s, ipOff);
+            }
             s.setInt(tcpOff + Tcp.SEQ, (int) (seq + off));
             int f = flags;
             if (i < count - 1) {
@@ -92,8 +117,9 @@ public final class SoftwareOffload {
             }
             s.setByte(tcpOff + Tcp.FLAGS, f);
             s.setShort(tcpOff + Tcp.CHECKSUM, 0);
-            int sum = Checksum.add(s, tcpOff, tcpLen + size, Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP,
-                    tcpLen + size));
+            int pseudo = v6 ? addresses + tcpLen + size + Ipv4.PROTO_TCP
+                    : Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, tcpLen + size);
+            int sum = Checksum.add(s, tcpOff, tcpLen + size, pseudo);
             s.setShort(tcpOff + Tcp.CHECKSUM, Checksum.finish(sum));
             out.accept(s);
         }
