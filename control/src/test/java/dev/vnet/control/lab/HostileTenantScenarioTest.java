@@ -2,7 +2,9 @@ package dev.vnet.control.lab;
 
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.Heap;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
@@ -41,56 +43,29 @@ class HostileTenantScenarioTest {
     private static final int CONNECTIONS = 512;
     private static final long MB = 1024 * 1024;
 
-    private static String prefix;
-    private static Lab lab;
-    private static Path stateDir;
+    private static ScenarioLab net;
 
     @BeforeAll
     static void up() throws Exception {
         RootScenario.require("ip", "nc", "ss", "ping", "mausezahn", "hping3");
-        prefix = RootScenario.uniquePrefix();
-        stateDir = Files.createTempDirectory("vnet-state");
         Topology seed = SeedLab.topology();
         ConntrackTimeouts quick = seed.limits().timeouts().with("tcp-syn-sent", 3).with("tcp-syn-recv", 3)
                 .with("tcp-close", 2);
         Topology t = seed.withLimits(new dev.vnet.dataplane.l3.RouterLimits(CONNECTIONS,
-                seed.limits().maxNeighbors(), seed.limits().maxRoutes(), quick)).withPrefix(prefix);
-        lab = Lab.up(t, stateDir, new IpRoute2());
+                seed.limits().maxNeighbors(), seed.limits().maxRoutes(), quick));
+        net = ScenarioLab.up(t);
     }
 
     @AfterAll
     static void down() throws IOException {
-        if (lab != null) {
-            lab.close();
+        if (net != null) {
+            net.close();
         }
-        Files.deleteIfExists(stateDir);
-        Cmd.deleteNamespaces(prefix);
-        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)));
         LeakCheck.assertNoLeaks();
     }
 
     private static Dataplane dp() {
-        return lab.dataplane();
-    }
-
-    private static Process start(String ns, String... command) throws IOException {
-        String[] args = new String[command.length + 4];
-        args[0] = "ip";
-        args[1] = "netns";
-        args[2] = "exec";
-        args[3] = prefix + ns;
-        System.arraycopy(command, 0, args, 4, command.length);
-        return new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-    }
-
-    private static long usedHeapAfterGc() {
-        Runtime r = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return r.totalMemory() - r.freeMemory();
+        return net.dataplane();
     }
 
     private static byte[] data(int seed, int size) {
@@ -101,50 +76,50 @@ class HostileTenantScenarioTest {
 
     @Test
     void aFloodOfRandomSourceMacsKeepsTheMacTableAtItsBoundAndRedAndBlueTalking() throws Exception {
-        long heapBefore = usedHeapAfterGc();
+        long heapBefore = Heap.usedAfterGc();
         Map<String, Long> before = dp().fdbCounters("v-net-0");
         // 100 000 broadcast frames from red, each from another random MAC, while blue sends red 8 MB. Paced at one
         // per 10 us at most: unpaced, most would be dropped by the kernel at red's TAP queue before vnet saw them.
-        Process flood = start("red", "mausezahn", "eth0", "-c", "100000", "-d", "10", "-a", "rand", "-b", "bc",
+        Process flood = Cmd.startInNs(net.ns("red"), "mausezahn", "eth0", "-c", "100000", "-d", "10", "-a", "rand", "-b", "bc",
                 "-B", "192.168.15.2", "-t", "udp", "dp=9", "-q");
         byte[] d = data(1, (int) (8 * MB));
-        Transfer.assertSameBytes(d, Transfer.tcp(prefix + "blue", prefix + "red", "192.168.15.1", 7501, d),
+        Transfer.assertSameBytes(d, Transfer.tcp(net.ns("blue"), net.ns("red"), "192.168.15.1", 7501, d),
                 "blue -> red during the flood");
         assertTrue(flood.waitFor(120, TimeUnit.SECONDS), "the flood ends");
         assertEquals(0, flood.exitValue(), "mausezahn ran");
         Map<String, Long> after = dp().fdbCounters("v-net-0");
         assertTrue(after.get("entries") <= after.get("max-entries"), "the MAC table is at most its bound: " + after);
         assertEquals(after.get("max-entries"), after.get("entries"), "the flood filled it: " + after + ", red's "
-                + "kernel dropped " + new IpRoute2().txDropped(prefix + "red", "eth0") + " at its TAP queue");
+                + "kernel dropped " + new IpRoute2().txDropped(net.ns("red"), "eth0") + " at its TAP queue");
         assertTrue(after.get("limit-hits") - before.get("limit-hits") > 80_000,
                 "addresses beyond the bound are not learned, and counted: " + after);
-        long heapGrowth = usedHeapAfterGc() - heapBefore;
+        long heapGrowth = Heap.usedAfterGc() - heapBefore;
         System.out.printf("hostile: MAC flood: fdb %s, heap grew %.1f MB, red's TAP queue dropped %d%n", after,
-                heapGrowth / (double) MB, new IpRoute2().txDropped(prefix + "red", "eth0"));
+                heapGrowth / (double) MB, new IpRoute2().txDropped(net.ns("red"), "eth0"));
         assertTrue(heapGrowth < 64 * MB, "the heap stays bounded: grew " + heapGrowth / MB + " MB");
         // Blue and red still reach each other both ways (their entries were learned before the table filled).
-        Transfer.assertSameBytes(d, Transfer.tcp(prefix + "red", prefix + "blue", "192.168.15.2", 7502, d),
+        Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns("blue"), "192.168.15.2", 7502, d),
                 "red -> blue after the flood");
     }
 
     @Test
     void aSynFloodAtTheForwardedPortFillsTheConnectionTableButSparesEstablishedConnections() throws Exception {
         Path got = Files.createTempFile("vnet-syn", ".out");
-        Process server = new ProcessBuilder("ip", "netns", "exec", prefix + "blue", "nc", "-l", "80")
+        Process server = new ProcessBuilder("ip", "netns", "exec", net.ns("blue"), "nc", "-l", "80")
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(got.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Process client = null;
         try {
-            assertTrue(Cmd.waitForListener(prefix + "blue", "tcp", 80));
+            assertTrue(Cmd.waitForListener(net.ns("blue"), "tcp", 80));
             // An established connection through the port forward, before the flood.
-            client = new ProcessBuilder("ip", "netns", "exec", prefix + "lan", "nc", "192.168.1.2", "80")
+            client = new ProcessBuilder("ip", "netns", "exec", net.ns("lan"), "nc", "192.168.1.2", "80")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             OutputStream toServer = client.getOutputStream();
             send(toServer, "before\n");
             waitFor(got, "before\n");
             Map<String, Long> before = dp().conntrackCounters();
-            Process flood = start("lan", "timeout", "4", "hping3", "-S", "-p", "80", "--flood", "192.168.1.2");
+            Process flood = Cmd.startInNs(net.ns("lan"), "timeout", "4", "hping3", "-S", "-p", "80", "--flood", "192.168.1.2");
             Thread.sleep(2000);
             Map<String, Long> during = dp().conntrackCounters();
             assertTrue(during.get("entries") <= CONNECTIONS, "the table holds at most its bound: " + during);
@@ -152,7 +127,7 @@ class HostileTenantScenarioTest {
                     "the flood's half-open connections make room for each other: " + during);
             // A new connection, while the flood goes on, takes the place of a half-open one (early drop).
             byte[] d = data(3, 256 * 1024);
-            Transfer.assertSameBytes(d, Transfer.tcp(prefix + "red", prefix + "lan", "192.168.1.3", 7503, d),
+            Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns("lan"), "192.168.1.3", 7503, d),
                     "a new connection through MASQUERADE during the flood");
             System.out.println("hostile: SYN flood, 2 s in: conntrack " + during);
             send(toServer, "during\n");
@@ -178,12 +153,12 @@ class HostileTenantScenarioTest {
         System.out.println("hostile: SYN flood over, " + (30 - (deadline - System.nanoTime()) / 1_000_000_000L)
                 + " s later: conntrack " + dp().conntrackCounters());
         byte[] d = data(2, (int) MB);
-        Transfer.assertSameBytes(d, Transfer.tcp(prefix + "lan", prefix + "blue", "192.168.1.2", 80, d),
+        Transfer.assertSameBytes(d, Transfer.tcp(net.ns("lan"), net.ns("blue"), "192.168.1.2", 80, d),
                 "a new connection through the port forward after the flood");
     }
 
     private static long redRx() {
-        return dp().portStats().stream().filter(p -> p.name().equals(prefix + "red")).findFirst().orElseThrow()
+        return dp().portStats().stream().filter(p -> p.name().equals(net.ns("red"))).findFirst().orElseThrow()
                 .rxFrames();
     }
 
@@ -208,11 +183,11 @@ class HostileTenantScenarioTest {
         // Red tells the router, a thousand times, that the gateway address is red's; then storms ARP requests from
         // random MACs and addresses of the subnet at everyone.
         long redBefore = redRx();
-        Cmd.Result spoof = Cmd.inNs(prefix + "red", 60, "mausezahn", "eth0", "-c", "1000", "-d", "10", "-b",
+        Cmd.Result spoof = Cmd.inNs(net.ns("red"), 60, "mausezahn", "eth0", "-c", "1000", "-d", "10", "-b",
                 routerMac, "-t", "arp", "reply, senderip=192.168.15.5, targetmac=" + routerMac
                         + ", targetip=192.168.15.5", "-q");
         assertEquals(0, spoof.exit(), spoof.toString());
-        Cmd.Result storm = Cmd.inNs(prefix + "red", 120, "mausezahn", "eth0", "-c", "50000", "-d", "10", "-a",
+        Cmd.Result storm = Cmd.inNs(net.ns("red"), 120, "mausezahn", "eth0", "-c", "50000", "-d", "10", "-a",
                 "rand", "-t", "arp", "request, senderip=192.168.15.77, targetip=192.168.15.5", "-q");
         assertEquals(0, storm.exit(), storm.toString());
         long arrived = redRx() - redBefore;
@@ -221,13 +196,13 @@ class HostileTenantScenarioTest {
             assertFalse(n.address().equals("192.168.15.5"), "the router never takes its own address for a "
                     + "neighbor: " + n);
         }
-        assertTrue(dp().neighbors().size() <= lab.running().limits().maxNeighbors(), "the neighbor table's bound");
+        assertTrue(dp().neighbors().size() <= net.lab().running().limits().maxNeighbors(), "the neighbor table's bound");
         System.out.println("hostile: ARP spoof x1000 and storm x50000: " + arrived + " frames reached vnet; "
                 + "neighbors " + dp().neighbors());
         // The gateway still answers, and routes: blue reaches it and lan through it.
-        Cmd.Result gw = Cmd.inNs(prefix + "blue", 30, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.15.5");
+        Cmd.Result gw = Cmd.inNs(net.ns("blue"), 30, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.15.5");
         assertEquals(0, gw.exit(), gw.toString());
-        Cmd.Result routed = Cmd.inNs(prefix + "blue", 30, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.1.3");
+        Cmd.Result routed = Cmd.inNs(net.ns("blue"), 30, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.1.3");
         assertEquals(0, routed.exit(), routed.toString());
     }
 }

@@ -1,9 +1,9 @@
 package dev.vnet.control.lab;
 
 import dev.vnet.control.api.ControlServer;
-import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.topology.BridgeSpec;
 import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.NamespaceSpec;
@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -35,61 +34,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * port unless told to (and then on loopback).
  */
 class IsolationScenarioTest {
-    private static String prefix;
-    private static Lab seed;
-    private static Lab islands;
-    private static final List<Path> stateDirs = new ArrayList<>();
+    private static ScenarioLab seed;
+    private static ScenarioLab islands;
 
     @BeforeAll
     static void up() throws Exception {
         RootScenario.require("ip", "ping", "nc", "ss", "curl", "setpriv");
-        prefix = RootScenario.uniquePrefix();
-        seed = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir(), new IpRoute2());
+        seed = ScenarioLab.up(SeedLab.topology());
         // Two bridges, one namespace on each, no gateway: two separate switches.
         Topology twoSwitches = new Topology("two switches",
                 List.of(new BridgeSpec("brA", BridgeOptions.defaults()), new BridgeSpec("brB", BridgeOptions.defaults())),
                 List.of(new NamespaceSpec("x", "brA", "eth0", InterfaceAddress.parse("198.51.100.1/24"), 1500),
-                        new NamespaceSpec("y", "brB", "eth0", InterfaceAddress.parse("203.0.113.2/24"), 1500)))
-                .withPrefix(prefix);
-        islands = Lab.up(twoSwitches, stateDir(), new IpRoute2());
-    }
-
-    private static Path stateDir() throws IOException {
-        Path d = Files.createTempDirectory("vnet-state");
-        stateDirs.add(d);
-        return d;
+                        new NamespaceSpec("y", "brB", "eth0", InterfaceAddress.parse("203.0.113.2/24"), 1500)));
+        islands = ScenarioLab.up(twoSwitches);
     }
 
     @AfterAll
     static void down() throws IOException {
-        for (Lab lab : new Lab[] {seed, islands}) {
+        for (ScenarioLab lab : new ScenarioLab[] {seed, islands}) {
             if (lab != null) {
                 lab.close();
             }
         }
-        for (Path d : stateDirs) {
-            Files.deleteIfExists(d.resolve("state"));
-            Files.deleteIfExists(d);
-        }
-        Cmd.deleteNamespaces(prefix);
-        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)));
         LeakCheck.assertNoLeaks();
     }
 
-    private static PortStats stats(Lab lab, String port) {
+    private static PortStats stats(ScenarioLab lab, String port) {
         return lab.dataplane().portStats().stream().filter(p -> p.name().equals(port)).findFirst().orElseThrow();
     }
 
     @Test
     void twoBridgesWithoutARouterExchangeNothing() {
         // x believes y is on its link, so it ARPs for it on brA: the broadcasts must stay on brA.
-        assertTrue(Cmd.inNs(prefix + "x", 10, "ip", "route", "add", "203.0.113.0/24", "dev", "eth0").ok());
-        long yBefore = stats(islands, prefix + "y").txFrames();
-        long xSent = stats(islands, prefix + "x").rxFrames();
-        Cmd.Result ping = Cmd.inNs(prefix + "x", 15, "ping", "-c", "3", "-i", "0.2", "-W", "1", "203.0.113.2");
+        assertTrue(Cmd.inNs(islands.ns("x"), 10, "ip", "route", "add", "203.0.113.0/24", "dev", "eth0").ok());
+        long yBefore = stats(islands, islands.ns("y")).txFrames();
+        long xSent = stats(islands, islands.ns("x")).rxFrames();
+        Cmd.Result ping = Cmd.inNs(islands.ns("x"), 15, "ping", "-c", "3", "-i", "0.2", "-W", "1", "203.0.113.2");
         assertFalse(ping.ok(), "x cannot reach y: " + ping);
-        assertTrue(stats(islands, prefix + "x").rxFrames() > xSent, "x did send (ARP requests)");
-        assertEquals(yBefore, stats(islands, prefix + "y").txFrames(), "not one of x's frames (not even its ARP "
+        assertTrue(stats(islands, islands.ns("x")).rxFrames() > xSent, "x did send (ARP requests)");
+        assertEquals(yBefore, stats(islands, islands.ns("y")).txFrames(), "not one of x's frames (not even its ARP "
                 + "broadcasts) was sent to y");
     }
 
@@ -99,15 +82,15 @@ class IsolationScenarioTest {
         // own address directly (lan has no route to it; with one added, vnet would route as any router would, so
         // the seed lab's lan has none).
         Path got = Files.createTempFile("vnet-iso", ".out");
-        Process ssh = new ProcessBuilder("ip", "netns", "exec", prefix + "blue", "nc", "-l", "22")
+        Process ssh = new ProcessBuilder("ip", "netns", "exec", seed.ns("blue"), "nc", "-l", "22")
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(got.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            assertTrue(Cmd.waitForListener(prefix + "blue", "tcp", 22));
-            Cmd.Result toUplink22 = Cmd.inNs(prefix + "lan", 15, "sh", "-c",
+            assertTrue(Cmd.waitForListener(seed.ns("blue"), "tcp", 22));
+            Cmd.Result toUplink22 = Cmd.inNs(seed.ns("lan"), 15, "sh", "-c",
                     "printf secret | nc -N -w 2 192.168.1.2 22");
             assertFalse(toUplink22.ok(), "uplink:22 is not forwarded: the router refuses it " + toUplink22);
-            Cmd.Result direct = Cmd.inNs(prefix + "lan", 15, "sh", "-c", "printf secret | nc -N -w 2 192.168.15.2 22");
+            Cmd.Result direct = Cmd.inNs(seed.ns("lan"), 15, "sh", "-c", "printf secret | nc -N -w 2 192.168.15.2 22");
             assertFalse(direct.ok(), "blue's own address is not reachable from lan " + direct);
             Thread.sleep(300);
             assertEquals("", Files.readString(got), "nothing reached blue's port 22");
@@ -120,7 +103,7 @@ class IsolationScenarioTest {
 
     @Test
     void theApiSocketIsRootsAlone() throws Exception {
-        Path socket = stateDirs.get(0).resolve(ControlServer.SOCKET_NAME);
+        Path socket = seed.stateDir().resolve(ControlServer.SOCKET_NAME);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
         assertEquals("root", Files.getOwner(socket).getName());
         Cmd.Result asRoot = Cmd.run(10, "curl", "-sf", "--unix-socket", socket.toString(), "http://vnet/stats");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.dataplane.api.ConnectionEntry;
@@ -14,10 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -38,34 +36,27 @@ class MultiQueueScenarioTest {
     private static final int LOOPS = 2;
     private static final int STREAMS = 16;
 
-    private static String prefix;
-    private static Lab lab;
-    private static Path stateDir;
+    private static ScenarioLab net;
 
     @BeforeAll
     static void up() throws Exception {
         RootScenario.require("ip", "iperf3", "nc", "ss");
-        prefix = RootScenario.uniquePrefix();
-        stateDir = Files.createTempDirectory("vnet-state");
-        lab = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir, new IpRoute2(), new Lab.Options(false, LOOPS));
+        net = ScenarioLab.up(SeedLab.topology(), new Lab.Options(false, LOOPS));
     }
 
     @AfterAll
     static void down() throws IOException {
-        if (lab != null) {
-            lab.close();
+        if (net != null) {
+            net.close();
         }
-        Files.deleteIfExists(stateDir);
-        Cmd.deleteNamespaces(prefix);
-        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)));
         LeakCheck.assertNoLeaks();
     }
 
     @Test
     void everyTapHasOneQueuePerLoop() {
-        assertEquals(LOOPS, lab.dataplane().loopCount());
+        assertEquals(LOOPS, net.dataplane().loopCount());
         for (String ns : List.of("red", "blue", "lan")) {
-            Cmd.Result link = Cmd.inNs(prefix + ns, 10, "ip", "-d", "link", "show", "eth0");
+            Cmd.Result link = Cmd.inNs(net.ns(ns), 10, "ip", "-d", "link", "show", "eth0");
             assertTrue(link.ok(), link.toString());
             assertTrue(link.out().contains("multi_queue numqueues " + LOOPS), ns + ": " + link.out());
         }
@@ -73,9 +64,9 @@ class MultiQueueScenarioTest {
 
     @Test
     void udpStreamsSpreadOverTheLoopsKeepTheirOrder() throws Exception {
-        List<Long> before = lab.dataplane().loopReceived();
+        List<Long> before = net.dataplane().loopReceived();
         JsonNode l2 = iperfUdp("red", "blue", "192.168.15.2", 5301);
-        List<Long> after = lab.dataplane().loopReceived();
+        List<Long> after = net.dataplane().loopReceived();
         checkStreams(l2, "L2");
         long total = 0;
         for (int i = 0; i < LOOPS; i++) {
@@ -89,7 +80,7 @@ class MultiQueueScenarioTest {
 
         JsonNode masq = iperfUdp("red", "lan", "192.168.1.3", 5302);
         checkStreams(masq, "MASQUERADE");
-        List<ConnectionEntry> streams = lab.dataplane().connections().stream()
+        List<ConnectionEntry> streams = net.dataplane().connections().stream()
                 .filter(c -> c.protocol().equals("udp") && c.original().endsWith(":5302")).toList();
         assertEquals(STREAMS, streams.size(), "one connection per stream, whichever loop saw its packets: "
                 + streams);
@@ -110,7 +101,7 @@ class MultiQueueScenarioTest {
             int n = i;
             threads.add(new Thread(() -> { // two through MASQUERADE at once: red -> lan
                 try {
-                    Transfer.assertSameBytes(data[n], Transfer.tcp(prefix + "red", prefix + "lan",
+                    Transfer.assertSameBytes(data[n], Transfer.tcp(net.ns("red"), net.ns("lan"),
                             "192.168.1.3", 7401 + n,
                             data[n]), "MASQUERADE transfer " + n);
                 } catch (Throwable t) {
@@ -121,7 +112,7 @@ class MultiQueueScenarioTest {
         threads.forEach(Thread::start);
         // DNAT has one forwarded port (tcp/80): its transfers run beside the MASQUERADE ones, one after the other.
         for (int n = 2; n < data.length; n++) {
-            Transfer.assertSameBytes(data[n], Transfer.tcp(prefix + "lan", prefix + "blue", "192.168.1.2", 80, data[n]),
+            Transfer.assertSameBytes(data[n], Transfer.tcp(net.ns("lan"), net.ns("blue"), "192.168.1.2", 80, data[n]),
                     "DNAT transfer " + n);
         }
         for (Thread t : threads) {
@@ -131,29 +122,25 @@ class MultiQueueScenarioTest {
         assertNoDrop("conntrack-clash");
     }
 
-
     @Test
     void framesTheKernelDropsInFrontOfAFullTapQueueAreCounted() throws Exception {
         // An unpaced flood of 64-byte frames outruns vnet: the kernel drops at red's TAP queue (it does not push
         // back), and vnet ports shows those drops as kernel-tap-queue-full, the namespace's TX dropped counter.
-        Process server = new ProcessBuilder("ip", "netns", "exec", prefix + "blue", "iperf3", "-s", "-1", "-p",
-                "5303").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process server = Cmd.startInNs(net.ns("blue"), "iperf3", "-s", "-1", "-p", "5303");
         try {
-            assertTrue(Cmd.waitForListener(prefix + "blue", "tcp", 5303), "iperf3 server listening");
-            Cmd.Result r = Cmd.inNs(prefix + "red", 60, "iperf3", "-c", "192.168.15.2", "-p", "5303", "-u", "-b", "0",
+            assertTrue(Cmd.waitForListener(net.ns("blue"), "tcp", 5303), "iperf3 server listening");
+            Cmd.Result r = Cmd.inNs(net.ns("red"), 60, "iperf3", "-c", "192.168.15.2", "-p", "5303", "-u", "-b", "0",
                     "-l", "18", "-t", "2");
             assertEquals(0, r.exit(), r.toString());
         } finally {
             server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-        long kernel = new IpRoute2().txDropped(prefix + "red", "eth0");
+        long kernel = new IpRoute2().txDropped(net.ns("red"), "eth0");
         assertTrue(kernel > 0, "the flood overflowed red's TAP queue: " + kernel);
-        JsonNode ports = new dev.vnet.control.api.ControlClient(stateDir).get("/ports");
+        JsonNode ports = new dev.vnet.control.api.ControlClient(net.stateDir()).get("/ports");
         long shown = -1;
         for (JsonNode p : ports) {
-            if (p.path("name").asText().equals(prefix + "red")) {
+            if (p.path("name").asText().equals(net.ns("red"))) {
                 shown = p.path("drops").path("kernel-tap-queue-full").asLong(-1);
             }
         }
@@ -161,20 +148,17 @@ class MultiQueueScenarioTest {
     }
 
     private static void assertNoDrop(String reason) {
-        for (PortStats s : lab.dataplane().portStats()) {
+        for (PortStats s : net.dataplane().portStats()) {
             assertFalse(s.drops().containsKey(reason), s.name() + " dropped as " + reason + ": " + s.drops());
         }
     }
 
     /** Sixteen paced UDP streams of numbered 1000-byte datagrams for 3 s; iperf3's JSON report. */
     private static JsonNode iperfUdp(String from, String to, String address, int port) throws Exception {
-        Process server = new ProcessBuilder("ip", "netns", "exec", prefix + to, "iperf3", "-s", "-1", "-p",
-                Integer.toString(port)).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process server = Cmd.startInNs(net.ns(to), "iperf3", "-s", "-1", "-p", Integer.toString(port));
         try {
-            assertTrue(Cmd.waitForListener(prefix + to, "tcp", port), "iperf3 server listening");
-            Cmd.Result r = Cmd.inNs(prefix + from, 60, "iperf3", "-c", address, "-p", Integer.toString(port), "-u",
+            assertTrue(Cmd.waitForListener(net.ns(to), "tcp", port), "iperf3 server listening");
+            Cmd.Result r = Cmd.inNs(net.ns(from), 60, "iperf3", "-c", address, "-p", Integer.toString(port), "-u",
                     "-b", "4M", "-l", "1000", "-P", Integer.toString(STREAMS), "-t", "3", "-J");
             assertEquals(0, r.exit(), r.toString());
             return new ObjectMapper().readTree(r.out());

@@ -1,8 +1,8 @@
 package dev.vnet.control.lab;
 
-import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
@@ -15,13 +15,10 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,50 +33,43 @@ class NatExhaustionScenarioTest {
     @Test
     void exhaustedSourcePortsAreCountedLoggedRarelyAndComeBack() throws Exception {
         RootScenario.require("ip", "nc", "ss", "ping", "hping3");
-        String prefix = RootScenario.uniquePrefix();
-        Path stateDir = Files.createTempDirectory("vnet-state");
         Topology seed = SeedLab.topology();
         ConntrackTimeouts timeouts = seed.limits().timeouts().with("tcp-syn-sent", SYN_SENT_SECONDS);
         // Room for every tuple: the NAT ports must run out before the table does.
         Topology t = seed.withLimits(new RouterLimits(200_000, seed.limits().maxNeighbors(),
-                seed.limits().maxRoutes(), timeouts)).withPrefix(prefix);
-        Lab lab = Lab.up(t, stateDir, new IpRoute2());
+                seed.limits().maxRoutes(), timeouts));
         PrintStream stderr = System.err;
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try {
+        try (ScenarioLab net = ScenarioLab.up(t)) {
             System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
             long started = System.nanoTime();
             // 192.168.1.99 does not exist: its SYNs stay unanswered, so their connections wait out their timeout.
             List<Process> floods = List.of(
-                    start(prefix + "red", "timeout", "8", "hping3", "-S", "-p", "80", "-i", "u20", "192.168.1.99"),
-                    start(prefix + "blue", "timeout", "8", "hping3", "-S", "-p", "80", "-i", "u20", "192.168.1.99"));
+                    Cmd.startInNs(net.ns("red"), "timeout", "8", "hping3", "-S", "-p", "80", "-i", "u20", "192.168.1.99"),
+                    Cmd.startInNs(net.ns("blue"), "timeout", "8", "hping3", "-S", "-p", "80", "-i", "u20", "192.168.1.99"));
             for (Process f : floods) {
                 f.waitFor(30, TimeUnit.SECONDS);
             }
             double floodSeconds = (System.nanoTime() - started) / 1e9;
             System.setErr(stderr);
-            long exhausted = drops(lab, "nat-ports-exhausted");
+            long exhausted = drops(net.lab(), "nat-ports-exhausted");
             long logLines = log.toString(StandardCharsets.UTF_8).lines()
                     .filter(l -> l.contains("no free source port")).count();
             System.out.printf("nat exhaustion: %.1f s of flood, conntrack %s, nat-ports-exhausted %d, %d log lines%n",
-                    floodSeconds, lab.dataplane().conntrackCounters(), exhausted, logLines);
+                    floodSeconds, net.dataplane().conntrackCounters(), exhausted, logLines);
             assertTrue(exhausted > 0, "refused connections counted as nat-ports-exhausted");
             assertTrue(logLines >= 1 && logLines <= Math.ceil(floodSeconds) + 1,
                     "logged about once a second, not per packet: " + logLines + " lines in " + floodSeconds + " s");
-            assertTrue(Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok(),
+            assertTrue(Cmd.inNs(net.ns("red"), 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok(),
                     "the switch still forwards");
             // Once the half-open connections time out, new connections are masqueraded again.
             Thread.sleep(TimeUnit.SECONDS.toMillis(SYN_SENT_SECONDS + 3));
             byte[] d = new byte[256 * 1024];
             new Random(3).nextBytes(d);
-            Transfer.assertSameBytes(d, Transfer.tcp(prefix + "red", prefix + "lan", "192.168.1.3", 7901, d),
+            Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns("lan"), "192.168.1.3", 7901, d),
                     "a new masqueraded connection after recovery");
         } finally {
             System.setErr(stderr);
-            lab.close();
-            Files.deleteIfExists(stateDir);
-            Cmd.deleteNamespaces(prefix);
-            assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)));
         }
         LeakCheck.assertNoLeaks();
     }
@@ -90,13 +80,5 @@ class NatExhaustionScenarioTest {
             n += p.drops().getOrDefault(reason, 0L);
         }
         return n;
-    }
-
-    private static Process start(String ns, String... command) throws java.io.IOException {
-        List<String> args = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns));
-        args.addAll(List.of(command));
-        return new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
     }
 }

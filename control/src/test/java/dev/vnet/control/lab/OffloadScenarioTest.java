@@ -80,7 +80,6 @@ class OffloadScenarioTest {
         return d;
     }
 
-
     @Test
     void tcpCrossesEveryPathBetweenPortsWithAndWithoutOffloads() throws Exception {
         byte[] d = data(7, 24 * MB);

@@ -1,8 +1,9 @@
 package dev.vnet.control.lab;
 
-import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.Heap;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
@@ -11,9 +12,6 @@ import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,8 +37,6 @@ class SoakScenarioTest {
     void aMixedLoadLeavesNothingBehind() throws Exception {
         RootScenario.require("ip", "nc", "ss", "ping", "iperf3");
         long seconds = Long.getLong("vnet.soak.seconds", 60);
-        String prefix = RootScenario.uniquePrefix();
-        Path stateDir = Files.createTempDirectory("vnet-state");
         Topology seed = SeedLab.topology();
         ConntrackTimeouts quick = seed.limits().timeouts();
         for (String t : List.of("tcp-fin-wait", "tcp-close-wait", "tcp-last-ack", "tcp-time-wait", "tcp-close",
@@ -49,48 +44,47 @@ class SoakScenarioTest {
             quick = quick.with(t, 3);
         }
         Topology t = seed.withLimits(new RouterLimits(seed.limits().maxConnections(), seed.limits().maxNeighbors(),
-                seed.limits().maxRoutes(), quick)).withPrefix(prefix);
-        Lab lab = Lab.up(t, stateDir, new IpRoute2());
+                seed.limits().maxRoutes(), quick));
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         List<Process> background = new ArrayList<>();
         AtomicLong transfers = new AtomicLong();
         AtomicLong shortConnections = new AtomicLong();
-        try {
-            long heapBefore = usedHeapAfterGc();
-            long connectionsBefore = lab.dataplane().conntrackCounters().get("entries");
+        try (ScenarioLab net = ScenarioLab.up(t)) {
+            long heapBefore = Heap.usedAfterGc();
+            long connectionsBefore = net.dataplane().conntrackCounters().get("entries");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             // A server in lan that takes short connections one after another, and the UDP sink.
-            background.add(start(prefix + "lan", "nc", "-lk", "7700"));
-            background.add(start(prefix + "lan", "iperf3", "-s", "-p", "5401"));
-            assertTrue(Cmd.waitForListener(prefix + "lan", "tcp", 7700));
-            assertTrue(Cmd.waitForListener(prefix + "lan", "tcp", 5401));
+            background.add(Cmd.startInNs(net.ns("lan"), "nc", "-lk", "7700"));
+            background.add(Cmd.startInNs(net.ns("lan"), "iperf3", "-s", "-p", "5401"));
+            assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", 7700));
+            assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", 5401));
             List<Thread> workers = new ArrayList<>();
             workers.add(worker("bulk L2 and MASQUERADE", deadline, failures, round -> {
                 byte[] d = data(round, (int) (4 * MB));
                 boolean l2 = round % 2 == 0;
-                Transfer.assertSameBytes(d, Transfer.tcp(prefix + "red", prefix + (l2 ? "blue" : "lan"),
+                Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns(l2 ? "blue" : "lan"),
                         l2 ? "192.168.15.2" : "192.168.1.3", 7800 + (int) (round % 100), d), "bulk " + round);
                 transfers.incrementAndGet();
             }));
             workers.add(worker("bulk DNAT", deadline, failures, round -> {
                 byte[] d = data(1000 + round, (int) (2 * MB));
-                Transfer.assertSameBytes(d, Transfer.tcp(prefix + "lan", prefix + "blue", "192.168.1.2", 80, d),
+                Transfer.assertSameBytes(d, Transfer.tcp(net.ns("lan"), net.ns("blue"), "192.168.1.2", 80, d),
                         "DNAT " + round);
                 transfers.incrementAndGet();
             }));
             workers.add(worker("short connections", deadline, failures, round -> {
-                Cmd.Result r = Cmd.inNs(prefix + "blue", 60, "sh", "-c",
+                Cmd.Result r = Cmd.inNs(net.ns("blue"), 60, "sh", "-c",
                         "for i in $(seq 20); do echo hello | nc -N -w 2 192.168.1.3 7700 || exit 1; done");
                 assertEquals(0, r.exit(), "20 short connections from blue through MASQUERADE: " + r);
                 shortConnections.addAndGet(20);
             }));
             workers.add(worker("UDP stream", deadline, failures, round -> {
-                Cmd.Result r = Cmd.inNs(prefix + "red", 60, "iperf3", "-c", "192.168.1.3", "-p", "5401", "-u", "-b",
+                Cmd.Result r = Cmd.inNs(net.ns("red"), 60, "iperf3", "-c", "192.168.1.3", "-p", "5401", "-u", "-b",
                         "20M", "-t", "5");
                 assertEquals(0, r.exit(), "UDP through MASQUERADE: " + r);
             }));
             workers.add(worker("ping", deadline, failures, round -> {
-                Cmd.Result r = Cmd.inNs(prefix + "blue", 60, "ping", "-q", "-c", "25", "-i", "0.2", "-W", "2",
+                Cmd.Result r = Cmd.inNs(net.ns("blue"), 60, "ping", "-q", "-c", "25", "-i", "0.2", "-W", "2",
                         "192.168.1.3");
                 assertEquals(0, r.exit(), "pings from blue to lan all answered: " + r);
             }));
@@ -103,13 +97,13 @@ class SoakScenarioTest {
             // The connections end and time out (3 s here); the table drains to where it was.
             long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             long entries;
-            while ((entries = lab.dataplane().conntrackCounters().get("entries")) > connectionsBefore + 2
+            while ((entries = net.dataplane().conntrackCounters().get("entries")) > connectionsBefore + 2
                     && System.nanoTime() < drainDeadline) {
                 Thread.sleep(500);
             }
-            Map<String, Long> ct = lab.dataplane().conntrackCounters();
-            Map<String, Long> p = lab.dataplane().pipelineCounters();
-            long heapGrowth = usedHeapAfterGc() - heapBefore;
+            Map<String, Long> ct = net.dataplane().conntrackCounters();
+            Map<String, Long> p = net.dataplane().pipelineCounters();
+            long heapGrowth = Heap.usedAfterGc() - heapBefore;
             System.out.printf("soak: %d s, %d bulk transfers, %d short connections, conntrack %s, pipeline %s, heap "
                     + "%+.1f MB%n", seconds, transfers.get(), shortConnections.get(), ct, p, heapGrowth / (double) MB);
             assertTrue(entries <= connectionsBefore + 2, "the connection table drained: " + ct);
@@ -121,10 +115,6 @@ class SoakScenarioTest {
             for (Process b : background) {
                 b.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-            lab.close();
-            Files.deleteIfExists(stateDir);
-            Cmd.deleteNamespaces(prefix);
-            assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)));
         }
         LeakCheck.assertNoLeaks();
     }
@@ -149,25 +139,10 @@ class SoakScenarioTest {
         return t;
     }
 
-    private static Process start(String ns, String... command) throws java.io.IOException {
-        List<String> args = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        args.addAll(List.of(command));
-        return new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-    }
-
     private static byte[] data(long seed, int size) {
         byte[] d = new byte[size];
         new Random(seed).nextBytes(d);
         return d;
     }
 
-    private static long usedHeapAfterGc() {
-        Runtime r = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return r.totalMemory() - r.freeMemory();
-    }
 }

@@ -65,6 +65,18 @@ public final class Cmd {
         return run(timeoutSeconds, full);
     }
 
+    /**
+     * Starts {@code args} inside namespace {@code ns} in the background (stdin empty, output discarded); the caller
+     * stops it, by its Process handle.
+     */
+    public static Process startInNs(String ns, String... args) throws IOException {
+        List<String> full = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(args));
+        return new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
     /** Polls {@code ss} in {@code ns} for up to 5 s; true once something listens on {@code protocol} ("tcp"/"udp") {@code port}. */
     public static boolean waitForListener(String ns, String protocol, int port) {
         String flags = protocol.equals("udp") ? "-lunH" : "-ltnH";

@@ -1,0 +1,85 @@
+package dev.vnet.control.testing;
+
+import dev.vnet.control.lab.Lab;
+import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.topology.Topology;
+import dev.vnet.dataplane.api.Dataplane;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * A lab of a test's own: its topology under a unique namespace prefix, a state directory of its own, and on
+ * {@link #close} everything it made removed (the lab closed, any namespace of the prefix deleted, the state
+ * directory gone), also after a failure.
+ */
+public final class ScenarioLab implements AutoCloseable {
+    private final String prefix;
+    private final Path stateDir;
+    private final Lab lab;
+
+    private ScenarioLab(String prefix, Path stateDir, Lab lab) {
+        this.prefix = prefix;
+        this.stateDir = stateDir;
+        this.lab = lab;
+    }
+
+    /** Brings {@code topology} up under a new unique prefix, with the default options. */
+    public static ScenarioLab up(Topology topology) throws Exception {
+        return up(topology, Lab.Options.DEFAULT);
+    }
+
+    /** Brings {@code topology} up under a new unique prefix with {@code options}. */
+    public static ScenarioLab up(Topology topology, Lab.Options options) throws Exception {
+        String prefix = RootScenario.uniquePrefix();
+        Path stateDir = Files.createTempDirectory("vnet-state");
+        try {
+            return new ScenarioLab(prefix, stateDir, Lab.up(topology.withPrefix(prefix), stateDir, new IpRoute2(),
+                    options));
+        } catch (Exception e) {
+            Cmd.deleteNamespaces(prefix);
+            Files.deleteIfExists(stateDir);
+            throw e;
+        }
+    }
+
+    /** The namespace called {@code name} in the topology, as created (with the prefix). */
+    public String ns(String name) {
+        return prefix + name;
+    }
+
+    /** The namespace prefix. */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The running lab. */
+    public Lab lab() {
+        return lab;
+    }
+
+    /** Its dataplane. */
+    public Dataplane dataplane() {
+        return lab.dataplane();
+    }
+
+    /** Where the lab records its state and serves its API socket. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lab.close();
+        } finally {
+            Files.deleteIfExists(stateDir.resolve("state"));
+            Files.deleteIfExists(stateDir);
+            Cmd.deleteNamespaces(prefix);
+        }
+        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "namespaces of " + prefix + " left");
+    }
+}
