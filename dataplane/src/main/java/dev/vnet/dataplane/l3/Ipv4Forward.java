@@ -36,7 +36,7 @@ final class Ipv4Forward implements Stage {
         }
         Ipv4.decrementTtl(buf, ip);
         frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
-        return router.mtuCheck;
+        return MtuCheck.fits(router, frame) ? router.natOut : router.mtuCheck;
     }
 
     @Override

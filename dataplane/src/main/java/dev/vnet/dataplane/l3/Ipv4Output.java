@@ -22,6 +22,6 @@ final class Ipv4Output implements Stage {
             return frame.drop(DropReason.NO_ROUTE);
         }
         frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
-        return router.mtuCheck;
+        return MtuCheck.fits(router, frame) ? router.natOut : router.mtuCheck;
     }
 }

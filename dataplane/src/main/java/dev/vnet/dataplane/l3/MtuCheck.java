@@ -23,18 +23,27 @@ final class MtuCheck implements Stage {
         this.router = router;
     }
 
+    /**
+     * True when the routed packet in {@code frame} fits its egress interface's MTU (a super-frame: one segment of
+     * it, as skb_gso_validate_network_len). The stages before and after NAT ask this first and skip the MTU stages
+     * for the packets that fit, nearly all of them.
+     */
+    static boolean fits(Router router, Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        int total = Ipv4.totalLength(buf, ip);
+        if (Offload.isGso(frame.offload())) {
+            total = segmentLength(buf, ip, Offload.gsoSize(frame.offload()), total);
+        }
+        return total <= router.iface(frame.outInterface()).mtu();
+    }
+
     @Override
     public Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         RouterInterface out = router.iface(frame.outInterface());
-        int total = Ipv4.totalLength(buf, ip);
-        boolean gso = Offload.isGso(frame.offload());
-        if (gso) {
-            // A super-frame leaves as segments: what must fit is one segment (as skb_gso_validate_network_len).
-            total = segmentLength(buf, ip, Offload.gsoSize(frame.offload()), total);
-        }
-        if (total <= out.mtu() || !gso && !Ipv4.dontFragment(buf, ip)) {
+        if (fits(router, frame) || !Offload.isGso(frame.offload()) && !Ipv4.dontFragment(buf, ip)) {
             return router.natOut;
         }
         router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 4, out.mtu() & 0xFFFF);

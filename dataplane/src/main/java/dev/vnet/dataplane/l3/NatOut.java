@@ -43,7 +43,7 @@ final class NatOut implements Stage {
                     && router.natRules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
                 return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED); // no ports to find its connection by
             }
-            return router.fragmenter;
+            return MtuCheck.fits(router, frame) ? router.neighborOutput : router.fragmenter;
         }
         int l4 = ip + Ipv4.headerLength(buf, ip);
         long oHi = frame.flowHi();
@@ -106,6 +106,6 @@ final class NatOut implements Stage {
             NatRewrite.setSrcAddress(buf, ip, natSource, partial);
             NatRewrite.setSrcPort(buf, ip, natPort, partial);
         }
-        return router.fragmenter;
+        return MtuCheck.fits(router, frame) ? router.neighborOutput : router.fragmenter;
     }
 }
