@@ -808,8 +808,9 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
-     * Pipeline totals: received, forwarded, flooded, dropped, consumed, local, injected, and software-offloads (frames
-     * segmented or checksummed in software for a port without offloads).
+     * Pipeline totals: received, forwarded, flooded, dropped, consumed, local, injected, software-offloads (frames
+     * segmented or checksummed in software for a port without offloads), and icmp-errors-suppressed (ICMP errors the
+     * router did not send because of its rate limit).
      */
     public Map<String, Long> pipelineCounters() {
         return call(() -> {
@@ -827,6 +828,7 @@ public final class Dataplane implements AutoCloseable {
             for (int i = 0; i < names.length; i++) {
                 m.put(names[i], sums[i]);
             }
+            m.put("icmp-errors-suppressed", router.icmpErrorsSuppressed());
             return m;
         });
     }

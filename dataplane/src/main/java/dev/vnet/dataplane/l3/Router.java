@@ -40,6 +40,9 @@ public final class Router {
     private final RouterLimits limits;
     private int[] localAddresses = new int[0];
     private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
+    /** ICMP errors the router may send: 1000 a second, bursts of 50 (net.ipv4.icmp_msgs_per_sec and _burst). */
+    private final dev.vnet.dataplane.util.TokenBucket icmpErrors = new dev.vnet.dataplane.util.TokenBucket(
+            ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
 
     final Stage arpInput = new ArpInput(this);
     final Stage neighborOutput = new NeighborOutput(this);
@@ -195,12 +198,25 @@ public final class Router {
         return nextIpId.getAndIncrement() & 0xFFFF; // any loop may build a packet
     }
 
-    /** Sends ICMP type/code about the packet in {@code frame} back to its source, when RFC 1812 allows it. */
+    /** ICMP errors the router sends at most per second, as the kernel's net.ipv4.icmp_msgs_per_sec. */
+    public static final int ICMP_ERRORS_PER_SECOND = 1000;
+    /** ... and at most at once, as net.ipv4.icmp_msgs_burst. */
+    public static final int ICMP_ERRORS_BURST = 50;
+
+    /** ICMP errors not sent because of the rate limit (a tenant sending TTL-1 or unroutable floods). */
+    public long icmpErrorsSuppressed() {
+        return icmpErrors.refused();
+    }
+
+    /**
+     * Sends ICMP type/code about the packet in {@code frame} back to its source, when RFC 1812 allows it and the rate
+     * limit has room (RFC 1812 4.3.2.8: a router should limit the rate of ICMP errors it originates).
+     */
     void sendIcmpError(Frame frame, int type, int code, int restOfHeader) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
-        if (!IcmpErrors.allowed(buf, ip, linkBroadcast)) {
+        if (!IcmpErrors.allowed(buf, ip, linkBroadcast) || !icmpErrors.take(frame.now())) {
             return;
         }
         RouterInterface in = frame.inInterface() >= 0 ? interfaces[frame.inInterface()] : null;
@@ -250,7 +266,7 @@ public final class Router {
                 i.port().counters().drop(DropReason.NEIGHBOR_UNRESOLVED);
                 int l3 = frame.readerIndex() + Ethernet.HEADER_LEN;
                 // RFC 1812 4.3.3.1: host unreachable for a next hop that does not answer.
-                if (IcmpErrors.allowed(frame, l3, false)) {
+                if (IcmpErrors.allowed(frame, l3, false) && icmpErrors.take(now)) {
                     pipeline.inject(i.port(), localOutput, IcmpErrors.build(pipeline::allocate, frame, l3,
                             dev.vnet.dataplane.wire.Icmp4.TYPE_DEST_UNREACHABLE, 1, 0, i.primaryAddress(), nextIpId()));
                 }

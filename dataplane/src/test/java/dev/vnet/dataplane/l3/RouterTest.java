@@ -187,6 +187,31 @@ class RouterTest {
     }
 
     @Test
+    void icmpErrorsAreRateLimitedAsTheKernelLimitsThem() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            for (int i = 0; i < 200; i++) { // a TTL-1 flood in one instant
+                ByteBuf probe = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 33434, 33435 + i, new byte[12]);
+                probe.setByte(IP + Ipv4.TTL, 1);
+                Ipv4.updateChecksum(probe, IP);
+                h.send(h.p1, probe);
+            }
+            assertEquals(Router.ICMP_ERRORS_BURST, h.sent(h.p1).size(), "a burst of 50 answered, no more");
+            assertEquals(200 - Router.ICMP_ERRORS_BURST, h.router.icmpErrorsSuppressed());
+            assertEquals(200, h.gw1Port.counters().drops(DropReason.TTL_EXCEEDED), "every probe dropped and counted");
+            h.clock.advance(10, TimeUnit.MILLISECONDS); // 1000 a second: 10 more tokens
+            for (int i = 0; i < 20; i++) {
+                ByteBuf probe = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 33434, 34000 + i, new byte[12]);
+                probe.setByte(IP + Ipv4.TTL, 1);
+                Ipv4.updateChecksum(probe, IP);
+                h.send(h.p1, probe);
+            }
+            assertEquals(10, h.sent(h.p1).size(), "the rate refills the bucket");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
     void noRouteGetsNetUnreachable() {
         try (RouterHarness h = new RouterHarness()) {
             h1ArpsForGateway(h);
