@@ -49,7 +49,7 @@ class NatScenarioTest {
 
     @BeforeAll
     static void up() throws Exception {
-        RootScenario.require("ip", "ping", "nc", "ss", "curl");
+        RootScenario.require("ip", "ping", "nc", "ss", "curl", "iperf3");
         prefix = RootScenario.uniquePrefix();
         stateDir = Files.createTempDirectory("vnet-state");
         lab = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir, new IpRoute2());
@@ -184,6 +184,33 @@ class NatScenarioTest {
         byte[] dnat = Transfer.tcp(ns("lan"), ns("blue"), "192.168.1.2", 80, data);
         assertEquals(data.length, dnat.length, "through DNAT");
         assertArrayEquals(expected, MessageDigest.getInstance("SHA-256").digest(dnat));
+    }
+
+    @Test
+    @Order(6)
+    void fragmentedUdpDatagramsCrossMasqueradeBothWays() throws Exception {
+        // 4000-byte datagrams leave red as three fragments each: the first finds the connection, the others follow
+        // it (virtual reassembly); lan's kernel reassembles them, checking every checksum. And back (iperf3 -R).
+        Process server = Cmd.startInNs(ns("lan"), "iperf3", "-s", "-p", "5501");
+        try {
+            assertTrue(Cmd.waitForListener(ns("lan"), "tcp", 5501));
+            for (boolean reverse : new boolean[] {false, true}) {
+                List<String> cmd = new java.util.ArrayList<>(List.of("iperf3", "-c", "192.168.1.3", "-p", "5501",
+                        "-u", "-l", "4000", "-b", "8M", "-t", "2", "-J"));
+                if (reverse) {
+                    cmd.add("-R");
+                }
+                Cmd.Result r = Cmd.inNs(ns("red"), 60, cmd.toArray(new String[0]));
+                assertEquals(0, r.exit(), r.toString());
+                com.fasterxml.jackson.databind.JsonNode sum = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(r.out()).path("end").path("sum");
+                assertTrue(sum.path("packets").asLong() > 100, (reverse ? "lan -> red: " : "red -> lan: ") + sum);
+                assertEquals(0, sum.path("lost_packets").asLong(-1), (reverse ? "lan -> red: " : "red -> lan: ")
+                        + "every fragmented datagram arrived whole: " + sum);
+            }
+        } finally {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test

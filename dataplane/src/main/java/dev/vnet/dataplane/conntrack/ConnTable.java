@@ -284,6 +284,11 @@ public final class ConnTable {
         LONGS.setOpaque(deadline, id, now + timeoutNanos);
     }
 
+    /** True while connection {@code id} is in the table (read without the lock: a hint for fragments). */
+    public boolean isLive(int id) {
+        return id >= 0 && id < maxConnections && live[id];
+    }
+
     /** Protocol-specific state of connection {@code id} (a {@link TcpState} ordinal for TCP). */
     public int state(int id) {
         return stateAndFlags(id) & 0xFF;

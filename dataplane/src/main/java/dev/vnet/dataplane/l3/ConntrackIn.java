@@ -4,6 +4,7 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.conntrack.FlowKey;
+import dev.vnet.dataplane.conntrack.FragmentTable;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.pipeline.Frame;
@@ -42,7 +43,7 @@ final class ConntrackIn implements Stage {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         if (Ipv4.isFragment(buf, ip) && !Ipv4.hasTransportHeader(buf, ip)) {
-            return router.afterConntrack(frame); // no ports to track
+            return laterFragment(frame, buf, ip); // no ports: its datagram's first fragment says which connection
         }
         int protocol = Ipv4.protocol(buf, ip);
         int l4 = ip + Ipv4.headerLength(buf, ip);
@@ -59,7 +60,8 @@ final class ConntrackIn implements Stage {
             dstPort = Tcp.dstPort(buf, l4);
             tcpFlags = Tcp.flags(buf, l4);
         } else if (protocol == Ipv4.PROTO_UDP) {
-            DropReason bad = Udp.check(buf, l4, available);
+            DropReason bad = Ipv4.isFragment(buf, ip) ? Udp.checkFirstFragment(buf, l4, available)
+                    : Udp.check(buf, l4, available);
             if (bad != null) {
                 return frame.drop(bad);
             }
@@ -95,6 +97,10 @@ final class ConntrackIn implements Stage {
         if (handle != ConnTable.NONE) {
             int id = handle >>> 1;
             boolean original = (handle & 1) == ConnTable.ORIGINAL;
+            if (Ipv4.isFragment(buf, ip)) {
+                router.fragments().record(FragmentTable.hi(src, dst), FragmentTable.lo(protocol, Ipv4.id(buf, ip)),
+                        handle, now);
+            }
             refresh(table, router.timeouts(), id, original, protocol, tcpFlags, now);
             if ((table.flags(id) & TRANSLATED) != 0) {
                 long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
@@ -116,6 +122,29 @@ final class ConntrackIn implements Stage {
             forwarded = true;
         }
         frame.setNewFlow(hi, lo, forwarded);
+        return router.afterConntrack(frame);
+    }
+
+    /**
+     * A fragment after the first: the connection its datagram's first fragment recorded gives the address
+     * translation (ports are only in the first); without one it goes on untracked, and NAT drops it if it may belong
+     * to a translated connection.
+     */
+    private Stage laterFragment(Frame frame, ByteBuf buf, int ip) {
+        int handle = router.fragments().find(FragmentTable.hi(Ipv4.src(buf, ip), Ipv4.dst(buf, ip)),
+                FragmentTable.lo(Ipv4.protocol(buf, ip), Ipv4.id(buf, ip)), frame.now());
+        ConnTable table = router.conntrack();
+        if (handle == ConnTable.NONE || !table.isLive(handle >>> 1)) {
+            return router.afterConntrack(frame);
+        }
+        int id = handle >>> 1;
+        if ((table.flags(id) & TRANSLATED) != 0) {
+            boolean original = (handle & 1) == ConnTable.ORIGINAL;
+            long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
+            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi)); // the IPv4 checksum only: no transport header here
+            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
+        }
+        frame.setFragmentTranslated();
         return router.afterConntrack(frame);
     }
 

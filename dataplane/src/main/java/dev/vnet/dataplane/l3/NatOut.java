@@ -3,6 +3,7 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.FlowKey;
+import dev.vnet.dataplane.conntrack.FragmentTable;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.nat.NatPlanner;
 import dev.vnet.dataplane.pipeline.Frame;
@@ -39,7 +40,7 @@ final class NatOut implements Stage {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         if (!frame.newFlow()) {
-            if (!Ipv4.hasTransportHeader(buf, ip)
+            if (!Ipv4.hasTransportHeader(buf, ip) && !frame.fragmentTranslated()
                     && router.natRules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
                 return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED); // no ports to find its connection by
             }
@@ -100,6 +101,12 @@ final class NatOut implements Stage {
         }
         if (sourceNat || frame.portForwarded()) {
             table.addFlags(id, ConntrackIn.TRANSLATED);
+        }
+        if (Ipv4.isFragment(buf, ip)) {
+            // The first fragment of a datagram: its later fragments find the connection by the datagram's identity
+            // as it arrived (before a port forward rewrote its destination).
+            router.fragments().record(FragmentTable.hi(FlowKey.src(oHi), FlowKey.dst(oHi)),
+                    FragmentTable.lo(protocol, Ipv4.id(buf, ip)), id << 1 | ConnTable.ORIGINAL, now);
         }
         if (sourceNat) {
             boolean partial = Offload.needsChecksum(frame.offload());

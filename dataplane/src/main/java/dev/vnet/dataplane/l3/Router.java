@@ -34,6 +34,7 @@ public final class Router {
     private final RouteTable routes;
     private final NeighborTable neighbors;
     private final dev.vnet.dataplane.conntrack.ConnTable conntrack;
+    private final dev.vnet.dataplane.conntrack.FragmentTable fragments;
     private final dev.vnet.dataplane.nat.NatRules natRules = new dev.vnet.dataplane.nat.NatRules();
     private final dev.vnet.dataplane.nat.NatPlanner natPlanner;
     private RouterInterface[] interfaces = new RouterInterface[0];
@@ -70,6 +71,7 @@ public final class Router {
         this.routes = new RouteTable(limits.maxRoutes());
         this.neighbors = new NeighborTable(limits.maxNeighbors());
         this.conntrack = new dev.vnet.dataplane.conntrack.ConnTable(limits.maxConnections());
+        this.fragments = new dev.vnet.dataplane.conntrack.FragmentTable();
         this.natPlanner = new dev.vnet.dataplane.nat.NatPlanner(natRules,
                 new dev.vnet.dataplane.nat.PortAllocator(random));
     }
@@ -87,6 +89,11 @@ public final class Router {
     /** The connection timeouts. */
     dev.vnet.dataplane.conntrack.ConntrackTimeouts timeouts() {
         return limits.timeouts();
+    }
+
+    /** Which connection the fragments of a datagram in flight belong to (NAT's virtual reassembly). */
+    public dev.vnet.dataplane.conntrack.FragmentTable fragments() {
+        return fragments;
     }
 
     /** The connection table. */

@@ -29,6 +29,7 @@ public final class Frame {
     private int nextHop;
     private boolean newFlow;
     private boolean portForwarded;
+    private boolean fragmentTranslated;
     private long flowHi;
     private long flowLo;
 
@@ -55,6 +56,7 @@ public final class Frame {
         this.nextHop = 0;
         this.newFlow = false;
         this.portForwarded = false;
+        this.fragmentTranslated = false;
         this.verdict = Verdict.PENDING;
         this.outPort = null;
         this.floodPorts = null;
@@ -164,6 +166,16 @@ public final class Frame {
         this.flowHi = hi;
         this.flowLo = lo;
         this.portForwarded = forwarded;
+    }
+
+    /** Marks a fragment without ports as translated by its datagram's connection (NAT's virtual reassembly). */
+    public void setFragmentTranslated() {
+        this.fragmentTranslated = true;
+    }
+
+    /** True for a later fragment that got its connection's address translation. */
+    public boolean fragmentTranslated() {
+        return fragmentTranslated;
     }
 
     /** True for the first packet of a connection not yet tracked. */

@@ -104,6 +104,11 @@ public final class Ipv4 {
         return buf.getInt(ip + DST);
     }
 
+    /** Identification (shared by the fragments of one datagram). */
+    public static int id(ByteBuf buf, int ip) {
+        return buf.getUnsignedShort(ip + ID);
+    }
+
     /** The flags/fragment-offset word. */
     public static int flagsFragment(ByteBuf buf, int ip) {
         return buf.getUnsignedShort(ip + FLAGS_FRAGMENT);

@@ -31,6 +31,17 @@ public final class Udp {
         return null;
     }
 
+    /**
+     * As {@link #check} for the first fragment of a datagram: its length field counts the fragments still to come,
+     * so only the header must be there and the length at least a header's.
+     */
+    public static DropReason checkFirstFragment(ByteBuf buf, int udp, int available) {
+        if (available < HEADER_LEN) {
+            return DropReason.UDP_TRUNCATED;
+        }
+        return buf.getUnsignedShort(udp + LENGTH) < HEADER_LEN ? DropReason.UDP_BAD_LENGTH : null;
+    }
+
     /** Source port. */
     public static int srcPort(ByteBuf buf, int udp) {
         return buf.getUnsignedShort(udp + SRC_PORT);

@@ -191,17 +191,18 @@ class MalformedInputTest {
             ByteBuf out = only(h.sent(h.p1));
             assertEquals(H1_IP, Ipv4.dst(out, IP), "forwarded untranslated: it matches no connection");
         }));
-        // Fragments: vnet routes them without reassembly; through NAT only a first fragment that carries the whole
-        // transport header can be translated, so the others are dropped rather than sent out untranslated.
+        // Fragments: vnet routes them without reassembly; through NAT a later fragment follows the connection its
+        // datagram's first fragment found (NatStageTest), and one whose first fragment was never seen cannot be
+        // translated: it is dropped rather than sent out untranslated.
         c.add(new Case("first fragment through MASQUERADE", p1, fragment(udpToLan(64), 0x2000), h -> {
             ByteBuf out = only(h.sent(h.uplink));
             assertEquals(UP_IP, Ipv4.src(out, IP), "translated like any first packet");
         }));
-        c.add(new Case("middle fragment through MASQUERADE", p1, fragment(udpToLan(64), 0x2000 | 23),
+        c.add(new Case("middle fragment, its first never seen, through MASQUERADE", p1, fragment(udpToLan(64), 0x2000 | 23),
                 dropped(router, DropReason.FRAGMENT_NOT_TRANSLATED)));
-        c.add(new Case("last fragment through MASQUERADE", p1, fragment(udpToLan(64), 46),
+        c.add(new Case("last fragment, its first never seen, through MASQUERADE", p1, fragment(udpToLan(64), 46),
                 dropped(router, DropReason.FRAGMENT_NOT_TRANSLATED)));
-        c.add(new Case("overlapping fragment (offset 1) through MASQUERADE", p1, fragment(udpToLan(64), 0x2000 | 1),
+        c.add(new Case("overlapping fragment (offset 1), no first, through MASQUERADE", p1, fragment(udpToLan(64), 0x2000 | 1),
                 dropped(router, DropReason.FRAGMENT_NOT_TRANSLATED)));
         ByteBuf tiny = FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40000, 80, 0x02, new byte[0]);
         tiny.setShort(IP + Ipv4.TOTAL_LENGTH, Ipv4.MIN_HEADER_LEN + 8);

@@ -63,6 +63,72 @@ class NatStageTest {
         return frames.get(0);
     }
 
+    /** {@code whole} (an unfragmented IPv4 frame, UDP) cut in two fragments at payload byte {@code at} (a multiple of 8). */
+    private static List<ByteBuf> fragments(ByteBuf whole, int at) {
+        int total = Ipv4.totalLength(whole, IP);
+        int payload = total - 20;
+        ByteBuf first = FrameBuilder.of(new byte[L4 + at]);
+        first.setBytes(0, whole, 0, L4 + at);
+        first.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + at);
+        first.setShort(IP + Ipv4.FLAGS_FRAGMENT, Ipv4.FLAG_MF);
+        Ipv4.updateChecksum(first, IP);
+        ByteBuf second = FrameBuilder.of(new byte[L4 + payload - at]);
+        second.setBytes(0, whole, 0, L4);
+        second.setBytes(L4, whole, L4 + at, payload - at);
+        second.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + payload - at);
+        second.setShort(IP + Ipv4.FLAGS_FRAGMENT, at / 8);
+        Ipv4.updateChecksum(second, IP);
+        whole.release();
+        return List.of(first, second);
+    }
+
+    /** The two fragments put back together (as the receiving kernel would), checksums checked. */
+    private static void assertReassemblesWithValidChecksums(List<ByteBuf> two) {
+        assertEquals(2, two.size(), "both fragments came through");
+        ByteBuf first = two.get(0);
+        ByteBuf second = two.get(1);
+        assertEquals(Ipv4.id(first, IP), Ipv4.id(second, IP), "one datagram");
+        assertEquals(Ipv4.src(first, IP), Ipv4.src(second, IP), "the same source on every fragment");
+        assertEquals(Ipv4.dst(first, IP), Ipv4.dst(second, IP), "the same destination on every fragment");
+        int firstLen = Ipv4.totalLength(first, IP) - 20;
+        int secondLen = Ipv4.totalLength(second, IP) - 20;
+        ByteBuf whole = FrameBuilder.of(new byte[L4 + firstLen + secondLen]);
+        whole.setBytes(0, first, 0, L4 + firstLen);
+        whole.setBytes(L4 + firstLen, second, L4, secondLen);
+        whole.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + firstLen + secondLen);
+        whole.setShort(IP + Ipv4.FLAGS_FRAGMENT, 0);
+        Ipv4.updateChecksum(whole, IP);
+        assertNull(Ipv4.check(first, IP, first.readableBytes() - IP));
+        assertNull(Ipv4.check(second, IP, second.readableBytes() - IP));
+        assertChecksums(whole);
+        whole.release();
+    }
+
+    @Test
+    void aFragmentedDatagramIsTranslatedFragmentByFragmentBothWays() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            for (ByteBuf f : fragments(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, new byte[1200]), 800)) {
+                h.send(h.p1, f);
+            }
+            List<ByteBuf> out = h.sent(h.uplink);
+            assertEquals(UP_IP, Ipv4.src(out.get(0), IP), "masqueraded");
+            assertReassemblesWithValidChecksums(out);
+            int natPort = Udp.srcPort(out.get(0), L4);
+            // The answer, fragmented too, comes back to the uplink's address and goes to h1, every fragment.
+            for (ByteBuf f : fragments(FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 9000, natPort, new byte[1200]),
+                    800)) {
+                h.send(h.uplink, f);
+            }
+            List<ByteBuf> back = h.sent(h.p1);
+            assertEquals(H1_IP, Ipv4.dst(back.get(0), IP), "translated back");
+            assertEquals(40000, Udp.dstPort(back.get(0), L4));
+            assertReassemblesWithValidChecksums(back);
+            assertEquals(0, h.gw1Port.counters().drops(DropReason.FRAGMENT_NOT_TRANSLATED)
+                    + h.uplink.counters().drops(DropReason.FRAGMENT_NOT_TRANSLATED));
+            h.assertCountersAddUp();
+        }
+    }
+
     @Test
     void masqueradeRewritesTheSourceAndTranslatesRepliesBack() {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {
