@@ -90,6 +90,14 @@ public final class FuzzSeeds {
         return out;
     }
 
+    /** Sets the IPv4 total length and flags/offset of {@code frame} and its header checksum. */
+    private static void setIpv4(byte[] frame, int totalLength, int flagsOffset) {
+        ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(frame);
+        b.setShort(Ethernet.HEADER_LEN + Ipv4.TOTAL_LENGTH, totalLength);
+        b.setShort(Ethernet.HEADER_LEN + Ipv4.FLAGS_FRAGMENT, flagsOffset);
+        Ipv4.updateChecksum(b, Ethernet.HEADER_LEN);
+    }
+
     /** Writes every seed under {@code resources}. */
     public static void main(String[] args) throws IOException {
         Path root = Path.of(args.length > 0 ? args[0] : "src/test/resources").resolve("dev/vnet/dataplane/fuzz");
@@ -118,6 +126,22 @@ public final class FuzzSeeds {
         byte[] frame = java.util.Arrays.copyOfRange(sf, Offload.HEADER_LEN, sf.length);
         FuzzScript.frame(talk, 0, frame, offload);
         Files.write(scripts.resolve("conversation"), talk.toByteArray());
+        // A datagram cut in two by its sender, through MASQUERADE: the first fragment finds the connection, the
+        // second follows it (virtual reassembly).
+        ByteArrayOutputStream fragmented = new ByteArrayOutputStream();
+        byte[] whole = frames.get("udp-over-uplink-mtu");
+        int at = 800;
+        int ipLength = whole.length - Ethernet.HEADER_LEN;
+        byte[] first = java.util.Arrays.copyOf(whole, Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN + at);
+        setIpv4(first, Ipv4.MIN_HEADER_LEN + at, Ipv4.FLAG_MF);
+        byte[] second = new byte[whole.length - at];
+        System.arraycopy(whole, 0, second, 0, Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN);
+        System.arraycopy(whole, Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN + at, second,
+                Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN, ipLength - Ipv4.MIN_HEADER_LEN - at);
+        setIpv4(second, ipLength - at, at / 8);
+        FuzzScript.frame(fragmented, 0, first);
+        FuzzScript.frame(fragmented, 0, second);
+        Files.write(scripts.resolve("fragmented-datagram"), fragmented.toByteArray());
         Path offloads = Files.createDirectories(root.resolve("WireFuzzTestInputs/softwareOffload"));
         Files.write(offloads.resolve("tcp-super-frame"), sf);
         System.out.println("seeds written under " + root);
