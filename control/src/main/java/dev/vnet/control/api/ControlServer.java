@@ -126,6 +126,7 @@ public final class ControlServer implements AutoCloseable {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("pipeline", dp.pipelineCounters());
             all.put("loops", dp.loopReceived());
+            all.put("router", dp.routerCounters());
             all.put("conntrack", dp.conntrackCounters());
             Map<String, Object> fdb = new LinkedHashMap<>();
             dp.bridgeNames().forEach(b -> fdb.put(b, dp.fdbCounters(b)));

@@ -29,11 +29,9 @@ final class Metrics {
             }
         }
         counter(sb, "vnet_pipeline_frames_total", "Frames through the pipeline, by outcome.");
-        Map<String, Long> pipeline = new java.util.LinkedHashMap<>(dp.pipelineCounters());
-        Long suppressed = pipeline.remove("icmp-errors-suppressed");
-        pipeline.forEach((k, v) -> line(sb, "vnet_pipeline_frames_total", "outcome=\"" + k + "\"", v));
+        dp.pipelineCounters().forEach((k, v) -> line(sb, "vnet_pipeline_frames_total", "outcome=\"" + k + "\"", v));
         counter(sb, "vnet_icmp_errors_suppressed_total", "ICMP errors the router did not send (rate limit).");
-        line(sb, "vnet_icmp_errors_suppressed_total", null, suppressed == null ? 0 : suppressed);
+        line(sb, "vnet_icmp_errors_suppressed_total", null, dp.routerCounters().get("icmp-errors-suppressed"));
         counter(sb, "vnet_loop_frames_received_total", "Frames each event loop's pipeline received.");
         List<Long> perLoop = dp.loopReceived();
         for (int i = 0; i < perLoop.size(); i++) {

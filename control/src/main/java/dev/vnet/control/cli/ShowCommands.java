@@ -169,20 +169,19 @@ final class ShowCommands {
         @Override
         String render(JsonNode body) {
             StringBuilder sb = new StringBuilder("pipeline:");
-            body.path("pipeline").fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
-                    .append(e.getValue().asLong()));
+            counters(sb, body.path("pipeline"));
+            sb.append("\nrouter:");
+            counters(sb, body.path("router"));
             sb.append("\nframes received per event loop:");
             int loop = 0;
             for (JsonNode n : body.path("loops")) {
                 sb.append(' ').append(loop++).append('=').append(n.asLong());
             }
             sb.append("\nconntrack:");
-            body.path("conntrack").fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
-                    .append(e.getValue().asLong()));
+            counters(sb, body.path("conntrack"));
             body.path("fdb").fields().forEachRemaining(b -> {
                 sb.append("\nfdb ").append(b.getKey()).append(':');
-                b.getValue().fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
-                        .append(e.getValue().asLong()));
+                counters(sb, b.getValue());
             });
             sb.append("\ndrops:");
             boolean any = false;
@@ -199,6 +198,11 @@ final class ShowCommands {
             }
             return sb.append('\n').toString();
         }
+    }
+
+    /** Appends " name=value" for each counter of {@code node}. */
+    private static void counters(StringBuilder sb, JsonNode node) {
+        node.fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue().asLong()));
     }
 
     /** {@code vnet ports}: every port with its counters and drops by reason. */

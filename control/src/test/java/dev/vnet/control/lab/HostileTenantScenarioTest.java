@@ -17,14 +17,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,12 +66,6 @@ class HostileTenantScenarioTest {
         return net.dataplane();
     }
 
-    private static byte[] data(int seed, int size) {
-        byte[] d = new byte[size];
-        new Random(seed).nextBytes(d);
-        return d;
-    }
-
     @Test
     void aFloodOfRandomSourceMacsKeepsTheMacTableAtItsBoundAndRedAndBlueTalking() throws Exception {
         long heapBefore = Heap.usedAfterGc();
@@ -82,7 +74,7 @@ class HostileTenantScenarioTest {
         // per 10 us at most: unpaced, most would be dropped by the kernel at red's TAP queue before vnet saw them.
         Process flood = Cmd.startInNs(net.ns("red"), "mausezahn", "eth0", "-c", "100000", "-d", "10", "-a", "rand", "-b", "bc",
                 "-B", "192.168.15.2", "-t", "udp", "dp=9", "-q");
-        byte[] d = data(1, (int) (8 * MB));
+        byte[] d = Transfer.randomBytes(1, (int) (8 * MB));
         Transfer.assertSameBytes(d, Transfer.tcp(net.ns("blue"), net.ns("red"), "192.168.15.1", 7501, d),
                 "blue -> red during the flood");
         assertTrue(flood.waitFor(120, TimeUnit.SECONDS), "the flood ends");
@@ -105,9 +97,7 @@ class HostileTenantScenarioTest {
     @Test
     void aSynFloodAtTheForwardedPortFillsTheConnectionTableButSparesEstablishedConnections() throws Exception {
         Path got = Files.createTempFile("vnet-syn", ".out");
-        Process server = new ProcessBuilder("ip", "netns", "exec", net.ns("blue"), "nc", "-l", "80")
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(got.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process server = Cmd.startInNs(net.ns("blue"), got, "nc", "-l", "80");
         Process client = null;
         try {
             assertTrue(Cmd.waitForListener(net.ns("blue"), "tcp", 80));
@@ -126,7 +116,7 @@ class HostileTenantScenarioTest {
             assertTrue(during.get("early-drops") > before.get("early-drops"),
                     "the flood's half-open connections make room for each other: " + during);
             // A new connection, while the flood goes on, takes the place of a half-open one (early drop).
-            byte[] d = data(3, 256 * 1024);
+            byte[] d = Transfer.randomBytes(3, 256 * 1024);
             Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns("lan"), "192.168.1.3", 7503, d),
                     "a new connection through MASQUERADE during the flood");
             System.out.println("hostile: SYN flood, 2 s in: conntrack " + during);
@@ -152,7 +142,7 @@ class HostileTenantScenarioTest {
         }
         System.out.println("hostile: SYN flood over, " + (30 - (deadline - System.nanoTime()) / 1_000_000_000L)
                 + " s later: conntrack " + dp().conntrackCounters());
-        byte[] d = data(2, (int) MB);
+        byte[] d = Transfer.randomBytes(2, (int) MB);
         Transfer.assertSameBytes(d, Transfer.tcp(net.ns("lan"), net.ns("blue"), "192.168.1.2", 80, d),
                 "a new connection through the port forward after the flood");
     }

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,9 +81,7 @@ class IsolationScenarioTest {
         // own address directly (lan has no route to it; with one added, vnet would route as any router would, so
         // the seed lab's lan has none).
         Path got = Files.createTempFile("vnet-iso", ".out");
-        Process ssh = new ProcessBuilder("ip", "netns", "exec", seed.ns("blue"), "nc", "-l", "22")
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(got.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process ssh = Cmd.startInNs(seed.ns("blue"), got, "nc", "-l", "22");
         try {
             assertTrue(Cmd.waitForListener(seed.ns("blue"), "tcp", 22));
             Cmd.Result toUplink22 = Cmd.inNs(seed.ns("lan"), 15, "sh", "-c",

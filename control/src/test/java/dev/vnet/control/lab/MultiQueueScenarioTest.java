@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,8 +91,7 @@ class MultiQueueScenarioTest {
     void parallelTcpTransfersThroughNatArriveWhole() throws Exception {
         byte[][] data = new byte[4][];
         for (int i = 0; i < data.length; i++) {
-            data[i] = new byte[6 * 1024 * 1024];
-            new Random(i).nextBytes(data[i]);
+            data[i] = Transfer.randomBytes(i, 6 * 1024 * 1024);
         }
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -16,7 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,8 +63,7 @@ class NatExhaustionScenarioTest {
                     "the switch still forwards");
             // Once the half-open connections time out, new connections are masqueraded again.
             Thread.sleep(TimeUnit.SECONDS.toMillis(SYN_SENT_SECONDS + 3));
-            byte[] d = new byte[256 * 1024];
-            new Random(3).nextBytes(d);
+            byte[] d = Transfer.randomBytes(3, 256 * 1024);
             Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns("lan"), "192.168.1.3", 7901, d),
                     "a new masqueraded connection after recovery");
         } finally {

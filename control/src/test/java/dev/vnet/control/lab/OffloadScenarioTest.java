@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,15 +73,9 @@ class OffloadScenarioTest {
         LeakCheck.assertNoLeaks();
     }
 
-    private static byte[] data(int seed, int size) {
-        byte[] d = new byte[size];
-        new Random(seed).nextBytes(d);
-        return d;
-    }
-
     @Test
     void tcpCrossesEveryPathBetweenPortsWithAndWithoutOffloads() throws Exception {
-        byte[] d = data(7, 24 * MB);
+        byte[] d = Transfer.randomBytes(7, 24 * MB);
         long before = mixedLab.dataplane().pipelineCounters().get("software-offloads");
         Transfer.assertSameBytes(d, Transfer.tcp(mixed + "red", mixed + "blue", "192.168.15.2", 7001, d),
                 "L2, offloads -> none");
@@ -104,7 +97,7 @@ class OffloadScenarioTest {
         assertTrue(Cmd.inNs(mixed + "red", 10, "ip", "-6", "addr", "add", "fd00:76::1/64", "dev", "eth0", "nodad").ok());
         assertTrue(Cmd.inNs(mixed + "blue", 10, "ip", "-6", "addr", "add", "fd00:76::2/64", "dev", "eth0", "nodad")
                 .ok());
-        byte[] d = data(11, 16 * MB);
+        byte[] d = Transfer.randomBytes(11, 16 * MB);
         long before = mixedLab.dataplane().pipelineCounters().get("software-offloads");
         Transfer.assertSameBytes(d, Transfer.tcp(mixed + "red", mixed + "blue", "fd00:76::2", 7301, d),
                 "IPv6, offloads -> none");
@@ -116,7 +109,7 @@ class OffloadScenarioTest {
 
     @Test
     void tcpCrossesEveryPathWithOffloadsOffEverywhere() throws Exception {
-        byte[] d = data(9, 8 * MB);
+        byte[] d = Transfer.randomBytes(9, 8 * MB);
         Transfer.assertSameBytes(d, Transfer.tcp(off + "red", off + "blue", "192.168.15.2", 7101, d), "L2");
         Transfer.assertSameBytes(d, Transfer.tcp(off + "red", off + "lan", "192.168.1.3", 7102, d), "MASQUERADE");
         Transfer.assertSameBytes(d, Transfer.tcp(off + "lan", off + "blue", "192.168.1.2", 80, d), "DNAT");

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,14 +59,14 @@ class SoakScenarioTest {
             assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", 5401));
             List<Thread> workers = new ArrayList<>();
             workers.add(worker("bulk L2 and MASQUERADE", deadline, failures, round -> {
-                byte[] d = data(round, (int) (4 * MB));
+                byte[] d = Transfer.randomBytes(round, (int) (4 * MB));
                 boolean l2 = round % 2 == 0;
                 Transfer.assertSameBytes(d, Transfer.tcp(net.ns("red"), net.ns(l2 ? "blue" : "lan"),
                         l2 ? "192.168.15.2" : "192.168.1.3", 7800 + (int) (round % 100), d), "bulk " + round);
                 transfers.incrementAndGet();
             }));
             workers.add(worker("bulk DNAT", deadline, failures, round -> {
-                byte[] d = data(1000 + round, (int) (2 * MB));
+                byte[] d = Transfer.randomBytes(1000 + round, (int) (2 * MB));
                 Transfer.assertSameBytes(d, Transfer.tcp(net.ns("lan"), net.ns("blue"), "192.168.1.2", 80, d),
                         "DNAT " + round);
                 transfers.incrementAndGet();
@@ -137,12 +136,6 @@ class SoakScenarioTest {
         }, "soak " + name);
         t.setDaemon(true);
         return t;
-    }
-
-    private static byte[] data(long seed, int size) {
-        byte[] d = new byte[size];
-        new Random(seed).nextBytes(d);
-        return d;
     }
 
 }

@@ -70,11 +70,19 @@ public final class Cmd {
      * stops it, by its Process handle.
      */
     public static Process startInNs(String ns, String... args) throws IOException {
+        return startInNs(ns, ProcessBuilder.Redirect.DISCARD, args);
+    }
+
+    /** As {@link #startInNs(String, String...)}, its standard output going to {@code out}. */
+    public static Process startInNs(String ns, java.nio.file.Path out, String... args) throws IOException {
+        return startInNs(ns, ProcessBuilder.Redirect.to(out.toFile()), args);
+    }
+
+    private static Process startInNs(String ns, ProcessBuilder.Redirect out, String... args) throws IOException {
         List<String> full = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(List.of(args));
         return new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+                .redirectOutput(out).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     /** Polls {@code ss} in {@code ns} for up to 5 s; true once something listens on {@code protocol} ("tcp"/"udp") {@code port}. */

@@ -13,6 +13,13 @@ public final class Transfer {
     private Transfer() {
     }
 
+    /** {@code size} pseudo-random bytes, the same for the same {@code seed}. */
+    public static byte[] randomBytes(long seed, int size) {
+        byte[] d = new byte[size];
+        new java.util.Random(seed).nextBytes(d);
+        return d;
+    }
+
     /** Asserts that {@code got} is {@code sent}: same length, same SHA-256. */
     public static void assertSameBytes(byte[] sent, byte[] got, String what) throws Exception {
         assertEquals(sent.length, got.length, what + ": bytes");

@@ -808,26 +808,36 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
-     * Pipeline totals: received, forwarded, flooded, dropped, consumed, local, injected, software-offloads (frames
-     * segmented or checksummed in software for a port without offloads), and icmp-errors-suppressed (ICMP errors the
-     * router did not send because of its rate limit).
+     * Pipeline totals over every loop: received, forwarded, flooded, dropped, consumed, local, injected, and
+     * software-offloads (frames segmented or checksummed in software for a port without offloads).
      */
     public Map<String, Long> pipelineCounters() {
         return call(() -> {
             Map<String, Long> m = new LinkedHashMap<>();
-            long[] sums = new long[8];
-            for (Pipeline p : pipelines) {
-                long[] v = {p.received(), p.forwarded(), p.flooded(), p.dropped(), p.consumed(), p.local(),
-                        p.injected(), p.softwareOffloads()};
-                for (int i = 0; i < v.length; i++) {
-                    sums[i] += v[i];
-                }
-            }
-            String[] names = {"received", "forwarded", "flooded", "dropped", "consumed", "local", "injected",
-                    "software-offloads"};
-            for (int i = 0; i < names.length; i++) {
-                m.put(names[i], sums[i]);
-            }
+            m.put("received", sum(Pipeline::received));
+            m.put("forwarded", sum(Pipeline::forwarded));
+            m.put("flooded", sum(Pipeline::flooded));
+            m.put("dropped", sum(Pipeline::dropped));
+            m.put("consumed", sum(Pipeline::consumed));
+            m.put("local", sum(Pipeline::local));
+            m.put("injected", sum(Pipeline::injected));
+            m.put("software-offloads", sum(Pipeline::softwareOffloads));
+            return m;
+        });
+    }
+
+    private long sum(java.util.function.ToLongFunction<Pipeline> counter) {
+        long total = 0;
+        for (Pipeline p : pipelines) {
+            total += counter.applyAsLong(p);
+        }
+        return total;
+    }
+
+    /** The router's own counters: icmp-errors-suppressed (ICMP errors not sent because of the rate limit). */
+    public Map<String, Long> routerCounters() {
+        return call(() -> {
+            Map<String, Long> m = new LinkedHashMap<>();
             m.put("icmp-errors-suppressed", router.icmpErrorsSuppressed());
             return m;
         });

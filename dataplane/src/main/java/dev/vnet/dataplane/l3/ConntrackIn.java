@@ -42,7 +42,8 @@ final class ConntrackIn implements Stage {
     public Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
-        if (Ipv4.isFragment(buf, ip) && !Ipv4.hasTransportHeader(buf, ip)) {
+        boolean fragment = Ipv4.isFragment(buf, ip);
+        if (fragment && !Ipv4.hasTransportHeader(buf, ip)) {
             return laterFragment(frame, buf, ip); // no ports: its datagram's first fragment says which connection
         }
         int protocol = Ipv4.protocol(buf, ip);
@@ -60,7 +61,7 @@ final class ConntrackIn implements Stage {
             dstPort = Tcp.dstPort(buf, l4);
             tcpFlags = Tcp.flags(buf, l4);
         } else if (protocol == Ipv4.PROTO_UDP) {
-            DropReason bad = Ipv4.isFragment(buf, ip) ? Udp.checkFirstFragment(buf, l4, available)
+            DropReason bad = fragment ? Udp.checkFirstFragment(buf, l4, available)
                     : Udp.check(buf, l4, available);
             if (bad != null) {
                 return frame.drop(bad);
@@ -97,7 +98,7 @@ final class ConntrackIn implements Stage {
         if (handle != ConnTable.NONE) {
             int id = handle >>> 1;
             boolean original = (handle & 1) == ConnTable.ORIGINAL;
-            if (Ipv4.isFragment(buf, ip)) {
+            if (fragment) {
                 router.fragments().record(FragmentTable.hi(src, dst), FragmentTable.lo(protocol, Ipv4.id(buf, ip)),
                         handle, now);
             }

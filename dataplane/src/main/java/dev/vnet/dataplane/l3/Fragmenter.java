@@ -9,8 +9,8 @@ import dev.vnet.dataplane.wire.SoftwareOffload;
 import io.netty.buffer.ByteBuf;
 
 /**
- * After NAT, a packet still too big for the egress MTU (only one without DF gets here: {@link MtuCheck} answered the
- * others) is cut into fragments, each sent on its own, as the kernel fragments in ip_output after POSTROUTING, so
+ * After NAT, a packet {@link MtuCheck} found too big for the egress MTU, without DF (it answered the others), is cut
+ * into fragments, each sent on its own, as the kernel fragments in ip_output after POSTROUTING, so
  * every fragment carries the translated addresses. Fragments copy the whole header, options included.
  */
 final class Fragmenter implements Stage {
@@ -25,9 +25,6 @@ final class Fragmenter implements Stage {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         RouterInterface out = router.iface(frame.outInterface());
-        if (Offload.isGso(frame.offload()) || Ipv4.totalLength(buf, ip) <= out.mtu()) {
-            return router.neighborOutput;
-        }
         if (Offload.needsChecksum(frame.offload())) {
             // Fragments cannot carry an offload: the checksum covers the whole datagram, so finish it first.
             SoftwareOffload.completeChecksum(buf, frame.start(), frame.length(), frame.offload());

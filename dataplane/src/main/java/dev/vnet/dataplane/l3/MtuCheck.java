@@ -25,8 +25,8 @@ final class MtuCheck implements Stage {
 
     /**
      * True when the routed packet in {@code frame} fits its egress interface's MTU (a super-frame: one segment of
-     * it, as skb_gso_validate_network_len). The stages before and after NAT ask this first and skip the MTU stages
-     * for the packets that fit, nearly all of them.
+     * it, as skb_gso_validate_network_len). The routing stages ask this once and send only the packets that do not
+     * fit here; nearly all do.
      */
     static boolean fits(Router router, Frame frame) {
         ByteBuf buf = frame.buf();
@@ -38,12 +38,12 @@ final class MtuCheck implements Stage {
         return total <= router.iface(frame.outInterface()).mtu();
     }
 
+    /** A packet that does not fit (the routing stage checked): fragmentation needed, or fragmented after NAT. */
     @Override
     public Stage process(Frame frame) {
-        ByteBuf buf = frame.buf();
-        int ip = frame.l3Offset();
         RouterInterface out = router.iface(frame.outInterface());
-        if (fits(router, frame) || !Offload.isGso(frame.offload()) && !Ipv4.dontFragment(buf, ip)) {
+        if (!Offload.isGso(frame.offload()) && !Ipv4.dontFragment(frame.buf(), frame.l3Offset())) {
+            frame.setNeedsFragmenting();
             return router.natOut;
         }
         router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 4, out.mtu() & 0xFFFF);

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeoutException;
  * the change when they resume (the latches order the memory). With one loop the barrier costs nothing.
  */
 public final class Loops {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Loops.class);
     private static final long PARK_TIMEOUT_SECONDS = 10;
 
     private final MultiThreadIoEventLoopGroup group;
@@ -111,31 +112,25 @@ public final class Loops {
 
     /** Runs {@code task} at the barrier later, from any thread (a loop's callback, for one); errors are logged. */
     public void executeAtBarrier(Runnable task) {
-        loops[0].execute(() -> {
-            try {
-                atBarrier(() -> {
-                    task.run();
-                    return null;
-                });
-            } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(Loops.class).warn("a dataplane task failed: {}", e.toString());
-            }
-        });
+        loops[0].execute(() -> runAtBarrierLogged(task, "a dataplane task"));
     }
 
     /** Runs {@code task} at the barrier every {@code period} (first after one period); cancel the returned future. */
     public ScheduledFuture<?> scheduleAtBarrier(Runnable task, long period, TimeUnit unit) {
-        return loops[0].scheduleAtFixedRate(() -> {
-            try {
-                atBarrier(() -> {
-                    task.run();
-                    return null;
-                });
-            } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(Loops.class).warn("a periodic dataplane task failed: {}",
-                        e.toString());
-            }
-        }, period, period, unit);
+        return loops[0].scheduleAtFixedRate(() -> runAtBarrierLogged(task, "a periodic dataplane task"), period,
+                period, unit);
+    }
+
+    /** On loop 0: runs {@code task} at the barrier; a failure is logged, never thrown into the loop. */
+    private void runAtBarrierLogged(Runnable task, String what) {
+        try {
+            atBarrier(() -> {
+                task.run();
+                return null;
+            });
+        } catch (Exception e) {
+            log.warn("{} failed: {}", what, e.toString());
+        }
     }
 
     private <T> T atBarrier(Callable<T> task) throws Exception {

@@ -30,6 +30,7 @@ public final class Frame {
     private boolean newFlow;
     private boolean portForwarded;
     private boolean fragmentTranslated;
+    private boolean needsFragmenting;
     private long flowHi;
     private long flowLo;
 
@@ -57,6 +58,7 @@ public final class Frame {
         this.newFlow = false;
         this.portForwarded = false;
         this.fragmentTranslated = false;
+        this.needsFragmenting = false;
         this.verdict = Verdict.PENDING;
         this.outPort = null;
         this.floodPorts = null;
@@ -176,6 +178,16 @@ public final class Frame {
     /** True for a later fragment that got its connection's address translation. */
     public boolean fragmentTranslated() {
         return fragmentTranslated;
+    }
+
+    /** Marks a routed packet too big for its egress MTU, to be fragmented after NAT. */
+    public void setNeedsFragmenting() {
+        this.needsFragmenting = true;
+    }
+
+    /** True for a routed packet too big for its egress MTU (without DF): the MTU check said so once. */
+    public boolean needsFragmenting() {
+        return needsFragmenting;
     }
 
     /** True for the first packet of a connection not yet tracked. */
