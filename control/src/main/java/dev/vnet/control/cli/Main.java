@@ -1,5 +1,6 @@
 package dev.vnet.control.cli;
 
+import dev.vnet.dataplane.util.NettyDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,6 +22,7 @@ public final class Main implements Runnable {
 
     /** Entry point; exits with the command's exit code (0 ok, 1 failed, 2 usage error). */
     public static void main(String[] args) {
+        NettyDefaults.apply(); // before picocli runs a command that loads Netty
         System.exit(run(args));
     }
 

@@ -174,7 +174,46 @@ public final class Pipeline implements FrameSink {
     }
 
     private void process(Port in, Stage first, ByteBuf buf, long offload) {
-        received++;
+        int hops = 0;
+        while (true) {
+            received++;
+            offerOnEntry(in, first, buf);
+            if (trace != null) {
+                int number = trace.begin(buf);
+                if (number != 0) {
+                    processTraced(in, first, buf, number, offload);
+                    return;
+                }
+            }
+            if (!runStages(in, first, buf, offload)) {
+                return;
+            }
+            Port out = frame.outPort();
+            if (frame.verdict() != Verdict.FORWARD || !out.isInternal()) {
+                execute(buf, in);
+                frame.clear();
+                return;
+            }
+            // To the router's port on a bridge: the router's stages run on the frame now, as the next hop of the
+            // same pass (no queueing). Counted as an injection, as frames sent to an internal port always were.
+            forwarded++;
+            offload = frame.offload();
+            frame.clear();
+            offerOnSend(out, buf);
+            out.counters().tx(buf.readableBytes());
+            if (++hops > MAX_INJECTIONS_PER_FRAME) { // a frame going round between router ports
+                injectionDrops++;
+                out.counters().drop(DropReason.INJECTION_LIMIT);
+                buf.release();
+                return;
+            }
+            injected++;
+            in = out;
+            first = out.ingress();
+        }
+    }
+
+    private void offerOnEntry(Port in, Stage first, ByteBuf buf) {
         Capture[] captures = in.captures();
         if (captures != null) {
             // A frame entering at its port's first stage came in on it. Any other came from the router: out of a
@@ -187,13 +226,13 @@ public final class Pipeline implements FrameSink {
                 Captures.offer(captures, in, Capture.IN, buf, null, now);
             }
         }
-        if (trace != null) {
-            int number = trace.begin(buf);
-            if (number != 0) {
-                processTraced(in, first, buf, number, offload);
-                return;
-            }
-        }
+    }
+
+    /**
+     * Runs the stages from {@code first} until one decides. False when a stage took the buffer over and then threw:
+     * the frame is done, and the buffer is not the pipeline's to execute the verdict on.
+     */
+    private boolean runStages(Port in, Stage first, ByteBuf buf, long offload) {
         frame.reset(buf, in, now, offload);
         Stage stage = first;
         if (stage == null) {
@@ -210,14 +249,13 @@ public final class Pipeline implements FrameSink {
             if (frame.verdict() == Verdict.CONSUMED) {
                 consumed++; // the stage handed the buffer over before it threw: not ours to release
                 frame.clear();
-                return;
+                return false;
             }
             frame.drop(DropReason.INTERNAL_ERROR);
             internalErrors.warn(now, "a stage threw on a frame from port " + in.name() + "; frame dropped: {}",
                     e.toString());
         }
-        execute(buf, in);
-        frame.clear();
+        return true;
     }
 
     /** As {@link #process}, writing each stage's decision to the trace: the slow path, for traced frames only. */
@@ -343,12 +381,16 @@ public final class Pipeline implements FrameSink {
         buf.release();
     }
 
-    private void send(Port out, ByteBuf buf, long offload) {
+    private void offerOnSend(Port out, ByteBuf buf) {
         Capture[] captures = out.captures();
         if (captures != null) {
             // Ports are seen from outside the bridge: what the bridge sends to the router's port comes in to the router.
             Captures.offer(captures, out, out.isInternal() ? Capture.IN : Capture.OUT, buf, null, now);
         }
+    }
+
+    private void send(Port out, ByteBuf buf, long offload) {
+        offerOnSend(out, buf);
         if (out.isInternal()) {
             // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
             out.counters().tx(buf.readableBytes());

@@ -164,6 +164,26 @@ class RouterTest {
     }
 
     @Test
+    void aPacketRoutedToANeighborAtTheRoutersOwnMacIsDroppedNotLooped() {
+        try (RouterHarness h = new RouterHarness()) {
+            // A neighbor "at" the router's own MAC on br2 (a spoofed ARP answer could say so): the bridge would hand
+            // the packet back to the router's port it came from; it drops it there instead (TTL 255 would go round).
+            int loopIp = parse("192.168.16.9");
+            h.router.neighbors().confirm(loopIp, GW2, 1, h.clock.nanos(), true, (f, o) -> { });
+            ByteBuf in = FrameBuilder.udp(GW1, H1, H1_IP, loopIp, 4000, 5000, "round".getBytes());
+            in.setByte(IP + Ipv4.TTL, 255);
+            Ipv4.updateChecksum(in, IP);
+            h.send(h.p1, in);
+            assertEquals(1, h.pipeline.dropped());
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.SAME_PORT));
+            assertEquals(1, h.pipeline.forwarded(), "bridge to router, once");
+            assertEquals(0, h.pipeline.injectionDrops());
+            assertEquals(0, h.sent(h.p3).size());
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
     void ttlOneGetsTimeExceededQuotingTheOriginal() {
         try (RouterHarness h = new RouterHarness()) {
             h1ArpsForGateway(h);
