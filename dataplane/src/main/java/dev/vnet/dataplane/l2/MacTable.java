@@ -103,7 +103,11 @@ public final class MacTable {
     public void learn(long mac, Port port, long now) {
         int slot = find(mac);
         if (slot >= 0 && !statics[slot] && ports[slot] == port) {
-            LONGS.setOpaque(lastSeen, slot, now); // the steady state: no lock
+            // The steady state: no lock, and no store when this batch already refreshed it (as the kernel bridge's
+            // fdb->updated), so loops forwarding for the same station do not pass its cache line back and forth.
+            if ((long) LONGS.getOpaque(lastSeen, slot) != now) {
+                LONGS.setOpaque(lastSeen, slot, now);
+            }
             return;
         }
         if (slot >= 0 && statics[slot]) {

@@ -32,7 +32,7 @@ final class Ipv4Input implements Stage {
         if (dst == -1 || (dst >>> 28) == 0xE || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
             return frame.local(); // broadcast and multicast stop at the router
         }
-        if (!router.isLocal(dst) && MacAddr.isGroup(Ethernet.dst(buf, frame.start()))) {
+        if (MacAddr.isGroup(Ethernet.dst(buf, frame.start())) && !router.isLocal(dst)) {
             return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
         }
         int end = ip + Ipv4.totalLength(buf, ip);

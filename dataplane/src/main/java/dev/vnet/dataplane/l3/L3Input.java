@@ -21,9 +21,11 @@ final class L3Input implements Stage {
 
     @Override
     public Stage process(Frame frame) {
-        DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
-        if (bad != null) {
-            return frame.drop(bad);
+        if (!frame.inPort().isInternal()) { // from a bridge, the bridge's input stage has checked it already
+            DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
+            if (bad != null) {
+                return frame.drop(bad);
+            }
         }
         long dst = Ethernet.dst(frame.buf(), frame.start());
         if (dst != iface.mac() && !MacAddr.isGroup(dst)) {

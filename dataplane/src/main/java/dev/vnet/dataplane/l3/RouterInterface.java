@@ -20,6 +20,7 @@ public final class RouterInterface {
     private final Stage output;
     private int[] addresses = new int[0];
     private int[] prefixLengths = new int[0];
+    private int[] broadcasts = new int[0]; // each subnet's directed broadcast; 255.255.255.255 for a /31 or /32
 
     RouterInterface(int index, String name, long mac, int mtu, Port port, Stage output) {
         this.index = index;
@@ -80,6 +81,9 @@ public final class RouterInterface {
         prefixLengths = Arrays.copyOf(prefixLengths, prefixLengths.length + 1);
         addresses[addresses.length - 1] = address;
         prefixLengths[prefixLengths.length - 1] = prefixLength;
+        int mask = Ipv4Addr.mask(prefixLength);
+        broadcasts = Arrays.copyOf(broadcasts, broadcasts.length + 1);
+        broadcasts[broadcasts.length - 1] = prefixLength < 31 ? (address & mask) | ~mask : -1;
     }
 
     /** True when {@code ip} is one of this interface's addresses. */
@@ -104,9 +108,11 @@ public final class RouterInterface {
 
     /** True when {@code ip} is the broadcast address of one of this interface's subnets. */
     public boolean isSubnetBroadcast(int ip) {
-        for (int i = 0; i < addresses.length; i++) {
-            int mask = Ipv4Addr.mask(prefixLengths[i]);
-            if (prefixLengths[i] < 31 && ip == ((addresses[i] & mask) | ~mask)) {
+        if (ip == -1) {
+            return false; // a /31 or /32 has no directed broadcast (RFC 3021)
+        }
+        for (int b : broadcasts) {
+            if (b == ip) {
                 return true;
             }
         }

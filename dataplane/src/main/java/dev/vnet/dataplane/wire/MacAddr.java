@@ -20,6 +20,9 @@ public final class MacAddr {
 
     /** Reads the 6 bytes at {@code index} (absolute, big endian). */
     public static long get(ByteBuf buf, int index) {
+        if (index >= 0 && index <= buf.capacity() - Long.BYTES) {
+            return buf.getLong(index) >>> 16; // one read instead of two: the two bytes after it shifted out
+        }
         return ((long) buf.getUnsignedShort(index) << 32) | buf.getUnsignedInt(index + 2);
     }
 
