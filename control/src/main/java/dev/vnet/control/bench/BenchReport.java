@@ -94,10 +94,10 @@ final class BenchReport {
         s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"24\" font-size=\"16\" font-weight=\"bold\">vnet "
                 + "relative to the kernel bridge and netfilter (kernel = 1.0, longer is better)</text>%n"));
         s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"44\" fill=\"#555\">%s; %s run(s) of %s s; vnet "
-                        + "offloads %s, busy-poll %s; medians</text>%n",
+                        + "offloads %s, poll %s; medians</text>%n",
                 escape(machine.getOrDefault("summary", "").toString()), settings.get("runs"),
                 settings.get("seconds-per-case"), Boolean.TRUE.equals(settings.get("vnet-offloads")) ? "on" : "off",
-                Boolean.TRUE.equals(settings.get("vnet-busy-poll")) ? "on" : "off"));
+                settings.getOrDefault("vnet-poll", "sleep")));
         for (int i = 0; i < results.size(); i++) {
             BenchResult r = results.get(i);
             int y = top + i * rowHeight;

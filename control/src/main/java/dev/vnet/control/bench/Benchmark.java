@@ -1,6 +1,7 @@
 package dev.vnet.control.bench;
 
 import dev.vnet.control.lab.LabException;
+import dev.vnet.dataplane.loop.PollMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,19 +29,19 @@ public final class Benchmark {
     private final int seconds;
     private final List<BenchCase> cases;
     private final boolean offloads;
-    private final boolean busyPoll;
+    private final PollMode poll;
     private final int loops;
 
     /**
      * A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-, vnet's TAPs
-     * with or without {@code offloads}, its {@code loops} event loops busy-polling or not.
+     * with or without {@code offloads}, its {@code loops} event loops waiting as {@code poll} says.
      */
-    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads, boolean busyPoll,
+    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads, PollMode poll,
                      int loops) {
         this.prefix = prefix;
         this.loops = loops;
         this.offloads = offloads;
-        this.busyPoll = busyPoll;
+        this.poll = poll;
         this.runs = runs;
         this.seconds = seconds;
         List<BenchCase> chosen = BenchCase.all();
@@ -73,9 +74,9 @@ public final class Benchmark {
         cases.forEach(c -> results.add(new BenchResult(c)));
         progress.println("building both networks (namespaces " + prefix + "k-*, " + prefix + "v-*) ...");
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
-        // for its own turns, built before and removed after each.
+        // for its own turns, built before and removed after each. An adaptive one is idle between its turns.
         try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
-             VnetNetwork vnet = busyPoll ? null : VnetNetwork.build(prefix + "v-", offloads, false, loops)) {
+             VnetNetwork vnet = poll == PollMode.BUSY ? null : VnetNetwork.build(prefix + "v-", offloads, poll, loops)) {
             warmUp(kernel);
             if (vnet != null) {
                 warmUp(vnet);
@@ -103,7 +104,7 @@ public final class Benchmark {
         settings.put("seconds-per-case", seconds);
         settings.put("order", "alternating kernel/vnet, the first one swapping every run");
         settings.put("vnet-offloads", offloads);
-        settings.put("vnet-busy-poll", busyPoll);
+        settings.put("vnet-poll", poll.cliName());
         settings.put("vnet-loops", loops);
         BenchReport report = new BenchReport(machine, settings, results);
         out.print(report.table());
@@ -113,7 +114,7 @@ public final class Benchmark {
     }
 
     private double onFreshVnet(BenchCase c) throws IOException, LabException {
-        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, true, loops)) {
+        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, PollMode.BUSY, loops)) {
             warmUp(vnet);
             return c.run(vnet, seconds);
         }

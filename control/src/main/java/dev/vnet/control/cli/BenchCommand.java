@@ -2,7 +2,9 @@ package dev.vnet.control.cli;
 
 import dev.vnet.control.bench.Benchmark;
 import dev.vnet.control.lab.LabException;
+import dev.vnet.dataplane.loop.PollMode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -49,8 +51,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-offloads", description = "vnet's TAPs without offloads (to see what offloads bring).")
     boolean noOffloads;
 
-    @Option(names = "--busy-poll", description = "vnet's event loop busy-polls (as vnet up --busy-poll).")
-    boolean busyPoll;
+    @Mixin
+    PollOptions poll = new PollOptions();
 
     @Option(names = "--loops", paramLabel = "N",
             description = "vnet's event loops (as vnet up --loops; default one per core, ${DEFAULT-VALUE} here).")
@@ -75,11 +77,18 @@ final class BenchCommand implements Callable<Integer> {
                     + ", not " + loops);
             return 2;
         }
+        PollMode pollMode;
+        try {
+            pollMode = poll.mode();
+        } catch (IllegalArgumentException e) {
+            System.err.println("vnet bench: " + e.getMessage());
+            return 2;
+        }
         Benchmark bench;
         try {
             bench = new Benchmark(prefix != null ? prefix
                     : "vb" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6) + "-",
-                    runs, seconds, only, !noOffloads, busyPoll, loops);
+                    runs, seconds, only, !noOffloads, pollMode, loops);
         } catch (IllegalArgumentException e) {
             System.err.println("vnet bench: --case: " + e.getMessage());
             return 2;

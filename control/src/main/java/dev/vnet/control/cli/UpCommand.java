@@ -8,7 +8,9 @@ import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.TopologyException;
 import dev.vnet.control.topology.TopologyFile;
+import dev.vnet.dataplane.loop.PollMode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,11 +52,8 @@ final class UpCommand implements Callable<Integer> {
                     + "Overrides the file's 'offloads'.")
     boolean noOffloads;
 
-    @Option(names = "--busy-poll",
-            description = "The dataplane's event loop polls for frames without sleeping: lower round-trip times "
-                    + "(no 30-60 us wakeup per frame), at the cost of one core at 100 % for as long as vnet runs, "
-                    + "idle or not. Off by default.")
-    boolean busyPoll;
+    @Mixin
+    PollOptions poll = new PollOptions();
 
     @Option(names = "--loops", paramLabel = "N",
             description = "Event loops (threads) forwarding frames, each with its own queue of every TAP (multi-queue "
@@ -76,9 +75,14 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() {
         Lab.Options options;
         try {
-            options = new Lab.Options(busyPoll, loops);
+            PollMode mode = poll.mode();
+            try {
+                options = new Lab.Options(mode, loops);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--loops: " + e.getMessage());
+            }
         } catch (IllegalArgumentException e) {
-            System.err.println("vnet up: --loops: " + e.getMessage());
+            System.err.println("vnet up: " + e.getMessage());
             return 2;
         }
         java.net.InetSocketAddress metricsAddress = null;

@@ -2,17 +2,18 @@ package dev.vnet.control.lab;
 
 import dev.vnet.control.api.ControlServer;
 import dev.vnet.control.capture.CaptureRecorder;
-import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.MasqueradeSpec;
+import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.PortForwardSpec;
 import dev.vnet.control.topology.RouteSpec;
-import dev.vnet.control.topology.UplinkSpec;
-import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
+import dev.vnet.control.topology.UplinkSpec;
 import dev.vnet.dataplane.api.Dataplane;
+import dev.vnet.dataplane.loop.PollMode;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import org.slf4j.Logger;
@@ -63,9 +64,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     }
 
     /** How the dataplane runs, beyond what the topology says. */
-    public record Options(boolean busyPoll, int loops) {
+    public record Options(PollMode poll, int loops) {
         /** The defaults: one event loop per core, each sleeping in epoll when idle. */
-        public static final Options DEFAULT = new Options(false);
+        public static final Options DEFAULT = new Options(PollMode.SLEEP);
 
         /** Checks the number of loops. */
         public Options {
@@ -75,9 +76,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             }
         }
 
-        /** Busy-polling or not, one event loop per core. */
-        public Options(boolean busyPoll) {
-            this(busyPoll, Dataplane.defaultLoops());
+        /** Loops waiting as {@code poll} says, one event loop per core. */
+        public Options(PollMode poll) {
+            this(poll, Dataplane.defaultLoops());
         }
     }
 
@@ -214,9 +215,11 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
 
     private void build() throws IOException {
         dataplane = Dataplane.start(dev.vnet.dataplane.util.Clock.SYSTEM,
-                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits(), options.busyPoll(), options.loops());
-        if (options.busyPoll()) {
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits(), options.poll(), options.loops());
+        if (options.poll() == PollMode.BUSY) {
             log.info("busy-polling: each of the dataplane's {} event loops keeps a core busy", options.loops());
+        } else if (options.poll() == PollMode.ADAPTIVE) {
+            log.info("adaptive polling: an event loop with traffic keeps polling 50 us after its last frame");
         }
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());

@@ -10,6 +10,7 @@ import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.dataplane.api.ConnectionEntry;
 import dev.vnet.dataplane.api.PortStats;
+import dev.vnet.dataplane.loop.PollMode;
 import dev.vnet.dataplane.testing.LeakCheck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ class MultiQueueScenarioTest {
     @BeforeAll
     static void up() throws Exception {
         RootScenario.require("ip", "iperf3", "nc", "ss");
-        net = ScenarioLab.up(SeedLab.topology(), new Lab.Options(false, LOOPS));
+        net = ScenarioLab.up(SeedLab.topology(), new Lab.Options(PollMode.SLEEP, LOOPS));
     }
 
     @AfterAll

@@ -26,6 +26,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import dev.vnet.dataplane.loop.LoopThread;
 import dev.vnet.dataplane.loop.Loops;
+import dev.vnet.dataplane.loop.PollMode;
 import io.netty.channel.epoll.Epoll;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -83,27 +84,18 @@ public final class Dataplane implements AutoCloseable {
 
     /** As {@link #start(Clock, ByteBufAllocator)}, with the router's table bounds and timeouts from {@code limits}. */
     public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits) {
-        return start(clock, allocator, limits, false);
+        return start(clock, allocator, limits, PollMode.SLEEP, 1);
     }
 
     /**
-     * As {@link #start(Clock, ByteBufAllocator, RouterLimits)}; with {@code busyPoll} the event loop polls epoll
-     * without sleeping (Netty's busy-wait select strategy): a frame is picked up as soon as it is there, which cuts
-     * round trips by the 30-60 us a wakeup costs, and the loop's core runs at 100 % even when idle.
+     * As {@link #start(Clock, ByteBufAllocator, RouterLimits)} with {@code loops} event loops, each on a thread of its
+     * own and waiting for frames as {@code poll} says: TAP ports get one queue per loop (multi-queue TAPs when there
+     * are several) and the kernel spreads flows over them. {@link #defaultLoops()} is one per core.
      */
-    public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, boolean busyPoll) {
-        return start(clock, allocator, limits, busyPoll, 1);
-    }
-
-    /**
-     * As {@link #start(Clock, ByteBufAllocator, RouterLimits, boolean)} with {@code loops} event loops, each on a
-     * thread of its own: TAP ports get one queue per loop (multi-queue TAPs when there are several) and the kernel
-     * spreads flows over them. {@link #defaultLoops()} is one per core.
-     */
-    public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, boolean busyPoll,
+    public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, PollMode poll,
                                   int loops) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator, new Router(limits), true, busyPoll, loops);
+        return new Dataplane(clock, allocator, new Router(limits), true, poll, loops);
     }
 
     /** One loop per core the JVM may use, at most {@link LoopThread#MAX_LOOPS}. */
@@ -119,15 +111,15 @@ public final class Dataplane implements AutoCloseable {
     public static Dataplane startOffline(Clock clock, RouterLimits limits, long seed) {
         Epoll.ensureAvailability();
         return new Dataplane(clock, PooledByteBufAllocator.DEFAULT,
-                new Router(limits, new java.util.SplittableRandom(seed)), false, false, 1);
+                new Router(limits, new java.util.SplittableRandom(seed)), false, PollMode.SLEEP, 1);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, boolean busyPoll,
+    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, PollMode poll,
                       int loopCount) {
         this.clock = clock;
         this.allocator = allocator;
         this.router = router;
-        this.loops = new Loops(loopCount, busyPoll, "vnet-dataplane");
+        this.loops = new Loops(loopCount, poll, "vnet-dataplane");
         this.pipelines = new Pipeline[loopCount];
         for (int i = 0; i < loopCount; i++) {
             pipelines[i] = new Pipeline(clock);

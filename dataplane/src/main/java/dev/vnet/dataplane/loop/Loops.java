@@ -30,17 +30,16 @@ public final class Loops {
     private final IoEventLoop[] loops;
     private int depth; // barrier tasks running on loop 0 (nested calls do not park again)
 
-    /**
-     * Starts {@code count} loops named {@code name-0} ...; with {@code busyPoll} each polls epoll without sleeping
-     * (Netty's busy-wait select strategy), keeping its core at 100 %.
-     */
-    public Loops(int count, boolean busyPoll, String name) {
+    /** Starts {@code count} loops named {@code name-0} ..., each waiting for frames as {@code poll} says. */
+    public Loops(int count, PollMode poll, String name) {
         if (count < 1 || count > LoopThread.MAX_LOOPS) {
             throw new IllegalArgumentException("loops must be 1.." + LoopThread.MAX_LOOPS + ", not " + count);
         }
-        this.group = new MultiThreadIoEventLoopGroup(count, LoopThread.factory(name),
-                busyPoll ? EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT)
-                        : EpollIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(count, LoopThread.factory(name), switch (poll) {
+            case SLEEP -> EpollIoHandler.newFactory();
+            case ADAPTIVE -> EpollIoHandler.newFactory(0, AdaptivePoll::new);
+            case BUSY -> EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT);
+        });
         this.loops = new IoEventLoop[count];
         for (int i = 0; i < count; i++) {
             loops[i] = (IoEventLoop) group.next();

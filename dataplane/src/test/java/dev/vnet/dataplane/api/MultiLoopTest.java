@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.l3.RouterLimits;
+import dev.vnet.dataplane.loop.PollMode;
 import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.testing.FrameBuilder;
 import dev.vnet.dataplane.testing.LeakCheck;
@@ -58,7 +59,7 @@ class MultiLoopTest {
 
     @BeforeEach
     void build() throws Exception {
-        dp = Dataplane.start(Clock.SYSTEM, PooledByteBufAllocator.DEFAULT, RouterLimits.defaults(), false, LOOPS);
+        dp = Dataplane.start(Clock.SYSTEM, PooledByteBufAllocator.DEFAULT, RouterLimits.defaults(), PollMode.SLEEP, LOOPS);
         assertEquals(LOOPS, dp.loopCount());
         dp.addBridge("br", BridgeOptions.defaults());
         dp.addGateway("br", "10.0.0.1/24", 1500);

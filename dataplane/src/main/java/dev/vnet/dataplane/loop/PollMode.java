@@ -1,0 +1,32 @@
+package dev.vnet.dataplane.loop;
+
+import java.util.Locale;
+
+/** How an event loop waits for frames: sleeping in epoll, polling while traffic flows, or polling always. */
+public enum PollMode {
+    /** Sleeps in epoll_wait whenever nothing is ready: no CPU when idle, a wakeup (tens of us) per quiet gap. */
+    SLEEP,
+    /**
+     * Keeps polling for 50 us (AdaptivePoll.WINDOW_MICROS) after the last ready event, then sleeps: under steady
+     * traffic the loop is not put to sleep and woken for every frame; a busy loop keeps its core at 100 %, an idle
+     * one costs nothing.
+     */
+    ADAPTIVE,
+    /** Polls epoll without ever sleeping (Netty's busy wait): the lowest latency, one core at 100 % per loop, always. */
+    BUSY;
+
+    /** The name on the command line and in results: sleep, adaptive, busy. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The mode named {@code name} (sleep, adaptive, busy); a clear error for any other. */
+    public static PollMode parse(String name) {
+        for (PollMode m : values()) {
+            if (m.cliName().equals(name)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("poll mode '" + name + "' is not one of sleep, adaptive, busy");
+    }
+}
