@@ -82,6 +82,30 @@ class ChecksumTest {
     }
 
     @Test
+    void wideReadsSumAsSixteenBitWordsAtAnyOffsetAndLength() {
+        SplittableRandom random = new SplittableRandom(42);
+        byte[] bytes = new byte[65_600];
+        random.nextBytes(bytes);
+        ByteBuf buf = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
+        for (int n = 0; n < 2000; n++) {
+            int index = random.nextInt(64);
+            int length = n < 1000 ? random.nextInt(64) : random.nextInt(bytes.length - index);
+            int initial = random.nextInt();
+            long reference = initial & 0xFFFF_FFFFL;
+            for (int i = index; i < index + length; i += 2) {
+                int hi = bytes[i] & 0xFF;
+                int lo = i + 1 < index + length ? bytes[i + 1] & 0xFF : 0;
+                reference += hi << 8 | lo;
+            }
+            while ((reference >>> 16) != 0) {
+                reference = (reference & 0xFFFF) + (reference >>> 16);
+            }
+            assertEquals((int) reference, Checksum.fold(Checksum.add(buf, index, length, initial)),
+                    "offset " + index + ", length " + length);
+        }
+    }
+
+    @Test
     void pseudoHeaderOfKnownUdpVector() {
         ByteBuf f = FrameBuilder.hex(WireVectors.UDP);
         try {
