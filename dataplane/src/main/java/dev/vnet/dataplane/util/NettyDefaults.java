@@ -27,15 +27,14 @@ public final class NettyDefaults {
     private NettyDefaults() {
     }
 
-    /** Sets each property the user left unset; call before any Netty class loads. */
+    /** Sets each system property the user left unset; call before any Netty class loads. */
     public static void apply() {
-        setUnlessSet(LEAK_DETECTION, "disabled");
-        setUnlessSet(CHECK_ACCESSIBLE, "false");
+        apply(System.getProperties());
     }
 
-    private static void setUnlessSet(String property, String value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, value);
-        }
+    /** Sets each of the settings in {@code properties} that is not set there already. */
+    public static void apply(java.util.Properties properties) {
+        properties.putIfAbsent(LEAK_DETECTION, "disabled");
+        properties.putIfAbsent(CHECK_ACCESSIBLE, "false");
     }
 }
