@@ -76,7 +76,8 @@ public final class Benchmark {
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
         // for its own turns, built before and removed after each. An adaptive one is idle between its turns.
         try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
-             VnetNetwork vnet = poll == PollMode.BUSY ? null : VnetNetwork.build(prefix + "v-", offloads, poll, loops)) {
+             VnetNetwork vnet = poll == PollMode.BUSY ? null
+                     : VnetNetwork.build(prefix + "v-", offloads, poll, loops)) {
             warmUp(kernel);
             if (vnet != null) {
                 warmUp(vnet);

@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 final class PollOptions {
     @Option(names = "--poll", paramLabel = "MODE",
             description = "How the event loops wait for frames: 'sleep' (default) sleeps in epoll whenever nothing is "
-                    + "ready, no CPU when idle; 'adaptive' keeps polling for 50 us after the last frame, so steady "
+                    + "ready, no CPU when idle; 'adaptive' keeps polling for " + PollMode.ADAPTIVE_WINDOW_MICROS
+                    + " us after the last frame, so steady "
                     + "traffic is not slowed by a wakeup per frame, and a loop with traffic keeps its core at 100%%; "
                     + "'busy' never sleeps: the lowest round-trip times, one core at 100%% per loop for as long as "
                     + "vnet runs, idle or not.")

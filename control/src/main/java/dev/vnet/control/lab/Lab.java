@@ -219,7 +219,8 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         if (options.poll() == PollMode.BUSY) {
             log.info("busy-polling: each of the dataplane's {} event loops keeps a core busy", options.loops());
         } else if (options.poll() == PollMode.ADAPTIVE) {
-            log.info("adaptive polling: an event loop with traffic keeps polling 50 us after its last frame");
+            log.info("adaptive polling: an event loop with traffic keeps polling {} us after its last frame",
+                    PollMode.ADAPTIVE_WINDOW_MICROS);
         }
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());

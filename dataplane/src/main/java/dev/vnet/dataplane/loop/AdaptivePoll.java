@@ -9,17 +9,11 @@ import io.netty.util.IntSupplier;
  * the loop is not put to sleep and woken for every frame, and an idle loop costs nothing. One per loop.
  */
 final class AdaptivePoll implements SelectStrategy {
-    /**
-     * How long a loop keeps polling after its last ready event. Measured with vnet bench (one TCP stream, two
-     * loops): 20 us gained nothing, 50 and 100 us the most, 200 us less with four streams (the spinning took CPU
-     * from the others). A TCP stream's 64 KiB super-frames arrive every 30-50 us.
-     */
-    static final long WINDOW_MICROS = 50;
     private final long windowNanos;
     private long lastReady = Long.MIN_VALUE / 2;
 
     AdaptivePoll() {
-        this.windowNanos = WINDOW_MICROS * 1000;
+        this.windowNanos = PollMode.ADAPTIVE_WINDOW_MICROS * 1000L;
     }
 
     @Override
