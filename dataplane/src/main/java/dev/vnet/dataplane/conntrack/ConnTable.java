@@ -56,8 +56,7 @@ public final class ConnTable {
     private int size;
 
     private final int mask;
-    private final long[] keyHi;
-    private final long[] keyLo;
+    private final long[] keys; // slot i's tuple at 2i (hi) and 2i + 1 (lo): one cache line for both
     private final int[] value; // id << 1 | direction, or NONE
 
     private long created;
@@ -86,8 +85,7 @@ public final class ConnTable {
         freeCount = maxConnections;
         int capacity = Integer.highestOneBit(Math.max(4, maxConnections * 4 - 1)) << 1;
         mask = capacity - 1;
-        keyHi = new long[capacity];
-        keyLo = new long[capacity];
+        keys = new long[capacity * 2];
         value = new int[capacity];
         Arrays.fill(value, NONE);
     }
@@ -109,7 +107,7 @@ public final class ConnTable {
     private int slot(long hi, long lo) {
         // Bounded: an optimistic reader may see the index while a writer changes it (it retries afterwards).
         for (int i = home(hi, lo), n = 0; value[i] != NONE && n <= mask; i = (i + 1) & mask, n++) {
-            if (keyHi[i] == hi && keyLo[i] == lo) {
+            if (keys[2 * i] == hi && keys[2 * i + 1] == lo) {
                 return i;
             }
         }
@@ -212,8 +210,8 @@ public final class ConnTable {
         while (value[i] != NONE) {
             i = (i + 1) & mask;
         }
-        keyHi[i] = hi;
-        keyLo[i] = lo;
+        keys[2 * i] = hi;
+        keys[2 * i + 1] = lo;
         value[i] = handle;
     }
 
@@ -250,10 +248,10 @@ public final class ConnTable {
         }
         int hole = s;
         for (int i = (s + 1) & mask; value[i] != NONE; i = (i + 1) & mask) {
-            int h = home(keyHi[i], keyLo[i]);
+            int h = home(keys[2 * i], keys[2 * i + 1]);
             if (((i - h) & mask) >= ((i - hole) & mask)) {
-                keyHi[hole] = keyHi[i];
-                keyLo[hole] = keyLo[i];
+                keys[2 * hole] = keys[2 * i];
+                keys[2 * hole + 1] = keys[2 * i + 1];
                 value[hole] = value[i];
                 hole = i;
             }
