@@ -16,7 +16,7 @@ public final class Bridge {
     private final String name;
     private final MacTable table;
     private final Stage input;
-    private final Stage forward;
+    private final L2Forward forward;
     private Port[] members = new Port[0];
 
     /** A bridge with an empty table of the given bound and aging time. */

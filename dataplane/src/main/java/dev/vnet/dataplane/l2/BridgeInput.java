@@ -10,15 +10,18 @@ import dev.vnet.dataplane.wire.Ethernet;
  * zero), as IEEE 802.1D requires before a frame may be learned from or forwarded.
  */
 final class BridgeInput implements Stage {
-    private final Stage next;
+    private final L2Learn next;
 
-    BridgeInput(Stage next) {
+    BridgeInput(L2Learn next) {
         this.next = next;
     }
 
     @Override
     public Stage process(Frame frame) {
         DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
-        return bad == null ? next : frame.drop(bad);
+        if (bad != null) {
+            return frame.drop(bad);
+        }
+        return frame.traced() ? next : next.process(frame); // see Frame.traced()
     }
 }

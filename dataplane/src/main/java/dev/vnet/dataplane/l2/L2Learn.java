@@ -7,9 +7,9 @@ import dev.vnet.dataplane.wire.Ethernet;
 /** Learns the frame's source MAC on its ingress port (refreshing age, recording station moves). */
 final class L2Learn implements Stage {
     private final MacTable table;
-    private final Stage next;
+    private final L2Forward next;
 
-    L2Learn(MacTable table, Stage next) {
+    L2Learn(MacTable table, L2Forward next) {
         this.table = table;
         this.next = next;
     }
@@ -17,7 +17,7 @@ final class L2Learn implements Stage {
     @Override
     public Stage process(Frame frame) {
         table.learn(Ethernet.src(frame.buf(), frame.start()), frame.inPort(), frame.now());
-        return next;
+        return frame.traced() ? next : next.process(frame); // see Frame.traced()
     }
 
     @Override

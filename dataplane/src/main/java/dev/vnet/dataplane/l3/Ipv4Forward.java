@@ -36,7 +36,10 @@ final class Ipv4Forward implements Stage {
         }
         Ipv4.decrementTtl(buf, ip);
         frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
-        return MtuCheck.fits(router, frame) ? router.natOut : router.mtuCheck;
+        if (!MtuCheck.fits(router, frame)) {
+            return router.mtuCheck;
+        }
+        return frame.traced() ? router.natOut : router.natOut.process(frame);
     }
 
     @Override

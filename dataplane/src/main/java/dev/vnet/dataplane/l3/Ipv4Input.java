@@ -39,6 +39,6 @@ final class Ipv4Input implements Stage {
         if (end < frame.start() + frame.length()) {
             frame.trimTo(end - frame.start()); // unicast to the router: the buffer is this frame's alone
         }
-        return router.conntrackIn;
+        return frame.traced() ? router.conntrackIn : router.conntrackIn.process(frame);
     }
 }

@@ -35,7 +35,7 @@ final class L3Input implements Stage {
         frame.setInInterface(iface.index());
         frame.setL3Offset(frame.start() + Ethernet.HEADER_LEN);
         if (type == Ethernet.TYPE_IPV4) {
-            return router.ipv4Input;
+            return frame.traced() ? router.ipv4Input : router.ipv4Input.process(frame);
         }
         if (type == Ethernet.TYPE_ARP) {
             return router.arpInput;

@@ -44,7 +44,7 @@ final class NatOut implements Stage {
                     && router.natRules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
                 return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED); // no ports to find its connection by
             }
-            return frame.needsFragmenting() ? router.fragmenter : router.neighborOutput;
+            return next(frame);
         }
         int l4 = ip + Ipv4.headerLength(buf, ip);
         long oHi = frame.flowHi();
@@ -113,6 +113,13 @@ final class NatOut implements Stage {
             NatRewrite.setSrcAddress(buf, ip, natSource, partial);
             NatRewrite.setSrcPort(buf, ip, natPort, partial);
         }
-        return frame.needsFragmenting() ? router.fragmenter : router.neighborOutput;
+        return next(frame);
+    }
+
+    private Stage next(Frame frame) {
+        if (frame.needsFragmenting()) {
+            return router.fragmenter;
+        }
+        return frame.traced() ? router.neighborOutput : router.neighborOutput.process(frame);
     }
 }

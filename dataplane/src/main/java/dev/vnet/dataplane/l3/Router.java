@@ -46,16 +46,17 @@ public final class Router {
             ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
 
     final Stage arpInput = new ArpInput(this);
-    final Stage neighborOutput = new NeighborOutput(this);
+    final NeighborOutput neighborOutput = new NeighborOutput(this);
     final Stage mtuCheck = new MtuCheck(this);
     final Stage fragmenter = new Fragmenter(this);
     final Stage ipv4Output = new Ipv4Output(this);
     final Stage localOutput = new LocalOutput(this);
     final Stage localDelivery = new LocalDelivery(this);
-    final Stage ipv4Forward = new Ipv4Forward(this);
-    final Stage natOut = new NatOut(this);
-    final Stage conntrackIn = new ConntrackIn(this);
-    final Stage ipv4Input = new Ipv4Input(this);
+    // The stages of a forwarded packet, by their classes: each runs the next directly (see Frame.traced()).
+    final Ipv4Forward ipv4Forward = new Ipv4Forward(this);
+    final NatOut natOut = new NatOut(this);
+    final ConntrackIn conntrackIn = new ConntrackIn(this);
+    final Ipv4Input ipv4Input = new Ipv4Input(this);
 
     /** A router with empty tables of the given bounds and the connection timeouts of {@code limits}. */
     public Router(RouterLimits limits) {
@@ -112,7 +113,10 @@ public final class Router {
 
     /** After connection tracking (and DNAT): to the router itself, or forwarded. */
     Stage afterConntrack(dev.vnet.dataplane.pipeline.Frame frame) {
-        return isLocal(Ipv4.dst(frame.buf(), frame.l3Offset())) ? localDelivery : ipv4Forward;
+        if (isLocal(Ipv4.dst(frame.buf(), frame.l3Offset()))) {
+            return localDelivery;
+        }
+        return frame.traced() ? ipv4Forward : ipv4Forward.process(frame);
     }
 
     /**

@@ -20,6 +20,7 @@ public final class Frame {
     private Port inPort;
     private Port l2InPort;
     private long now;
+    private boolean traced;
     private Pipeline pipeline;
 
     // Scratch for L3 stages (like VPP's per-buffer opaque data): meaningful only after the stage that sets them.
@@ -43,8 +44,9 @@ public final class Frame {
         this.pipeline = pipeline;
     }
 
-    void reset(ByteBuf buf, Port inPort, long now, long offload) {
+    void reset(ByteBuf buf, Port inPort, long now, long offload, boolean traced) {
         this.buf = buf;
+        this.traced = traced;
         this.start = buf.readerIndex();
         this.length = buf.readableBytes();
         this.offload = offload;
@@ -71,6 +73,15 @@ public final class Frame {
         l2InPort = null;
         outPort = null;
         floodPorts = null;
+    }
+
+    /**
+     * True while a decision trace records this frame stage by stage: every stage must then return its next stage to
+     * the pipeline. Otherwise a stage that knows its successor's class may run it itself: a direct call, where the
+     * pipeline's loop dispatches on whichever stage comes back (an indirect call per stage, 10 % of a routed frame).
+     */
+    public boolean traced() {
+        return traced;
     }
 
     /** The buffer holding the frame; stages read and rewrite it with absolute indexes. */

@@ -233,7 +233,7 @@ public final class Pipeline implements FrameSink {
      * the frame is done, and the buffer is not the pipeline's to execute the verdict on.
      */
     private boolean runStages(Port in, Stage first, ByteBuf buf, long offload) {
-        frame.reset(buf, in, now, offload);
+        frame.reset(buf, in, now, offload, false);
         Stage stage = first;
         if (stage == null) {
             frame.drop(DropReason.PORT_UNATTACHED);
@@ -262,7 +262,7 @@ public final class Pipeline implements FrameSink {
     private void processTraced(Port in, Stage first, ByteBuf buf, int number, long offload) {
         DecisionTrace.Steps steps = new DecisionTrace.Steps();
         steps.add((first == in.ingress() ? "in " : "from vnet out of ") + in.name() + ": " + summary(buf));
-        frame.reset(buf, in, now, offload);
+        frame.reset(buf, in, now, offload, true);
         Stage stage = first;
         if (stage == null) {
             frame.drop(DropReason.PORT_UNATTACHED);
