@@ -10,8 +10,8 @@ final class PollOptions {
                     + "ready, no CPU when idle; 'adaptive' keeps polling for " + PollMode.ADAPTIVE_WINDOW_MICROS
                     + " us after the last frame, so steady "
                     + "traffic is not slowed by a wakeup per frame, and a loop with traffic keeps its core at 100%%; "
-                    + "'busy' never sleeps: the lowest round-trip times, one core at 100%% per loop for as long as "
-                    + "vnet runs, idle or not.")
+                    + "'busy' never sleeps: no wakeup per frame, one core at 100%% per loop for as long as vnet runs, "
+                    + "idle or not (it needs a core to spare: on a 2-core machine it measured no better than sleep).")
     String poll;
 
     @Option(names = "--busy-poll", description = "The same as --poll=busy.")

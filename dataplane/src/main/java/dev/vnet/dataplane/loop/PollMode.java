@@ -12,7 +12,10 @@ public enum PollMode {
      * one costs nothing.
      */
     ADAPTIVE,
-    /** Polls epoll without ever sleeping (Netty's busy wait): the lowest latency, one core at 100 % per loop, always. */
+    /**
+     * Polls epoll without ever sleeping (Netty's busy wait): no wakeup per frame, one core at 100 % per loop, always;
+     * it needs a core to spare for each loop.
+     */
     BUSY;
 
     /**
