@@ -125,6 +125,7 @@ public final class ControlServer implements AutoCloseable {
         get("/stats", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("pipeline", dp.pipelineCounters());
+            all.put("poll", dp.pollMode().cliName());
             all.put("loops", dp.loopReceived());
             all.put("router", dp.routerCounters());
             all.put("conntrack", dp.conntrackCounters());

@@ -172,7 +172,7 @@ final class ShowCommands {
             counters(sb, body.path("pipeline"));
             sb.append("\nrouter:");
             counters(sb, body.path("router"));
-            sb.append("\nframes received per event loop:");
+            sb.append("\nframes received per event loop (poll ").append(text(body, "poll")).append("):");
             int loop = 0;
             for (JsonNode n : body.path("loops")) {
                 sb.append(' ').append(loop++).append('=').append(n.asLong());

@@ -123,6 +123,13 @@ class ControlServerTest {
     }
 
     @Test
+    void statsSayHowTheLoopsWaitAndCountPerLoop() throws IOException {
+        var stats = client.get("/stats");
+        assertEquals("sleep", stats.path("poll").asText(), stats.toString());
+        assertEquals(1, stats.path("loops").size(), stats.toString());
+    }
+
+    @Test
     void metricsAreInPrometheusTextFormat() throws IOException {
         String metrics = client.send("GET", "/metrics", null);
         assertTrue(metrics.contains("# TYPE vnet_port_rx_frames_total counter\n"), metrics);

@@ -56,6 +56,7 @@ public final class Dataplane implements AutoCloseable {
     private static final long CALL_TIMEOUT_SECONDS = 30;
 
     private final Loops loops;
+    private final PollMode poll;
     private final Pipeline[] pipelines; // one per loop
     private final Pipeline pipeline; // loop 0's: memory ports and timers use it
     private final Clock clock;
@@ -120,6 +121,7 @@ public final class Dataplane implements AutoCloseable {
         this.allocator = allocator;
         this.router = router;
         this.loops = new Loops(loopCount, poll, "vnet-dataplane");
+        this.poll = poll;
         this.pipelines = new Pipeline[loopCount];
         for (int i = 0; i < loopCount; i++) {
             pipelines[i] = new Pipeline(clock);
@@ -136,6 +138,11 @@ public final class Dataplane implements AutoCloseable {
     /** The number of event loops forwarding frames. */
     public int loopCount() {
         return loops.count();
+    }
+
+    /** How the event loops wait for frames. */
+    public PollMode pollMode() {
+        return poll;
     }
 
     /** Runs the periodic work now (table aging, ARP retries): for an offline dataplane after its clock moved. */
