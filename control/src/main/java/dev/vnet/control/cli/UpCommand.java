@@ -73,16 +73,18 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Lab.Options options;
+        PollMode mode;
         try {
-            PollMode mode = poll.mode();
-            try {
-                options = new Lab.Options(mode, loops);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--loops: " + e.getMessage());
-            }
+            mode = poll.mode();
         } catch (IllegalArgumentException e) {
             System.err.println("vnet up: " + e.getMessage());
+            return 2;
+        }
+        Lab.Options options;
+        try {
+            options = new Lab.Options(mode, loops);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vnet up: --loops: " + e.getMessage());
             return 2;
         }
         java.net.InetSocketAddress metricsAddress = null;

@@ -30,13 +30,8 @@ public final class FragmentTable {
         Arrays.fill(handles, ConnTable.NONE);
     }
 
-    /** The key's high word: source and destination. */
-    public static long hi(int src, int dst) {
-        return (src & 0xFFFF_FFFFL) << 32 | (dst & 0xFFFF_FFFFL);
-    }
-
-    /** The key's low word: protocol and IP identification. */
-    public static long lo(int protocol, int ipId) {
+    /** A datagram's key, low word: protocol and IP identification (the high word is {@link FlowKey#hi}). */
+    private static long lo(int protocol, int ipId) {
         return (long) protocol << 16 | ipId;
     }
 
@@ -45,8 +40,13 @@ public final class FragmentTable {
         return (int) (h ^ (h >>> 31)) & (SLOTS - 1);
     }
 
-    /** Records that the datagram {@code hi/lo} belongs to connection handle {@code handle} (id and direction). */
-    public synchronized void record(long hi, long lo, int handle, long now) {
+    /**
+     * Records that the datagram {@code src -> dst, protocol, ipId} belongs to connection handle {@code handle} (id
+     * and direction).
+     */
+    public synchronized void record(int src, int dst, int protocol, int ipId, int handle, long now) {
+        long hi = FlowKey.hi(src, dst);
+        long lo = lo(protocol, ipId);
         int s = slot(hi, lo);
         keyHi[s] = hi;
         keyLo[s] = lo;
@@ -54,8 +54,10 @@ public final class FragmentTable {
         expires[s] = now + LIFETIME_NANOS;
     }
 
-    /** The connection handle recorded for datagram {@code hi/lo}, or {@link ConnTable#NONE}. */
-    public synchronized int find(long hi, long lo, long now) {
+    /** The connection handle recorded for the datagram {@code src -> dst, protocol, ipId}, or {@link ConnTable#NONE}. */
+    public synchronized int find(int src, int dst, int protocol, int ipId, long now) {
+        long hi = FlowKey.hi(src, dst);
+        long lo = lo(protocol, ipId);
         int s = slot(hi, lo);
         if (handles[s] == ConnTable.NONE || keyHi[s] != hi || keyLo[s] != lo || now - expires[s] >= 0) {
             return ConnTable.NONE;

@@ -4,7 +4,6 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.conntrack.FlowKey;
-import dev.vnet.dataplane.conntrack.FragmentTable;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.pipeline.Frame;
@@ -99,14 +98,13 @@ final class ConntrackIn implements Stage {
             int id = handle >>> 1;
             boolean original = (handle & 1) == ConnTable.ORIGINAL;
             if (fragment) {
-                router.fragments().record(FragmentTable.hi(src, dst), FragmentTable.lo(protocol, Ipv4.id(buf, ip)),
-                        handle, now);
+                router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now);
             }
             refresh(table, router.timeouts(), id, original, protocol, tcpFlags, now);
             if ((table.flags(id) & TRANSLATED) != 0) {
-                long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
                 long tLo = original ? FlowKey.invertLo(table.replyLo(id)) : FlowKey.invertLo(table.origLo(id));
-                rewrite(buf, ip, l4, protocol, tHi, tLo, Offload.needsChecksum(frame.offload()));
+                rewrite(buf, ip, l4, protocol, translatedHi(table, id, original), tLo,
+                        Offload.needsChecksum(frame.offload()));
             }
             return router.afterConntrack(frame);
         }
@@ -131,17 +129,21 @@ final class ConntrackIn implements Stage {
      * translation (ports are only in the first); without one it goes on untracked, and NAT drops it if it may belong
      * to a translated connection.
      */
+    /** The addresses a packet of connection {@code id} leaves with, in its direction ({@code original} or reply). */
+    private static long translatedHi(ConnTable table, int id, boolean original) {
+        return FlowKey.invertHi(original ? table.replyHi(id) : table.origHi(id));
+    }
+
     private Stage laterFragment(Frame frame, ByteBuf buf, int ip) {
-        int handle = router.fragments().find(FragmentTable.hi(Ipv4.src(buf, ip), Ipv4.dst(buf, ip)),
-                FragmentTable.lo(Ipv4.protocol(buf, ip), Ipv4.id(buf, ip)), frame.now());
+        int handle = router.fragments().find(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ipv4.protocol(buf, ip),
+                Ipv4.id(buf, ip), frame.now());
         ConnTable table = router.conntrack();
         if (handle == ConnTable.NONE || !table.isLive(handle >>> 1)) {
             return router.afterConntrack(frame);
         }
         int id = handle >>> 1;
         if ((table.flags(id) & TRANSLATED) != 0) {
-            boolean original = (handle & 1) == ConnTable.ORIGINAL;
-            long tHi = original ? FlowKey.invertHi(table.replyHi(id)) : FlowKey.invertHi(table.origHi(id));
+            long tHi = translatedHi(table, id, (handle & 1) == ConnTable.ORIGINAL);
             NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi)); // the IPv4 checksum only: no transport header here
             NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
         }

@@ -3,7 +3,6 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.FlowKey;
-import dev.vnet.dataplane.conntrack.FragmentTable;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.nat.NatPlanner;
 import dev.vnet.dataplane.pipeline.Frame;
@@ -105,8 +104,8 @@ final class NatOut implements Stage {
         if (Ipv4.isFragment(buf, ip)) {
             // The first fragment of a datagram: its later fragments find the connection by the datagram's identity
             // as it arrived (before a port forward rewrote its destination).
-            router.fragments().record(FragmentTable.hi(FlowKey.src(oHi), FlowKey.dst(oHi)),
-                    FragmentTable.lo(protocol, Ipv4.id(buf, ip)), id << 1 | ConnTable.ORIGINAL, now);
+            router.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
+                    id << 1 | ConnTable.ORIGINAL, now);
         }
         if (sourceNat) {
             boolean partial = Offload.needsChecksum(frame.offload());

@@ -1,11 +1,18 @@
 package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
+import dev.vnet.dataplane.conntrack.FragmentTable;
 import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.nat.NatPlanner;
+import dev.vnet.dataplane.nat.NatRules;
+import dev.vnet.dataplane.nat.PortAllocator;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.util.TokenBucket;
 import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
@@ -33,16 +40,16 @@ import java.util.List;
 public final class Router {
     private final RouteTable routes;
     private final NeighborTable neighbors;
-    private final dev.vnet.dataplane.conntrack.ConnTable conntrack;
-    private final dev.vnet.dataplane.conntrack.FragmentTable fragments;
-    private final dev.vnet.dataplane.nat.NatRules natRules = new dev.vnet.dataplane.nat.NatRules();
-    private final dev.vnet.dataplane.nat.NatPlanner natPlanner;
+    private final ConnTable conntrack;
+    private final FragmentTable fragments;
+    private final NatRules natRules = new NatRules();
+    private final NatPlanner natPlanner;
     private RouterInterface[] interfaces = new RouterInterface[0];
     private final RouterLimits limits;
     private int[] localAddresses = new int[0];
     private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
     /** ICMP errors the router may send: 1000 a second, bursts of 50 (net.ipv4.icmp_msgs_per_sec and _burst). */
-    private final dev.vnet.dataplane.util.TokenBucket icmpErrors = new dev.vnet.dataplane.util.TokenBucket(
+    private final TokenBucket icmpErrors = new TokenBucket(
             ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
 
     final Stage arpInput = new ArpInput(this);
@@ -71,10 +78,10 @@ public final class Router {
         this.limits = limits;
         this.routes = new RouteTable(limits.maxRoutes());
         this.neighbors = new NeighborTable(limits.maxNeighbors());
-        this.conntrack = new dev.vnet.dataplane.conntrack.ConnTable(limits.maxConnections());
-        this.fragments = new dev.vnet.dataplane.conntrack.FragmentTable();
-        this.natPlanner = new dev.vnet.dataplane.nat.NatPlanner(natRules,
-                new dev.vnet.dataplane.nat.PortAllocator(random));
+        this.conntrack = new ConnTable(limits.maxConnections());
+        this.fragments = new FragmentTable();
+        this.natPlanner = new NatPlanner(natRules,
+                new PortAllocator(random));
     }
 
     /** A router with the default bounds. */
@@ -88,26 +95,26 @@ public final class Router {
     }
 
     /** The connection timeouts. */
-    dev.vnet.dataplane.conntrack.ConntrackTimeouts timeouts() {
+    ConntrackTimeouts timeouts() {
         return limits.timeouts();
     }
 
     /** Which connection the fragments of a datagram in flight belong to (NAT's virtual reassembly). */
-    public dev.vnet.dataplane.conntrack.FragmentTable fragments() {
+    public FragmentTable fragments() {
         return fragments;
     }
 
     /** The connection table. */
-    public dev.vnet.dataplane.conntrack.ConnTable conntrack() {
+    public ConnTable conntrack() {
         return conntrack;
     }
 
     /** The NAT rules (MASQUERADE, port forwards). */
-    public dev.vnet.dataplane.nat.NatRules natRules() {
+    public NatRules natRules() {
         return natRules;
     }
 
-    dev.vnet.dataplane.nat.NatPlanner natPlanner() {
+    NatPlanner natPlanner() {
         return natPlanner;
     }
 
