@@ -2,7 +2,8 @@
 # The TAP floor: two namespaces joined by tap_floor (a minimal C forwarder between two TAPs, offloads on, one
 # thread per direction), measured with the iperf3 cases of vnet bench. It says what the TAP design itself allows on
 # this machine, the floor under vnet's own code. Needs root, gcc, iperf3, python3 (to read iperf3's JSON).
-#   sudo bench/tap-floor/run.sh [RUNS] [SECONDS] [spin|adaptive]
+#   sudo bench/tap-floor/run.sh [RUNS] [SECONDS] [spin|spin1|adaptive]
+# CASES="tcp1 tcp4 udp ping" (the default) picks the cases; ping is vnet bench's: 50 a second, the mean round trip.
 # Creates namespaces and TAPs named tf<random>-*, and removes exactly those at the end, also after a failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,8 +49,13 @@ for pair in "$red:$tap_a:192.168.15.1" "$blue:$tap_b:192.168.15.2"; do
 done
 ip netns exec "$red" ping -c 1 -W 2 192.168.15.2 > /dev/null
 
-measure() { # streams udp -> Gbit/s (TCP) or delivered kpps (UDP)
+measure() { # streams tcp|udp|ping -> Gbit/s (TCP), delivered kpps (UDP) or mean round trip in us (ping)
   local streams="$1" udp="$2" port=5201 extra=()
+  if [ "$udp" = ping ]; then
+    ip netns exec "$red" ping -q -c $((seconds * 50)) -i 0.02 192.168.15.2 \
+      | awk -F/ '/^rtt|^round-trip/ {printf "%.0f\n", $5 * 1000}'
+    return
+  fi
   [ "$streams" -gt 1 ] && extra+=(-P "$streams")
   [ "$udp" = udp ] && extra+=(-u -l 18 -b 0)
   ip netns exec "$blue" iperf3 -s -1 -p "$port" > /dev/null 2>&1 &
@@ -71,8 +77,10 @@ PY
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 echo "tap_floor ${mode:-blocking}: $runs run(s) of $seconds s per case, $(nproc) cores, Linux $(uname -r)"
-for c in "1 tcp TCP, 1 stream (Gbit/s)" "4 tcp TCP, 4 streams (Gbit/s)" "1 udp UDP 64-byte frames, unpaced (kpps)"; do
-  read -r streams kind title <<< "$c"
+for c in "tcp1 1 tcp TCP, 1 stream (Gbit/s)" "tcp4 4 tcp TCP, 4 streams (Gbit/s)" \
+    "udp 1 udp UDP 64-byte frames, unpaced (kpps)" "ping 1 ping ping round trip (us)"; do
+  read -r name streams kind title <<< "$c"
+  case " ${CASES:-tcp1 tcp4 udp ping} " in *" $name "*) ;; *) continue ;; esac
   values=()
   for _ in $(seq "$runs"); do values+=("$(measure "$streams" "$kind")"); done
   printf '%-40s %8s   (runs: %s)\n' "$title" "$(printf '%s\n' "${values[@]}" | median)" "${values[*]}"

@@ -4,9 +4,10 @@
  * and checksum/TSO offloads (as vnet opens its TAPs), then copies every frame read on one to the other, header and
  * all: one thread per direction, one read and one write per frame, no parsing, no tables.
  *
- *   tap_floor TAP_A TAP_B [spin|adaptive]
+ *   tap_floor TAP_A TAP_B [spin|spin1|adaptive]
  *
  * With "spin" the threads poll their TAP without sleeping (non-blocking reads in a loop), as vnet --poll busy; with
+ * "spin1" one thread polls both TAPs that way, burning one core, not two (as vnet --poll busy --loops 1); with
  * "adaptive" they keep polling for 50 us after the last frame, then sleep in poll(2), as vnet --poll adaptive.
  * Runs until killed; prints frames and bytes per direction on SIGTERM/SIGINT.
  */
@@ -28,7 +29,7 @@
 #define VNET_HDR_LEN 10 /* struct virtio_net_hdr, the TAP's default size, as vnet uses */
 #define BUF_LEN (VNET_HDR_LEN + 65563)
 
-enum mode { BLOCKING, SPIN, ADAPTIVE };
+enum mode { BLOCKING, SPIN, SPIN1, ADAPTIVE };
 
 struct direction {
     int from;
@@ -65,31 +66,51 @@ static long long now_ns(void) {
     return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* Copies one frame if one is ready; returns 0 on EAGAIN/EINTR, -1 on any other error. */
+static int forward_one(struct direction *d, char *buf) {
+    ssize_t n = read(d->from, buf, BUF_LEN);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) {
+            return 0;
+        }
+        perror("read");
+        return -1;
+    }
+    if (write(d->to, buf, (size_t) n) == n) {
+        d->frames++;
+        d->bytes += (unsigned long long) (n - VNET_HDR_LEN);
+    }
+    return 1;
+}
+
 static void *forward(void *arg) {
     struct direction *d = arg;
     char *buf = malloc(BUF_LEN);
     long long last = 0;
     for (;;) {
-        ssize_t n = read(d->from, buf, BUF_LEN);
-        if (n < 0) {
-            if (errno == EAGAIN && d->mode == ADAPTIVE && now_ns() - last > 50000) {
-                struct pollfd p = {d->from, POLLIN, 0};
-                poll(&p, 1, -1);
-            }
-            if (errno == EAGAIN || errno == EINTR) {
-                continue;
-            }
-            perror("read");
+        int r = forward_one(d, buf);
+        if (r < 0) {
             return NULL;
         }
-        if (d->mode == ADAPTIVE) {
-            last = now_ns();
+        if (d->mode != ADAPTIVE) {
+            continue;
         }
-        if (write(d->to, buf, (size_t) n) == n) {
-            d->frames++;
-            d->bytes += (unsigned long long) (n - VNET_HDR_LEN);
+        if (r > 0) {
+            last = now_ns();
+        } else if (now_ns() - last > 50000) {
+            struct pollfd p = {d->from, POLLIN, 0};
+            poll(&p, 1, -1);
         }
     }
+}
+
+/* spin1: one thread, both directions, never sleeping. */
+static void *forward_both(void *arg) {
+    struct direction **both = arg;
+    char *buf = malloc(BUF_LEN);
+    while (forward_one(both[0], buf) >= 0 && forward_one(both[1], buf) >= 0) {
+    }
+    return NULL;
 }
 
 static struct direction ab, ba;
@@ -103,11 +124,11 @@ static void report(int sig) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s TAP_A TAP_B [spin|adaptive]\n", argv[0]);
+        fprintf(stderr, "usage: %s TAP_A TAP_B [spin|spin1|adaptive]\n", argv[0]);
         return 2;
     }
     enum mode mode = argc < 4 ? BLOCKING : strcmp(argv[3], "spin") == 0 ? SPIN
-            : strcmp(argv[3], "adaptive") == 0 ? ADAPTIVE : BLOCKING;
+            : strcmp(argv[3], "spin1") == 0 ? SPIN1 : strcmp(argv[3], "adaptive") == 0 ? ADAPTIVE : BLOCKING;
     int a = open_tap(argv[1], mode);
     int b = open_tap(argv[2], mode);
     ab = (struct direction) {a, b, mode, 0, 0};
@@ -115,6 +136,12 @@ int main(int argc, char **argv) {
     signal(SIGTERM, report);
     signal(SIGINT, report);
     pthread_t t1, t2;
+    if (mode == SPIN1) {
+        struct direction *both[2] = {&ab, &ba};
+        pthread_create(&t1, NULL, forward_both, both);
+        pthread_join(t1, NULL);
+        return 0;
+    }
     pthread_create(&t1, NULL, forward, &ab);
     pthread_create(&t2, NULL, forward, &ba);
     pthread_join(t1, NULL);
