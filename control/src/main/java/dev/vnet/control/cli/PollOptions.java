@@ -11,8 +11,8 @@ final class PollOptions {
                     + " us after the last frame, so steady "
                     + "traffic is not slowed by a wakeup per frame, and a loop with traffic keeps its core at 100%%; "
                     + "'busy' never sleeps: no wakeup per frame, one core at 100%% per loop for as long as vnet runs, "
-                    + "idle or not: the lowest round trips (on a 2-core machine, one busy loop: ping 25-31 us against "
-                    + "55 with sleeping loops).")
+                    + "idle or not: the lowest round trips (on a 2-core machine, one busy loop: ping 25-37 us against "
+                    + "55-58 with sleeping loops).")
     String poll;
 
     @Option(names = "--busy-poll", description = "The same as --poll=busy.")
