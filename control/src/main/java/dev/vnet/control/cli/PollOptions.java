@@ -11,7 +11,7 @@ final class PollOptions {
                     + " us after the last frame, so steady "
                     + "traffic is not slowed by a wakeup per frame, and a loop with traffic keeps its core at 100%%; "
                     + "'busy' never sleeps: no wakeup per frame, one core at 100%% per loop for as long as vnet runs, "
-                    + "idle or not: the lowest round trips (on a 2-core machine, one busy loop: ping 25-37 us against "
+                    + "idle or not: the lowest round trips (on a 2-core machine, one busy loop: ping 25-47 us against "
                     + "55-58 with sleeping loops).")
     String poll;
 
