@@ -1,5 +1,6 @@
 package dev.vnet.control.bench;
 
+import dev.vnet.control.lab.Lab;
 import dev.vnet.control.lab.LabException;
 import dev.vnet.dataplane.loop.PollMode;
 import org.slf4j.Logger;
@@ -31,19 +32,17 @@ public final class Benchmark {
     private final int seconds;
     private final List<BenchCase> cases;
     private final boolean offloads;
-    private final PollMode poll;
-    private final int loops;
+    private final Lab.Options vnetOptions;
 
     /**
      * A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-, vnet's TAPs
-     * with or without {@code offloads}, its {@code loops} event loops waiting as {@code poll} says.
+     * with or without {@code offloads}, its event loops as {@code vnetOptions} say.
      */
-    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads, PollMode poll,
-                     int loops) {
+    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads,
+                     Lab.Options vnetOptions) {
         this.prefix = prefix;
-        this.loops = loops;
         this.offloads = offloads;
-        this.poll = poll;
+        this.vnetOptions = vnetOptions;
         this.runs = runs;
         this.seconds = seconds;
         List<BenchCase> chosen = BenchCase.all();
@@ -78,8 +77,8 @@ public final class Benchmark {
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
         // for its own turns, built before and removed after each. An adaptive one is idle between its turns.
         try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
-             VnetNetwork vnet = poll == PollMode.BUSY ? null
-                     : VnetNetwork.build(prefix + "v-", offloads, poll, loops)) {
+             VnetNetwork vnet = vnetOptions.poll() == PollMode.BUSY ? null
+                     : VnetNetwork.build(prefix + "v-", offloads, vnetOptions)) {
             warmUp(kernel);
             if (vnet != null) {
                 warmUp(vnet);
@@ -107,8 +106,8 @@ public final class Benchmark {
         settings.put("seconds-per-case", seconds);
         settings.put("order", "alternating kernel/vnet, the first one swapping every run");
         settings.put("vnet-offloads", offloads);
-        settings.put("vnet-poll", poll.cliName());
-        settings.put("vnet-loops", loops);
+        settings.put("vnet-poll", vnetOptions.poll().cliName());
+        settings.put("vnet-loops", vnetOptions.loops());
         BenchReport report = new BenchReport(machine, settings, results);
         out.print(report.table());
         report.writeJson(dir.resolve("results.json"));
@@ -117,7 +116,7 @@ public final class Benchmark {
     }
 
     private double onFreshVnet(BenchCase c) throws IOException, LabException {
-        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, PollMode.BUSY, loops)) {
+        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, vnetOptions)) {
             warmUp(vnet);
             return c.run(vnet, seconds);
         }

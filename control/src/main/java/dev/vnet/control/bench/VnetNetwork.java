@@ -4,7 +4,6 @@ import dev.vnet.control.lab.Lab;
 import dev.vnet.control.lab.LabException;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.SeedLab;
-import dev.vnet.dataplane.loop.PollMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,14 +23,14 @@ final class VnetNetwork implements BenchNetwork {
 
     /**
      * Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads, its
-     * {@code loops} event loops waiting as {@code poll} says.
+     * event loops as {@code options} say.
      */
-    static VnetNetwork build(String prefix, boolean offloads, PollMode poll, int loops)
+    static VnetNetwork build(String prefix, boolean offloads, Lab.Options options)
             throws IOException, LabException {
         Path state = Files.createTempDirectory("vnet-bench-state");
         try {
             return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads).withPrefix(prefix),
-                    state, new IpRoute2(), new Lab.Options(poll, loops)));
+                    state, new IpRoute2(), options));
         } catch (LabException | RuntimeException e) {
             Files.deleteIfExists(state);
             throw e;

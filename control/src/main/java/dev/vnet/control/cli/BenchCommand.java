@@ -2,7 +2,7 @@ package dev.vnet.control.cli;
 
 import dev.vnet.control.bench.Benchmark;
 import dev.vnet.control.lab.LabException;
-import dev.vnet.dataplane.loop.PollMode;
+import dev.vnet.control.lab.Lab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,14 +72,9 @@ final class BenchCommand implements Callable<Integer> {
             System.err.println("vnet bench: --runs and --seconds must be at least 1");
             return 2;
         }
-        if (loops < 1 || loops > dev.vnet.dataplane.loop.LoopThread.MAX_LOOPS) {
-            System.err.println("vnet bench: --loops must be 1.." + dev.vnet.dataplane.loop.LoopThread.MAX_LOOPS
-                    + ", not " + loops);
-            return 2;
-        }
-        PollMode pollMode;
+        Lab.Options options;
         try {
-            pollMode = poll.mode();
+            options = poll.labOptions(loops);
         } catch (IllegalArgumentException e) {
             System.err.println("vnet bench: " + e.getMessage());
             return 2;
@@ -88,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             bench = new Benchmark(prefix != null ? prefix
                     : "vb" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6) + "-",
-                    runs, seconds, only, !noOffloads, pollMode, loops);
+                    runs, seconds, only, !noOffloads, options);
         } catch (IllegalArgumentException e) {
             System.err.println("vnet bench: --case: " + e.getMessage());
             return 2;

@@ -1,5 +1,6 @@
 package dev.vnet.control.cli;
 
+import dev.vnet.control.lab.Lab;
 import dev.vnet.dataplane.loop.PollMode;
 import picocli.CommandLine.Option;
 
@@ -30,5 +31,15 @@ final class PollOptions {
             throw new IllegalArgumentException("--busy-poll contradicts --poll=" + poll);
         }
         return busyPoll ? PollMode.BUSY : mode;
+    }
+
+    /** The lab's loop settings: the mode asked for and {@code loops}; a message naming the option that is wrong. */
+    Lab.Options labOptions(int loops) {
+        PollMode mode = mode();
+        try {
+            return new Lab.Options(mode, loops);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--loops: " + e.getMessage());
+        }
     }
 }

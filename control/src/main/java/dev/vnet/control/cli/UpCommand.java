@@ -8,7 +8,6 @@ import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.TopologyException;
 import dev.vnet.control.topology.TopologyFile;
-import dev.vnet.dataplane.loop.PollMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,18 +72,11 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PollMode mode;
-        try {
-            mode = poll.mode();
-        } catch (IllegalArgumentException e) {
-            System.err.println("vnet up: " + e.getMessage());
-            return 2;
-        }
         Lab.Options options;
         try {
-            options = new Lab.Options(mode, loops);
+            options = poll.labOptions(loops);
         } catch (IllegalArgumentException e) {
-            System.err.println("vnet up: --loops: " + e.getMessage());
+            System.err.println("vnet up: " + e.getMessage());
             return 2;
         }
         java.net.InetSocketAddress metricsAddress = null;

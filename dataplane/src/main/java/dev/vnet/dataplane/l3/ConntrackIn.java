@@ -124,16 +124,16 @@ final class ConntrackIn implements Stage {
         return router.afterConntrack(frame);
     }
 
-    /**
-     * A fragment after the first: the connection its datagram's first fragment recorded gives the address
-     * translation (ports are only in the first); without one it goes on untracked, and NAT drops it if it may belong
-     * to a translated connection.
-     */
     /** The addresses a packet of connection {@code id} leaves with, in its direction ({@code original} or reply). */
     private static long translatedHi(ConnTable table, int id, boolean original) {
         return FlowKey.invertHi(original ? table.replyHi(id) : table.origHi(id));
     }
 
+    /**
+     * A fragment after the first: the connection its datagram's first fragment recorded gives the address
+     * translation (ports are only in the first); without one it goes on untracked, and NAT drops it if it may belong
+     * to a translated connection.
+     */
     private Stage laterFragment(Frame frame, ByteBuf buf, int ip) {
         int handle = router.fragments().find(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ipv4.protocol(buf, ip),
                 Ipv4.id(buf, ip), frame.now());

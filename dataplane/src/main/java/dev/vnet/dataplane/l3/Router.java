@@ -49,8 +49,7 @@ public final class Router {
     private int[] localAddresses = new int[0];
     private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
     /** ICMP errors the router may send: 1000 a second, bursts of 50 (net.ipv4.icmp_msgs_per_sec and _burst). */
-    private final TokenBucket icmpErrors = new TokenBucket(
-            ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
+    private final TokenBucket icmpErrors = new TokenBucket(ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
 
     final Stage arpInput = new ArpInput(this);
     final NeighborOutput neighborOutput = new NeighborOutput(this);
@@ -80,8 +79,7 @@ public final class Router {
         this.neighbors = new NeighborTable(limits.maxNeighbors());
         this.conntrack = new ConnTable(limits.maxConnections());
         this.fragments = new FragmentTable();
-        this.natPlanner = new NatPlanner(natRules,
-                new PortAllocator(random));
+        this.natPlanner = new NatPlanner(natRules, new PortAllocator(random));
     }
 
     /** A router with the default bounds. */
@@ -119,7 +117,7 @@ public final class Router {
     }
 
     /** After connection tracking (and DNAT): to the router itself, or forwarded. */
-    Stage afterConntrack(dev.vnet.dataplane.pipeline.Frame frame) {
+    Stage afterConntrack(Frame frame) {
         if (isLocal(Ipv4.dst(frame.buf(), frame.l3Offset()))) {
             return localDelivery;
         }
