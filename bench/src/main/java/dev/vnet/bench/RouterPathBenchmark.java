@@ -10,11 +10,9 @@ import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.NettyDefaults;
-import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.MacAddr;
-import dev.vnet.dataplane.wire.Udp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -131,20 +129,7 @@ public class RouterPathBenchmark {
     }
 
     private static ByteBuf udp(long dst, long src, String from, String to, int srcPort, int dstPort) {
-        ByteBuf f = PooledByteBufAllocator.DEFAULT.directBuffer(FRAME);
-        f.writeZero(FRAME);
-        Ethernet.setDst(f, 0, dst);
-        Ethernet.setSrc(f, 0, src);
-        Ethernet.setType(f, 0, Ethernet.TYPE_IPV4);
-        int l3 = Ethernet.HEADER_LEN;
-        int l4 = l3 + Ipv4.MIN_HEADER_LEN;
-        int udpLength = FRAME - l4;
-        f.setShort(l4 + Udp.SRC_PORT, srcPort);
-        f.setShort(l4 + Udp.DST_PORT, dstPort);
-        f.setShort(l4 + Udp.LENGTH, udpLength);
-        Ipv4.write(f, l3, Ipv4.MIN_HEADER_LEN + udpLength, 1, Ipv4.FLAG_DF, 64, Ipv4.PROTO_UDP, ip(from), ip(to));
-        Udp.updateChecksum(f, l4, ip(from), ip(to));
-        return f;
+        return BenchFrames.udp(FRAME, dst, src, ip(from), ip(to), srcPort, dstPort, 64);
     }
 
     /** Releases the frames. */

@@ -1,0 +1,59 @@
+package dev.vnet.bench;
+
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Tcp;
+import dev.vnet.dataplane.wire.Udp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+
+/** Well-formed IPv4 frames for the benchmarks, in pooled direct buffers as the dataplane reads them. */
+final class BenchFrames {
+    private BenchFrames() {
+    }
+
+    /** A UDP datagram of {@code frameLength} bytes with Ethernet header, DF set, TTL {@code ttl}, checksums right. */
+    static ByteBuf udp(int frameLength, long dstMac, long srcMac, int src, int dst, int srcPort, int dstPort,
+                       int ttl) {
+        ByteBuf f = frame(frameLength, dstMac, srcMac);
+        int l4 = Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN;
+        int udpLength = frameLength - l4;
+        f.setShort(l4 + Udp.SRC_PORT, srcPort);
+        f.setShort(l4 + Udp.DST_PORT, dstPort);
+        f.setShort(l4 + Udp.LENGTH, udpLength);
+        Ipv4.write(f, Ethernet.HEADER_LEN, Ipv4.MIN_HEADER_LEN + udpLength, 1, Ipv4.FLAG_DF, ttl, Ipv4.PROTO_UDP,
+                src, dst);
+        Udp.updateChecksum(f, l4, src, dst);
+        return f;
+    }
+
+    /** A TCP segment (ACK, 20-byte header) of {@code frameLength} bytes, DF set, TTL 64, checksums right. */
+    static ByteBuf tcp(int frameLength, long dstMac, long srcMac, int src, int dst, int srcPort, int dstPort) {
+        ByteBuf f = frame(frameLength, dstMac, srcMac);
+        int l4 = Ethernet.HEADER_LEN + Ipv4.MIN_HEADER_LEN;
+        int segment = frameLength - l4;
+        f.setShort(l4 + Tcp.SRC_PORT, srcPort);
+        f.setShort(l4 + Tcp.DST_PORT, dstPort);
+        f.setInt(l4 + Tcp.SEQ, 1000);
+        f.setInt(l4 + Tcp.ACK, 2000);
+        f.setByte(l4 + Tcp.DATA_OFFSET, (Tcp.MIN_HEADER_LEN / 4) << 4);
+        f.setByte(l4 + Tcp.FLAGS, Tcp.ACK_FLAG);
+        f.setShort(l4 + Tcp.WINDOW, 65535);
+        for (int i = l4 + Tcp.MIN_HEADER_LEN; i < frameLength; i++) {
+            f.setByte(i, i * 31); // a payload that is not all zeros, so checksums sum something
+        }
+        Ipv4.write(f, Ethernet.HEADER_LEN, Ipv4.MIN_HEADER_LEN + segment, 1, Ipv4.FLAG_DF, 64, Ipv4.PROTO_TCP,
+                src, dst);
+        Tcp.updateChecksum(f, l4, segment, src, dst);
+        return f;
+    }
+
+    private static ByteBuf frame(int frameLength, long dstMac, long srcMac) {
+        ByteBuf f = PooledByteBufAllocator.DEFAULT.directBuffer(frameLength);
+        f.writeZero(frameLength);
+        Ethernet.setDst(f, 0, dstMac);
+        Ethernet.setSrc(f, 0, srcMac);
+        Ethernet.setType(f, 0, Ethernet.TYPE_IPV4);
+        return f;
+    }
+}
