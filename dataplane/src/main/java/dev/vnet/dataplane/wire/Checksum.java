@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
 
 /**
  * The Internet checksum (RFC 1071) and its incremental update (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')).
@@ -12,8 +13,20 @@ public final class Checksum {
     private Checksum() {
     }
 
-    /** Adds the bytes {@code [index, index+length)} to {@code sum} as big-endian 16-bit words (odd tail zero-padded). */
+    /**
+     * Adds the bytes {@code [index, index+length)} to {@code sum} as big-endian 16-bit words (odd tail zero-padded).
+     *
+     * @throws IndexOutOfBoundsException when the region is not inside the buffer's capacity
+     */
     public static int add(ByteBuf buf, int index, int length, int sum) {
+        if (index < 0 || length < 0 || (long) index + length > buf.capacity()) {
+            throw new IndexOutOfBoundsException("checksum over " + length + " bytes at " + index + " of a "
+                    + buf.capacity() + "-byte buffer");
+        }
+        if (buf.hasMemoryAddress()) {
+            // Read in place: the region was checked once above, where ByteBuf would check every read.
+            return fold((sum & 0xFFFF_FFFFL) + addAt(buf.memoryAddress() + index, length));
+        }
         long acc = sum & 0xFFFF_FFFFL;
         int end = index + length;
         int i = index;
@@ -33,17 +46,52 @@ public final class Checksum {
         if (i < end) {
             acc += (buf.getUnsignedByte(i) << 8);
         }
-        // A 32-bit word adds two 16-bit words at once: fold the carries back into 16 bits.
-        while ((acc >>> 16) != 0) {
-            acc = (acc & 0xFFFF) + (acc >>> 16);
+        return fold(acc);
+    }
+
+    /**
+     * The sum of {@code length} bytes at native {@code address} as big-endian 16-bit words, folded to 16 bits. Read
+     * in the machine's order: a one's complement sum of byte-swapped words is the byte-swapped sum (RFC 1071 section
+     * 2 (B)), so one swap at the end makes it big-endian.
+     */
+    private static long addAt(long address, int length) {
+        long acc = 0;
+        long a = address;
+        long end = address + length;
+        for (; a + 8 <= end; a += 8) {
+            long v = PlatformDependent.getLong(a);
+            acc += (v >>> 32) + (v & 0xFFFF_FFFFL);
         }
-        return (int) acc;
+        if (a + 4 <= end) {
+            acc += PlatformDependent.getInt(a) & 0xFFFF_FFFFL;
+            a += 4;
+        }
+        if (a + 2 <= end) {
+            acc += PlatformDependent.getShort(a) & 0xFFFF;
+            a += 2;
+        }
+        boolean bigEndian = PlatformDependent.BIG_ENDIAN_NATIVE_ORDER;
+        if (a < end) {
+            // The odd byte is the high half of its big-endian word: padded with a zero after it.
+            int b = PlatformDependent.getByte(a) & 0xFF;
+            acc += bigEndian ? b << 8 : b;
+        }
+        int folded = fold(acc);
+        return bigEndian ? folded : Integer.reverseBytes(folded) >>> 16;
+    }
+
+    /** Folds a sum of 16-bit words (under 2^48) to 16 bits, without branches. */
+    private static int fold(long acc) {
+        acc = (acc & 0xFFFF_FFFFL) + (acc >>> 32); // < 2^33
+        acc = (acc & 0xFFFF) + (acc >>> 16); // < 2^17 + 2^16
+        acc = (acc & 0xFFFF) + (acc >>> 16); // < 2^16 + 2
+        return (int) ((acc & 0xFFFF) + (acc >>> 16)); // <= 0xFFFF
     }
 
     /** Folds an accumulator to 16 bits without complementing it. */
     public static int fold(int sum) {
         long acc = sum & 0xFFFF_FFFFL;
-        while ((acc >>> 16) != 0) {
+        while ((acc >>> 16) != 0) { // one or two rounds for the small sums of incremental updates
             acc = (acc & 0xFFFF) + (acc >>> 16);
         }
         return (int) acc;

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChecksumTest {
@@ -86,22 +87,43 @@ class ChecksumTest {
         SplittableRandom random = new SplittableRandom(42);
         byte[] bytes = new byte[65_600];
         random.nextBytes(bytes);
-        ByteBuf buf = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
-        for (int n = 0; n < 2000; n++) {
-            int index = random.nextInt(64);
-            int length = n < 1000 ? random.nextInt(64) : random.nextInt(bytes.length - index);
-            int initial = random.nextInt();
-            long reference = initial & 0xFFFF_FFFFL;
-            for (int i = index; i < index + length; i += 2) {
-                int hi = bytes[i] & 0xFF;
-                int lo = i + 1 < index + length ? bytes[i + 1] & 0xFF : 0;
-                reference += hi << 8 | lo;
+        // A heap buffer sums through ByteBuf's reads; a direct one (with a memory address) in place, natively.
+        ByteBuf heap = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
+        ByteBuf direct = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length);
+        direct.writeBytes(bytes);
+        try {
+            for (int n = 0; n < 2000; n++) {
+                int index = random.nextInt(64);
+                int length = n < 1000 ? random.nextInt(64) : random.nextInt(bytes.length - index);
+                int initial = random.nextInt();
+                long reference = initial & 0xFFFF_FFFFL;
+                for (int i = index; i < index + length; i += 2) {
+                    int hi = bytes[i] & 0xFF;
+                    int lo = i + 1 < index + length ? bytes[i + 1] & 0xFF : 0;
+                    reference += hi << 8 | lo;
+                }
+                while ((reference >>> 16) != 0) {
+                    reference = (reference & 0xFFFF) + (reference >>> 16);
+                }
+                assertEquals((int) reference, Checksum.fold(Checksum.add(heap, index, length, initial)),
+                        "heap, offset " + index + ", length " + length);
+                assertEquals((int) reference, Checksum.fold(Checksum.add(direct, index, length, initial)),
+                        "direct, offset " + index + ", length " + length);
             }
-            while ((reference >>> 16) != 0) {
-                reference = (reference & 0xFFFF) + (reference >>> 16);
-            }
-            assertEquals((int) reference, Checksum.fold(Checksum.add(buf, index, length, initial)),
-                    "offset " + index + ", length " + length);
+        } finally {
+            direct.release();
+        }
+    }
+
+    @Test
+    void aRegionOutsideTheBufferIsRefusedNotRead() {
+        ByteBuf direct = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(64, 64);
+        try {
+            assertThrows(IndexOutOfBoundsException.class, () -> Checksum.add(direct, 60, 8, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> Checksum.add(direct, -2, 8, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> Checksum.add(direct, 8, Integer.MAX_VALUE, 0));
+        } finally {
+            direct.release();
         }
     }
 
