@@ -69,6 +69,32 @@ class WireBenchmarksTest {
     }
 
     @Test
+    void aSuperFrameIsCutIntoSegmentsWithRightChecksums() {
+        SoftwareOffloadBenchmark b = new SoftwareOffloadBenchmark();
+        b.setUp();
+        try {
+            assertEquals(65_480, b.ipLength());
+            java.util.List<ByteBuf> segments = new java.util.ArrayList<>();
+            int n = b.segmentInto(segments::add);
+            int payload = 65_480 - 40;
+            assertEquals((payload + SoftwareOffloadBenchmark.MSS - 1) / SoftwareOffloadBenchmark.MSS, n);
+            assertEquals(n, segments.size());
+            int carried = 0;
+            for (ByteBuf s : segments) {
+                assertTrue(Checksum.verify(s, IP, Ipv4.MIN_HEADER_LEN), "IPv4 header checksum");
+                assertTrue(transportChecksumRight(s), "TCP checksum");
+                carried += Ipv4.totalLength(s, IP) - 40;
+                s.release();
+            }
+            assertEquals(payload, carried, "the segments carry the whole payload");
+            assertEquals(n, b.segment(), "the benchmark cuts as many");
+            assertEquals(n, b.segments(), "and releases every one");
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @Test
     void theMacTableHoldsEveryStationItIsGiven() {
         TableLookupBenchmark t = new TableLookupBenchmark();
         t.size = 1000;
