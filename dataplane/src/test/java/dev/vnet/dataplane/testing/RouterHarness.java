@@ -68,6 +68,8 @@ public final class RouterHarness implements AutoCloseable {
     /** The router's ports on the bridges. */
     public final RouterPort gw2Port = new RouterPort(6, "gw:br2");
     private final List<ByteBuf> taken = new ArrayList<>();
+    /** The seed of the router's random draws (NAT port search offsets), so every run of a test is the same. */
+    public static final long RANDOM_SEED = 7;
 
     /** Builds the topology. */
     public RouterHarness() {
@@ -98,7 +100,7 @@ public final class RouterHarness implements AutoCloseable {
         p2 = new MemoryPort(2, "p2", pipeline);
         p3 = new MemoryPort(3, "p3", pipeline);
         uplink = new MemoryPort(4, "uplink", pipeline);
-        router = new Router(limits);
+        router = new Router(limits, new java.util.SplittableRandom(RANDOM_SEED)); // NAT port search: repeatable
         br1.attach(p1);
         br1.attach(p2);
         br2.attach(p3);
