@@ -5,7 +5,8 @@
 # so drift hits both alike. It says what the TAP design itself allows on this machine, relative to the kernel: the
 # floor under vnet's own code. Needs root, gcc, iperf3, python3 (to read iperf3's JSON).
 #   sudo bench/tap-floor/run.sh [RUNS] [SECONDS] [spin|spin1|adaptive]
-# CASES="tcp1 tcp4 udp ping" (the default) picks the cases; ping is vnet bench's: 50 a second, the mean round trip.
+# CASES="tcp1 tcp4 udp ping" (the default) picks the cases; ping is vnet bench's: 50 a second, the mean round trip
+# (PING_RATE=N sends N a second instead: at 50 the CPUs idle between pings and waking them dominates).
 # Creates namespaces and TAPs named tf<random>*, and removes exactly those at the end, also after a failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,8 +75,9 @@ for ns in "$red" "$kred"; do ip netns exec "$ns" ping -q -f -c 2000 192.168.15.2
 measure() { # client-ns server-ns streams tcp|udp|ping -> Gbit/s (TCP), delivered kpps (UDP) or mean round trip in us
   local red="$1" blue="$2" streams="$3" udp="$4" port=5201 extra=()
   if [ "$udp" = ping ]; then
-    ip netns exec "$red" ping -q -c $((seconds * 50)) -i 0.02 192.168.15.2 \
-      | awk -F/ '/^rtt|^round-trip/ {printf "%.0f\n", $5 * 1000}'
+    local rate="${PING_RATE:-50}"
+    ip netns exec "$red" ping -q -c $((seconds * rate)) -i "$(awk -v r="$rate" 'BEGIN { printf "%.6f", 1 / r }')" \
+      192.168.15.2 | awk -F/ '/^rtt|^round-trip/ {printf "%.1f\n", $5 * 1000}'
     return
   fi
   [ "$streams" -gt 1 ] && extra+=(-P "$streams")
