@@ -24,9 +24,10 @@ import java.util.concurrent.ThreadLocalRandom;
                 + "(ip_forward set in that namespace only; nothing on the host changes), once by vnet. Each case "
                 + "runs on both, alternating, and the result is a table of medians, spread and the vnet/kernel "
                 + "ratio, results.json and chart.svg. Needs root, iperf3, ping and nft; takes about "
-                + "runs x 14 x (seconds + 2) s. Both networks are removed at the end.",
+                + "runs x 16 x (seconds + 2) s. Both networks are removed at the end.",
             "Cases: TCP 1 and 4 streams switched, TCP through MASQUERADE and through DNAT, 64-byte UDP unpaced and "
-                + "offered 100 kpps, ping round trip.",
+                + "offered 100 kpps, ping round trip at 50 and at 1000 a second (at 50 the CPUs idle between pings, "
+                + "and waking them weighs most).",
             "The host's bridge-nf-call-iptables setting is reported: when on, the kernel bridge's traffic also goes "
                 + "through iptables and conntrack."})
 final class BenchCommand implements Callable<Integer> {
@@ -41,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--case", paramLabel = "ID", split = ",",
             description = "Only these cases (tcp-1-l2, tcp-4-l2, tcp-1-masq, tcp-1-dnat, udp64-unpaced, udp64-100k, "
-                    + "ping-rtt).")
+                    + "ping-rtt, ping-rtt-1k).")
     List<String> only = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR",

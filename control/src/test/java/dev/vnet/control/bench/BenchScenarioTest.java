@@ -40,7 +40,7 @@ class BenchScenarioTest {
     void quickBenchProducesTableJsonAndChartAndCleansUp(@TempDir Path dir) throws Exception {
         CliRun r = CliRun.of("bench", "--quick", "--out", dir.toString(), "--prefix", prefix);
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.err().contains("[14/14] run 1: ping round trip, L2"), "progress shown: " + r.err());
+        assertTrue(r.err().contains("[16/16] run 1: ping round trip, 1000 a second, L2"), "progress shown: " + r.err());
         assertTrue(r.err().contains("host bridge-nf-call-iptables: "), r.err());
         for (BenchCase c : BenchCase.all()) {
             assertTrue(r.out().contains(c.title()), "table row for " + c.title() + ":\n" + r.out());
