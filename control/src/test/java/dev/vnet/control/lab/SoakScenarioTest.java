@@ -52,11 +52,9 @@ class SoakScenarioTest {
             long heapBefore = Heap.usedAfterGc();
             long connectionsBefore = net.dataplane().conntrackCounters().get("entries");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            // A server in lan that takes short connections one after another, and the UDP sink.
+            // A server in lan that takes short connections one after another.
             background.add(Cmd.startInNs(net.ns("lan"), "nc", "-lk", "7700"));
-            background.add(Cmd.startInNs(net.ns("lan"), "iperf3", "-s", "-p", "5401"));
             assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", 7700));
-            assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", 5401));
             List<Thread> workers = new ArrayList<>();
             workers.add(worker("bulk L2 and MASQUERADE", deadline, failures, round -> {
                 byte[] d = Transfer.randomBytes(round, (int) (4 * MB));
@@ -78,9 +76,19 @@ class SoakScenarioTest {
                 shortConnections.addAndGet(20);
             }));
             workers.add(worker("UDP stream", deadline, failures, round -> {
-                Cmd.Result r = Cmd.inNs(net.ns("red"), 60, "iperf3", "-c", "192.168.1.3", "-p", "5401", "-u", "-b",
-                        "20M", "-t", "5");
-                assertEquals(0, r.exit(), "UDP through MASQUERADE: " + r);
+                // A one-test server per round on a port of its own: a server kept across rounds may still be
+                // closing the last test when the next client connects, and refuses it as busy.
+                int port = 5401 + (int) (round % 50);
+                Process sink = Cmd.startInNs(net.ns("lan"), "iperf3", "-s", "-1", "-p", Integer.toString(port));
+                try {
+                    assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", port), "iperf3 server on " + port);
+                    Cmd.Result r = Cmd.inNs(net.ns("red"), 60, "iperf3", "-c", "192.168.1.3", "-p",
+                            Integer.toString(port), "-u", "-b", "20M", "-t", "5");
+                    assertEquals(0, r.exit(), "UDP through MASQUERADE: " + r);
+                } finally {
+                    sink.destroy();
+                    sink.waitFor(5, TimeUnit.SECONDS);
+                }
             }));
             workers.add(worker("ping", deadline, failures, round -> {
                 Cmd.Result r = Cmd.inNs(net.ns("blue"), 60, "ping", "-q", "-c", "25", "-i", "0.2", "-W", "2",
