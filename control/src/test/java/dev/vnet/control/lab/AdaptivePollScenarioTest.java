@@ -54,12 +54,7 @@ class AdaptivePollScenarioTest {
 
         Thread.sleep(200); // past the polling window of the last frame
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long[] ids = new long[LOOPS];
-        for (int i = 0; i < LOOPS; i++) {
-            int loop = i;
-            net.dataplane().executeOnLoop(i, () -> ids[loop] = Thread.currentThread().getId())
-                    .get(5, TimeUnit.SECONDS);
-        }
+        long[] ids = net.loopThreadIds();
         long cpuBefore = cpu(threads, ids);
         long wallBefore = System.nanoTime();
         Thread.sleep(2000);

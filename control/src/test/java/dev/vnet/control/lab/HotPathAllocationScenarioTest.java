@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +35,7 @@ class HotPathAllocationScenarioTest {
             // Warm up both paths first: JIT compilation, the pool's thread caches, the ARP and MAC tables.
             flood(net, "red", "192.168.15.2", 2_000);
             flood(net, "blue", "192.168.1.3", 2_000);
-            long[] loops = loopThreadIds(net);
+            long[] loops = net.loopThreadIds();
             long framesBefore = framesReceived(net);
             long bytesBefore = allocated(loops);
             flood(net, "red", "192.168.15.2", PINGS);
@@ -56,16 +55,6 @@ class HotPathAllocationScenarioTest {
         Cmd.Result ping = Cmd.inNs(net.ns(from), 120, "ping", "-q", "-f", "-c", Integer.toString(count), "-W", "1",
                 to);
         assertTrue(ping.ok(), from + " -> " + to + ": " + ping);
-    }
-
-    private static long[] loopThreadIds(ScenarioLab net) throws Exception {
-        long[] ids = new long[net.dataplane().loopCount()];
-        for (int i = 0; i < ids.length; i++) {
-            int loop = i;
-            net.dataplane().executeOnLoop(i, () -> ids[loop] = Thread.currentThread().getId())
-                    .get(5, TimeUnit.SECONDS);
-        }
-        return ids;
     }
 
     private static long framesReceived(ScenarioLab net) {

@@ -66,6 +66,17 @@ public final class ScenarioLab implements AutoCloseable {
         return lab.dataplane();
     }
 
+    /** The thread ids of the dataplane's event loops, in loop order (for per-thread CPU time and allocation). */
+    public long[] loopThreadIds() throws Exception {
+        long[] ids = new long[dataplane().loopCount()];
+        for (int i = 0; i < ids.length; i++) {
+            int loop = i;
+            dataplane().executeOnLoop(i, () -> ids[loop] = Thread.currentThread().getId())
+                    .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        return ids;
+    }
+
     /** Where the lab records its state and serves its API socket. */
     public Path stateDir() {
         return stateDir;
