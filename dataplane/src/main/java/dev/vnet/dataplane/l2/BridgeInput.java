@@ -9,7 +9,7 @@ import dev.vnet.dataplane.wire.Ethernet;
  * First bridge stage: the Ethernet header must be whole, and the source must be a station (not a group address, not
  * zero), as IEEE 802.1D requires before a frame may be learned from or forwarded.
  */
-final class BridgeInput implements Stage {
+final class BridgeInput extends Stage {
     private final L2Learn next;
 
     BridgeInput(L2Learn next) {

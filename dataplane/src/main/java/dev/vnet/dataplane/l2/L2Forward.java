@@ -12,7 +12,7 @@ import dev.vnet.dataplane.wire.MacAddr;
  * flooded to every member but the port the frame entered the bridge by; a destination learned on that port is dropped
  * (no reflection). The router hands frames to this stage directly (its port is the entry port then).
  */
-final class L2Forward implements Stage {
+final class L2Forward extends Stage {
     private final Bridge bridge;
 
     L2Forward(Bridge bridge) {

@@ -5,7 +5,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
 
 /** Learns the frame's source MAC on its ingress port (refreshing age, recording station moves). */
-final class L2Learn implements Stage {
+final class L2Learn extends Stage {
     private final MacTable table;
     private final L2Forward next;
 

@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBuf;
  * included), which releases frames waiting for it. ARP claiming one of the router's own addresses is ignored, so a
  * tenant cannot take the gateway's address. Reads only: the frame may be a flood shared with other ports.
  */
-final class ArpInput implements Stage {
+final class ArpInput extends Stage {
     private final Router router;
 
     ArpInput(Router router) {

@@ -23,7 +23,7 @@ import io.netty.buffer.ByteBuf;
  * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked; ICMP errors about a
  * NATed packet are translated ({@link IcmpErrorNat}); other packets, and fragments after the first, pass untracked. Packets to the router that no forward claims stay local and untracked.
  */
-final class ConntrackIn implements Stage {
+final class ConntrackIn extends Stage {
     /** Connection flag: its tuples differ (NAT rewrites its packets). */
     static final int TRANSLATED = 0x01;
     /** Connection flag: a reply was seen. */

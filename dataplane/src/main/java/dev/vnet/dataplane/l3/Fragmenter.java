@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBuf;
  * into fragments, each sent on its own, as the kernel fragments in ip_output after POSTROUTING, so
  * every fragment carries the translated addresses. Fragments copy the whole header, options included.
  */
-final class Fragmenter implements Stage {
+final class Fragmenter extends Stage {
     private final Router router;
 
     Fragmenter(Router router) {

@@ -12,7 +12,7 @@ import io.netty.buffer.ByteBuf;
  * exceeded; one with no route with ICMP net unreachable; otherwise TTL is decremented (header checksum updated
  * incrementally) and the route's interface and next hop are recorded.
  */
-final class Ipv4Forward implements Stage {
+final class Ipv4Forward extends Stage {
     private final Router router;
 
     Ipv4Forward(Router router) {

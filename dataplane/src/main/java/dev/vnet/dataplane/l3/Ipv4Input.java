@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBuf;
  * not forwarded; a unicast packet for another host that came in a link-layer broadcast is not forwarded (section
  * 5.3.4); the rest goes to connection tracking, which decides between local delivery and forwarding.
  */
-final class Ipv4Input implements Stage {
+final class Ipv4Input extends Stage {
     private final Router router;
 
     Ipv4Input(Router router) {

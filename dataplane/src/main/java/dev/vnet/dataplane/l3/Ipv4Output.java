@@ -6,7 +6,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ipv4;
 
 /** Routes a packet the router itself sends (echo replies, ICMP errors, fragments): no TTL change, no ICMP on failure. */
-final class Ipv4Output implements Stage {
+final class Ipv4Output extends Stage {
     private final Router router;
 
     Ipv4Output(Router router) {

@@ -10,7 +10,7 @@ import dev.vnet.dataplane.wire.MacAddr;
  * Where frames enter the router on one interface: the Ethernet header must be sound, addressed to the interface's
  * MAC or to a group, and untagged; ARP and IPv4 go on, anything else (IPv6 among it) is dropped and counted.
  */
-final class L3Input implements Stage {
+final class L3Input extends Stage {
     private final Router router;
     private final RouterInterface iface;
 

@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBuf;
  * (RFC 1122 section 3.2.2.6); other ICMP is taken silently; UDP and TCP get ICMP port unreachable, other protocols
  * protocol unreachable (the router serves nothing).
  */
-final class LocalDelivery implements Stage {
+final class LocalDelivery extends Stage {
     private static final int DEFAULT_TTL = 64;
 
     private final Router router;

@@ -5,7 +5,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
 
 /** Entry for frames the router builds and injects: they are untagged, so the IPv4 header follows Ethernet's. */
-final class LocalOutput implements Stage {
+final class LocalOutput extends Stage {
     private final Router router;
 
     LocalOutput(Router router) {

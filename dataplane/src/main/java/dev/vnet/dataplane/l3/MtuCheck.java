@@ -16,7 +16,7 @@ import io.netty.buffer.ByteBuf;
  * after it, the error would go to the router itself). A packet without DF goes on, and {@link Fragmenter} cuts it
  * after NAT.
  */
-final class MtuCheck implements Stage {
+final class MtuCheck extends Stage {
     private final Router router;
 
     MtuCheck(Router router) {

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * rewritten, and the connection recorded with both tuples. A full table or no free port drops the packet with a
  * named reason (and a log line at most once a second); the dataplane goes on.
  */
-final class NatOut implements Stage {
+final class NatOut extends Stage {
     private static final int NO_PORT = -3;
 
     private final Router router;

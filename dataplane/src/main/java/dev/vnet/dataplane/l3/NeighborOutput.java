@@ -10,7 +10,7 @@ import dev.vnet.dataplane.wire.Ethernet;
  * interface's output (into its bridge, or out of its uplink port). An unresolved next hop gets the frame queued and,
  * the first time, an ARP request.
  */
-final class NeighborOutput implements Stage {
+final class NeighborOutput extends Stage {
     private final Router router;
 
     NeighborOutput(Router router) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -29,12 +30,12 @@ class PipelineTest {
         Pipeline p = new Pipeline(new ManualClock());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
-        in.setIngress(frame -> {
+        in.setIngress(stage(frame -> {
             if (frame.buf().getByte(frame.start() + 14) == 1) {
                 throw new IllegalStateException("a bug in a stage");
             }
             return frame.forward(out);
-        });
+        }));
         ByteBuf bad = anyFrame();
         bad.setByte(14, 1);
         ByteBuf good = anyFrame();
@@ -54,7 +55,7 @@ class PipelineTest {
     void aStageThatForgetsToDecideIsAnInternalError() {
         Pipeline p = new Pipeline(new ManualClock());
         MemoryPort in = new MemoryPort(1, "in", p);
-        Stage undecided = frame -> null;
+        Stage undecided = stage(frame -> null);
         in.setIngress(undecided);
         ByteBuf f = anyFrame();
         in.inject(f);
@@ -77,7 +78,7 @@ class PipelineTest {
         Pipeline p = new Pipeline(new ManualClock());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
-        in.setIngress(frame -> frame.forward(out));
+        in.setIngress(stage(frame -> frame.forward(out)));
         p.beginBatch();
         p.receive(in, anyFrame());
         p.receive(in, anyFrame());
@@ -96,10 +97,20 @@ class PipelineTest {
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
         out.close();
-        in.setIngress(frame -> frame.forward(out));
+        in.setIngress(stage(frame -> frame.forward(out)));
         ByteBuf f = anyFrame();
         in.inject(f);
         assertEquals(0, f.refCnt());
         assertEquals(1, out.counters().drops(DropReason.PORT_CLOSED));
+    }
+
+    /** A one-line stage for these tests (stages are classes: the pipeline's dispatch is a virtual call). */
+    private static Stage stage(Function<Frame, Stage> decide) {
+        return new Stage() {
+            @Override
+            public Stage process(Frame frame) {
+                return decide.apply(frame);
+            }
+        };
     }
 }
