@@ -97,6 +97,7 @@ final class ConntrackIn extends Stage {
         if (handle != ConnTable.NONE) {
             int id = handle >>> 1;
             boolean original = (handle & 1) == ConnTable.ORIGINAL;
+            frame.setConnection(handle); // its route hint (see Ipv4Forward)
             if (fragment) {
                 router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now);
             }

@@ -10,7 +10,8 @@ import io.netty.buffer.ByteBuf;
 /**
  * Forwarding decision (RFC 1812 section 5.2.4, 5.3.1): a packet whose TTL would reach zero is answered with ICMP time
  * exceeded; one with no route with ICMP net unreachable; otherwise TTL is decremented (header checksum updated
- * incrementally) and the route's interface and next hop are recorded.
+ * incrementally) and the route's interface and next hop are recorded. The packets of a tracked connection look the
+ * route up through the connection's hint ({@link RouteTable#lookup(int, int)}).
  */
 final class Ipv4Forward extends Stage {
     private final Router router;
@@ -29,7 +30,8 @@ final class Ipv4Forward extends Stage {
         }
         int dst = Ipv4.dst(buf, ip);
         RouteTable routes = router.routes();
-        int route = routes.lookup(dst);
+        // An established connection's packets take the route its last packet took, unless the table changed since.
+        int route = routes.lookup(dst, frame.connection());
         if (route == RouteTable.NO_ROUTE) {
             router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 0, 0);
             return frame.drop(DropReason.NO_ROUTE);

@@ -21,7 +21,15 @@ import java.util.List;
  * index. Updates recompute the affected slots (control plane only). Nothing is allocated on lookup.
  *
  * <p>A route says which {@link RouterInterface} index it leaves by and its gateway (0 for a connected route, where
- * the destination itself is the next hop). Bound: {@link #DEFAULT_MAX_ROUTES}. Used from the owning loop only.
+ * the destination itself is the next hop). Bound: {@link #DEFAULT_MAX_ROUTES}.
+ *
+ * <p>{@link #lookup(int, int)} remembers its answer in a hint slot the caller names (the packet's connection), so
+ * the packets of an established connection find their route with one read: a hint holds the destination it answers
+ * for and the table's version, so it can only give the route a full lookup would give now. Any change to the table
+ * makes every hint stale.
+ *
+ * <p>Every loop looks up; changes happen at the barrier, with the loops parked (hints are written by the loops, one
+ * word each, so a reader never sees half of one).
  */
 public final class RouteTable {
     /** Default bound on routes. */
@@ -53,18 +61,52 @@ public final class RouteTable {
     private int freeCount;
     private int nextId;
 
-    /** A table of at most {@code maxRoutes} routes. */
-    public RouteTable(int maxRoutes) {
-        if (maxRoutes < 1) {
-            throw new IllegalArgumentException("route bound must be at least 1, got " + maxRoutes);
+    /** Hint slots: {@code dst << 32 | version << 25 | (route id + 1)}, 0 when empty. */
+    private final long[] hints;
+    private final int hintMask;
+    /** Changes so far, modulo {@link #VERSIONS}; the hints are cleared when it wraps. */
+    private int version;
+
+    /** A table of at most {@code maxRoutes} routes, with {@code hintSlots} hint slots (rounded up, at most 2^18). */
+    public RouteTable(int maxRoutes, int hintSlots) {
+        if (maxRoutes < 1 || maxRoutes > MAX_ROUTE_IDS) {
+            throw new IllegalArgumentException("route bound must be 1.." + MAX_ROUTE_IDS + ", got " + maxRoutes);
         }
         this.maxRoutes = maxRoutes;
         Arrays.fill(shortBest, NONE);
+        int slots = Integer.highestOneBit(Math.max(1, Math.min(hintSlots, MAX_HINT_SLOTS) * 2 - 1));
+        hints = new long[slots];
+        hintMask = slots - 1;
+    }
+
+    /** A table of at most {@code maxRoutes} routes and 1024 hint slots. */
+    public RouteTable(int maxRoutes) {
+        this(maxRoutes, 1024);
     }
 
     /** A table with the default bound. */
     public RouteTable() {
         this(DEFAULT_MAX_ROUTES);
+    }
+
+    private static final int MAX_HINT_SLOTS = 1 << 18;
+    /** Route ids (plus one) take the low 25 bits of a hint. */
+    private static final int MAX_ROUTE_IDS = 1 << 24;
+    private static final long ROUTE_BITS = (1L << 25) - 1;
+    /** A hint's version takes the 7 bits between the route and the destination. */
+    private static final int VERSIONS = 1 << 7;
+    private static final java.lang.invoke.VarHandle HINTS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+
+    /**
+     * Makes every hint stale: called by each change. The version is short, so when it comes round again the hints
+     * are cleared, and a hint from 128 changes ago cannot pass for a current one.
+     */
+    private void changed() {
+        version = (version + 1) & (VERSIONS - 1);
+        if (version == 0) {
+            Arrays.fill(hints, 0L);
+        }
     }
 
     /**
@@ -104,6 +146,7 @@ public final class RouteTable {
         if (existing < 0) {
             indexAdded(key, length);
         }
+        changed();
     }
 
     private void indexAdded(int network, int length) {
@@ -170,6 +213,7 @@ public final class RouteTable {
             rebuildLengths();
         }
         indexRemoved(key, length);
+        changed();
         return true;
     }
 
@@ -201,6 +245,25 @@ public final class RouteTable {
         }
         int best = shortBest[hi];
         return best == NONE ? NO_ROUTE : best;
+    }
+
+    /**
+     * As {@link #lookup(int)}, through hint slot {@code hintSlot} (any int; a connection's handle gives each
+     * connection direction its own): when the slot holds the answer for {@code addr} from the current version of the
+     * table, that is one read; otherwise the full lookup, whose route the slot then remembers.
+     */
+    public int lookup(int addr, int hintSlot) {
+        int slot = hintSlot & hintMask;
+        long h = (long) HINTS.getOpaque(hints, slot);
+        int id = (int) (h & ROUTE_BITS) - 1;
+        if (h >>> 25 == ((addr & 0xFFFF_FFFFL) << 7 | version) && id >= 0) {
+            return id;
+        }
+        id = lookup(addr);
+        if (id >= 0) {
+            HINTS.setOpaque(hints, slot, (addr & 0xFFFF_FFFFL) << 32 | (long) version << 25 | (id + 1));
+        }
+        return id;
     }
 
     /** The interface index of route {@code id}. */

@@ -75,7 +75,7 @@ public final class Router {
      */
     public Router(RouterLimits limits, java.util.random.RandomGenerator random) {
         this.limits = limits;
-        this.routes = new RouteTable(limits.maxRoutes());
+        this.routes = new RouteTable(limits.maxRoutes(), 2 * limits.maxConnections()); // a hint per direction
         this.neighbors = new NeighborTable(limits.maxNeighbors());
         this.conntrack = new ConnTable(limits.maxConnections());
         this.fragments = new FragmentTable();

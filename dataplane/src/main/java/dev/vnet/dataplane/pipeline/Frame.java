@@ -28,6 +28,7 @@ public final class Frame {
     private int inInterface = -1;
     private int outInterface = -1;
     private int nextHop;
+    private int connection = -1;
     private boolean newFlow;
     private boolean portForwarded;
     private boolean fragmentTranslated;
@@ -57,6 +58,7 @@ public final class Frame {
         this.inInterface = -1;
         this.outInterface = -1;
         this.nextHop = 0;
+        this.connection = -1;
         this.newFlow = false;
         this.portForwarded = false;
         this.fragmentTranslated = false;
@@ -168,6 +170,16 @@ public final class Frame {
     public void setRoute(int outInterface, int nextHop) {
         this.outInterface = outInterface;
         this.nextHop = nextHop;
+    }
+
+    /** Records the tracked connection the packet belongs to: its handle (connection id and direction). */
+    public void setConnection(int handle) {
+        this.connection = handle;
+    }
+
+    /** The handle of the packet's tracked connection, or -1 (not tracked, or the first packet of a new one). */
+    public int connection() {
+        return connection;
     }
 
     /**

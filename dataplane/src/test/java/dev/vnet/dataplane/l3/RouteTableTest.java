@@ -113,4 +113,67 @@ class RouteTableTest {
             assertEquals(best, id == RouteTable.NO_ROUTE ? -1 : t.interfaceOf(id), "lookup " + addr);
         }
     }
+
+    /**
+     * Hinted lookups through a few shared slots (so slots change hands between destinations) agree with the plain
+     * lookup after every change, across more changes than a hint's version counts (it wraps at 128).
+     */
+    @Test
+    void hintedLookupsAgreeWithTheTableThroughEveryChange() {
+        SplittableRandom rng = new SplittableRandom(5);
+        RouteTable t = new RouteTable(RouteTable.DEFAULT_MAX_ROUTES, 8);
+        int[] destinations = new int[32];
+        for (int i = 0; i < destinations.length; i++) {
+            destinations[i] = parse("10.0.0.0") | rng.nextInt(1 << 16);
+        }
+        List<int[]> routes = new ArrayList<>();
+        for (int change = 0; change < 600; change++) {
+            if (routes.isEmpty() || rng.nextInt(3) > 0) {
+                int length = 8 + rng.nextInt(25);
+                int net = destinations[rng.nextInt(destinations.length)] & dev.vnet.dataplane.wire.Ipv4Addr.mask(length);
+                t.put(net, length, change, 0);
+                routes.add(new int[] {net, length});
+            } else {
+                int[] victim = routes.remove(rng.nextInt(routes.size()));
+                t.remove(victim[0], victim[1]);
+            }
+            for (int q = 0; q < 64; q++) {
+                int dst = destinations[rng.nextInt(destinations.length)];
+                int slot = rng.nextInt(8);
+                int hinted = t.lookup(dst, slot);
+                int plain = t.lookup(dst);
+                assertEquals(plain == RouteTable.NO_ROUTE ? -1 : t.interfaceOf(plain),
+                        hinted == RouteTable.NO_ROUTE ? -1 : t.interfaceOf(hinted), "change " + change + ", lookup " + q);
+                assertEquals(hinted, t.lookup(dst, slot), "the hint gives what the lookup gave");
+            }
+        }
+    }
+
+    @Test
+    void aHintGivesWayToAMoreSpecificRoute() {
+        RouteTable t = new RouteTable();
+        t.put(0, 0, 1, parse("192.168.1.3"));
+        int dst = parse("198.51.100.7");
+        assertEquals(1, t.interfaceOf(t.lookup(dst, 42)));
+        assertEquals(1, t.interfaceOf(t.lookup(dst, 42)), "now from the hint");
+        t.put(parse("198.51.100.0"), 24, 2, parse("192.168.16.3"));
+        assertEquals(2, t.interfaceOf(t.lookup(dst, 42)), "the table changed: the hint is stale");
+        assertEquals(1, t.interfaceOf(t.lookup(parse("203.0.113.1"), 42)), "another destination in the same slot");
+        assertTrue(t.remove(parse("198.51.100.0"), 24));
+        assertEquals(1, t.interfaceOf(t.lookup(dst, 42)));
+    }
+
+    /** A hint's version is 7 bits: after exactly 128 changes it would read as current, so the hints are cleared. */
+    @Test
+    void aHintFrom128ChangesAgoIsNotTaken() {
+        RouteTable t = new RouteTable();
+        t.put(0, 0, 1, parse("192.168.1.3"));
+        int dst = parse("198.51.100.7");
+        assertEquals(1, t.interfaceOf(t.lookup(dst, 42)));
+        t.put(parse("198.51.100.0"), 24, 2, parse("192.168.16.3"));
+        for (int change = 1; change < 128; change++) {
+            t.put(parse("203.0.113.0"), 24, 3, 0); // a route elsewhere, replaced 127 times
+        }
+        assertEquals(2, t.interfaceOf(t.lookup(dst, 42)));
+    }
 }

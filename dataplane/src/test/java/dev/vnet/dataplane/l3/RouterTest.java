@@ -137,6 +137,31 @@ class RouterTest {
         }
     }
 
+    /** The packets of an established connection take their route from a hint: a route added later still wins. */
+    @Test
+    void anEstablishedConnectionFollowsARouteChange() {
+        try (RouterHarness h = new RouterHarness()) {
+            h.answerArp(h.p3, H3, H3_IP, GW2, GW2_IP);
+            h.answerArp(h.uplink, LAN, LAN_IP, GW_UPLINK, UPLINK_IP);
+            h.router.addRoute(0, 0, LAN_IP);
+            int far = parse("198.51.100.7");
+            for (int i = 0; i < 3; i++) {
+                h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, far, 4000, 5000, "out".getBytes()));
+            }
+            List<ByteBuf> up = h.sent(h.uplink);
+            assertEquals(3, up.size(), "by the default route");
+            assertEquals(LAN, Ethernet.dst(up.get(2), 0));
+            h.router.addRoute(parse("198.51.100.0"), 24, H3_IP);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, far, 4000, 5000, "moved".getBytes()));
+            assertEquals(0, h.sent(h.uplink).size());
+            List<ByteBuf> p3 = h.sent(h.p3);
+            assertEquals(1, p3.size(), "the same connection now goes by the new, longer route");
+            assertEquals(H3, Ethernet.dst(p3.get(0), 0));
+            assertEquals(far, Ipv4.dst(p3.get(0), IP));
+            h.assertCountersAddUp();
+        }
+    }
+
     @Test
     void routesBetweenBridgesDecrementingTtl() {
         try (RouterHarness h = new RouterHarness()) {
