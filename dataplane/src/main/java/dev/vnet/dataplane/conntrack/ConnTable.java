@@ -13,9 +13,8 @@ import java.util.concurrent.locks.StampedLock;
  * <p>Connections live in parallel arrays by id; the index is open addressing with linear probing over the packed
  * tuples ({@link FlowKey}), at most half full (two keys per connection, four slots or more per connection), with
  * backward-shift deletion. A connection past its deadline is invisible to lookups and removed by {@link #expire}.
- * Bound: {@code maxConnections}
- * ({@link #DEFAULT_MAX_CONNECTIONS}); {@link #create} refuses a new connection when full and {@link #fullDrops} counts
- * it, while existing connections keep working. Nothing is allocated per packet.
+ * Bound: {@code maxConnections} ({@link #DEFAULT_MAX_CONNECTIONS}); {@link #create} refuses a new connection when full
+ * and {@link #fullDrops} counts it, while existing connections keep working. Nothing is allocated per packet.
  *
  * <p>Several event loops share one table. {@link #lookup} takes no lock: it reads optimistically under a
  * {@link StampedLock} and retries if a writer changed the index meanwhile (a seqlock), so the per-packet path never

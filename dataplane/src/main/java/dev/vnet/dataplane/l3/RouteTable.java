@@ -37,7 +37,16 @@ public final class RouteTable {
     /** Result of {@link #lookup} when no route matches. */
     public static final int NO_ROUTE = -1;
 
+    /** The largest bound accepted: route ids (plus one) must fit the low 25 bits of a hint. */
+    public static final int MAX_ROUTES = 1 << 24;
+
     private static final int SLOTS = 1 << 16;
+    private static final int MAX_HINT_SLOTS = 1 << 18;
+    private static final long ROUTE_BITS = (1L << 25) - 1;
+    /** A hint's version takes the 7 bits between the route and the destination. */
+    private static final int VERSIONS = 1 << 7;
+    private static final java.lang.invoke.VarHandle HINTS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
     private static final int NONE = -1;
 
     private final int maxRoutes;
@@ -69,8 +78,8 @@ public final class RouteTable {
 
     /** A table of at most {@code maxRoutes} routes, with {@code hintSlots} hint slots (rounded up, at most 2^18). */
     public RouteTable(int maxRoutes, int hintSlots) {
-        if (maxRoutes < 1 || maxRoutes > MAX_ROUTE_IDS) {
-            throw new IllegalArgumentException("route bound must be 1.." + MAX_ROUTE_IDS + ", got " + maxRoutes);
+        if (maxRoutes < 1 || maxRoutes > MAX_ROUTES) {
+            throw new IllegalArgumentException("route bound must be 1.." + MAX_ROUTES + ", got " + maxRoutes);
         }
         this.maxRoutes = maxRoutes;
         Arrays.fill(shortBest, NONE);
@@ -88,15 +97,6 @@ public final class RouteTable {
     public RouteTable() {
         this(DEFAULT_MAX_ROUTES);
     }
-
-    private static final int MAX_HINT_SLOTS = 1 << 18;
-    /** Route ids (plus one) take the low 25 bits of a hint. */
-    private static final int MAX_ROUTE_IDS = 1 << 24;
-    private static final long ROUTE_BITS = (1L << 25) - 1;
-    /** A hint's version takes the 7 bits between the route and the destination. */
-    private static final int VERSIONS = 1 << 7;
-    private static final java.lang.invoke.VarHandle HINTS =
-            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
 
     /**
      * Makes every hint stale: called by each change. The version is short, so when it comes round again the hints

@@ -17,7 +17,7 @@ public record RouterLimits(int maxConnections, int maxNeighbors, int maxRoutes, 
     /** The largest neighbor table accepted. */
     public static final int MAX_NEIGHBORS = 1 << 22;
     /** The largest route table accepted. */
-    public static final int MAX_ROUTES = 1 << 24;
+    public static final int MAX_ROUTES = RouteTable.MAX_ROUTES;
 
     /** Checks the values; the message names the bad one. */
     public RouterLimits {

@@ -10,7 +10,7 @@ package dev.vnet.dataplane.pipeline;
  *
  * <p>An abstract class, not an interface: the pipeline's call to whichever stage comes next is then a virtual call
  * through the class's method table, where an interface call goes through an itable stub that searches the class's
- * interfaces (3 ns of a routed frame, measured with RouterPathBenchmark).
+ * interfaces (2-3 ns of a routed frame, measured with RouterPathBenchmark).
  */
 public abstract class Stage {
     /** Decides for {@code frame}; returns the next stage, or null once a terminal outcome is set. */

@@ -130,7 +130,8 @@ class RouteTableTest {
         for (int change = 0; change < 600; change++) {
             if (routes.isEmpty() || rng.nextInt(3) > 0) {
                 int length = 8 + rng.nextInt(25);
-                int net = destinations[rng.nextInt(destinations.length)] & dev.vnet.dataplane.wire.Ipv4Addr.mask(length);
+                int net = destinations[rng.nextInt(destinations.length)]
+                        & dev.vnet.dataplane.wire.Ipv4Addr.mask(length);
                 t.put(net, length, change, 0);
                 routes.add(new int[] {net, length});
             } else {
@@ -143,7 +144,8 @@ class RouteTableTest {
                 int hinted = t.lookup(dst, slot);
                 int plain = t.lookup(dst);
                 assertEquals(plain == RouteTable.NO_ROUTE ? -1 : t.interfaceOf(plain),
-                        hinted == RouteTable.NO_ROUTE ? -1 : t.interfaceOf(hinted), "change " + change + ", lookup " + q);
+                        hinted == RouteTable.NO_ROUTE ? -1 : t.interfaceOf(hinted),
+                        "change " + change + ", lookup " + q);
                 assertEquals(hinted, t.lookup(dst, slot), "the hint gives what the lookup gave");
             }
         }
