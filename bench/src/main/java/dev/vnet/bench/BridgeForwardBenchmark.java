@@ -3,6 +3,7 @@ package dev.vnet.bench;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.util.Clock;
+import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.MacAddr;
@@ -38,7 +39,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG})
+@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG,
+        JvmOptions.GC})
 public class BridgeForwardBenchmark {
     /** Frames per read batch, as a TAP port reads them. */
     public static final int BATCH = 32;

@@ -1,5 +1,6 @@
 package dev.vnet.bench;
 
+import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.wire.Checksum;
 import dev.vnet.dataplane.wire.Ethernet;
@@ -40,7 +41,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG})
+@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG,
+        JvmOptions.GC})
 public class ChecksumBenchmark {
     /** Frames per invocation. */
     public static final int BATCH = 32;

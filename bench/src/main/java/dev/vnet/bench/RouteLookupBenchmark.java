@@ -1,6 +1,7 @@
 package dev.vnet.bench;
 
 import dev.vnet.dataplane.l3.RouteTable;
+import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = JvmOptions.GC)
 public class RouteLookupBenchmark {
     private static final int QUERIES = 4096;
 

@@ -9,6 +9,7 @@ import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.util.Clock;
+import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
@@ -48,7 +49,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG})
+@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG,
+        JvmOptions.GC})
 public class RouterPathBenchmark {
     /** Frames per read batch. */
     public static final int BATCH = 32;

@@ -1,5 +1,6 @@
 package dev.vnet.bench;
 
+import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
@@ -36,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG})
+@Fork(value = 1, jvmArgsAppend = {NettyDefaults.LEAK_DETECTION_ARG, NettyDefaults.CHECK_ACCESSIBLE_ARG,
+        JvmOptions.GC})
 public class SoftwareOffloadBenchmark {
     /** The super-frame's length: an IPv4 packet of 65 480 bytes behind its Ethernet header. */
     public static final int SUPER_FRAME = Ethernet.HEADER_LEN + 65_480;

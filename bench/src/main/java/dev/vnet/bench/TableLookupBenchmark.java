@@ -4,6 +4,7 @@ import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.l2.MacTable;
 import dev.vnet.dataplane.l3.NeighborTable;
+import dev.vnet.dataplane.util.JvmOptions;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Xmx4g")
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", JvmOptions.GC})
 public class TableLookupBenchmark {
     private static final long NOW = 1_000_000_000L;
     private static final int KEYS = 1 << 16;

@@ -3,6 +3,7 @@ package dev.vnet.control.bench;
 import dev.vnet.control.lab.Lab;
 import dev.vnet.control.lab.LabException;
 import dev.vnet.dataplane.loop.PollMode;
+import dev.vnet.dataplane.util.JvmOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,9 +155,10 @@ public final class Benchmark {
         m.put("cpu", cpu);
         m.put("kernel", kernel);
         m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        m.put("gc", JvmOptions.collectors()); // the launcher's choice, or the JVM's when run otherwise
         m.put("bridge-nf-call-iptables", bridgeNf);
         m.put("summary", cores + " cores" + (cpu.isEmpty() ? "" : " (" + cpu + ")") + ", Linux " + kernel + ", Java "
-                + Runtime.version().feature());
+                + Runtime.version().feature() + " (" + JvmOptions.collectors() + ")");
         return m;
     }
 
