@@ -21,13 +21,13 @@ final class NeighborOutput extends Stage {
     public Stage process(Frame frame) {
         RouterInterface out = router.iface(frame.outInterface());
         int hop = frame.nextHop();
-        Ethernet.setSrc(frame.buf(), frame.start(), out.mac());
         long mac = router.neighbors().macFor(hop, frame.now());
         if (mac != NeighborTable.UNRESOLVED) {
-            Ethernet.setDst(frame.buf(), frame.start(), mac);
+            Ethernet.setAddresses(frame.buf(), frame.start(), mac, out.mac());
             frame.setL2InPort(out.port());
             return out.output();
         }
+        Ethernet.setSrc(frame.buf(), frame.start(), out.mac()); // the destination once ARP answers
         return switch (router.neighbors().enqueue(hop, out.index(), frame.buf(), frame.offload(), frame.now())) {
             case NEW -> {
                 frame.inject(out.port(), out.output(), router.arpRequest(frame::allocate, out, hop));

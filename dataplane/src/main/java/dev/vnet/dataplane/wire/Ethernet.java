@@ -90,6 +90,12 @@ public final class Ethernet {
         MacAddr.set(buf, frame + SRC, mac);
     }
 
+    /** Sets both MACs: one 8-byte and one 4-byte write instead of two of each. */
+    public static void setAddresses(ByteBuf buf, int frame, long dst, long src) {
+        buf.setLong(frame + DST, dst << 16 | src >>> 32);
+        buf.setInt(frame + SRC + 2, (int) src);
+    }
+
     /** The outer EtherType field (the TPID when tagged). */
     public static int type(ByteBuf buf, int frame) {
         return buf.getUnsignedShort(frame + TYPE);

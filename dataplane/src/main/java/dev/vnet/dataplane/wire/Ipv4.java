@@ -131,11 +131,11 @@ public final class Ipv4 {
 
     /** Decrements TTL by one and updates the header checksum; returns the new TTL. Caller checks TTL &gt; 1 first. */
     public static int decrementTtl(ByteBuf buf, int ip) {
-        int oldWord = buf.getUnsignedShort(ip + TTL);
-        int newWord = oldWord - 0x0100;
-        buf.setShort(ip + TTL, newWord);
-        buf.setShort(ip + CHECKSUM, Checksum.update16(buf.getUnsignedShort(ip + CHECKSUM), oldWord, newWord));
-        return newWord >>> 8;
+        int word = buf.getInt(ip + TTL); // TTL, protocol and header checksum: one read and one write, not four
+        int oldTtlProtocol = word >>> 16;
+        int newTtlProtocol = oldTtlProtocol - 0x0100;
+        buf.setInt(ip + TTL, newTtlProtocol << 16 | Checksum.update16(word & 0xFFFF, oldTtlProtocol, newTtlProtocol));
+        return newTtlProtocol >>> 8;
     }
 
     /** Recomputes the header checksum from scratch (for headers built here). */

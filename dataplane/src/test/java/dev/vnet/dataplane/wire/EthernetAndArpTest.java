@@ -45,6 +45,19 @@ class EthernetAndArpTest {
     }
 
     @Test
+    void setsBothAddressesAndNothingElse() {
+        ByteBuf f = FrameBuilder.hex("aaaaaa" + "111111111111" + "222222222222" + "0800" + "bbbb");
+        ByteBuf expected = FrameBuilder.hex("aaaaaa" + "02000000000b" + "0abcdef01234" + "0800" + "bbbb");
+        try {
+            Ethernet.setAddresses(f, 3, MacAddr.parse("02:00:00:00:00:0b"), MacAddr.parse("0a:bc:de:f0:12:34"));
+            assertEquals(expected, f);
+        } finally {
+            f.release();
+            expected.release();
+        }
+    }
+
+    @Test
     void rejectsRuntsAndTruncatedTags() {
         ByteBuf runt = FrameBuilder.hex("ffffffffffff0200000000010806"); // 14 bytes: a header, no payload
         ByteBuf tagged = FrameBuilder.hex("ffffffffffff020000000001810000"); // tag with no room for TCI + type

@@ -132,8 +132,11 @@ class Ipv4AndTransportTest {
     void ttlDecrementKeepsTheHeaderChecksum() {
         ByteBuf f = FrameBuilder.hex(WireVectors.ICMP_ECHO);
         try {
+            int protocol = Ipv4.protocol(f, IP);
             for (int expected = 63; expected >= 1; expected--) {
                 assertEquals(expected, Ipv4.decrementTtl(f, IP));
+                assertEquals(expected, Ipv4.ttl(f, IP));
+                assertEquals(protocol, Ipv4.protocol(f, IP), "the protocol beside the TTL is kept");
                 assertNull(Ipv4.check(f, IP, f.readableBytes() - IP), "after TTL " + expected);
             }
         } finally {
