@@ -5,8 +5,9 @@ import java.lang.management.ManagementFactory;
 import java.util.stream.Collectors;
 
 /**
- * The JVM options the {@code vnet} launcher starts the dataplane with, and the benchmarks fork with, so they measure
- * what runs. Unlike {@link NettyDefaults} these cannot be set once the JVM runs.
+ * The JVM options the {@code vnet} launcher starts the dataplane with ({@code scripts/jvm-options.sh}, which leaves
+ * out a collector when the user chose one), and the benchmarks fork with, so they measure what runs. Unlike
+ * {@link NettyDefaults} these cannot be set once the JVM runs.
  *
  * <p>{@link #GC}: the parallel collector. The dataplane allocates nothing per frame, so what a collector costs it is
  * the write barrier after every reference store (the frame's ports, the queues' buffers), not pauses. The parallel
