@@ -215,15 +215,15 @@ final class ConntrackIn extends Stage {
      * ({@code partial}: the transport checksum is an offloaded, partial one).
      */
     static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo, boolean partial) {
-        NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
-        NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
-        if (protocol == Ipv4.PROTO_ICMP) {
-            // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
-            int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
-            NatRewrite.setSrcPort(buf, ip, id, partial);
+        if (protocol != Ipv4.PROTO_ICMP) { // TCP or UDP: every field read and written once
+            NatRewrite.setTuple(buf, ip, l4, protocol == Ipv4.PROTO_UDP, FlowKey.src(tHi), FlowKey.dst(tHi),
+                    FlowKey.srcPort(tLo), FlowKey.dstPort(tLo), partial);
             return;
         }
-        NatRewrite.setSrcPort(buf, ip, FlowKey.srcPort(tLo), partial);
-        NatRewrite.setDstPort(buf, ip, FlowKey.dstPort(tLo), partial);
+        NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
+        NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
+        // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
+        int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
+        NatRewrite.setSrcPort(buf, ip, id, partial);
     }
 }

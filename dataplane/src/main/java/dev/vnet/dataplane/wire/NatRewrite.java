@@ -58,6 +58,59 @@ public final class NatRewrite {
         setPort(buf, ip, false, port, partial);
     }
 
+    /**
+     * Sets both addresses and both ports of a TCP or UDP packet that carries its transport header (at {@code l4}):
+     * the result, checksums included, is byte for byte that of {@link #setSrcAddress}, {@link #setDstAddress},
+     * {@link #setSrcPort} and {@link #setDstPort} in that order, with the fields read and written once each (an
+     * established NATed connection's every packet is rewritten so).
+     */
+    public static void setTuple(ByteBuf buf, int ip, int l4, boolean udp, int src, int dst, int srcPort, int dstPort,
+                                boolean partial) {
+        long oldAddresses = buf.getLong(ip + Ipv4.SRC); // source and destination, adjacent
+        int oldSrc = (int) (oldAddresses >>> 32);
+        int oldDst = (int) oldAddresses;
+        int oldPorts = buf.getInt(l4); // TCP and UDP both start with source and destination port
+        int oldSrcPort = oldPorts >>> 16;
+        int oldDstPort = oldPorts & 0xFFFF;
+        int checksumAt = l4 + (udp ? Udp.CHECKSUM : Tcp.CHECKSUM);
+        int l4Checksum = buf.getUnsignedShort(checksumAt);
+        if (oldSrc != src || oldDst != dst) {
+            int ipChecksum = buf.getUnsignedShort(ip + Ipv4.CHECKSUM);
+            if (oldSrc != src) {
+                ipChecksum = Checksum.update32(ipChecksum, oldSrc, src);
+                l4Checksum = addressInTransport(l4Checksum, oldSrc, src, udp, partial);
+            }
+            if (oldDst != dst) {
+                ipChecksum = Checksum.update32(ipChecksum, oldDst, dst);
+                l4Checksum = addressInTransport(l4Checksum, oldDst, dst, udp, partial);
+            }
+            buf.setLong(ip + Ipv4.SRC, (long) src << 32 | (dst & 0xFFFF_FFFFL));
+            buf.setShort(ip + Ipv4.CHECKSUM, ipChecksum);
+        }
+        srcPort &= 0xFFFF;
+        dstPort &= 0xFFFF;
+        if (oldSrcPort != srcPort || oldDstPort != dstPort) {
+            if (!partial) { // a partial checksum does not cover the ports yet
+                if (oldSrcPort != srcPort) {
+                    l4Checksum = transportChecksum(l4Checksum, oldSrcPort, srcPort, false, udp);
+                }
+                if (oldDstPort != dstPort) {
+                    l4Checksum = transportChecksum(l4Checksum, oldDstPort, dstPort, false, udp);
+                }
+            }
+            buf.setInt(l4, srcPort << 16 | dstPort);
+        }
+        buf.setShort(checksumAt, l4Checksum);
+    }
+
+    /** A TCP/UDP checksum field after an address in its pseudo-header changed, as {@link #setAddress} updates it. */
+    private static int addressInTransport(int field, int old, int addr, boolean udp, boolean partial) {
+        if (partial) {
+            return ~Checksum.update32(~field & 0xFFFF, old, addr) & 0xFFFF;
+        }
+        return transportChecksum(field, old, addr, true, udp);
+    }
+
     private static void setAddress(ByteBuf buf, int ip, int field, int addr, boolean partial) {
         int old = buf.getInt(ip + field);
         if (old == addr) {
@@ -125,14 +178,19 @@ public final class NatRewrite {
 
     private static void updateTransport(ByteBuf buf, int checksumAt, int oldValue, int newValue, boolean wide,
                                         boolean udpZeroRule) {
-        int csum = buf.getUnsignedShort(checksumAt);
+        buf.setShort(checksumAt, transportChecksum(buf.getUnsignedShort(checksumAt), oldValue, newValue, wide,
+                udpZeroRule));
+    }
+
+    /** A complete TCP/UDP checksum updated for a 32-bit ({@code wide}) or 16-bit value changing. */
+    private static int transportChecksum(int csum, int oldValue, int newValue, boolean wide, boolean udpZeroRule) {
         if (udpZeroRule && csum == 0) {
-            return; // UDP sent without a checksum: it stays without one
+            return 0; // UDP sent without a checksum: it stays without one
         }
         int updated = wide ? Checksum.update32(csum, oldValue, newValue) : Checksum.update16(csum, oldValue, newValue);
         if (udpZeroRule && updated == 0) {
             updated = 0xFFFF; // a computed 0 is sent as all ones (RFC 768)
         }
-        buf.setShort(checksumAt, updated);
+        return updated;
     }
 }

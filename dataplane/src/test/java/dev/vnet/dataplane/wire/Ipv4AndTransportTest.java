@@ -162,6 +162,49 @@ class Ipv4AndTransportTest {
     }
 
     @Test
+    void aWholeTupleRewriteIsTheFourFieldRewritesInOne() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        for (int n = 0; n < 3_000; n++) {
+            boolean udp = rng.nextBoolean();
+            int src = rng.nextInt();
+            int dst = rng.nextInt();
+            int srcPort = rng.nextInt(0x10000);
+            int dstPort = rng.nextInt(0x10000);
+            byte[] payload = new byte[rng.nextInt(40)];
+            rng.nextBytes(payload);
+            ByteBuf a = udp ? FrameBuilder.udp(2, 4, src, dst, srcPort, dstPort, payload)
+                    : FrameBuilder.tcp(2, 4, src, dst, srcPort, dstPort, Tcp.ACK_FLAG, payload);
+            ByteBuf b = a.copy();
+            try {
+                boolean partial = rng.nextInt(4) == 0;
+                int checksumAt = L4 + (udp ? Udp.CHECKSUM : Tcp.CHECKSUM);
+                if (udp && rng.nextInt(4) == 0) { // sent without a checksum
+                    a.setShort(checksumAt, 0);
+                    b.setShort(checksumAt, 0);
+                } else if (rng.nextInt(8) == 0) { // checksum values at the edges of one's complement
+                    int edge = rng.nextBoolean() ? 0xFFFF : rng.nextInt(2);
+                    a.setShort(checksumAt, edge);
+                    b.setShort(checksumAt, edge);
+                }
+                // Each field changes or not, so a rewrite may touch the addresses, the ports, or both.
+                int nSrc = rng.nextBoolean() ? src : rng.nextInt();
+                int nDst = rng.nextBoolean() ? dst : rng.nextInt();
+                int nSrcPort = rng.nextBoolean() ? srcPort : rng.nextInt(0x10000);
+                int nDstPort = rng.nextBoolean() ? dstPort : rng.nextInt(0x10000);
+                NatRewrite.setSrcAddress(a, IP, nSrc, partial);
+                NatRewrite.setDstAddress(a, IP, nDst, partial);
+                NatRewrite.setSrcPort(a, IP, nSrcPort, partial);
+                NatRewrite.setDstPort(a, IP, nDstPort, partial);
+                NatRewrite.setTuple(b, IP, L4, udp, nSrc, nDst, nSrcPort, nDstPort, partial);
+                assertEquals(ByteBufUtil.hexDump(a), ByteBufUtil.hexDump(b), "case " + n);
+            } finally {
+                a.release();
+                b.release();
+            }
+        }
+    }
+
+    @Test
     void natKeepsAnAbsentUdpChecksumAbsent() {
         ByteBuf udp = FrameBuilder.hex(WireVectors.UDP);
         try {
