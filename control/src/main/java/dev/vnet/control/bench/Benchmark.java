@@ -155,10 +155,11 @@ public final class Benchmark {
         m.put("cpu", cpu);
         m.put("kernel", kernel);
         m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
-        m.put("gc", JvmOptions.collectors()); // the launcher's choice, or the JVM's when run otherwise
+        String gc = JvmOptions.collectors(); // the launcher's choice, or the JVM's when run otherwise
+        m.put("gc", gc);
         m.put("bridge-nf-call-iptables", bridgeNf);
         m.put("summary", cores + " cores" + (cpu.isEmpty() ? "" : " (" + cpu + ")") + ", Linux " + kernel + ", Java "
-                + Runtime.version().feature() + " (" + JvmOptions.collectors() + ")");
+                + Runtime.version().feature() + " (" + gc + ")");
         return m;
     }
 

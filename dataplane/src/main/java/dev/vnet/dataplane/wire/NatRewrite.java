@@ -89,23 +89,24 @@ public final class NatRewrite {
         }
         srcPort &= 0xFFFF;
         dstPort &= 0xFFFF;
-        if (oldSrcPort != srcPort || oldDstPort != dstPort) {
-            if (!partial) { // a partial checksum does not cover the ports yet
-                if (oldSrcPort != srcPort) {
-                    l4Checksum = transportChecksum(l4Checksum, oldSrcPort, srcPort, false, udp);
-                }
-                if (oldDstPort != dstPort) {
-                    l4Checksum = transportChecksum(l4Checksum, oldDstPort, dstPort, false, udp);
-                }
+        if (!partial) { // a partial checksum does not cover the ports yet
+            if (oldSrcPort != srcPort) {
+                l4Checksum = transportChecksum(l4Checksum, oldSrcPort, srcPort, false, udp);
             }
+            if (oldDstPort != dstPort) {
+                l4Checksum = transportChecksum(l4Checksum, oldDstPort, dstPort, false, udp);
+            }
+        }
+        if (oldSrcPort != srcPort || oldDstPort != dstPort) {
             buf.setInt(l4, srcPort << 16 | dstPort);
         }
         buf.setShort(checksumAt, l4Checksum);
     }
 
-    /** A TCP/UDP checksum field after an address in its pseudo-header changed, as {@link #setAddress} updates it. */
+    /** A TCP/UDP checksum field after an address in its pseudo-header changed from {@code old} to {@code addr}. */
     private static int addressInTransport(int field, int old, int addr, boolean udp, boolean partial) {
         if (partial) {
+            // The field holds the pseudo-header sum itself, uncomplemented: adjust it as a sum.
             return ~Checksum.update32(~field & 0xFFFF, old, addr) & 0xFFFF;
         }
         return transportChecksum(field, old, addr, true, udp);
@@ -120,12 +121,9 @@ public final class NatRewrite {
         int csum = buf.getUnsignedShort(ip + Ipv4.CHECKSUM);
         buf.setShort(ip + Ipv4.CHECKSUM, Checksum.update32(csum, old, addr));
         int checksumAt = pseudoHeaderChecksumIndex(buf, ip);
-        if (checksumAt >= 0 && partial) {
-            // The field holds the pseudo-header sum itself, uncomplemented: adjust it as a sum.
-            int sum = buf.getUnsignedShort(checksumAt);
-            buf.setShort(checksumAt, ~Checksum.update32(~sum & 0xFFFF, old, addr) & 0xFFFF);
-        } else if (checksumAt >= 0) {
-            updateTransport(buf, checksumAt, old, addr, true, Ipv4.protocol(buf, ip) == Ipv4.PROTO_UDP);
+        if (checksumAt >= 0) {
+            buf.setShort(checksumAt, addressInTransport(buf.getUnsignedShort(checksumAt), old, addr,
+                    Ipv4.protocol(buf, ip) == Ipv4.PROTO_UDP, partial));
         }
     }
 
@@ -154,8 +152,9 @@ public final class NatRewrite {
             return;
         }
         buf.setShort(l4 + field, port);
-        if (!partial) {
-            updateTransport(buf, checksumAt, old, port, false, protocol == Ipv4.PROTO_UDP);
+        if (!partial) { // a partial checksum does not cover the ports yet
+            buf.setShort(checksumAt, transportChecksum(buf.getUnsignedShort(checksumAt), old, port, false,
+                    protocol == Ipv4.PROTO_UDP));
         }
     }
 
@@ -174,12 +173,6 @@ public final class NatRewrite {
             case Ipv4.PROTO_UDP -> l4 + Udp.CHECKSUM;
             default -> -1;
         };
-    }
-
-    private static void updateTransport(ByteBuf buf, int checksumAt, int oldValue, int newValue, boolean wide,
-                                        boolean udpZeroRule) {
-        buf.setShort(checksumAt, transportChecksum(buf.getUnsignedShort(checksumAt), oldValue, newValue, wide,
-                udpZeroRule));
     }
 
     /** A complete TCP/UDP checksum updated for a 32-bit ({@code wide}) or 16-bit value changing. */
