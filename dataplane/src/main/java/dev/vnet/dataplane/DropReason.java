@@ -89,10 +89,15 @@ public enum DropReason {
      */
     CONNTRACK_CLASH("conntrack-clash"),
     /**
-     * A fragment without the transport header (not the first) of a packet NAT may translate: vnet does not reassemble,
-     * and sending it on untranslated would leak an inside address (the kernel reassembles before NAT).
+     * A fragment without the transport header (not the first) of a packet NAT may translate, whose datagram's
+     * connection is not known (its first fragment went on untracked, a protocol vnet does not track): sent on
+     * untranslated it would leak an inside address. Fragments that overtake their first wait for it instead.
      */
     FRAGMENT_NOT_TRANSLATED("fragment-not-translated"),
+    /** A fragment held for its datagram's first fragment, which did not come within 2 s (or was dropped itself). */
+    FRAGMENT_TIMEOUT("fragment-timeout"),
+    /** A fragment that overtook its datagram's first found the hold full (128 fragments waiting already). */
+    FRAGMENT_HOLD_FULL("fragment-hold-full"),
     /** Source NAT found no free port for a new connection. */
     NAT_PORTS_EXHAUSTED("nat-ports-exhausted"),
     /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */

@@ -31,7 +31,12 @@ final class Metrics {
         counter(sb, "vnet_pipeline_frames_total", "Frames through the pipeline, by outcome.");
         dp.pipelineCounters().forEach((k, v) -> line(sb, "vnet_pipeline_frames_total", "outcome=\"" + k + "\"", v));
         counter(sb, "vnet_icmp_errors_suppressed_total", "ICMP errors the router did not send (rate limit).");
-        line(sb, "vnet_icmp_errors_suppressed_total", null, dp.routerCounters().get("icmp-errors-suppressed"));
+        Map<String, Long> router = dp.routerCounters();
+        line(sb, "vnet_icmp_errors_suppressed_total", null, router.get("icmp-errors-suppressed"));
+        counter(sb, "vnet_fragments_held_total", "Fragments that overtook their datagram's first and waited for it.");
+        line(sb, "vnet_fragments_held_total", null, router.get("fragments-held"));
+        gauge(sb, "vnet_fragments_waiting", "Fragments waiting for their datagram's first fragment now.");
+        line(sb, "vnet_fragments_waiting", null, router.get("fragments-waiting"));
         counter(sb, "vnet_loop_frames_received_total", "Frames each event loop's pipeline received.");
         List<Long> perLoop = dp.loopReceived();
         for (int i = 0; i < perLoop.size(); i++) {

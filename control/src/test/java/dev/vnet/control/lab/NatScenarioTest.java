@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -49,7 +50,7 @@ class NatScenarioTest {
 
     @BeforeAll
     static void up() throws Exception {
-        RootScenario.require("ip", "ping", "nc", "ss", "curl", "iperf3");
+        RootScenario.require("ip", "ping", "nc", "ss", "curl", "iperf3", "mausezahn");
         prefix = RootScenario.uniquePrefix();
         stateDir = Files.createTempDirectory("vnet-state");
         lab = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir, new IpRoute2());
@@ -221,6 +222,63 @@ class NatScenarioTest {
         } finally {
             server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    @Order(6)
+    void aDatagramWhoseLastFragmentComesFirstCrossesMasqueradeWhole() throws Exception {
+        // Red sends one UDP datagram to lan as two fragments, the second first (mausezahn builds them: the kernel
+        // would send them in order). The second waits in vnet for the first, then both leave masqueraded, and lan's
+        // kernel reassembles the datagram and hands it to nc.
+        String data = "held for first!\n"; // 16 bytes: 8 in each fragment
+        assertTrue(Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "2", "192.168.15.5").ok(), "red knows its gateway");
+        String neigh = Cmd.inNs(ns("red"), 10, "ip", "neigh", "show", "192.168.15.5").out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("lladdr (\\S+)").matcher(neigh);
+        assertTrue(m.find(), "the gateway's MAC in red's ARP table: " + neigh);
+        String gatewayMac = m.group(1);
+        long heldBefore = lab.dataplane().routerCounters().get("fragments-held");
+        Path out = Files.createTempFile("vnet-udp", ".out");
+        Process server = new ProcessBuilder("ip", "netns", "exec", ns("lan"), "nc", "-u", "-l", "9003")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertTrue(Cmd.waitForListener(ns("lan"), "udp", 9003));
+            String udpHeader = "9c:40:23:2b:00:18:00:00"; // 40000 -> 9003, length 24, no checksum
+            String second = fragment(gatewayMac, "frag=2", hex(data.substring(8)));
+            String first = fragment(gatewayMac, "mf", udpHeader + ":" + hex(data.substring(0, 8)));
+            for (String fragment : List.of(second, first)) {
+                Cmd.Result r = Cmd.inNs(ns("red"), 15, "sh", "-c", fragment);
+                assertEquals(0, r.exit(), r.toString());
+            }
+            for (int i = 0; i < 50 && Files.size(out) < data.length(); i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(data, Files.readString(out, StandardCharsets.UTF_8), "lan got the datagram whole");
+        } finally {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(out);
+        }
+        Map<String, Long> router = lab.dataplane().routerCounters();
+        assertEquals(1, router.get("fragments-held") - heldBefore, "the second fragment waited for the first");
+        assertEquals(0, router.get("fragments-waiting"));
+        ConnectionEntry c = lab.dataplane().connections().stream()
+                .filter(e -> e.original().contains(":40000 ") && e.original().endsWith("192.168.1.3:9003"))
+                .findFirst().orElseThrow(() -> new AssertionError("the datagram's connection"));
+        assertTrue(c.reply().contains("192.168.1.2"), "masqueraded: " + c);
+    }
+
+    /** A mausezahn command sending one IPv4 fragment of a UDP datagram from red to lan (IP id 4660). */
+    private static String fragment(String gatewayMac, String flags, String payloadHex) {
+        return "mausezahn eth0 -b " + gatewayMac + " -A 192.168.15.1 -B 192.168.1.3 -t ip 'proto=17,id=4660,"
+                + flags + ",p=" + payloadHex + "' -q";
+    }
+
+    private static String hex(String ascii) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : ascii.getBytes(StandardCharsets.US_ASCII)) {
+            sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", b & 0xFF));
+        }
+        return sb.toString();
     }
 
     /** A kernel SNMP counter of namespace {@code ns}. */

@@ -833,11 +833,16 @@ public final class Dataplane implements AutoCloseable {
         return total;
     }
 
-    /** The router's own counters: icmp-errors-suppressed (ICMP errors not sent because of the rate limit). */
+    /**
+     * The router's own counters: icmp-errors-suppressed (ICMP errors not sent because of the rate limit),
+     * fragments-held (fragments that overtook their datagram's first and waited for it), fragments-waiting (held now).
+     */
     public Map<String, Long> routerCounters() {
         return call(() -> {
             Map<String, Long> m = new LinkedHashMap<>();
             m.put("icmp-errors-suppressed", router.icmpErrorsSuppressed());
+            m.put("fragments-held", router.fragmentsHeld());
+            m.put("fragments-waiting", (long) router.fragmentsWaiting());
             return m;
         });
     }
@@ -908,6 +913,7 @@ public final class Dataplane implements AutoCloseable {
                 }
                 ports.clear();
                 router.neighbors().clear();
+                router.releaseHeldFragments();
                 captures.keySet().forEach(c -> {
                     c.stop();
                     c.filter().free();

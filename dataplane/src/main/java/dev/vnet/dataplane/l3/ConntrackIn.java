@@ -21,7 +21,9 @@ import io.netty.buffer.ByteBuf;
  * refreshes it (TCP state, timeout) and, if the connection is translated, is rewritten to the inverse of the other
  * direction's tuple; the first packet of a new connection to one of the router's addresses is matched against the
  * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked; ICMP errors about a
- * NATed packet are translated ({@link IcmpErrorNat}); other packets, and fragments after the first, pass untracked. Packets to the router that no forward claims stay local and untracked.
+ * NATed packet are translated ({@link IcmpErrorNat}); other packets pass untracked. Packets to the router that no
+ * forward claims stay local and untracked. Fragments after the first follow what their first fragment found
+ * ({@link FragmentTable}), waiting for it when they overtook it.
  */
 final class ConntrackIn extends Stage {
     /** Connection flag: its tuples differ (NAT rewrites its packets). */
@@ -82,10 +84,10 @@ final class ConntrackIn extends Stage {
                 if (Icmp4.isError(type)) {
                     IcmpErrorNat.translate(router.conntrack(), frame.now(), buf, ip, l4, available);
                 }
-                return router.afterConntrack(frame);
+                return untracked(frame, buf, ip, fragment);
             }
         } else {
-            return router.afterConntrack(frame);
+            return untracked(frame, buf, ip, fragment);
         }
         int src = Ipv4.src(buf, ip);
         int dst = Ipv4.dst(buf, ip);
@@ -99,7 +101,7 @@ final class ConntrackIn extends Stage {
             boolean original = (handle & 1) == ConnTable.ORIGINAL;
             frame.setConnection(handle); // its route hint (see Ipv4Forward)
             if (fragment) {
-                router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now);
+                router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now, frame);
             }
             refresh(table, router.timeouts(), id, original, protocol, tcpFlags, now);
             if ((table.flags(id) & TRANSLATED) != 0) {
@@ -114,6 +116,10 @@ final class ConntrackIn extends Stage {
             NatRules.PortForward f = protocol == Ipv4.PROTO_ICMP ? null
                     : router.natRules().forwardFor(protocol, dst, dstPort);
             if (f == null) {
+                if (fragment) { // its later fragments go to the router too
+                    router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), FragmentTable.UNTRACKED, now,
+                            frame);
+                }
                 return router.localDelivery; // for the router itself: not tracked
             }
             boolean partial = Offload.needsChecksum(frame.offload());
@@ -130,16 +136,47 @@ final class ConntrackIn extends Stage {
         return FlowKey.invertHi(original ? table.replyHi(id) : table.origHi(id));
     }
 
+    /** A packet not tracked goes on; a first fragment records that, so its later fragments go on untracked too. */
+    private Stage untracked(Frame frame, ByteBuf buf, int ip, boolean fragment) {
+        if (fragment) {
+            router.fragments().record(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ipv4.protocol(buf, ip), Ipv4.id(buf, ip),
+                    FragmentTable.UNTRACKED, frame.now(), frame);
+        }
+        return router.afterConntrack(frame);
+    }
+
     /**
      * A fragment after the first: the connection its datagram's first fragment recorded gives the address
-     * translation (ports are only in the first); without one it goes on untracked, and NAT drops it if it may belong
-     * to a translated connection.
+     * translation (ports are only in the first). One that finds nothing overtook its first fragment (or that one
+     * never came): when it may need a translation (it is addressed to the router, or comes from an address NAT
+     * translates) it waits for its first ({@link FragmentTable}); otherwise it goes on untracked, as one whose first
+     * went on untracked does, and NAT drops it if it may belong to a translated connection.
      */
     private Stage laterFragment(Frame frame, ByteBuf buf, int ip) {
-        int handle = router.fragments().find(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ipv4.protocol(buf, ip),
-                Ipv4.id(buf, ip), frame.now());
+        int src = Ipv4.src(buf, ip);
+        int dst = Ipv4.dst(buf, ip);
+        boolean mayNeedTranslation = router.isLocal(dst) || router.natRules().mayTranslateSomewhere(src);
+        return laterFragment(frame, buf, ip, src, dst, mayNeedTranslation);
+    }
+
+    /** A held fragment goes on now that its first fragment was recorded (see {@link FragmentResume}); not held again. */
+    Stage resumeHeldFragment(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        return laterFragment(frame, buf, ip, Ipv4.src(buf, ip), Ipv4.dst(buf, ip), false);
+    }
+
+    private Stage laterFragment(Frame frame, ByteBuf buf, int ip, int src, int dst, boolean hold) {
+        int handle = router.fragments().findOrHold(src, dst, Ipv4.protocol(buf, ip), Ipv4.id(buf, ip), frame.now(),
+                hold, frame, router.iface(frame.inInterface()));
+        if (handle == FragmentTable.HELD) {
+            return frame.consume();
+        }
+        if (handle == FragmentTable.HOLD_FULL) {
+            return frame.drop(DropReason.FRAGMENT_HOLD_FULL);
+        }
         ConnTable table = router.conntrack();
-        if (handle == ConnTable.NONE || !table.isLive(handle >>> 1)) {
+        if (handle == ConnTable.NONE || handle == FragmentTable.UNTRACKED || !table.isLive(handle >>> 1)) {
             return router.afterConntrack(frame);
         }
         int id = handle >>> 1;
@@ -201,8 +238,11 @@ final class ConntrackIn extends Stage {
         }
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
+        if (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.CONSUMED) {
+            return "a fragment that overtook its datagram's first fragment: held until that one comes";
+        }
         if (ip < 0 || Ipv4.isFragment(buf, ip) && !Ipv4.hasTransportHeader(buf, ip)) {
-            return "not tracked";
+            return frame.fragmentTranslated() ? "a later fragment: follows its datagram's connection" : "not tracked";
         }
         if (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.LOCAL) {
             return "for the router itself, not tracked";

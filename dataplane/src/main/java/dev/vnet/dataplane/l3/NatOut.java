@@ -105,7 +105,7 @@ final class NatOut extends Stage {
             // The first fragment of a datagram: its later fragments find the connection by the datagram's identity
             // as it arrived (before a port forward rewrote its destination).
             router.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
-                    id << 1 | ConnTable.ORIGINAL, now);
+                    id << 1 | ConnTable.ORIGINAL, now, frame);
         }
         if (sourceNat) {
             boolean partial = Offload.needsChecksum(frame.offload());

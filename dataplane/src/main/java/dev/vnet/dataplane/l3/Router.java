@@ -3,7 +3,6 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
-import dev.vnet.dataplane.conntrack.FragmentTable;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.nat.NatPlanner;
 import dev.vnet.dataplane.nat.NatRules;
@@ -97,8 +96,8 @@ public final class Router {
         return limits.timeouts();
     }
 
-    /** Which connection the fragments of a datagram in flight belong to (NAT's virtual reassembly). */
-    public FragmentTable fragments() {
+    /** Which connection the fragments of a datagram in flight belong to, and the fragments held for their first. */
+    FragmentTable fragments() {
         return fragments;
     }
 
@@ -148,6 +147,7 @@ public final class Router {
             throw new IllegalArgumentException("router interface " + name + " needs a unicast MAC");
         }
         RouterInterface iface = new RouterInterface(interfaces.length, name, mac, mtu, port, output);
+        iface.setResume(new FragmentResume(this, iface));
         interfaces = Arrays.copyOf(interfaces, interfaces.length + 1);
         interfaces[iface.index()] = iface;
         return iface;
@@ -224,6 +224,21 @@ public final class Router {
         return icmpErrors.refused();
     }
 
+    /** Fragments that waited for their datagram's first fragment (they overtook it), since the start. */
+    public long fragmentsHeld() {
+        return fragments.heldTotal();
+    }
+
+    /** Fragments waiting for their datagram's first fragment now. */
+    public int fragmentsWaiting() {
+        return fragments.heldNow();
+    }
+
+    /** Releases the fragments still waiting for their first (the dataplane is closing). */
+    public void releaseHeldFragments() {
+        fragments.clear();
+    }
+
     /**
      * Sends ICMP type/code about the packet in {@code frame} back to its source, when RFC 1812 allows it and the rate
      * limit has room (RFC 1812 4.3.2.8: a router should limit the rate of ICMP errors it originates).
@@ -265,10 +280,12 @@ public final class Router {
     }
 
     /**
-     * The router's timer, about every 200 ms: ARP retransmissions, neighbors given up (their queued frames answered
-     * with ICMP host unreachable), neighbor aging. Runs inside a pipeline batch so what it sends goes out at once.
+     * The router's timer, about every 200 ms: held fragments whose first fragment did not come dropped, ARP
+     * retransmissions, neighbors given up (their queued frames answered with ICMP host unreachable), neighbor aging.
+     * Runs inside a pipeline batch so what it sends goes out at once.
      */
     public void tick(long now, Pipeline pipeline) {
+        fragments.expire(now);
         neighbors.tick(now, new NeighborTable.Actions() {
             @Override
             public void sendRequest(int iface, int ip) {

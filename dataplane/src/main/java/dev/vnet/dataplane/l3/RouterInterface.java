@@ -18,6 +18,7 @@ public final class RouterInterface {
     private final int mtu;
     private final Port port;
     private final Stage output;
+    private Stage resume;
     private int[] addresses = new int[0];
     private int[] prefixLengths = new int[0];
     private int[] broadcasts = new int[0]; // each subnet's directed broadcast; 255.255.255.255 for a /31 or /32
@@ -59,6 +60,15 @@ public final class RouterInterface {
     /** Where frames leaving by this interface continue. */
     public Stage output() {
         return output;
+    }
+
+    /** Where a fragment held for its datagram's first fragment resumes, having come in by this interface. */
+    Stage resume() {
+        return resume;
+    }
+
+    void setResume(Stage stage) {
+        this.resume = stage;
     }
 
     /** The first address: the source of ICMP errors sent from this interface. */

@@ -110,9 +110,24 @@ public final class NatRules {
      * MASQUERADE rule matches it, or it comes from a port forward's target (a reply to be translated back).
      */
     public boolean mayTranslate(int src, int outInterface) {
-        if (masquerades(src, outInterface)) {
-            return true;
+        return masquerades(src, outInterface) || isForwardTarget(src);
+    }
+
+    /**
+     * True when a packet from {@code src} may belong to a translated connection by whichever interface it leaves: a
+     * MASQUERADE rule's range holds it, or it is a port forward's target.
+     */
+    public boolean mayTranslateSomewhere(int src) {
+        for (Masquerade m : masquerades) {
+            if (Ipv4Addr.contains(m.network(), m.length(), src)) {
+                return true;
+            }
         }
+        return isForwardTarget(src);
+    }
+
+    /** True when {@code src} is a port forward's target (its replies are translated back). */
+    private boolean isForwardTarget(int src) {
         for (PortForward f : forwards) {
             if (f.target() == src) {
                 return true;

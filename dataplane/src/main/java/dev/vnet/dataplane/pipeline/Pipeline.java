@@ -215,7 +215,7 @@ public final class Pipeline implements FrameSink {
 
     private void offerOnEntry(Port in, Stage first, ByteBuf buf) {
         Capture[] captures = in.captures();
-        if (captures != null) {
+        if (captures != null && (first == null || !first.resumesHeldFrame())) {
             // A frame entering at its port's first stage came in on it. Any other came from the router: out of a
             // router interface on a bridge is "out" there; out of an uplink it is captured when the port sends it.
             if (first != in.ingress()) {
@@ -261,7 +261,9 @@ public final class Pipeline implements FrameSink {
     /** As {@link #process}, writing each stage's decision to the trace: the slow path, for traced frames only. */
     private void processTraced(Port in, Stage first, ByteBuf buf, int number, long offload) {
         DecisionTrace.Steps steps = new DecisionTrace.Steps();
-        steps.add((first == in.ingress() ? "in " : "from vnet out of ") + in.name() + ": " + summary(buf));
+        String entry = first == in.ingress() ? "in " : first != null && first.resumesHeldFrame() ? "resumed on "
+                : "from vnet out of ";
+        steps.add(entry + in.name() + ": " + summary(buf));
         frame.reset(buf, in, now, offload, true);
         Stage stage = first;
         if (stage == null) {

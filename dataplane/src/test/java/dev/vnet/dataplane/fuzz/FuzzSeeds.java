@@ -142,6 +142,11 @@ public final class FuzzSeeds {
         FuzzScript.frame(fragmented, 0, first);
         FuzzScript.frame(fragmented, 0, second);
         Files.write(scripts.resolve("fragmented-datagram"), fragmented.toByteArray());
+        // The same datagram, its second fragment first: it waits for the first, then follows it.
+        ByteArrayOutputStream reversed = new ByteArrayOutputStream();
+        FuzzScript.frame(reversed, 0, second);
+        FuzzScript.frame(reversed, 0, first);
+        Files.write(scripts.resolve("fragmented-datagram-reversed"), reversed.toByteArray());
         Path offloads = Files.createDirectories(root.resolve("WireFuzzTestInputs/softwareOffload"));
         Files.write(offloads.resolve("tcp-super-frame"), sf);
         System.out.println("seeds written under " + root);

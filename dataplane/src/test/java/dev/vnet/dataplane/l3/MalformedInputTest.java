@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -61,6 +62,28 @@ class MalformedInputTest {
                     + at.apply(h).name());
             for (ByteBuf f : h.sent(h.uplink)) {
                 throw new AssertionError("nothing may leave by the uplink, got " + f);
+            }
+        };
+    }
+
+    /**
+     * Held for its datagram's first fragment, with nothing sent; dropped as {@code fragment-timeout} once its wait
+     * (2 s) is over, and not before.
+     */
+    private static Consumer<RouterHarness> heldThenTimedOut(Function<RouterHarness, Port> at) {
+        return h -> {
+            assertEquals(1, h.router.fragmentsWaiting(), "held");
+            assertEquals(0, at.apply(h).counters().dropsTotal(), "not dropped yet");
+            h.clock.advance(1900, TimeUnit.MILLISECONDS);
+            h.tick();
+            assertEquals(1, h.router.fragmentsWaiting(), "still waiting at 1.9 s");
+            h.clock.advance(100, TimeUnit.MILLISECONDS);
+            h.tick();
+            assertEquals(0, h.router.fragmentsWaiting(), "its wait is over");
+            assertEquals(1, at.apply(h).counters().drops(DropReason.FRAGMENT_TIMEOUT), "counted as fragment-timeout on "
+                    + at.apply(h).name());
+            for (var p : List.of(h.p1, h.p2, h.p3, h.uplink)) {
+                assertTrue(h.sent(p).isEmpty(), "nothing sent on " + p.name());
             }
         };
     }
@@ -192,18 +215,25 @@ class MalformedInputTest {
             assertEquals(H1_IP, Ipv4.dst(out, IP), "forwarded untranslated: it matches no connection");
         }));
         // Fragments: vnet routes them without reassembly; through NAT a later fragment follows the connection its
-        // datagram's first fragment found (NatStageTest), and one whose first fragment was never seen cannot be
-        // translated: it is dropped rather than sent out untranslated.
+        // datagram's first fragment found (NatStageTest), and one that comes before its first waits for it (also
+        // NatStageTest). One whose first never comes cannot be translated: it is dropped when its wait ends, never
+        // sent out untranslated.
         c.add(new Case("first fragment through MASQUERADE", p1, fragment(udpToLan(64), 0x2000), h -> {
             ByteBuf out = only(h.sent(h.uplink));
             assertEquals(UP_IP, Ipv4.src(out, IP), "translated like any first packet");
         }));
         c.add(new Case("middle fragment, its first never seen, through MASQUERADE", p1, fragment(udpToLan(64), 0x2000 | 23),
-                dropped(router, DropReason.FRAGMENT_NOT_TRANSLATED)));
+                heldThenTimedOut(router)));
         c.add(new Case("last fragment, its first never seen, through MASQUERADE", p1, fragment(udpToLan(64), 46),
-                dropped(router, DropReason.FRAGMENT_NOT_TRANSLATED)));
+                heldThenTimedOut(router)));
         c.add(new Case("overlapping fragment (offset 1), no first, through MASQUERADE", p1, fragment(udpToLan(64), 0x2000 | 1),
-                dropped(router, DropReason.FRAGMENT_NOT_TRANSLATED)));
+                heldThenTimedOut(router)));
+        ByteBuf toForward = FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 40000, 80, 0x18, new byte[64]);
+        c.add(new Case("later fragment to a port forward's address, its first never seen", uplink,
+                fragment(toForward, 0x2000 | 23), h -> {
+                    heldThenTimedOut(uplink).accept(h);
+                    assertTrue(h.sent(h.p2).isEmpty(), "nothing reached the forward's target");
+                }));
         ByteBuf tiny = FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40000, 80, 0x02, new byte[0]);
         tiny.setShort(IP + Ipv4.TOTAL_LENGTH, Ipv4.MIN_HEADER_LEN + 8);
         c.add(new Case("tiny first fragment (8 bytes of TCP, RFC 1858)", p1,

@@ -82,24 +82,31 @@ class NatStageTest {
         return List.of(first, second);
     }
 
-    /** The two fragments put back together (as the receiving kernel would), checksums checked. */
-    private static void assertReassemblesWithValidChecksums(List<ByteBuf> two) {
-        assertEquals(2, two.size(), "both fragments came through");
-        ByteBuf first = two.get(0);
-        ByteBuf second = two.get(1);
-        assertEquals(Ipv4.id(first, IP), Ipv4.id(second, IP), "one datagram");
-        assertEquals(Ipv4.src(first, IP), Ipv4.src(second, IP), "the same source on every fragment");
-        assertEquals(Ipv4.dst(first, IP), Ipv4.dst(second, IP), "the same destination on every fragment");
-        int firstLen = Ipv4.totalLength(first, IP) - 20;
-        int secondLen = Ipv4.totalLength(second, IP) - 20;
-        ByteBuf whole = FrameBuilder.of(new byte[L4 + firstLen + secondLen]);
-        whole.setBytes(0, first, 0, L4 + firstLen);
-        whole.setBytes(L4 + firstLen, second, L4, secondLen);
-        whole.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + firstLen + secondLen);
+    /**
+     * The fragments, in offset order and none missing, put back together (as the receiving kernel would), every
+     * header and the transport checksum checked.
+     */
+    private static void assertReassemblesWithValidChecksums(List<ByteBuf> fragments) {
+        assertTrue(fragments.size() >= 2, "the fragments came through");
+        ByteBuf first = fragments.get(0);
+        int total = 0;
+        for (ByteBuf f : fragments) {
+            assertEquals(Ipv4.id(first, IP), Ipv4.id(f, IP), "one datagram");
+            assertEquals(Ipv4.src(first, IP), Ipv4.src(f, IP), "the same source on every fragment");
+            assertEquals(Ipv4.dst(first, IP), Ipv4.dst(f, IP), "the same destination on every fragment");
+            assertEquals(total, offset(f), "in order, none missing");
+            assertNull(Ipv4.check(f, IP, f.readableBytes() - IP));
+            total += Ipv4.totalLength(f, IP) - 20;
+        }
+        assertEquals(0, Ipv4.flagsFragment(fragments.get(fragments.size() - 1), IP) & Ipv4.FLAG_MF, "the last one");
+        ByteBuf whole = FrameBuilder.of(new byte[L4 + total]);
+        whole.setBytes(0, first, 0, L4);
+        for (ByteBuf f : fragments) {
+            whole.setBytes(L4 + offset(f), f, L4, Ipv4.totalLength(f, IP) - 20);
+        }
+        whole.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + total);
         whole.setShort(IP + Ipv4.FLAGS_FRAGMENT, 0);
         Ipv4.updateChecksum(whole, IP);
-        assertNull(Ipv4.check(first, IP, first.readableBytes() - IP));
-        assertNull(Ipv4.check(second, IP, second.readableBytes() - IP));
         assertChecksums(whole);
         whole.release();
     }
@@ -126,6 +133,147 @@ class NatStageTest {
             assertEquals(0, h.gw1Port.counters().drops(DropReason.FRAGMENT_NOT_TRANSLATED)
                     + h.uplink.counters().drops(DropReason.FRAGMENT_NOT_TRANSLATED));
             h.assertCountersAddUp();
+        }
+    }
+
+    /** {@code whole} (an unfragmented IPv4 frame) cut into fragments of {@code step} payload bytes (a multiple of 8). */
+    private static List<ByteBuf> fragmentsOf(ByteBuf whole, int step) {
+        int payload = Ipv4.totalLength(whole, IP) - 20;
+        List<ByteBuf> out = new java.util.ArrayList<>();
+        for (int at = 0; at < payload; at += step) {
+            int n = Math.min(step, payload - at);
+            ByteBuf f = FrameBuilder.of(new byte[L4 + n]);
+            f.setBytes(0, whole, 0, L4);
+            f.setBytes(L4, whole, L4 + at, n);
+            f.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + n);
+            f.setShort(IP + Ipv4.FLAGS_FRAGMENT, (at + n < payload ? Ipv4.FLAG_MF : 0) | at / 8);
+            Ipv4.updateChecksum(f, IP);
+            out.add(f);
+        }
+        whole.release();
+        return out;
+    }
+
+    private static int offset(ByteBuf f) {
+        return (Ipv4.flagsFragment(f, IP) & Ipv4.FRAGMENT_OFFSET_MASK) * 8;
+    }
+
+    @Test
+    void fragmentsThatOvertakeTheirFirstWaitForItAndFollowItThroughMasqueradeBothWays() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            List<ByteBuf> three = fragmentsOf(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, new byte[1800]),
+                    800);
+            // The last, then the middle, then the first: the two wait, and follow the first in the order they came.
+            h.send(h.p1, three.get(2));
+            h.send(h.p1, three.get(1));
+            assertTrue(h.sent(h.uplink).isEmpty(), "nothing leaves before the first fragment");
+            assertEquals(2, h.router.fragmentsWaiting());
+            h.send(h.p1, three.get(0));
+            List<ByteBuf> out = h.sent(h.uplink);
+            assertEquals(List.of(0, 1600, 800), out.stream().map(NatStageTest::offset).toList(),
+                    "the first, then the held ones as they came");
+            for (ByteBuf f : out) {
+                assertEquals(UP_IP, Ipv4.src(f, IP), "every fragment masqueraded");
+            }
+            assertReassemblesWithValidChecksums(List.of(out.get(0), out.get(2), out.get(1)));
+            assertEquals(0, h.router.fragmentsWaiting());
+            int natPort = Udp.srcPort(out.get(0), L4);
+            // The answer's second fragment comes first too: it waits, then follows the first back to h1.
+            List<ByteBuf> answer = fragmentsOf(FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 9000, natPort,
+                    new byte[1200]), 800);
+            h.send(h.uplink, answer.get(1));
+            assertTrue(h.sent(h.p1).isEmpty(), "held");
+            h.send(h.uplink, answer.get(0));
+            List<ByteBuf> back = h.sent(h.p1);
+            assertEquals(H1_IP, Ipv4.dst(back.get(0), IP), "translated back");
+            assertEquals(H1_IP, Ipv4.dst(back.get(1), IP), "the held fragment too");
+            assertEquals(40000, Udp.dstPort(back.get(0), L4));
+            assertReassemblesWithValidChecksums(back);
+            assertEquals(3, h.router.fragmentsHeld(), "three fragments waited");
+            assertEquals(0, h.gw1Port.counters().dropsTotal() + h.uplink.counters().dropsTotal());
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void aFragmentThatOvertakesItsFirstToAPortForwardReachesTheTarget() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            List<ByteBuf> two = fragmentsOf(FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 7000, 5353,
+                    new byte[1200]), 800);
+            h.send(h.uplink, two.get(1));
+            h.send(h.uplink, two.get(0));
+            List<ByteBuf> out = h.sent(h.p2);
+            assertEquals(2, out.size(), "both fragments reached h2");
+            assertEquals(0, offset(out.get(0)));
+            assertEquals(H2_IP, Ipv4.dst(out.get(1), IP), "the held fragment got the forward's address");
+            assertEquals(53, Udp.dstPort(out.get(0), L4));
+            assertReassemblesWithValidChecksums(out);
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void fragmentsToTheRouterItselfAreNotKeptWaitingOnceTheirFirstWasTaken() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            // A big ping to the gateway: the router takes it without reassembling (and without answering).
+            long localBefore = h.pipeline.local();
+            List<ByteBuf> ping = fragmentsOf(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 7, 1, new byte[1800]), 800);
+            h.send(h.p1, ping.get(2)); // overtakes the first: addressed to the router, it may be a port forward's
+            h.send(h.p1, ping.get(0));
+            h.send(h.p1, ping.get(1)); // after the first: follows it at once
+            assertEquals(1, h.router.fragmentsHeld(), "only the one that overtook its first waited");
+            assertEquals(0, h.router.fragmentsWaiting());
+            assertEquals(0, h.gw1Port.counters().dropsTotal());
+            assertEquals(3, h.pipeline.local() - localBefore, "taken by the router");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void theHoldIsBoundedAndFragmentsWhoseFirstNeverComesAreDroppedAfterTwoSeconds() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            for (int id = 0; id <= FragmentTable.HOLD_MAX; id++) {
+                List<ByteBuf> two = fragmentsOf(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000,
+                        new byte[1200]), 800);
+                two.get(0).release(); // only the second fragment of each datagram is sent
+                ByteBuf f = two.get(1);
+                f.setShort(IP + Ipv4.ID, id);
+                Ipv4.updateChecksum(f, IP);
+                h.send(h.p1, f);
+            }
+            assertEquals(FragmentTable.HOLD_MAX, h.router.fragmentsWaiting());
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.FRAGMENT_HOLD_FULL), "one more than the hold takes");
+            h.clock.advance(2, TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(0, h.router.fragmentsWaiting());
+            assertEquals(FragmentTable.HOLD_MAX, h.gw1Port.counters().drops(DropReason.FRAGMENT_TIMEOUT));
+            assertTrue(h.sent(h.uplink).isEmpty(), "none went out untranslated");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void aHeldFragmentIsCapturedOnceWhenItCameInNotAgainWhenItResumes() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            dev.vnet.dataplane.trace.Capture c = new dev.vnet.dataplane.trace.Capture(1,
+                    dev.vnet.dataplane.trace.Capture.IN | dev.vnet.dataplane.trace.Capture.OUT,
+                    dev.vnet.dataplane.trace.CaptureFilter.ALL, 64, 65535);
+            h.p1.addCapture(c);
+            h.gw1Port.addCapture(c);
+            List<ByteBuf> two = fragmentsOf(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, new byte[1200]), 800);
+            h.send(h.p1, two.get(1));
+            h.send(h.p1, two.get(0));
+            assertEquals(2, h.sent(h.uplink).size());
+            List<String> seen = new java.util.ArrayList<>();
+            try {
+                c.drain((on, direction, data, length, wire, nanos, why) -> seen.add(on.name() + " " + direction));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            String in = " " + dev.vnet.dataplane.trace.Capture.IN;
+            // Each fragment once in on p1 and once handed to the router on br1 (a router port sees what the bridge
+            // gives it as "in"); the held one is not captured again, on either, when it resumes.
+            assertEquals(List.of("p1" + in, "gw:br1" + in, "p1" + in, "gw:br1" + in), seen);
         }
     }
 

@@ -171,5 +171,6 @@ public final class RouterHarness implements AutoCloseable {
         }
         taken.forEach(ByteBuf::release);
         router.neighbors().clear();
+        router.releaseHeldFragments();
     }
 }
