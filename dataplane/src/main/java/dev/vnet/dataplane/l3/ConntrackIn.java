@@ -159,7 +159,7 @@ final class ConntrackIn extends Stage {
         return laterFragment(frame, buf, ip, src, dst, mayNeedTranslation);
     }
 
-    /** A held fragment goes on now that its first fragment was recorded (see {@link FragmentResume}); not held again. */
+    /** A held fragment goes on, its first fragment recorded (see {@link FragmentResume}); it is not held again. */
     Stage resumeHeldFragment(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();

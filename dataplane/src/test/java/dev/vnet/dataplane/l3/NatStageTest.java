@@ -136,7 +136,7 @@ class NatStageTest {
         }
     }
 
-    /** {@code whole} (an unfragmented IPv4 frame) cut into fragments of {@code step} payload bytes (a multiple of 8). */
+    /** {@code whole} (an unfragmented IPv4 frame) cut in fragments of {@code step} payload bytes (a multiple of 8). */
     private static List<ByteBuf> fragmentsOf(ByteBuf whole, int step) {
         int payload = Ipv4.totalLength(whole, IP) - 20;
         List<ByteBuf> out = new java.util.ArrayList<>();
