@@ -100,6 +100,11 @@ public enum DropReason {
     FRAGMENT_HOLD_FULL("fragment-hold-full"),
     /** Source NAT found no free port for a new connection. */
     NAT_PORTS_EXHAUSTED("nat-ports-exhausted"),
+    /**
+     * Source NAT of a protocol without ports (GRE, ESP, ...): another inside host already talks that protocol with
+     * the same outside address through the same NAT address, and without ports the replies could not be told apart.
+     */
+    NAT_TUPLE_TAKEN("nat-tuple-taken"),
     /** A stage threw: a bug, but the frame is dropped and the dataplane goes on. */
     INTERNAL_ERROR("internal-error");
 

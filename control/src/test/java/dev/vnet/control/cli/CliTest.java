@@ -54,7 +54,7 @@ class CliTest {
         assertEquals(0, r.exit(), r.err());
         String[] expected = {"router: at most 500 connections, 1024 neighbors, 1048576 routes; connection timeouts (s) "
             + "{tcp-syn-sent=120, tcp-syn-recv=60, tcp-established=432000, tcp-fin-wait=120, tcp-close-wait=60, "
-            + "tcp-last-ack=30, tcp-time-wait=120, tcp-close=10, udp=30, udp-stream=120, icmp=30}",
+            + "tcp-last-ack=30, tcp-time-wait=120, tcp-close=10, udp=30, udp-stream=120, icmp=30, generic=600}",
             "bridge v-net-0: fdb bound 8192, MAC aging 300 s",
             "router: gateway 192.168.15.5/24 on v-net-0",
             "ip netns add dry-red",

@@ -50,7 +50,7 @@ class NatScenarioTest {
 
     @BeforeAll
     static void up() throws Exception {
-        RootScenario.require("ip", "ping", "nc", "ss", "curl", "iperf3", "mausezahn");
+        RootScenario.require("ip", "ping", "nc", "ss", "curl", "iperf3", "mausezahn", "tcpdump");
         prefix = RootScenario.uniquePrefix();
         stateDir = Files.createTempDirectory("vnet-state");
         lab = Lab.up(SeedLab.topology().withPrefix(prefix), stateDir, new IpRoute2());
@@ -231,11 +231,7 @@ class NatScenarioTest {
         // would send them in order). The second waits in vnet for the first, then both leave masqueraded, and lan's
         // kernel reassembles the datagram and hands it to nc.
         String data = "held for first!\n"; // 16 bytes: 8 in each fragment
-        assertTrue(Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "2", "192.168.15.5").ok(), "red knows its gateway");
-        String neigh = Cmd.inNs(ns("red"), 10, "ip", "neigh", "show", "192.168.15.5").out();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("lladdr (\\S+)").matcher(neigh);
-        assertTrue(m.find(), "the gateway's MAC in red's ARP table: " + neigh);
-        String gatewayMac = m.group(1);
+        String gatewayMac = gatewayMac();
         long heldBefore = lab.dataplane().routerCounters().get("fragments-held");
         Path out = Files.createTempFile("vnet-udp", ".out");
         Process server = new ProcessBuilder("ip", "netns", "exec", ns("lan"), "nc", "-u", "-l", "9003")
@@ -265,6 +261,45 @@ class NatScenarioTest {
                 .filter(e -> e.original().contains(":40000 ") && e.original().endsWith("192.168.1.3:9003"))
                 .findFirst().orElseThrow(() -> new AssertionError("the datagram's connection"));
         assertTrue(c.reply().contains("192.168.1.2"), "masqueraded: " + c);
+    }
+
+    @Test
+    @Order(6)
+    void aProtocolWithoutPortsLeavesMasqueradedToo() throws Exception {
+        // One GRE packet from red to lan (mausezahn builds it); tcpdump in lan shows where it came from.
+        String gatewayMac = gatewayMac();
+        Path seen = Files.createTempFile("vnet-gre", ".txt");
+        Process dump = Cmd.startInNs(ns("lan"), seen, "timeout", "20", "tcpdump", "-l", "-n", "-c", "1", "-i", "eth0",
+                "ip proto 47");
+        try {
+            Thread.sleep(1000); // tcpdump attaches
+            String gre = "00:00:08:00:45:00:00:14"; // a GRE header and the start of an IPv4 packet
+            boolean captured = false;
+            for (int i = 0; i < 5 && !captured; i++) {
+                Cmd.Result r = Cmd.inNs(ns("red"), 15, "sh", "-c", "mausezahn eth0 -b " + gatewayMac
+                        + " -A 192.168.15.1 -B 192.168.1.3 -t ip 'proto=47,p=" + gre + "' -q");
+                assertEquals(0, r.exit(), r.toString());
+                captured = dump.waitFor(2, TimeUnit.SECONDS);
+            }
+            assertTrue(captured, "lan saw the GRE packet");
+            String line = Files.readString(seen);
+            assertTrue(line.contains("192.168.1.2 > 192.168.1.3"), "from the uplink's address: " + line);
+        } finally {
+            dump.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(seen);
+        }
+        assertTrue(lab.dataplane().connections().stream().anyMatch(c -> c.protocol().equals("proto-47")
+                && c.original().equals("192.168.15.1 -> 192.168.1.3") && c.reply().equals("192.168.1.3 -> 192.168.1.2")),
+                "tracked by its addresses: " + lab.dataplane().connections());
+    }
+
+    /** The router's MAC on v-net-0, as red's ARP table has it. */
+    private static String gatewayMac() {
+        assertTrue(Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "2", "192.168.15.5").ok(), "red knows its gateway");
+        String neigh = Cmd.inNs(ns("red"), 10, "ip", "neigh", "show", "192.168.15.5").out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("lladdr (\\S+)").matcher(neigh);
+        assertTrue(m.find(), "the gateway's MAC in red's ARP table: " + neigh);
+        return m.group(1);
     }
 
     /** A mausezahn command sending one IPv4 fragment of a UDP datagram from red to lan (IP id 4660). */

@@ -39,7 +39,7 @@ class SoakScenarioTest {
         Topology seed = SeedLab.topology();
         ConntrackTimeouts quick = seed.limits().timeouts();
         for (String t : List.of("tcp-fin-wait", "tcp-close-wait", "tcp-last-ack", "tcp-time-wait", "tcp-close",
-                "udp", "udp-stream", "icmp")) {
+                "udp", "udp-stream", "icmp", "generic")) {
             quick = quick.with(t, 3);
         }
         Topology t = seed.withLimits(new RouterLimits(seed.limits().maxConnections(), seed.limits().maxNeighbors(),

@@ -70,7 +70,7 @@ class TopologyFileTest {
                 "lab.yaml:5: limits: timeouts: udp: 'soon' is not a whole number",
                 "lab.yaml:6: limits: timeouts: unknown key 'tcp-idle' (known: tcp-syn-sent, tcp-syn-recv, "
                         + "tcp-established, tcp-fin-wait, tcp-close-wait, tcp-last-ack, tcp-time-wait, tcp-close, "
-                        + "udp, udp-stream, icmp)"),
+                        + "udp, udp-stream, icmp, generic)"),
                 problems("""
                         limits:
                           connections: 0

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * How long an idle connection is kept, per protocol and TCP state: netfilter's {@code nf_conntrack_*_timeout*}
  * sysctls under names a topology file uses ({@code tcp-established}, {@code udp}, {@code udp-stream}, {@code icmp},
- * ...). Immutable; {@link #with} gives a changed copy. Read per packet, so the values are kept in a flat array.
+ * {@code generic}, ...). Immutable; {@link #with} gives a changed copy. Read per packet, so the values are kept in a flat array.
  */
 public final class ConntrackTimeouts {
     /** The longest timeout accepted, in seconds (the kernel accepts more; a year is plenty). */
@@ -20,6 +20,7 @@ public final class ConntrackTimeouts {
     private static final int UDP = TcpState.values().length;
     private static final int UDP_STREAM = UDP + 1;
     private static final int ICMP = UDP + 2;
+    private static final int GENERIC = UDP + 3;
     private static final List<String> NAMES;
 
     static {
@@ -30,6 +31,7 @@ public final class ConntrackTimeouts {
         names.add("udp");
         names.add("udp-stream");
         names.add("icmp");
+        names.add("generic");
         NAMES = Collections.unmodifiableList(names);
     }
 
@@ -49,6 +51,7 @@ public final class ConntrackTimeouts {
         n[UDP] = TimeUnit.SECONDS.toNanos(30);         // nf_conntrack_udp_timeout
         n[UDP_STREAM] = TimeUnit.SECONDS.toNanos(120); // nf_conntrack_udp_timeout_stream
         n[ICMP] = TimeUnit.SECONDS.toNanos(30);        // nf_conntrack_icmp_timeout
+        n[GENERIC] = TimeUnit.SECONDS.toNanos(600);    // nf_conntrack_generic_timeout
         return new ConntrackTimeouts(n);
     }
 
@@ -57,7 +60,7 @@ public final class ConntrackTimeouts {
         return DEFAULTS;
     }
 
-    /** Every timeout name, in a fixed order: the TCP states, then udp, udp-stream, icmp. */
+    /** Every timeout name, in a fixed order: the TCP states, then udp, udp-stream, icmp, generic. */
     public static List<String> names() {
         return NAMES;
     }
@@ -90,6 +93,11 @@ public final class ConntrackTimeouts {
     /** Timeout of an ICMP echo exchange. */
     public long icmp() {
         return nanos[ICMP];
+    }
+
+    /** Timeout of a flow of a protocol without ports (GRE, ESP, SCTP, ...), tracked by addresses alone. */
+    public long generic() {
+        return nanos[GENERIC];
     }
 
     /** Every timeout in seconds, by name. */

@@ -7,7 +7,7 @@ import dev.vnet.dataplane.wire.Ipv4Addr;
  * tables hold and compare tuples without objects: {@code hi} = source address and destination address,
  * {@code lo} = protocol, source port, destination port. For ICMP echo the "ports" are the identifier in the
  * requester's direction: a request is (id, 0), a reply (0, id), so the reply tuple of a request's tuple is its
- * inverse like any other protocol's.
+ * inverse like any other protocol's. Protocols without ports ({@link #hasPorts}) have both ports 0.
  */
 public final class FlowKey {
     private FlowKey() {
@@ -61,8 +61,19 @@ public final class FlowKey {
     /** Human form, e.g. {@code tcp 192.168.15.1:40000 -> 192.168.1.3:80}. Allocates: control plane only. */
     public static String toString(long hi, long lo) {
         int p = protocol(lo);
-        String name = p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "proto-" + p;
+        if (!hasPorts(p)) {
+            return "proto-" + p + " " + Ipv4Addr.toString(src(hi)) + " -> " + Ipv4Addr.toString(dst(hi));
+        }
+        String name = p == 6 ? "tcp" : p == 17 ? "udp" : "icmp";
         return name + " " + Ipv4Addr.toString(src(hi)) + ":" + srcPort(lo) + " -> " + Ipv4Addr.toString(dst(hi)) + ":"
                 + dstPort(lo);
+    }
+
+    /**
+     * True for the protocols tracked with ports (TCP, UDP, and ICMP with the echo identifier); any other protocol is
+     * tracked by its addresses alone (its ports are 0), as netfilter's generic tracker does.
+     */
+    public static boolean hasPorts(int protocol) {
+        return protocol == 6 || protocol == 17 || protocol == 1;
     }
 }

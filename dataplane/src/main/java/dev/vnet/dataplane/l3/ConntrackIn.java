@@ -20,8 +20,9 @@ import io.netty.buffer.ByteBuf;
  * Connection tracking before routing (netfilter's PREROUTING conntrack and DNAT): a packet of a known connection
  * refreshes it (TCP state, timeout) and, if the connection is translated, is rewritten to the inverse of the other
  * direction's tuple; the first packet of a new connection to one of the router's addresses is matched against the
- * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked; ICMP errors about a
- * NATed packet are translated ({@link IcmpErrorNat}); other packets pass untracked. Packets to the router that no
+ * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked with their ports (the
+ * echo identifier), other protocols by their addresses alone (netfilter's generic tracker); ICMP errors about a
+ * NATed packet are translated ({@link IcmpErrorNat}); other ICMP passes untracked. Packets to the router that no
  * forward claims stay local and untracked. Fragments after the first follow what their first fragment found
  * ({@link FragmentTable}), waiting for it when they overtook it.
  */
@@ -86,8 +87,9 @@ final class ConntrackIn extends Stage {
                 }
                 return untracked(frame, buf, ip, fragment);
             }
-        } else {
-            return untracked(frame, buf, ip, fragment);
+        } else { // a protocol without ports (GRE, ESP, SCTP, ...): tracked by its addresses, as netfilter's generic
+            srcPort = 0;
+            dstPort = 0;
         }
         int src = Ipv4.src(buf, ip);
         int dst = Ipv4.dst(buf, ip);
@@ -226,8 +228,10 @@ final class ConntrackIn extends Stage {
             table.refresh(id, now, timeouts.tcp(TcpState.of(state)));
         } else if (protocol == Ipv4.PROTO_UDP) {
             table.refresh(id, now, timeouts.udp((flags & REPLIED) != 0));
-        } else {
+        } else if (protocol == Ipv4.PROTO_ICMP) {
             table.refresh(id, now, timeouts.icmp());
+        } else {
+            table.refresh(id, now, timeouts.generic());
         }
     }
 
@@ -255,6 +259,11 @@ final class ConntrackIn extends Stage {
      * ({@code partial}: the transport checksum is an offloaded, partial one).
      */
     static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo, boolean partial) {
+        if (!FlowKey.hasPorts(protocol)) { // the addresses, and the IPv4 checksum: nothing else is known to cover them
+            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));
+            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
+            return;
+        }
         if (protocol != Ipv4.PROTO_ICMP) { // TCP or UDP: every field read and written once
             NatRewrite.setTuple(buf, ip, l4, protocol == Ipv4.PROTO_UDP, FlowKey.src(tHi), FlowKey.dst(tHi),
                     FlowKey.srcPort(tLo), FlowKey.dstPort(tLo), partial);

@@ -17,7 +17,8 @@ import io.netty.buffer.ByteBuf;
  * The quote is restored to the tuple its sender sent, the outer destination becomes that sender, and the outer
  * source, when it is the endpoint the quote was addressed to, becomes the address the sender knows. Every changed
  * word inside the ICMP message updates the ICMP checksum incrementally, as do the quote's own IPv4 and TCP/UDP/ICMP
- * checksums (when the quote holds them; a UDP checksum of 0 stays 0).
+ * checksums (when the quote holds them; a UDP checksum of 0 stays 0). A quote of another protocol (tracked by its
+ * addresses alone) has only its addresses restored.
  */
 final class IcmpErrorNat {
     private static final int MIN_QUOTE = Ipv4.MIN_HEADER_LEN + 8;
@@ -58,8 +59,9 @@ final class IcmpErrorNat {
             } else {
                 return false;
             }
-        } else {
-            return false;
+        } else { // tracked by its addresses alone (see FlowKey.hasPorts)
+            qSrcPort = 0;
+            qDstPort = 0;
         }
         int handle = table.lookup(FlowKey.hi(qDst, qSrc), FlowKey.lo(protocol, qDstPort, qSrcPort), now);
         if (handle == ConnTable.NONE) {
@@ -96,6 +98,9 @@ final class IcmpErrorNat {
         set32(buf, icmp, inner + Ipv4.SRC, newSrc);
         set32(buf, icmp, inner + Ipv4.DST, newDst);
         set16(buf, icmp, inner + Ipv4.CHECKSUM, innerCsum);
+        if (!FlowKey.hasPorts(protocol)) {
+            return; // only the addresses were translated
+        }
         if (protocol == Ipv4.PROTO_ICMP) {
             int at = l4 + Icmp4.ECHO_ID;
             int oldId = buf.getUnsignedShort(at);

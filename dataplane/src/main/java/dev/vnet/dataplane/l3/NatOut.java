@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class NatOut extends Stage {
     private static final int NO_PORT = -3;
+    private static final int TAKEN = -4;
 
     private final Router router;
     private final RateLimitedLog exhausted = new RateLimitedLog(LoggerFactory.getLogger(NatOut.class),
@@ -64,8 +65,10 @@ final class NatOut extends Stage {
             TcpState s = TcpState.initial(Tcp.flags(buf, l4));
             state = s.ordinal();
             timeout = router.timeouts().tcp(s);
+        } else if (protocol == Ipv4.PROTO_UDP) {
+            timeout = router.timeouts().udp(false);
         } else {
-            timeout = protocol == Ipv4.PROTO_UDP ? router.timeouts().udp(false) : router.timeouts().icmp();
+            timeout = protocol == Ipv4.PROTO_ICMP ? router.timeouts().icmp() : router.timeouts().generic();
         }
         // Planning (the planner's results, the port allocator's generator) and creating happen under the table's
         // write lock: another loop may be creating a connection at the same moment.
@@ -75,9 +78,12 @@ final class NatOut extends Stage {
         int id;
         long stamp = table.lockForUpdate();
         try {
-            if (planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
-                    frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress()) != NatPlanner.OK) {
+            int plan = planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
+                    frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress());
+            if (plan == NatPlanner.EXHAUSTED) {
                 id = NO_PORT;
+            } else if (plan == NatPlanner.TAKEN) {
+                id = TAKEN;
             } else {
                 id = table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), now, timeout, state);
             }
@@ -91,6 +97,9 @@ final class NatOut extends Stage {
             exhausted.warn(now, "no free source port for {}: new connections to it are dropped",
                     FlowKey.toString(oHi, oLo));
             return frame.drop(DropReason.NAT_PORTS_EXHAUSTED);
+        }
+        if (id == TAKEN) {
+            return frame.drop(DropReason.NAT_TUPLE_TAKEN);
         }
         if (id == ConnTable.CLASH) {
             return frame.drop(DropReason.CONNTRACK_CLASH);
@@ -107,7 +116,9 @@ final class NatOut extends Stage {
             router.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
                     id << 1 | ConnTable.ORIGINAL, now, frame);
         }
-        if (sourceNat) {
+        if (sourceNat && !FlowKey.hasPorts(protocol)) {
+            NatRewrite.setSrcAddress(buf, ip, natSource); // the IPv4 checksum only, as netfilter's generic NAT
+        } else if (sourceNat) {
             boolean partial = Offload.needsChecksum(frame.offload());
             NatRewrite.setSrcAddress(buf, ip, natSource, partial);
             NatRewrite.setSrcPort(buf, ip, natPort, partial);

@@ -17,6 +17,11 @@ public final class NatPlanner {
     public static final int OK = 0;
     /** Source NAT found no free port: the new connection cannot be made. */
     public static final int EXHAUSTED = 1;
+    /**
+     * Source NAT of a protocol without ports: another connection of that protocol between the same two addresses
+     * has the reply tuple already, and there is no port to tell them apart (netfilter drops it too).
+     */
+    public static final int TAKEN = 2;
 
     private final NatRules rules;
     private final PortAllocator ports;
@@ -36,7 +41,7 @@ public final class NatPlanner {
     /**
      * Plans a new connection.
      *
-     * @param protocol       6, 17 or 1
+     * @param protocol       6, 17, 1, or any other (tracked without ports: both 0)
      * @param src            original source address
      * @param srcPort        original source port (ICMP: echo identifier)
      * @param dst            destination after DNAT (the original when no port forward applied)
@@ -45,14 +50,19 @@ public final class NatPlanner {
      * @param inInterface    router interface it arrived on
      * @param outInterface   router interface it leaves by
      * @param outAddress     that interface's address (the MASQUERADE source)
-     * @return {@link #OK} or {@link #EXHAUSTED}
+     * @return {@link #OK}, {@link #EXHAUSTED} or {@link #TAKEN}
      */
     public int plan(ConnTable table, long now, int protocol, int src, int srcPort, int dst, int dstPort,
                     boolean forwarded, int inInterface, int outInterface, int outAddress) {
         sourceNat = rules.masquerades(src, outInterface) || (forwarded && inInterface == outInterface);
         natSource = src;
         natPort = srcPort;
-        if (sourceNat) {
+        if (sourceNat && !FlowKey.hasPorts(protocol)) {
+            natSource = outAddress;
+            if (!PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0)) {
+                return TAKEN;
+            }
+        } else if (sourceNat) {
             natSource = outAddress;
             int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort);
             if (port == PortAllocator.EXHAUSTED) {

@@ -74,8 +74,11 @@ public final class PortAllocator {
         }
     }
 
-    private static boolean free(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress,
-                                int port) {
+    /**
+     * True when no live connection's reply tuple is {@code remote:remotePort -> natAddress:port} of {@code protocol}
+     * (ICMP: identifier {@code port}).
+     */
+    static boolean free(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress, int port) {
         long hi = FlowKey.hi(remote, natAddress);
         long lo = protocol == 1 ? FlowKey.lo(protocol, 0, port) : FlowKey.lo(protocol, remotePort, port);
         return !table.inUse(hi, lo, now);

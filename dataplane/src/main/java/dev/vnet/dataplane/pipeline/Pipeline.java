@@ -314,8 +314,7 @@ public final class Pipeline implements FrameSink {
                 }
                 steps.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
             }
-            case CONSUMED -> steps.add("=> held by the dataplane (waiting for ARP or for its datagram's first fragment,"
-                    + " or a reply built from it)");
+            case CONSUMED -> steps.add("=> held by the dataplane (the step above says why)");
             case LOCAL -> steps.add("=> for vnet itself (answered or handled locally)");
             default -> steps.add("=> drop: " + frame.dropReason().label());
         }

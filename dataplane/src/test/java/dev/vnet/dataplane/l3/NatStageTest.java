@@ -26,6 +26,7 @@ import static dev.vnet.dataplane.testing.RouterHarness.H1;
 import static dev.vnet.dataplane.testing.RouterHarness.H2;
 import static dev.vnet.dataplane.testing.RouterHarness.LAN;
 import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -472,6 +473,51 @@ class NatStageTest {
             assertEquals(LAN_IP, Ipv4.dst(err, inner));
             assertChecksums(err);
             assertQuoteSound(err);
+        }
+    }
+
+    @Test
+    void aProtocolWithoutPortsIsMasqueradedByItsAddressesAndItsRepliesAndErrorsComeBack() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            byte[] gre = {0, 0, 0x08, 0x00, 1, 2, 3, 4}; // a GRE header (IPv4 inside) and the start of a packet
+            h.send(h.p1, FrameBuilder.ipv4(GW1, H1, H1_IP, LAN_IP, 47, gre));
+            ByteBuf out = only(h.sent(h.uplink));
+            assertEquals(UP_IP, Ipv4.src(out, IP), "masqueraded (was: sent with the inside address)");
+            assertNull(Ipv4.check(out, IP, out.readableBytes() - IP), "IPv4 header and checksum sound");
+            byte[] carried = new byte[gre.length];
+            out.getBytes(L4, carried);
+            assertArrayEquals(gre, carried, "the GRE payload untouched");
+            var c = h.router.conntrack();
+            assertEquals(1, c.size());
+            // The reply, to the uplink's address, goes back to h1.
+            h.send(h.uplink, FrameBuilder.ipv4(GW_UPLINK, LAN, LAN_IP, UP_IP, 47, gre));
+            ByteBuf back = only(h.sent(h.p1));
+            assertEquals(H1_IP, Ipv4.dst(back, IP), "translated back");
+            assertNull(Ipv4.check(back, IP, back.readableBytes() - IP));
+            // lan's answer that it does not speak the protocol reaches h1 too, quoting what h1 sent.
+            h.send(h.p1, FrameBuilder.ipv4(GW1, H1, H1_IP, LAN_IP, 47, gre));
+            ByteBuf again = only(h.sent(h.uplink));
+            h.send(h.uplink, icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 2, again));
+            ByteBuf err = only(h.sent(h.p1));
+            assertEquals(H1_IP, Ipv4.dst(err, IP), "protocol unreachable to the inside host");
+            assertEquals(H1_IP, Ipv4.src(err, L4 + 8), "the quote as h1 sent it");
+            assertNull(Ipv4.check(err, L4 + 8, Ipv4.totalLength(err, L4 + 8)), "quoted IPv4 header");
+            assertChecksums(err);
+            assertEquals(1, c.size(), "one connection throughout");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void aSecondInsideHostOnTheSamePortlessProtocolToTheSameAddressIsRefusedByName() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            byte[] esp = {0, 0, 0, 1, 0, 0, 0, 1};
+            h.send(h.p1, FrameBuilder.ipv4(GW1, H1, H1_IP, LAN_IP, 50, esp));
+            assertEquals(UP_IP, Ipv4.src(only(h.sent(h.uplink)), IP));
+            h.send(h.p2, FrameBuilder.ipv4(GW1, H2, H2_IP, LAN_IP, 50, esp));
+            assertTrue(h.sent(h.uplink).isEmpty(), "no port to tell the replies apart: not sent");
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.NAT_TUPLE_TAKEN));
+            h.assertCountersAddUp();
         }
     }
 

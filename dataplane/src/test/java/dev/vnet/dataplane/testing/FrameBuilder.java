@@ -49,7 +49,16 @@ public final class FrameBuilder {
         return buf;
     }
 
-    /** An IPv4/UDP frame with correct IP and UDP checksums. */
+    /** An IPv4 frame of any {@code protocol} carrying {@code payload} as it is, with a correct header checksum. */
+    public static ByteBuf ipv4(long dst, long src, int srcIp, int dstIp, int protocol, byte[] payload) {
+        ByteBuf buf = ipv4Frame(dst, src, Ipv4.MIN_HEADER_LEN + payload.length);
+        int ip = Ethernet.HEADER_LEN;
+        buf.setBytes(ip + Ipv4.MIN_HEADER_LEN, payload);
+        Ipv4.write(buf, ip, Ipv4.MIN_HEADER_LEN + payload.length, 0x1234, Ipv4.FLAG_DF, 64, protocol, srcIp, dstIp);
+        return buf;
+    }
+
+    /** An IPv4/UDP frame (20-byte header, no options) with correct checksums. */
     public static ByteBuf udp(long dst, long src, int srcIp, int dstIp, int srcPort, int dstPort, byte[] payload) {
         int udpLength = Udp.HEADER_LEN + payload.length;
         ByteBuf buf = ipv4Frame(dst, src, Ipv4.MIN_HEADER_LEN + udpLength);
