@@ -259,20 +259,18 @@ final class ConntrackIn extends Stage {
      * ({@code partial}: the transport checksum is an offloaded, partial one).
      */
     static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo, boolean partial) {
-        if (!FlowKey.hasPorts(protocol)) { // the addresses, and the IPv4 checksum: nothing else is known to cover them
-            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));
-            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
-            return;
-        }
-        if (protocol != Ipv4.PROTO_ICMP) { // TCP or UDP: every field read and written once
+        if (protocol == Ipv4.PROTO_TCP || protocol == Ipv4.PROTO_UDP) { // every field read and written once
             NatRewrite.setTuple(buf, ip, l4, protocol == Ipv4.PROTO_UDP, FlowKey.src(tHi), FlowKey.dst(tHi),
                     FlowKey.srcPort(tLo), FlowKey.dstPort(tLo), partial);
-            return;
+        } else if (protocol == Ipv4.PROTO_ICMP) {
+            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
+            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
+            // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
+            int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
+            NatRewrite.setSrcPort(buf, ip, id, partial);
+        } else { // no ports: the addresses, and the IPv4 checksum (nothing else is known to cover them)
+            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));
+            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
         }
-        NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
-        NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
-        // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
-        int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
-        NatRewrite.setSrcPort(buf, ip, id, partial);
     }
 }
