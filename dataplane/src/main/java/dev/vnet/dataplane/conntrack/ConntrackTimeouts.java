@@ -90,7 +90,7 @@ public final class ConntrackTimeouts {
         return nanos[replied ? UDP_STREAM : UDP];
     }
 
-    /** Timeout of an ICMP echo exchange. */
+    /** Timeout of an ICMP query exchange (echo, timestamp, ...). */
     public long icmp() {
         return nanos[ICMP];
     }

@@ -5,9 +5,9 @@ import dev.vnet.dataplane.wire.Ipv4Addr;
 /**
  * A flow tuple (protocol, source address and port, destination address and port) packed into two {@code long}s, so
  * tables hold and compare tuples without objects: {@code hi} = source address and destination address,
- * {@code lo} = protocol, source port, destination port. For ICMP echo the "ports" are the identifier in the
- * requester's direction: a request is (id, 0), a reply (0, id), so the reply tuple of a request's tuple is its
- * inverse like any other protocol's. Protocols without ports ({@link #hasPorts}) have both ports 0.
+ * {@code lo} = protocol, source port, destination port. For ICMP queries (echo, timestamp, ...) the "ports" are the
+ * identifier in the requester's direction: a request is (id, 0), a reply (0, id), so the reply tuple of a request's
+ * tuple is its inverse like any other protocol's. Protocols without ports ({@link #hasPorts}) have both ports 0.
  */
 public final class FlowKey {
     private FlowKey() {
@@ -70,8 +70,8 @@ public final class FlowKey {
     }
 
     /**
-     * True for the protocols tracked with ports (TCP, UDP, and ICMP with the echo identifier); any other protocol is
-     * tracked by its addresses alone (its ports are 0), as netfilter's generic tracker does.
+     * True for the protocols tracked with ports (TCP, UDP, and ICMP queries with their identifier); any other
+     * protocol is tracked by its addresses alone (its ports are 0), as netfilter's generic tracker does.
      */
     public static boolean hasPorts(int protocol) {
         return protocol == 6 || protocol == 17 || protocol == 1;

@@ -20,9 +20,10 @@ import io.netty.buffer.ByteBuf;
  * Connection tracking before routing (netfilter's PREROUTING conntrack and DNAT): a packet of a known connection
  * refreshes it (TCP state, timeout) and, if the connection is translated, is rewritten to the inverse of the other
  * direction's tuple; the first packet of a new connection to one of the router's addresses is matched against the
- * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP echo are tracked with their ports (the
- * echo identifier), other protocols by their addresses alone (netfilter's generic tracker); ICMP errors about a
- * NATed packet are translated ({@link IcmpErrorNat}); other ICMP passes untracked. Packets to the router that no
+ * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP queries (echo, timestamp, information,
+ * address mask) are tracked with their ports (the query's identifier), other protocols by their addresses alone
+ * (netfilter's generic tracker); ICMP errors about a NATed packet are translated ({@link IcmpErrorNat}); other ICMP
+ * passes untracked. Packets to the router that no
  * forward claims stay local and untracked. Fragments after the first follow what their first fragment found
  * ({@link FragmentTable}), waiting for it when they overtook it.
  */
@@ -75,10 +76,10 @@ final class ConntrackIn extends Stage {
                 return frame.drop(DropReason.ICMP_TRUNCATED);
             }
             int type = Icmp4.type(buf, l4);
-            if (type == Icmp4.TYPE_ECHO_REQUEST) {
+            if (Icmp4.isQueryRequest(type)) { // echo, timestamp, information, address mask: by identifier
                 srcPort = Icmp4.echoId(buf, l4);
                 dstPort = 0;
-            } else if (type == Icmp4.TYPE_ECHO_REPLY) {
+            } else if (Icmp4.isQueryReply(type)) {
                 srcPort = 0;
                 dstPort = Icmp4.echoId(buf, l4);
             } else {
@@ -266,7 +267,7 @@ final class ConntrackIn extends Stage {
             NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
             NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
             // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
-            int id = Icmp4.type(buf, l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
+            int id = Icmp4.isQueryRequest(Icmp4.type(buf, l4)) ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
             NatRewrite.setSrcPort(buf, ip, id, partial);
         } else { // no ports: the addresses, and the IPv4 checksum (nothing else is known to cover them)
             NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));

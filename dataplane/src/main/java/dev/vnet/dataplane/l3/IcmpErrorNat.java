@@ -50,10 +50,10 @@ final class IcmpErrorNat {
         } else if (protocol == Ipv4.PROTO_ICMP) {
             int type = buf.getUnsignedByte(l4);
             int id = buf.getUnsignedShort(l4 + Icmp4.ECHO_ID);
-            if (type == Icmp4.TYPE_ECHO_REQUEST) {
+            if (Icmp4.isQueryRequest(type)) {
                 qSrcPort = id;
                 qDstPort = 0;
-            } else if (type == Icmp4.TYPE_ECHO_REPLY) {
+            } else if (Icmp4.isQueryReply(type)) {
                 qSrcPort = 0;
                 qDstPort = id;
             } else {
@@ -104,7 +104,7 @@ final class IcmpErrorNat {
         if (protocol == Ipv4.PROTO_ICMP) {
             int at = l4 + Icmp4.ECHO_ID;
             int oldId = buf.getUnsignedShort(at);
-            int newId = buf.getUnsignedByte(l4) == Icmp4.TYPE_ECHO_REQUEST ? FlowKey.srcPort(xLo) : FlowKey.dstPort(xLo);
+            int newId = Icmp4.isQueryRequest(buf.getUnsignedByte(l4)) ? FlowKey.srcPort(xLo) : FlowKey.dstPort(xLo);
             set16(buf, icmp, at, newId);
             set16(buf, icmp, l4 + Icmp4.CHECKSUM,
                     Checksum.update16(buf.getUnsignedShort(l4 + Icmp4.CHECKSUM), oldId, newId));

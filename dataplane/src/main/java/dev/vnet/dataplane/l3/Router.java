@@ -11,7 +11,6 @@ import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
-import dev.vnet.dataplane.util.TokenBucket;
 import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
@@ -47,8 +46,8 @@ public final class Router {
     private final RouterLimits limits;
     private int[] localAddresses = new int[0];
     private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
-    /** ICMP errors the router may send: 1000 a second, bursts of 50 (net.ipv4.icmp_msgs_per_sec and _burst). */
-    private final TokenBucket icmpErrors = new TokenBucket(ICMP_ERRORS_PER_SECOND, ICMP_ERRORS_BURST);
+    /** ICMP errors the router may send: per destination and all together, as the kernel limits them. */
+    private final IcmpRateLimit icmpErrors = new IcmpRateLimit();
 
     final Stage arpInput = new ArpInput(this);
     final NeighborOutput neighborOutput = new NeighborOutput(this);
@@ -214,12 +213,7 @@ public final class Router {
         return nextIpId.getAndIncrement() & 0xFFFF; // any loop may build a packet
     }
 
-    /** ICMP errors the router sends at most per second, as the kernel's net.ipv4.icmp_msgs_per_sec. */
-    public static final int ICMP_ERRORS_PER_SECOND = 1000;
-    /** ... and at most at once, as net.ipv4.icmp_msgs_burst. */
-    public static final int ICMP_ERRORS_BURST = 50;
-
-    /** ICMP errors not sent because of the rate limit (a tenant sending TTL-1 or unroutable floods). */
+    /** ICMP errors not sent because of the rate limits (a tenant sending TTL-1 or unroutable floods). */
     public long icmpErrorsSuppressed() {
         return icmpErrors.refused();
     }
@@ -247,7 +241,8 @@ public final class Router {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
-        if (!IcmpErrors.allowed(buf, ip, linkBroadcast) || !icmpErrors.take(frame.now())) {
+        if (!IcmpErrors.allowed(buf, ip, linkBroadcast)
+                || !icmpErrors.allow(Ipv4.src(buf, ip), type, code, frame.now())) {
             return;
         }
         RouterInterface in = frame.inInterface() >= 0 ? interfaces[frame.inInterface()] : null;
@@ -299,9 +294,11 @@ public final class Router {
                 i.port().counters().drop(DropReason.NEIGHBOR_UNRESOLVED);
                 int l3 = frame.readerIndex() + Ethernet.HEADER_LEN;
                 // RFC 1812 4.3.3.1: host unreachable for a next hop that does not answer.
-                if (IcmpErrors.allowed(frame, l3, false) && icmpErrors.take(now)) {
-                    pipeline.inject(i.port(), localOutput, IcmpErrors.build(pipeline::allocate, frame, l3,
-                            dev.vnet.dataplane.wire.Icmp4.TYPE_DEST_UNREACHABLE, 1, 0, i.primaryAddress(), nextIpId()));
+                int type = dev.vnet.dataplane.wire.Icmp4.TYPE_DEST_UNREACHABLE;
+                if (IcmpErrors.allowed(frame, l3, false)
+                        && icmpErrors.allow(Ipv4.src(frame, l3), type, 1, now)) {
+                    pipeline.inject(i.port(), localOutput, IcmpErrors.build(pipeline::allocate, frame, l3, type, 1,
+                            0, i.primaryAddress(), nextIpId()));
                 }
                 frame.release();
             }

@@ -43,7 +43,7 @@ public final class NatPlanner {
      *
      * @param protocol       6, 17, 1, or any other (tracked without ports: both 0)
      * @param src            original source address
-     * @param srcPort        original source port (ICMP: echo identifier)
+     * @param srcPort        original source port (ICMP: query identifier)
      * @param dst            destination after DNAT (the original when no port forward applied)
      * @param dstPort        destination port after DNAT (ICMP: 0)
      * @param forwarded      true when a port forward rewrote the destination

@@ -56,7 +56,7 @@ public final class Icmp4 {
         return buf.getUnsignedByte(icmp + CODE);
     }
 
-    /** Echo identifier. */
+    /** Echo identifier (the identifier of every query: see {@link #isQueryRequest}). */
     public static int echoId(ByteBuf buf, int icmp) {
         return buf.getUnsignedShort(icmp + ECHO_ID);
     }
@@ -64,6 +64,19 @@ public final class Icmp4 {
     /** Echo sequence number. */
     public static int echoSeq(ByteBuf buf, int icmp) {
         return buf.getUnsignedShort(icmp + ECHO_SEQ);
+    }
+
+    /**
+     * True for a query request with an identifier at {@link #ECHO_ID}: echo (8), timestamp (13), information (15),
+     * address mask (17) (RFC 792, RFC 950), the requests netfilter tracks.
+     */
+    public static boolean isQueryRequest(int type) {
+        return type == TYPE_ECHO_REQUEST || type == 13 || type == 15 || type == 17;
+    }
+
+    /** True for the reply to a query request ({@link #isQueryRequest}): 0, 14, 16, 18. */
+    public static boolean isQueryReply(int type) {
+        return type == TYPE_ECHO_REPLY || type == 14 || type == 16 || type == 18;
     }
 
     /** True for the error types that quote an offending datagram (unreachable, time exceeded, parameter problem...). */

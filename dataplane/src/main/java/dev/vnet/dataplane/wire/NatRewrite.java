@@ -141,7 +141,7 @@ public final class NatRewrite {
         } else if (protocol == Ipv4.PROTO_UDP) {
             field = source ? Udp.SRC_PORT : Udp.DST_PORT;
             checksumAt = l4 + Udp.CHECKSUM;
-        } else if (protocol == Ipv4.PROTO_ICMP && isEcho(Icmp4.type(buf, l4))) {
+        } else if (protocol == Ipv4.PROTO_ICMP && isQuery(Icmp4.type(buf, l4))) {
             field = Icmp4.ECHO_ID;
             checksumAt = l4 + Icmp4.CHECKSUM;
         } else {
@@ -158,8 +158,8 @@ public final class NatRewrite {
         }
     }
 
-    private static boolean isEcho(int icmpType) {
-        return icmpType == Icmp4.TYPE_ECHO_REQUEST || icmpType == Icmp4.TYPE_ECHO_REPLY;
+    private static boolean isQuery(int icmpType) {
+        return Icmp4.isQueryRequest(icmpType) || Icmp4.isQueryReply(icmpType);
     }
 
     /** Index of the TCP/UDP checksum field that covers the addresses, or -1 when none does. */

@@ -508,6 +508,46 @@ class NatStageTest {
         }
     }
 
+    /** An ICMP query of {@code type} (echo, timestamp, ...) with identifier {@code id}, checksum right. */
+    private static ByteBuf icmpQuery(long dstMac, long srcMac, int from, int to, int type, int id) {
+        ByteBuf f = FrameBuilder.icmpEcho(dstMac, srcMac, from, to, id, 1, new byte[12]); // a timestamp's 3 words
+        f.setByte(L4 + Icmp4.TYPE, type);
+        Icmp4.updateChecksum(f, L4, Ipv4.totalLength(f, IP) - 20);
+        return f;
+    }
+
+    @Test
+    void icmpTimestampQueriesFromTwoHostsWithOneIdentifierAreMasqueradedApartAndAnswered() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            // Timestamp requests (13) are tracked by identifier as echo requests are, so two inside hosts using the
+            // same identifier get different ones outside (was: sent out untracked, with the inside addresses).
+            h.send(h.p1, icmpQuery(GW1, H1, H1_IP, LAN_IP, 13, 77));
+            h.send(h.p2, icmpQuery(GW1, H2, H2_IP, LAN_IP, 13, 77));
+            List<ByteBuf> out = h.sent(h.uplink);
+            assertEquals(2, out.size());
+            int id1 = Icmp4.echoId(out.get(0), L4);
+            int id2 = Icmp4.echoId(out.get(1), L4);
+            for (ByteBuf f : out) {
+                assertEquals(UP_IP, Ipv4.src(f, IP), "masqueraded");
+                assertChecksums(f);
+            }
+            assertNotEquals(id1, id2, "told apart by identifier");
+            // The timestamp replies (14) find their way back, each to its host with its own identifier.
+            h.send(h.uplink, icmpQuery(GW_UPLINK, LAN, LAN_IP, UP_IP, 14, id2));
+            h.send(h.uplink, icmpQuery(GW_UPLINK, LAN, LAN_IP, UP_IP, 14, id1));
+            ByteBuf toH1 = only(h.sent(h.p1));
+            ByteBuf toH2 = only(h.sent(h.p2));
+            assertEquals(H1_IP, Ipv4.dst(toH1, IP));
+            assertEquals(H2_IP, Ipv4.dst(toH2, IP));
+            assertEquals(77, Icmp4.echoId(toH1, L4));
+            assertEquals(77, Icmp4.echoId(toH2, L4));
+            assertEquals(14, Icmp4.type(toH1, L4));
+            assertChecksums(toH1);
+            assertChecksums(toH2);
+            h.assertCountersAddUp();
+        }
+    }
+
     @Test
     void aSecondInsideHostOnTheSamePortlessProtocolToTheSameAddressIsRefusedByName() {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {

@@ -25,6 +25,7 @@ import static dev.vnet.dataplane.testing.RouterHarness.GW1;
 import static dev.vnet.dataplane.testing.RouterHarness.GW2;
 import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
 import static dev.vnet.dataplane.testing.RouterHarness.H1;
+import static dev.vnet.dataplane.testing.RouterHarness.H2;
 import static dev.vnet.dataplane.testing.RouterHarness.H3;
 import static dev.vnet.dataplane.testing.RouterHarness.LAN;
 import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
@@ -231,29 +232,70 @@ class RouterTest {
         }
     }
 
+    /** A UDP probe from h1 to lan with TTL 1 (the router answers time exceeded). */
+    private static ByteBuf ttlOneProbe(long srcMac, int srcIp, int port) {
+        ByteBuf probe = FrameBuilder.udp(GW1, srcMac, srcIp, LAN_IP, 33434, port, new byte[12]);
+        probe.setByte(IP + Ipv4.TTL, 1);
+        Ipv4.updateChecksum(probe, IP);
+        return probe;
+    }
+
     @Test
-    void icmpErrorsAreRateLimitedAsTheKernelLimitsThem() {
-        try (RouterHarness h = new RouterHarness()) {
-            h1ArpsForGateway(h);
-            for (int i = 0; i < 200; i++) { // a TTL-1 flood in one instant
-                ByteBuf probe = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 33434, 33435 + i, new byte[12]);
-                probe.setByte(IP + Ipv4.TTL, 1);
-                Ipv4.updateChecksum(probe, IP);
-                h.send(h.p1, probe);
+    void icmpErrorsToOneHostAreLimitedAsTheKernelLimitsThemLeavingOthersTheirs() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            for (var p : List.of(h.p1, h.p2, h.p3, h.uplink)) {
+                h.sent(p); // the ARP answers withSeedNat caused
             }
-            assertEquals(Router.ICMP_ERRORS_BURST, h.sent(h.p1).size(), "a burst of 50 answered, no more");
-            assertEquals(200 - Router.ICMP_ERRORS_BURST, h.router.icmpErrorsSuppressed());
+            for (int i = 0; i < 200; i++) { // h1's TTL-1 flood, in one instant
+                h.send(h.p1, ttlOneProbe(H1, H1_IP, 33435 + i));
+            }
+            assertEquals(IcmpRateLimit.PER_DESTINATION_BURST, h.sent(h.p1).size(), "a burst of 6 answered, no more");
+            assertEquals(200 - IcmpRateLimit.PER_DESTINATION_BURST, h.router.icmpErrorsSuppressed());
             assertEquals(200, h.gw1Port.counters().drops(DropReason.TTL_EXCEEDED), "every probe dropped and counted");
-            h.clock.advance(10, TimeUnit.MILLISECONDS); // 1000 a second: 10 more tokens
+            h.send(h.p2, ttlOneProbe(H2, parse("192.168.15.2"), 40000));
+            assertEquals(1, h.sent(h.p2).size(), "h2 is answered during h1's flood");
+            h.clock.advance(1, TimeUnit.SECONDS); // one more for h1
             for (int i = 0; i < 20; i++) {
-                ByteBuf probe = FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 33434, 34000 + i, new byte[12]);
-                probe.setByte(IP + Ipv4.TTL, 1);
-                Ipv4.updateChecksum(probe, IP);
-                h.send(h.p1, probe);
+                h.send(h.p1, ttlOneProbe(H1, H1_IP, 34000 + i));
             }
-            assertEquals(10, h.sent(h.p1).size(), "the rate refills the bucket");
+            assertEquals(1, h.sent(h.p1).size(), "a second earns one more");
             h.assertCountersAddUp();
         }
+    }
+
+    @Test
+    void fragmentationNeededIsNeverRateLimited() {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            for (var p : List.of(h.p1, h.p2, h.p3, h.uplink)) {
+                h.sent(p);
+            }
+            for (int i = 0; i < 100; i++) { // too big for the uplink, DF set: path-MTU discovery must hear of each
+                h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000 + i, 9000,
+                        new byte[RouterHarness.UPLINK_MTU]));
+            }
+            List<ByteBuf> errors = h.sent(h.p1);
+            assertEquals(100, errors.size());
+            assertEquals(4, Icmp4.code(errors.get(99), IP + 20), "fragmentation needed");
+            assertEquals(0, h.router.icmpErrorsSuppressed());
+            assertTrue(h.sent(h.uplink).isEmpty());
+        }
+    }
+
+    @Test
+    void allDestinationsTogetherGetAtMostTheSharedBurstThenTheSharedRate() {
+        IcmpRateLimit limit = new IcmpRateLimit();
+        int allowed = 0;
+        for (int d = 0; d < 200; d++) { // 200 destinations, one error each, in one instant
+            allowed += limit.allow(parse("10.0.0.0") + d, Icmp4.TYPE_TIME_EXCEEDED, 0, 0) ? 1 : 0;
+        }
+        assertEquals(IcmpRateLimit.BURST, allowed, "the shared burst");
+        allowed = 0;
+        for (int d = 200; d < 300; d++) { // 10 ms later: 1000 a second earns 10
+            long later = TimeUnit.MILLISECONDS.toNanos(10);
+            allowed += limit.allow(parse("10.0.0.0") + d, Icmp4.TYPE_TIME_EXCEEDED, 0, later) ? 1 : 0;
+        }
+        assertEquals(10, allowed, "the shared rate");
+        assertEquals(240, limit.refused());
     }
 
     @Test
