@@ -73,7 +73,7 @@ public enum DropReason {
     NO_ROUTE("no-route"),
     /** Too big for the egress MTU with DF set; ICMP fragmentation needed was sent. */
     FRAGMENTATION_NEEDED("fragmentation-needed"),
-    /** Packets to the router for a port or protocol it does not serve; ICMP unreachable was sent. */
+    /** Packets to the router for a port or protocol it does not serve; a TCP reset or ICMP unreachable was sent. */
     LOCAL_UNREACHABLE("local-unreachable"),
     /** The next hop did not answer ARP; ICMP host unreachable was sent. */
     NEIGHBOR_UNRESOLVED("neighbor-unresolved"),

@@ -6,12 +6,14 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Checksum;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Tcp;
 import io.netty.buffer.ByteBuf;
 
 /**
  * Packets addressed to the router itself: an ICMP echo request becomes its reply in place and is routed back
- * (RFC 1122 section 3.2.2.6); other ICMP is taken silently; UDP and TCP get ICMP port unreachable, other protocols
- * protocol unreachable (the router serves nothing).
+ * (RFC 1122 section 3.2.2.6); other ICMP is taken silently; TCP gets a reset ({@link TcpResets}), UDP ICMP port
+ * unreachable, other protocols protocol unreachable (the router serves nothing), as the kernel answers for ports
+ * nothing listens on.
  */
 final class LocalDelivery extends Stage {
     private static final int DEFAULT_TTL = 64;
@@ -42,7 +44,15 @@ final class LocalDelivery extends Stage {
             }
             return echoReply(frame, buf, ip, l4);
         }
-        int code = protocol == Ipv4.PROTO_UDP || protocol == Ipv4.PROTO_TCP ? 3 : 2;
+        if (protocol == Ipv4.PROTO_TCP) {
+            DropReason bad = Tcp.check(buf, l4, l4Length);
+            if (bad != null) {
+                return frame.drop(bad);
+            }
+            router.sendTcpReset(frame, l4);
+            return frame.drop(DropReason.LOCAL_UNREACHABLE);
+        }
+        int code = protocol == Ipv4.PROTO_UDP ? 3 : 2;
         router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, code, 0);
         return frame.drop(DropReason.LOCAL_UNREACHABLE);
     }

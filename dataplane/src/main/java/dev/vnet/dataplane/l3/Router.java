@@ -251,6 +251,21 @@ public final class Router {
         frame.inject(frame.inPort(), localOutput, error);
     }
 
+    /**
+     * Answers the TCP segment at {@code tcp} in {@code frame}, addressed to the router, with a reset (it serves no
+     * TCP port), when the segment is not a reset itself and came from a unicast host. Not rate-limited, as the
+     * kernel's resets are not: one answer per segment received.
+     */
+    void sendTcpReset(Frame frame, int tcp) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
+        if (!IcmpErrors.allowed(buf, ip, linkBroadcast) || !TcpResets.allowed(buf, tcp)) {
+            return;
+        }
+        frame.inject(frame.inPort(), localOutput, TcpResets.build(frame::allocate, buf, ip, tcp, nextIpId()));
+    }
+
     /** Builds a broadcast ARP request for {@code target} from {@code iface}. */
     ByteBuf arpRequest(java.util.function.IntFunction<ByteBuf> allocate, RouterInterface iface, int target) {
         ByteBuf req = allocate.apply(Ethernet.HEADER_LEN + Arp.LENGTH);

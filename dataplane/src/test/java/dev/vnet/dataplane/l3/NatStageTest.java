@@ -632,8 +632,9 @@ class NatStageTest {
     void trafficToTheRouterThatNoForwardClaimsStaysLocal() {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {
             h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 22, Tcp.SYN, new byte[0]));
-            ByteBuf err = only(h.sent(h.uplink));
-            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, L4), "port unreachable: nothing forwarded");
+            ByteBuf rst = only(h.sent(h.uplink));
+            assertEquals(Ipv4.PROTO_TCP, Ipv4.protocol(rst, IP), "a reset: nothing forwarded, nothing listens");
+            assertEquals(Tcp.RST | Tcp.ACK_FLAG, Tcp.flags(rst, L4));
             assertEquals(0, h.sent(h.p2).size());
             assertEquals(0, h.router.conntrack().size(), "not tracked");
         }

@@ -10,6 +10,7 @@ import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.MacAddr;
+import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Udp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -48,17 +49,23 @@ class RouterTest {
         LeakCheck.assertNoLeaks();
     }
 
-    /** Asserts the IPv4 header and, for ICMP/UDP, the transport checksum verify. */
+    /** Asserts the IPv4 header and, for ICMP/UDP/TCP, the transport checksum verify. */
     private static void assertChecksums(ByteBuf f) {
         assertNull(Ipv4.check(f, IP, f.readableBytes() - IP), "IPv4 header valid");
         int l4 = IP + Ipv4.headerLength(f, IP);
         int len = Ipv4.totalLength(f, IP) - Ipv4.headerLength(f, IP);
         if (Ipv4.protocol(f, IP) == Ipv4.PROTO_ICMP) {
             assertNull(Icmp4.check(f, l4, len), "ICMP checksum valid");
-        } else if (Ipv4.protocol(f, IP) == Ipv4.PROTO_UDP && Ipv4.hasTransportHeader(f, IP) && !Ipv4.isFragment(f, IP)) {
-            int sum = Checksum.add(f, l4, len, Checksum.pseudoHeader(Ipv4.src(f, IP), Ipv4.dst(f, IP), 17, len));
-            assertEquals(0xFFFF, Checksum.fold(sum), "UDP checksum valid");
+        } else if (Ipv4.protocol(f, IP) != Ipv4.PROTO_ICMP && Ipv4.hasTransportHeader(f, IP) && !Ipv4.isFragment(f, IP)) {
+            int protocol = Ipv4.protocol(f, IP);
+            int sum = Checksum.add(f, l4, len, Checksum.pseudoHeader(Ipv4.src(f, IP), Ipv4.dst(f, IP), protocol, len));
+            assertEquals(0xFFFF, Checksum.fold(sum), (protocol == 6 ? "TCP" : "UDP") + " checksum valid");
         }
+    }
+
+    private static ByteBuf only(List<ByteBuf> frames) {
+        assertEquals(1, frames.size(), "exactly one frame");
+        return frames.get(0);
     }
 
     /** Lets the router learn h1 by h1 asking for the gateway; returns the ARP reply h1 got. */
@@ -299,6 +306,46 @@ class RouterTest {
     }
 
     @Test
+    void tcpToTheRouterIsAnsweredWithAResetAsByAKernelWithNothingListening() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            // A SYN carrying 5 bytes (sequence 1000): RST|ACK, sequence 0, acknowledging 1000 + 5 + 1 (the SYN).
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 40000, 22, Tcp.SYN, new byte[5]));
+            ByteBuf rst = only(h.sent(h.p1));
+            assertEquals(GW1_IP, Ipv4.src(rst, IP));
+            assertEquals(H1_IP, Ipv4.dst(rst, IP));
+            int tcp = IP + 20;
+            assertEquals(22, Tcp.srcPort(rst, tcp));
+            assertEquals(40000, Tcp.dstPort(rst, tcp));
+            assertEquals(Tcp.RST | Tcp.ACK_FLAG, Tcp.flags(rst, tcp));
+            assertEquals(0, rst.getInt(tcp + Tcp.SEQ));
+            assertEquals(1006, rst.getInt(tcp + Tcp.ACK));
+            assertEquals(40, Ipv4.totalLength(rst, IP), "no options, no data");
+            assertChecksums(rst);
+            // A segment with ACK (acknowledging 777): RST with sequence 777.
+            ByteBuf ack = FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 40001, 80, Tcp.ACK_FLAG, new byte[0]);
+            ack.setInt(IP + 20 + Tcp.ACK, 777);
+            Tcp.updateChecksum(ack, IP + 20, 20, H1_IP, GW1_IP);
+            h.send(h.p1, ack);
+            ByteBuf rst2 = only(h.sent(h.p1));
+            assertEquals(Tcp.RST, Tcp.flags(rst2, tcp));
+            assertEquals(777, rst2.getInt(tcp + Tcp.SEQ));
+            assertChecksums(rst2);
+            // A reset is never answered.
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 40002, 80, Tcp.RST, new byte[0]));
+            assertTrue(h.sent(h.p1).isEmpty());
+            assertEquals(3, h.gw1Port.counters().drops(DropReason.LOCAL_UNREACHABLE));
+            // UDP gets port unreachable.
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, GW1_IP, 40003, 53, new byte[4]));
+            ByteBuf err = only(h.sent(h.p1));
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, IP + 20));
+            assertEquals(3, Icmp4.code(err, IP + 20));
+            assertChecksums(err);
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
     void noRouteGetsNetUnreachable() {
         try (RouterHarness h = new RouterHarness()) {
             h1ArpsForGateway(h);
@@ -308,22 +355,6 @@ class RouterTest {
             assertEquals(0, Icmp4.code(err, IP + 20));
             assertChecksums(err);
             assertEquals(1, h.gw1Port.counters().drops(DropReason.NO_ROUTE));
-        }
-    }
-
-    @Test
-    void udpAndTcpToTheRouterGetPortUnreachable() {
-        try (RouterHarness h = new RouterHarness()) {
-            h1ArpsForGateway(h);
-            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, GW1_IP, 1234, 53, new byte[4]));
-            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, GW1_IP, 1234, 80, 0x02, new byte[0]));
-            List<ByteBuf> out = h.sent(h.p1);
-            assertEquals(2, out.size());
-            for (ByteBuf err : out) {
-                assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, Icmp4.type(err, IP + 20));
-                assertEquals(3, Icmp4.code(err, IP + 20));
-                assertChecksums(err);
-            }
         }
     }
 
