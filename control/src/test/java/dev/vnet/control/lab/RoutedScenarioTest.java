@@ -124,6 +124,17 @@ class RoutedScenarioTest {
 
     @Test
     @Order(3)
+    void aPingBiggerThanTheLinkIsAnsweredByTheGatewayAndByLanThroughIt() {
+        // 3000 bytes over MTU 1500: the kernel fragments the request, vnet reassembles it for the gateway's answer;
+        // to lan the fragments go through (masqueraded) and lan's kernel answers.
+        for (String to : new String[] {"192.168.15.5", "192.168.1.3"}) {
+            Cmd.Result r = Cmd.inNs(ns("blue"), 15, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", "3000", to);
+            assertTrue(r.out().contains("3 received") && r.out().contains("3008 bytes from " + to), r.toString());
+        }
+    }
+
+    @Test
+    @Order(3)
     void ttlOneIsAnsweredByTheGateway() {
         Cmd.Result r = Cmd.inNs(ns("blue"), 10, "ping", "-c", "1", "-t", "1", "-W", "2", "192.168.1.3");
         assertTrue(r.out().contains("From 192.168.15.5") && r.out().contains("Time to live exceeded"), r.toString());

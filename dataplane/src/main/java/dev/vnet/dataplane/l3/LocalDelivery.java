@@ -4,6 +4,7 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Checksum;
+import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Tcp;
@@ -11,7 +12,7 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Packets addressed to the router itself: an ICMP echo request becomes its reply in place and is routed back
- * (RFC 1122 section 3.2.2.6); other ICMP is taken silently; TCP gets a reset ({@link TcpResets}), UDP ICMP port
+ * (RFC 1122 section 3.2.2.6), a fragmented one once {@link LocalReassembly} has it whole; other ICMP is taken silently; TCP gets a reset ({@link TcpResets}), UDP ICMP port
  * unreachable, other protocols protocol unreachable (the router serves nothing), as the kernel answers for ports
  * nothing listens on.
  */
@@ -29,8 +30,14 @@ final class LocalDelivery extends Stage {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         int protocol = Ipv4.protocol(buf, ip);
-        if (!Ipv4.hasTransportHeader(buf, ip) || Ipv4.isFragment(buf, ip)) {
-            return frame.local(); // the router does not reassemble
+        if (Ipv4.isFragment(buf, ip)) {
+            if (protocol == Ipv4.PROTO_ICMP) { // perhaps a ping bigger than the link's MTU: reassembled, answered
+                ByteBuf whole = router.localReassembly().add(buf, ip, frame.now(), frame::allocate);
+                if (whole != null) {
+                    answerReassembled(frame, whole);
+                }
+            }
+            return frame.local(); // its data was copied: the pipeline releases the fragment
         }
         int l4 = ip + Ipv4.headerLength(buf, ip);
         int l4Length = Ipv4.totalLength(buf, ip) - Ipv4.headerLength(buf, ip);
@@ -58,6 +65,28 @@ final class LocalDelivery extends Stage {
     }
 
     private Stage echoReply(Frame frame, ByteBuf buf, int ip, int icmp) {
+        toEchoReply(buf, ip, icmp);
+        return router.ipv4Output;
+    }
+
+    /**
+     * A datagram reassembled from fragments to the router: an echo request is answered (the reply, as big, is
+     * fragmented on its way out if it must be); anything else is taken silently.
+     */
+    private void answerReassembled(Frame frame, ByteBuf whole) {
+        int ip = Ethernet.HEADER_LEN;
+        int icmp = ip + Ipv4.headerLength(whole, ip);
+        int length = Ipv4.totalLength(whole, ip) - Ipv4.headerLength(whole, ip);
+        if (Icmp4.check(whole, icmp, length) != null || Icmp4.type(whole, icmp) != Icmp4.TYPE_ECHO_REQUEST) {
+            whole.release();
+            return;
+        }
+        toEchoReply(whole, ip, icmp);
+        frame.inject(frame.inPort(), router.localOutput, whole);
+    }
+
+    /** Turns the echo request at {@code ip} into its reply in place: addresses swapped, TTL 64, type 0. */
+    private static void toEchoReply(ByteBuf buf, int ip, int icmp) {
         int src = Ipv4.src(buf, ip);
         int dst = Ipv4.dst(buf, ip);
         buf.setInt(ip + Ipv4.SRC, dst); // swapping the addresses leaves the header checksum as it is
@@ -72,6 +101,5 @@ final class LocalDelivery extends Stage {
         buf.setShort(icmp, newTypeWord);
         buf.setShort(icmp + Icmp4.CHECKSUM, Checksum.update16(buf.getUnsignedShort(icmp + Icmp4.CHECKSUM),
                 oldTypeWord, newTypeWord));
-        return router.ipv4Output;
     }
 }

@@ -40,6 +40,7 @@ public final class Router {
     private final NeighborTable neighbors;
     private final ConnTable conntrack;
     private final FragmentTable fragments;
+    private final LocalReassembly localReassembly = new LocalReassembly();
     private final NatRules natRules = new NatRules();
     private final NatPlanner natPlanner;
     private RouterInterface[] interfaces = new RouterInterface[0];
@@ -228,9 +229,23 @@ public final class Router {
         return fragments.heldNow();
     }
 
-    /** Releases the fragments still waiting for their first (the dataplane is closing). */
+    /** Fragmented datagrams to the router itself, being put back together. */
+    LocalReassembly localReassembly() {
+        return localReassembly;
+    }
+
+    /** Datagrams to the router itself being reassembled now. */
+    public int reassembliesInProgress() {
+        return localReassembly.inProgress();
+    }
+
+    /**
+     * Releases the fragments still waiting for their first and the datagrams to the router still being reassembled
+     * (the dataplane is closing).
+     */
     public void releaseHeldFragments() {
         fragments.clear();
+        localReassembly.clear();
     }
 
     /**
@@ -290,12 +305,14 @@ public final class Router {
     }
 
     /**
-     * The router's timer, about every 200 ms: held fragments whose first fragment did not come dropped, ARP
-     * retransmissions, neighbors given up (their queued frames answered with ICMP host unreachable), neighbor aging.
-     * Runs inside a pipeline batch so what it sends goes out at once.
+     * The router's timer, about every 200 ms: held fragments whose first fragment did not come dropped, datagrams to
+     * the router whose fragments did not all come given up, ARP retransmissions, neighbors given up (their queued
+     * frames answered with ICMP host unreachable), neighbor aging. Runs inside a pipeline batch so what it sends goes
+     * out at once.
      */
     public void tick(long now, Pipeline pipeline) {
         fragments.expire(now);
+        localReassembly.expire(now);
         neighbors.tick(now, new NeighborTable.Actions() {
             @Override
             public void sendRequest(int iface, int ip) {

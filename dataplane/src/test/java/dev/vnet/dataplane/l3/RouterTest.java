@@ -345,6 +345,97 @@ class RouterTest {
         }
     }
 
+    /** The fragments put back together in offset order (as the receiving kernel would); the caller releases it. */
+    private static ByteBuf reassembled(List<ByteBuf> fragments) {
+        List<ByteBuf> sorted = new java.util.ArrayList<>(fragments);
+        sorted.sort(Comparator.comparingInt(f -> Ipv4.flagsFragment(f, IP) & Ipv4.FRAGMENT_OFFSET_MASK));
+        int total = 0;
+        for (ByteBuf f : sorted) {
+            assertEquals(total, (Ipv4.flagsFragment(f, IP) & Ipv4.FRAGMENT_OFFSET_MASK) * 8, "none missing");
+            assertNull(Ipv4.check(f, IP, f.readableBytes() - IP));
+            total += Ipv4.totalLength(f, IP) - 20;
+        }
+        ByteBuf whole = FrameBuilder.of(new byte[IP + 20 + total]);
+        whole.setBytes(0, sorted.get(0), 0, IP + 20);
+        int at = IP + 20;
+        for (ByteBuf f : sorted) {
+            int n = Ipv4.totalLength(f, IP) - 20;
+            whole.setBytes(at, f, IP + 20, n);
+            at += n;
+        }
+        whole.setShort(IP + Ipv4.TOTAL_LENGTH, 20 + total);
+        whole.setShort(IP + Ipv4.FLAGS_FRAGMENT, 0);
+        Ipv4.updateChecksum(whole, IP);
+        return whole;
+    }
+
+    @Test
+    void aPingBiggerThanTheLinkIsReassembledAndAnsweredInAnyOrder() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            byte[] payload = new byte[3000];
+            new Random(5).nextBytes(payload);
+            for (boolean reversed : new boolean[] {false, true}) {
+                List<ByteBuf> request = new java.util.ArrayList<>(FrameBuilder.fragments(
+                        FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 9, reversed ? 2 : 1, payload), 1480));
+                assertEquals(3, request.size());
+                if (reversed) {
+                    java.util.Collections.reverse(request);
+                }
+                for (ByteBuf f : request) {
+                    h.send(h.p1, f);
+                }
+                List<ByteBuf> reply = h.sent(h.p1);
+                assertEquals(3, reply.size(), "the reply, as big, fragmented for br1's MTU of 1500");
+                ByteBuf whole = reassembled(reply);
+                assertEquals(GW1_IP, Ipv4.src(whole, IP));
+                assertEquals(H1_IP, Ipv4.dst(whole, IP));
+                assertEquals(Icmp4.TYPE_ECHO_REPLY, Icmp4.type(whole, IP + 20));
+                assertEquals(9, Icmp4.echoId(whole, IP + 20));
+                assertEquals(reversed ? 2 : 1, Icmp4.echoSeq(whole, IP + 20));
+                byte[] echoed = new byte[payload.length];
+                whole.getBytes(IP + 28, echoed);
+                assertArrayEquals(payload, echoed, "the data echoed");
+                assertChecksums(whole);
+                whole.release();
+            }
+            assertEquals(0, h.router.reassembliesInProgress());
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void reassemblyForTheRouterIsBoundedAndGivesUpOverlapsAndStragglers() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            // Ten datagrams of which only the first fragment comes: eight are kept, the oldest make room.
+            for (int id = 0; id < 10; id++) {
+                List<ByteBuf> f = FrameBuilder.fragments(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, id, 1,
+                        new byte[2000]), 1480);
+                f.get(0).setShort(IP + Ipv4.ID, id);
+                Ipv4.updateChecksum(f.get(0), IP);
+                f.get(1).release();
+                h.send(h.p1, f.get(0));
+            }
+            assertEquals(LocalReassembly.DATAGRAMS, h.router.reassembliesInProgress());
+            h.clock.advance(30, TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(0, h.router.reassembliesInProgress(), "given up after 30 s, as ipfrag_time");
+            // A fragment overlapping one already there ends its datagram: no answer.
+            List<ByteBuf> f = FrameBuilder.fragments(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 7, 7,
+                    new byte[2000]), 1480);
+            ByteBuf overlap = f.get(1).copy();
+            overlap.setShort(IP + Ipv4.FLAGS_FRAGMENT, 1480 / 8 - 1); // 8 bytes into the first fragment's data
+            Ipv4.updateChecksum(overlap, IP);
+            h.send(h.p1, f.get(0));
+            h.send(h.p1, overlap);
+            h.send(h.p1, f.get(1));
+            assertTrue(h.sent(h.p1).isEmpty(), "no reply to a datagram with overlapping fragments");
+            assertEquals(1, h.router.reassembliesInProgress(), "the fragment after the overlap starts anew");
+            h.assertCountersAddUp();
+        }
+    }
+
     @Test
     void noRouteGetsNetUnreachable() {
         try (RouterHarness h = new RouterHarness()) {

@@ -117,4 +117,27 @@ public final class FrameBuilder {
         Ethernet.setType(buf, 0, Ethernet.TYPE_IPV4);
         return buf;
     }
+
+    /**
+     * {@code whole} (an unfragmented IPv4 frame, 20-byte header; released) cut in fragments of {@code step} payload
+     * bytes (a multiple of 8), in order.
+     */
+    public static java.util.List<ByteBuf> fragments(ByteBuf whole, int step) {
+        int ip = Ethernet.HEADER_LEN;
+        int l4 = ip + Ipv4.MIN_HEADER_LEN;
+        int payload = Ipv4.totalLength(whole, ip) - Ipv4.MIN_HEADER_LEN;
+        java.util.List<ByteBuf> out = new java.util.ArrayList<>();
+        for (int at = 0; at < payload; at += step) {
+            int n = Math.min(step, payload - at);
+            ByteBuf f = of(new byte[l4 + n]);
+            f.setBytes(0, whole, 0, l4);
+            f.setBytes(l4, whole, l4 + at, n);
+            f.setShort(ip + Ipv4.TOTAL_LENGTH, Ipv4.MIN_HEADER_LEN + n);
+            f.setShort(ip + Ipv4.FLAGS_FRAGMENT, (at + n < payload ? Ipv4.FLAG_MF : 0) | at / 8);
+            Ipv4.updateChecksum(f, ip);
+            out.add(f);
+        }
+        whole.release();
+        return out;
+    }
 }
