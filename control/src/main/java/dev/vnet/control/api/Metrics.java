@@ -37,6 +37,8 @@ final class Metrics {
         line(sb, "vnet_fragments_held_total", null, router.get("fragments-held"));
         gauge(sb, "vnet_fragments_waiting", "Fragments waiting for their datagram's first fragment now.");
         line(sb, "vnet_fragments_waiting", null, router.get("fragments-waiting"));
+        gauge(sb, "vnet_reassemblies", "Fragmented datagrams to the router being reassembled now.");
+        line(sb, "vnet_reassemblies", null, router.get("reassemblies"));
         counter(sb, "vnet_loop_frames_received_total", "Frames each event loop's pipeline received.");
         List<Long> perLoop = dp.loopReceived();
         for (int i = 0; i < perLoop.size(); i++) {

@@ -835,7 +835,8 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * The router's own counters: icmp-errors-suppressed (ICMP errors not sent because of the rate limit),
-     * fragments-held (fragments that overtook their datagram's first and waited for it), fragments-waiting (held now).
+     * fragments-held (fragments that overtook their datagram's first and waited for it), fragments-waiting (held now),
+     * reassemblies (fragmented datagrams to the router being put back together now).
      */
     public Map<String, Long> routerCounters() {
         return call(() -> {
@@ -843,6 +844,7 @@ public final class Dataplane implements AutoCloseable {
             m.put("icmp-errors-suppressed", router.icmpErrorsSuppressed());
             m.put("fragments-held", router.fragmentsHeld());
             m.put("fragments-waiting", (long) router.fragmentsWaiting());
+            m.put("reassemblies", (long) router.reassembliesInProgress());
             return m;
         });
     }

@@ -23,9 +23,8 @@ import io.netty.buffer.ByteBuf;
  * port forwards (DNAT) and marked new for {@link NatOut}. TCP, UDP and ICMP queries (echo, timestamp, information,
  * address mask) are tracked with their ports (the query's identifier), other protocols by their addresses alone
  * (netfilter's generic tracker); ICMP errors about a NATed packet are translated ({@link IcmpErrorNat}); other ICMP
- * passes untracked. Packets to the router that no
- * forward claims stay local and untracked. Fragments after the first follow what their first fragment found
- * ({@link FragmentTable}), waiting for it when they overtook it.
+ * passes untracked. Packets to the router that no forward claims stay local and untracked. Fragments after the
+ * first follow what their first fragment found ({@link FragmentTable}), waiting for it when they overtook it.
  */
 final class ConntrackIn extends Stage {
     /** Connection flag: its tuples differ (NAT rewrites its packets). */
@@ -88,7 +87,7 @@ final class ConntrackIn extends Stage {
                 }
                 return untracked(frame, buf, ip, fragment);
             }
-        } else { // a protocol without ports (GRE, ESP, SCTP, ...): tracked by its addresses, as netfilter's generic
+        } else { // no ports (GRE, ESP, SCTP, ...): by its addresses alone, as netfilter's generic tracker
             srcPort = 0;
             dstPort = 0;
         }
