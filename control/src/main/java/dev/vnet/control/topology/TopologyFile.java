@@ -49,13 +49,27 @@ public final class TopologyFile {
         this.file = file;
     }
 
+    /** Why a file could not be read, in words: the exceptions for the common cases carry only the path. */
+    private static String why(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not UTF-8 text";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
     /** Reads and validates {@code path}. */
     public static Topology load(Path path) throws TopologyException {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new TopologyException("cannot read topology file " + path + ": " + e.getMessage(), List.of());
+            throw new TopologyException("cannot read topology file " + path + ": " + why(e), List.of());
         }
         return parse(path.toString(), text);
     }

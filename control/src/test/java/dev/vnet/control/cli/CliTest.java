@@ -38,7 +38,8 @@ class CliTest {
     void aMissingOrBadTopologyFileIsReportedBeforeAnythingIsCreated(@TempDir Path dir) throws Exception {
         CliRun missing = run("up", dir.resolve("missing.yaml").toString(), "--state-dir", dir.toString());
         assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("cannot read topology file " + dir.resolve("missing.yaml")), missing.err());
+        assertTrue(missing.err().contains("cannot read topology file " + dir.resolve("missing.yaml") + ": no such file"),
+                missing.err());
         Path bad = dir.resolve("bad.yaml");
         java.nio.file.Files.writeString(bad, "bridges:\n  - name: br0\n    colour: blue\n");
         CliRun r = run("up", bad.toString(), "--state-dir", dir.toString());
