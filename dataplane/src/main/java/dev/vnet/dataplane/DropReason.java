@@ -90,8 +90,8 @@ public enum DropReason {
     CONNTRACK_CLASH("conntrack-clash"),
     /**
      * A fragment without the transport header (not the first) of a packet NAT may translate, whose datagram's
-     * connection is not known (its first fragment went on untracked, a protocol vnet does not track): sent on
-     * untranslated it would leak an inside address. Fragments that overtake their first wait for it instead.
+     * connection is not known (its first fragment went on untracked: ICMP that is neither a query nor an error):
+     * sent on untranslated it would leak an inside address. Fragments that overtake their first wait for it instead.
      */
     FRAGMENT_NOT_TRANSLATED("fragment-not-translated"),
     /** A fragment held for its datagram's first fragment, which did not come within 2 s (or was dropped itself). */
