@@ -16,9 +16,10 @@ import java.util.function.IntFunction;
  *
  * <p>Bounded: at most {@link #DATAGRAMS} datagrams in progress, a new one taking the place of the oldest; each
  * copies its fragments' data into one buffer of at most 64 KiB as they come (so no fragment is held), and marks the
- * 8-byte blocks it has. A fragment that overlaps data already there ends its datagram (the kernel discards such a
- * datagram too, since the attacks of RFC 5722); one past 65 535 bytes, or not a multiple of 8 bytes before the
- * end, is refused. An incomplete datagram is given up after {@link #LIFETIME_NANOS} (the kernel's ipfrag_time).
+ * 8-byte blocks it has. A fragment that overlaps data already there, or reaches past the end its datagram's last
+ * fragment gave, or gives another end, ends its datagram (the kernel discards such a datagram too, since the
+ * attacks of RFC 5722); one past 65 535 bytes, or not a multiple of 8 bytes before the end, is refused. Not done:
+ * the kernel's ICMP "fragment reassembly time exceeded" to the sender of a datagram given up. An incomplete datagram is given up after {@link #LIFETIME_NANOS} (the kernel's ipfrag_time).
  * Synchronized: fragments to the router are rare, and any loop may see them.
  */
 final class LocalReassembly {
@@ -35,6 +36,7 @@ final class LocalReassembly {
     private final ByteBuf[] firstHeader = new ByteBuf[DATAGRAMS]; // Ethernet and IPv4 headers of the first fragment
     private final long[][] have = new long[DATAGRAMS][(BLOCKS + 63) / 64];
     private final int[] total = new int[DATAGRAMS];              // payload length, once the last fragment came; else -1
+    private final int[] furthest = new int[DATAGRAMS];           // the furthest end of the data so far
     private final long[] started = new long[DATAGRAMS];
 
     /**
@@ -54,10 +56,15 @@ final class LocalReassembly {
         long hi = FlowKey.hi(Ipv4.src(buf, ip), Ipv4.dst(buf, ip));
         long lo = (long) Ipv4.protocol(buf, ip) << 16 | Ipv4.id(buf, ip);
         int s = find(hi, lo, now, allocate);
-        if (overlaps(s, offset, length)) {
+        int end = offset + length;
+        // Overlapping data, data past the end the last fragment gave, or two different ends: the datagram is
+        // given up, as the kernel's ip_frag_queue gives it up.
+        if (overlaps(s, offset, length) || total[s] >= 0 && end > total[s]
+                || !more && (total[s] >= 0 && total[s] != end || end < furthest[s])) {
             forget(s);
             return null;
         }
+        furthest[s] = Math.max(furthest[s], end);
         mark(s, offset, length);
         data[s].setBytes(offset, buf, ip + headerLength, length);
         if (offset == 0 && firstHeader[s] == null) {
@@ -65,7 +72,7 @@ final class LocalReassembly {
             firstHeader[s].writeBytes(buf, ip - Ethernet.HEADER_LEN, Ethernet.HEADER_LEN + headerLength);
         }
         if (!more) {
-            total[s] = offset + length;
+            total[s] = end;
         }
         if (total[s] < 0 || firstHeader[s] == null || !complete(s)) {
             return null;
@@ -174,5 +181,6 @@ final class LocalReassembly {
         }
         Arrays.fill(have[s], 0);
         total[s] = -1;
+        furthest[s] = 0;
     }
 }

@@ -432,6 +432,16 @@ class RouterTest {
             h.send(h.p1, f.get(1));
             assertTrue(h.sent(h.p1).isEmpty(), "no reply to a datagram with overlapping fragments");
             assertEquals(1, h.router.reassembliesInProgress(), "the fragment after the overlap starts anew");
+            // Data past the end the last fragment gave ends its datagram too.
+            List<ByteBuf> g = FrameBuilder.fragments(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 8, 8,
+                    new byte[2000]), 1480);
+            ByteBuf beyond = g.get(0).copy();
+            beyond.setShort(IP + Ipv4.FLAGS_FRAGMENT, Ipv4.FLAG_MF | 2016 / 8);
+            Ipv4.updateChecksum(beyond, IP);
+            h.send(h.p1, g.get(1)); // the last: the data ends at 2008
+            h.send(h.p1, beyond);   // 2016..3496: past it
+            h.send(h.p1, g.get(0));
+            assertTrue(h.sent(h.p1).isEmpty(), "no reply to a datagram with data past its end");
             h.assertCountersAddUp();
         }
     }
