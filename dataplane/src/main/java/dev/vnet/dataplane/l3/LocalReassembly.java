@@ -18,8 +18,9 @@ import java.util.function.IntFunction;
  * copies its fragments' data into one buffer of at most 64 KiB as they come (so no fragment is held), and marks the
  * 8-byte blocks it has. A fragment that overlaps data already there, or reaches past the end its datagram's last
  * fragment gave, or gives another end, ends its datagram (the kernel discards such a datagram too, since the
- * attacks of RFC 5722); one past 65 535 bytes, or not a multiple of 8 bytes before the end, is refused. Not done:
- * the kernel's ICMP "fragment reassembly time exceeded" to the sender of a datagram given up. An incomplete datagram is given up after {@link #LIFETIME_NANOS} (the kernel's ipfrag_time).
+ * attacks of RFC 5722); one past 65 535 bytes, or not a multiple of 8 bytes before the end, is refused. A datagram given
+ * up when its time is over gets the sender an ICMP "fragment reassembly time exceeded" if its first fragment came,
+ * as from the kernel. An incomplete datagram is given up after {@link #LIFETIME_NANOS} (the kernel's ipfrag_time).
  * Synchronized: fragments to the router are rare, and any loop may see them.
  */
 final class LocalReassembly {
@@ -38,13 +39,22 @@ final class LocalReassembly {
     private final int[] total = new int[DATAGRAMS];              // payload length, once the last fragment came; else -1
     private final int[] furthest = new int[DATAGRAMS];           // the furthest end of the data so far
     private final long[] started = new long[DATAGRAMS];
+    private final RouterInterface[] cameBy = new RouterInterface[DATAGRAMS]; // where its first fragment came in
+
+    /** Takes a datagram given up after its first fragment came (see {@link #expire}). */
+    @FunctionalInterface
+    interface GivenUp {
+        /** {@code quote} (owned by the callee): the first fragment's headers and start; it came in by {@code in}. */
+        void accept(ByteBuf quote, RouterInterface in);
+    }
 
     /**
      * Adds the fragment at {@code ip} in {@code buf} (an IPv4 packet whose header was checked, after an untagged
      * Ethernet header). Returns the whole datagram, with the Ethernet and IPv4 headers of its first fragment, when
-     * this fragment completed it (the caller owns it); null otherwise. Buffers come from {@code allocate}.
+     * this fragment completed it (the caller owns it); null otherwise. The fragment came in by {@code in}; buffers
+     * come from {@code allocate}.
      */
-    synchronized ByteBuf add(ByteBuf buf, int ip, long now, IntFunction<ByteBuf> allocate) {
+    synchronized ByteBuf add(ByteBuf buf, int ip, long now, RouterInterface in, IntFunction<ByteBuf> allocate) {
         int headerLength = Ipv4.headerLength(buf, ip);
         int length = Ipv4.totalLength(buf, ip) - headerLength;
         int flags = Ipv4.flagsFragment(buf, ip);
@@ -70,6 +80,7 @@ final class LocalReassembly {
         if (offset == 0 && firstHeader[s] == null) {
             firstHeader[s] = allocate.apply(Ethernet.HEADER_LEN + headerLength);
             firstHeader[s].writeBytes(buf, ip - Ethernet.HEADER_LEN, Ethernet.HEADER_LEN + headerLength);
+            cameBy[s] = in;
         }
         if (!more) {
             total[s] = end;
@@ -82,13 +93,33 @@ final class LocalReassembly {
         return whole;
     }
 
-    /** Gives up the datagrams older than their lifetime. Run by the router's timer. */
-    synchronized void expire(long now) {
+    /**
+     * Gives up the datagrams older than their lifetime; for each whose first fragment came, hands {@code givenUp} a
+     * quote of that fragment (its headers and up to {@link IcmpErrors#MAX_QUOTE} bytes), for the ICMP "fragment
+     * reassembly time exceeded" the kernel sends (RFC 792; RFC 1122 3.3.2). Run by the router's timer.
+     */
+    synchronized void expire(long now, IntFunction<ByteBuf> allocate, GivenUp givenUp) {
         for (int s = 0; s < DATAGRAMS; s++) {
             if (data[s] != null && now - started[s] >= LIFETIME_NANOS) {
+                if (firstHeader[s] != null) {
+                    givenUp.accept(quote(s, allocate), cameBy[s]);
+                }
                 forget(s);
             }
         }
+    }
+
+    /** The first fragment as it came, as much of it as an ICMP error quotes. */
+    private ByteBuf quote(int s, IntFunction<ByteBuf> allocate) {
+        ByteBuf header = firstHeader[s];
+        int headers = header.readableBytes();
+        int ip = Ethernet.HEADER_LEN;
+        int headerLength = headers - ip;
+        int dataLength = Math.min(Ipv4.totalLength(header, ip), IcmpErrors.MAX_QUOTE) - headerLength;
+        ByteBuf quote = allocate.apply(headers + dataLength);
+        quote.writeBytes(header, header.readerIndex(), headers);
+        quote.writeBytes(data[s], 0, dataLength);
+        return quote;
     }
 
     /** Releases every datagram in progress (the dataplane is closing). */
@@ -182,5 +213,6 @@ final class LocalReassembly {
         Arrays.fill(have[s], 0);
         total[s] = -1;
         furthest[s] = 0;
+        cameBy[s] = null;
     }
 }

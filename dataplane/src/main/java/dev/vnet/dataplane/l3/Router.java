@@ -306,13 +306,22 @@ public final class Router {
 
     /**
      * The router's timer, about every 200 ms: held fragments whose first fragment did not come dropped, datagrams to
-     * the router whose fragments did not all come given up, ARP retransmissions, neighbors given up (their queued
-     * frames answered with ICMP host unreachable), neighbor aging. Runs inside a pipeline batch so what it sends goes
-     * out at once.
+     * the router whose fragments did not all come given up (ICMP reassembly time exceeded), ARP retransmissions,
+     * neighbors given up (their queued frames answered with ICMP host unreachable), neighbor aging. Runs inside a
+     * pipeline batch so what it sends goes out at once.
      */
     public void tick(long now, Pipeline pipeline) {
         fragments.expire(now);
-        localReassembly.expire(now);
+        localReassembly.expire(now, pipeline::allocate, (quote, in) -> {
+            int l3 = Ethernet.HEADER_LEN;
+            int type = dev.vnet.dataplane.wire.Icmp4.TYPE_TIME_EXCEEDED;
+            if (IcmpErrors.allowed(quote, l3, false) && icmpErrors.allow(Ipv4.src(quote, l3), type, 1, now)) {
+                // From the address the datagram was sent to, as the kernel answers for its own addresses.
+                pipeline.inject(in.port(), localOutput, IcmpErrors.build(pipeline::allocate, quote, l3, type, 1, 0,
+                        Ipv4.dst(quote, l3), nextIpId()));
+            }
+            quote.release();
+        });
         neighbors.tick(now, new NeighborTable.Actions() {
             @Override
             public void sendRequest(int iface, int ip) {

@@ -421,6 +421,9 @@ class RouterTest {
             h.clock.advance(30, TimeUnit.SECONDS);
             h.tick();
             assertEquals(0, h.router.reassembliesInProgress(), "given up after 30 s, as ipfrag_time");
+            assertEquals(IcmpRateLimit.PER_DESTINATION_BURST, h.sent(h.p1).size(),
+                    "reassembly time exceeded for the 8 given up, as many as h1's ICMP limit lets through");
+            assertEquals(8 - IcmpRateLimit.PER_DESTINATION_BURST, h.router.icmpErrorsSuppressed());
             // A fragment overlapping one already there ends its datagram: no answer.
             List<ByteBuf> f = FrameBuilder.fragments(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 7, 7,
                     new byte[2000]), 1480);
@@ -442,6 +445,40 @@ class RouterTest {
             h.send(h.p1, beyond);   // 2016..3496: past it
             h.send(h.p1, g.get(0));
             assertTrue(h.sent(h.p1).isEmpty(), "no reply to a datagram with data past its end");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void aDatagramToTheRouterThatNeverCompletesGetsItsSenderReassemblyTimeExceeded() {
+        try (RouterHarness h = new RouterHarness()) {
+            h1ArpsForGateway(h);
+            List<ByteBuf> f = FrameBuilder.fragments(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 4, 4,
+                    new byte[2000]), 1480);
+            f.get(1).release();
+            h.send(h.p1, f.get(0)); // the first fragment only
+            List<ByteBuf> g = FrameBuilder.fragments(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 5, 5,
+                    new byte[2000]), 1480);
+            g.get(1).setShort(IP + Ipv4.ID, 0x5555);
+            Ipv4.updateChecksum(g.get(1), IP);
+            g.get(0).release();
+            h.send(h.p1, g.get(1)); // a last fragment only: nothing to quote, so no message
+            h.clock.advance(29, TimeUnit.SECONDS);
+            h.tick();
+            assertTrue(h.sent(h.p1).isEmpty(), "still waiting at 29 s");
+            h.clock.advance(1, TimeUnit.SECONDS);
+            h.tick();
+            ByteBuf err = only(h.sent(h.p1));
+            assertEquals(GW1_IP, Ipv4.src(err, IP), "from the address the datagram was for");
+            assertEquals(H1_IP, Ipv4.dst(err, IP));
+            assertEquals(Icmp4.TYPE_TIME_EXCEEDED, Icmp4.type(err, IP + 20));
+            assertEquals(1, Icmp4.code(err, IP + 20), "fragment reassembly time exceeded");
+            int quoted = IP + 28;
+            assertEquals(Ipv4.FLAG_MF, Ipv4.flagsFragment(err, quoted), "the first fragment, as it came");
+            assertEquals(Icmp4.TYPE_ECHO_REQUEST, err.getUnsignedByte(quoted + 20), "its data quoted");
+            assertEquals(IcmpErrors.MAX_QUOTE, Ipv4.totalLength(err, IP) - 28, "as much as an ICMP error quotes");
+            assertChecksums(err);
+            assertEquals(0, h.router.reassembliesInProgress());
             h.assertCountersAddUp();
         }
     }
