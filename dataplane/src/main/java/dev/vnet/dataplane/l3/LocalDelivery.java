@@ -32,8 +32,8 @@ final class LocalDelivery extends Stage {
         int protocol = Ipv4.protocol(buf, ip);
         if (Ipv4.isFragment(buf, ip)) {
             if (protocol == Ipv4.PROTO_ICMP) { // perhaps a ping bigger than the link's MTU: reassembled, answered
-                ByteBuf whole = router.localReassembly().add(buf, ip, frame.now(), router.iface(frame.inInterface()),
-                        frame::allocate);
+                RouterInterface in = frame.inInterface() >= 0 ? router.iface(frame.inInterface()) : null;
+                ByteBuf whole = router.localReassembly().add(buf, ip, frame.now(), in, frame::allocate);
                 if (whole != null) {
                     answerReassembled(frame, whole);
                 }

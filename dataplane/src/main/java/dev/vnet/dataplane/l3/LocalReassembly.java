@@ -44,7 +44,10 @@ final class LocalReassembly {
     /** Takes a datagram given up after its first fragment came (see {@link #expire}). */
     @FunctionalInterface
     interface GivenUp {
-        /** {@code quote} (owned by the callee): the first fragment's headers and start; it came in by {@code in}. */
+        /**
+         * {@code quote} (owned by the callee): the first fragment's headers and start; it came in by {@code in}
+         * (null if not known).
+         */
         void accept(ByteBuf quote, RouterInterface in);
     }
 

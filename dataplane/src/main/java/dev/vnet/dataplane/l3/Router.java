@@ -315,7 +315,8 @@ public final class Router {
         localReassembly.expire(now, pipeline::allocate, (quote, in) -> {
             int l3 = Ethernet.HEADER_LEN;
             int type = dev.vnet.dataplane.wire.Icmp4.TYPE_TIME_EXCEEDED;
-            if (IcmpErrors.allowed(quote, l3, false) && icmpErrors.allow(Ipv4.src(quote, l3), type, 1, now)) {
+            if (in != null && IcmpErrors.allowed(quote, l3, false)
+                    && icmpErrors.allow(Ipv4.src(quote, l3), type, 1, now)) {
                 // From the address the datagram was sent to, as the kernel answers for its own addresses.
                 pipeline.inject(in.port(), localOutput, IcmpErrors.build(pipeline::allocate, quote, l3, type, 1, 0,
                         Ipv4.dst(quote, l3), nextIpId()));
