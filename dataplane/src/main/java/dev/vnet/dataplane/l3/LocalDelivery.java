@@ -12,9 +12,9 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Packets addressed to the router itself: an ICMP echo request becomes its reply in place and is routed back
- * (RFC 1122 section 3.2.2.6), a fragmented one once {@link LocalReassembly} has it whole; other ICMP is taken silently; TCP gets a reset ({@link TcpResets}), UDP ICMP port
- * unreachable, other protocols protocol unreachable (the router serves nothing), as the kernel answers for ports
- * nothing listens on.
+ * (RFC 1122 section 3.2.2.6), a fragmented one once {@link LocalReassembly} has it whole; other ICMP is taken
+ * silently; TCP gets a reset ({@link TcpResets}), UDP ICMP port unreachable, other protocols protocol unreachable
+ * (the router serves nothing), as the kernel answers for ports nothing listens on.
  */
 final class LocalDelivery extends Stage {
     private static final int DEFAULT_TTL = 64;

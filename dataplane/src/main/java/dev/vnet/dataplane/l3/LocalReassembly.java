@@ -18,10 +18,10 @@ import java.util.function.IntFunction;
  * copies its fragments' data into one buffer of at most 64 KiB as they come (so no fragment is held), and marks the
  * 8-byte blocks it has. A fragment that overlaps data already there, or reaches past the end its datagram's last
  * fragment gave, or gives another end, ends its datagram (the kernel discards such a datagram too, since the
- * attacks of RFC 5722); one past 65 535 bytes, or not a multiple of 8 bytes before the end, is refused. A datagram given
- * up when its time is over gets the sender an ICMP "fragment reassembly time exceeded" if its first fragment came,
- * as from the kernel. An incomplete datagram is given up after {@link #LIFETIME_NANOS} (the kernel's ipfrag_time).
- * Synchronized: fragments to the router are rare, and any loop may see them.
+ * attacks of RFC 5722); one past 65 535 bytes, or not a multiple of 8 bytes before the end, is refused. An
+ * incomplete datagram is given up after {@link #LIFETIME_NANOS} (the kernel's ipfrag_time), and its sender gets an
+ * ICMP "fragment reassembly time exceeded" if its first fragment came, as from the kernel. Synchronized: fragments
+ * to the router are rare, and any loop may see them.
  */
 final class LocalReassembly {
     /** Datagrams in progress at most. */
@@ -115,14 +115,18 @@ final class LocalReassembly {
     /** The first fragment as it came, as much of it as an ICMP error quotes. */
     private ByteBuf quote(int s, IntFunction<ByteBuf> allocate) {
         ByteBuf header = firstHeader[s];
-        int headers = header.readableBytes();
         int ip = Ethernet.HEADER_LEN;
-        int headerLength = headers - ip;
-        int dataLength = Math.min(Ipv4.totalLength(header, ip), IcmpErrors.MAX_QUOTE) - headerLength;
-        ByteBuf quote = allocate.apply(headers + dataLength);
-        quote.writeBytes(header, header.readerIndex(), headers);
-        quote.writeBytes(data[s], 0, dataLength);
-        return quote;
+        int headerLength = header.readableBytes() - ip;
+        return withData(s, Math.min(Ipv4.totalLength(header, ip), IcmpErrors.MAX_QUOTE) - headerLength, allocate);
+    }
+
+    /** The first fragment's headers followed by the first {@code dataLength} bytes of the datagram's data. */
+    private ByteBuf withData(int s, int dataLength, IntFunction<ByteBuf> allocate) {
+        ByteBuf header = firstHeader[s];
+        ByteBuf out = allocate.apply(header.readableBytes() + dataLength);
+        out.writeBytes(header, header.readerIndex(), header.readableBytes());
+        out.writeBytes(data[s], 0, dataLength);
+        return out;
     }
 
     /** Releases every datagram in progress (the dataplane is closing). */
@@ -192,13 +196,9 @@ final class LocalReassembly {
     }
 
     private ByteBuf assemble(int s, IntFunction<ByteBuf> allocate) {
-        ByteBuf header = firstHeader[s];
-        int headers = header.readableBytes();
+        ByteBuf whole = withData(s, total[s], allocate);
         int l3 = Ethernet.HEADER_LEN;
-        ByteBuf whole = allocate.apply(headers + total[s]);
-        whole.writeBytes(header, header.readerIndex(), headers);
-        whole.writeBytes(data[s], 0, total[s]);
-        whole.setShort(l3 + Ipv4.TOTAL_LENGTH, headers - l3 + total[s]);
+        whole.setShort(l3 + Ipv4.TOTAL_LENGTH, whole.readableBytes() - l3);
         whole.setShort(l3 + Ipv4.FLAGS_FRAGMENT, Ipv4.flagsFragment(whole, l3) & Ipv4.FLAG_DF);
         Ipv4.updateChecksum(whole, l3);
         return whole;

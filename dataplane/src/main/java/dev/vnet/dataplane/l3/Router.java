@@ -13,6 +13,7 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.MacAddr;
@@ -255,9 +256,7 @@ public final class Router {
     void sendIcmpError(Frame frame, int type, int code, int restOfHeader) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
-        boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
-        if (!IcmpErrors.allowed(buf, ip, linkBroadcast)
-                || !icmpErrors.allow(Ipv4.src(buf, ip), type, code, frame.now())) {
+        if (!mayAnswer(frame) || !icmpErrors.allow(Ipv4.src(buf, ip), type, code, frame.now())) {
             return;
         }
         RouterInterface in = frame.inInterface() >= 0 ? interfaces[frame.inInterface()] : null;
@@ -273,12 +272,29 @@ public final class Router {
      */
     void sendTcpReset(Frame frame, int tcp) {
         ByteBuf buf = frame.buf();
-        int ip = frame.l3Offset();
-        boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
-        if (!IcmpErrors.allowed(buf, ip, linkBroadcast) || !TcpResets.allowed(buf, tcp)) {
+        if (!mayAnswer(frame) || !TcpResets.allowed(buf, tcp)) {
             return;
         }
-        frame.inject(frame.inPort(), localOutput, TcpResets.build(frame::allocate, buf, ip, tcp, nextIpId()));
+        frame.inject(frame.inPort(), localOutput, TcpResets.build(frame::allocate, buf, frame.l3Offset(), tcp,
+                nextIpId()));
+    }
+
+    /** True when the packet in {@code frame} may be answered (RFC 1812 4.3.2.7, see {@link IcmpErrors#allowed}). */
+    private static boolean mayAnswer(Frame frame) {
+        boolean linkBroadcast = MacAddr.isGroup(Ethernet.dst(frame.buf(), frame.start()));
+        return IcmpErrors.allowed(frame.buf(), frame.l3Offset(), linkBroadcast);
+    }
+
+    /**
+     * From the timer: sends ICMP {@code type}/{@code code} from {@code src} about the packet at {@code l3} in
+     * {@code about} (not a link broadcast) out by {@code port}, when RFC 1812 and the rate limits allow it.
+     */
+    private void sendIcmpError(Pipeline pipeline, Port port, ByteBuf about, int l3, int type, int code, int src,
+                               long now) {
+        if (IcmpErrors.allowed(about, l3, false) && icmpErrors.allow(Ipv4.src(about, l3), type, code, now)) {
+            pipeline.inject(port, localOutput, IcmpErrors.build(pipeline::allocate, about, l3, type, code, 0, src,
+                    nextIpId()));
+        }
     }
 
     /** Builds a broadcast ARP request for {@code target} from {@code iface}. */
@@ -314,12 +330,8 @@ public final class Router {
         fragments.expire(now);
         localReassembly.expire(now, pipeline::allocate, (quote, in) -> {
             int l3 = Ethernet.HEADER_LEN;
-            int type = dev.vnet.dataplane.wire.Icmp4.TYPE_TIME_EXCEEDED;
-            if (in != null && IcmpErrors.allowed(quote, l3, false)
-                    && icmpErrors.allow(Ipv4.src(quote, l3), type, 1, now)) {
-                // From the address the datagram was sent to, as the kernel answers for its own addresses.
-                pipeline.inject(in.port(), localOutput, IcmpErrors.build(pipeline::allocate, quote, l3, type, 1, 0,
-                        Ipv4.dst(quote, l3), nextIpId()));
+            if (in != null) { // from the address the datagram was sent to, as the kernel answers for its own
+                sendIcmpError(pipeline, in.port(), quote, l3, Icmp4.TYPE_TIME_EXCEEDED, 1, Ipv4.dst(quote, l3), now);
             }
             quote.release();
         });
@@ -336,12 +348,7 @@ public final class Router {
                 i.port().counters().drop(DropReason.NEIGHBOR_UNRESOLVED);
                 int l3 = frame.readerIndex() + Ethernet.HEADER_LEN;
                 // RFC 1812 4.3.3.1: host unreachable for a next hop that does not answer.
-                int type = dev.vnet.dataplane.wire.Icmp4.TYPE_DEST_UNREACHABLE;
-                if (IcmpErrors.allowed(frame, l3, false)
-                        && icmpErrors.allow(Ipv4.src(frame, l3), type, 1, now)) {
-                    pipeline.inject(i.port(), localOutput, IcmpErrors.build(pipeline::allocate, frame, l3, type, 1,
-                            0, i.primaryAddress(), nextIpId()));
-                }
+                sendIcmpError(pipeline, i.port(), frame, l3, Icmp4.TYPE_DEST_UNREACHABLE, 1, i.primaryAddress(), now);
                 frame.release();
             }
         });

@@ -57,18 +57,19 @@ public final class NatPlanner {
         sourceNat = rules.masquerades(src, outInterface) || (forwarded && inInterface == outInterface);
         natSource = src;
         natPort = srcPort;
-        if (sourceNat && !FlowKey.hasPorts(protocol)) {
+        if (sourceNat) {
             natSource = outAddress;
-            if (!PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0)) {
-                return TAKEN;
+            if (!FlowKey.hasPorts(protocol)) { // the tuple as it is, or none
+                if (!PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0)) {
+                    return TAKEN;
+                }
+            } else {
+                int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort);
+                if (port == PortAllocator.EXHAUSTED) {
+                    return EXHAUSTED;
+                }
+                natPort = port;
             }
-        } else if (sourceNat) {
-            natSource = outAddress;
-            int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort);
-            if (port == PortAllocator.EXHAUSTED) {
-                return EXHAUSTED;
-            }
-            natPort = port;
         }
         replyHi = FlowKey.hi(dst, natSource);
         replyLo = protocol == 1 ? FlowKey.lo(protocol, 0, natPort) : FlowKey.lo(protocol, dstPort, natPort);
