@@ -29,6 +29,10 @@ public enum DropReason {
     IPV4_BAD_LENGTH("ipv4-bad-length"),
     /** IPv4 header checksum does not verify. */
     IPV4_BAD_CHECKSUM("ipv4-bad-checksum"),
+    /** IPv4 options malformed by the kernel's rules (answered with ICMP parameter problem). */
+    IPV4_BAD_OPTIONS("ipv4-bad-options"),
+    /** IPv4 with a loose or strict source route option, which the kernel drops unless accept_source_route is on. */
+    IPV4_SOURCE_ROUTED("ipv4-source-routed"),
     /** ICMP message shorter than its 8-byte header. */
     ICMP_TRUNCATED("icmp-truncated"),
     /** ICMP checksum does not verify. */

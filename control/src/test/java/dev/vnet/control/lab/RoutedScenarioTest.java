@@ -141,6 +141,24 @@ class RoutedScenarioTest {
     }
 
     @Test
+    @Order(3)
+    void recordRouteAndTimestampsShowTheRouterAsAKernelRouterWould() {
+        // To lan: red records itself, the router the uplink's address on the way out, lan itself twice, the router
+        // the gateway's address on the way back, red itself on arrival. To the gateway: the gateway twice.
+        Cmd.Result r = Cmd.inNs(ns("red"), 10, "ping", "-R", "-c", "1", "-W", "2", "192.168.1.3");
+        String route = r.out().replaceAll("\\s+", " ");
+        assertTrue(r.out().contains("1 received") && route.contains(
+                "RR: 192.168.15.1 192.168.1.2 192.168.1.3 192.168.1.3 192.168.15.5 192.168.15.1"), r.toString());
+        Cmd.Result gw = Cmd.inNs(ns("red"), 10, "ping", "-R", "-c", "1", "-W", "2", "192.168.15.5");
+        assertTrue(gw.out().contains("1 received") && gw.out().replaceAll("\\s+", " ").contains(
+                "RR: 192.168.15.1 192.168.15.5 192.168.15.5 192.168.15.1"), gw.toString());
+        // Timestamps with addresses: the router's entry, from the uplink, comes second.
+        Cmd.Result ts = Cmd.inNs(ns("red"), 10, "ping", "-T", "tsandaddr", "-c", "1", "-W", "2", "192.168.1.3");
+        assertTrue(ts.out().contains("1 received") && ts.out().matches("(?s).*TS: \\t192\\.168\\.15\\.1\\t\\d+ absolute"
+                + "\\s+192\\.168\\.1\\.2\\t-?\\d+\\s+192\\.168\\.1\\.3\\t.*"), ts.toString());
+    }
+
+    @Test
     @Order(4)
     void unroutedDestinationIsAnsweredNetUnreachable() {
         Cmd.Result r = Cmd.inNs(ns("blue"), 10, "ping", "-c", "1", "-W", "2", "203.0.113.1");

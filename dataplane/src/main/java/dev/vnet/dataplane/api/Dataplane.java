@@ -106,13 +106,15 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * A dataplane for offline work (replaying a capture): its timers run only when the caller says so with
-     * {@link #runTimers}, after moving {@code clock}, and NAT draws its ports from a generator seeded with
-     * {@code seed}, so the same input gives the same output. Only in-memory ports make sense on it.
+     * {@link #runTimers}, after moving {@code clock}, the timestamps it writes into IP options are read from
+     * {@code clock} too, and NAT draws its ports from a generator seeded with {@code seed}, so the same input gives
+     * the same output. Only in-memory ports make sense on it.
      */
     public static Dataplane startOffline(Clock clock, RouterLimits limits, long seed) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, PooledByteBufAllocator.DEFAULT,
-                new Router(limits, new java.util.SplittableRandom(seed)), false, PollMode.SLEEP, 1);
+        Router router = new Router(limits, new java.util.SplittableRandom(seed));
+        router.setWallClock(() -> clock.nanos() / 1_000_000); // IP timestamp options too follow the given clock
+        return new Dataplane(clock, PooledByteBufAllocator.DEFAULT, router, false, PollMode.SLEEP, 1);
     }
 
     private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, PollMode poll,

@@ -4,6 +4,7 @@ import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Options;
 import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.SoftwareOffload;
 import io.netty.buffer.ByteBuf;
@@ -11,7 +12,8 @@ import io.netty.buffer.ByteBuf;
 /**
  * After NAT, a packet {@link MtuCheck} found too big for the egress MTU, without DF (it answered the others), is cut
  * into fragments, each sent on its own, as the kernel fragments in ip_output after POSTROUTING, so
- * every fragment carries the translated addresses. Fragments copy the whole header, options included.
+ * every fragment carries the translated addresses. Fragments copy the whole header; in all but the first, options
+ * not marked "copied" become no-ops.
  */
 final class Fragmenter extends Stage {
     private final Router router;
@@ -50,6 +52,12 @@ final class Fragmenter extends Stage {
             boolean more = at + length < payload || moreAfterThis;
             f.setShort(fip + Ipv4.TOTAL_LENGTH, headerLength + length);
             f.setShort(fip + Ipv4.FLAGS_FRAGMENT, (more ? Ipv4.FLAG_MF : 0) | (baseOffset + at / 8));
+            if (at > 0 && baseOffset == 0 && headerLength > Ipv4.MIN_HEADER_LEN) {
+                // Options not marked "copied" (record route, timestamp) go in the first fragment only (RFC 791);
+                // in the others they become no-ops, the header keeping its length, as the kernel's
+                // ip_options_fragment. A packet that was a later fragment already had them removed.
+                Ipv4Options.clearUncopied(f, fip);
+            }
             Ipv4.updateChecksum(f, fip);
             frame.inject(out.port(), router.localOutput, f);
         }

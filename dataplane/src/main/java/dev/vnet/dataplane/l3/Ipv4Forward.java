@@ -5,12 +5,14 @@ import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Options;
 import io.netty.buffer.ByteBuf;
 
 /**
  * Forwarding decision (RFC 1812 section 5.2.4, 5.3.1): a packet whose TTL would reach zero is answered with ICMP time
  * exceeded; one with no route with ICMP net unreachable; otherwise TTL is decremented (header checksum updated
- * incrementally) and the route's interface and next hop are recorded. The packets of a tracked connection look the
+ * incrementally) and the route's interface and next hop are recorded; record route and timestamp options get the
+ * egress interface's address ({@link IpOptionStamps}). The packets of a tracked connection look the
  * route up through the connection's hint ({@link RouteTable#lookup(int, int)}).
  */
 final class Ipv4Forward extends Stage {
@@ -38,10 +40,23 @@ final class Ipv4Forward extends Stage {
         }
         Ipv4.decrementTtl(buf, ip);
         frame.setRoute(routes.interfaceOf(route), routes.nextHop(route, dst));
+        if (Ipv4Options.present(buf, ip)) {
+            stampOptions(router, frame);
+        }
         if (!MtuCheck.fits(router, frame)) {
             return router.mtuCheck;
         }
         return frame.traced() ? router.natOut : router.natOut.process(frame);
+    }
+
+    /**
+     * Record route and timestamp options of a packet about to be forwarded get the address of the interface it
+     * leaves by (on the next hop's subnet), as the kernel's ip_forward_options writes them (the kernel does so after
+     * its MTU check, so its fragmentation-needed quotes the header without this router's entry; here it has it).
+     */
+    private static void stampOptions(Router router, Frame frame) {
+        int address = Router.sourceFor(router.iface(frame.outInterface()), frame.nextHop());
+        IpOptionStamps.stamp(frame.buf(), frame.l3Offset(), address, router.optionTimestamp(), router);
     }
 
     @Override

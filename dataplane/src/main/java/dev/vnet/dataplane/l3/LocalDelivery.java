@@ -7,12 +7,14 @@ import dev.vnet.dataplane.wire.Checksum;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Options;
 import dev.vnet.dataplane.wire.Tcp;
 import io.netty.buffer.ByteBuf;
 
 /**
  * Packets addressed to the router itself: an ICMP echo request becomes its reply in place and is routed back
- * (RFC 1122 section 3.2.2.6), a fragmented one once {@link LocalReassembly} has it whole; other ICMP is taken
+ * (RFC 1122 section 3.2.2.6), a fragmented one once {@link LocalReassembly} has it whole, one with IP options as a
+ * new packet carrying its record route and timestamp options, stamped ({@link IpOptionStamps}); other ICMP is taken
  * silently; TCP gets a reset ({@link TcpResets}), UDP ICMP port unreachable, other protocols protocol unreachable
  * (the router serves nothing), as the kernel answers for ports nothing listens on.
  */
@@ -66,8 +68,46 @@ final class LocalDelivery extends Stage {
     }
 
     private Stage echoReply(Frame frame, ByteBuf buf, int ip, int icmp) {
+        if (Ipv4Options.present(buf, ip)) {
+            ByteBuf reply = replyWithOptions(frame, buf, ip, icmp);
+            if (reply != null) {
+                frame.inject(frame.inPort(), router.localOutput, reply);
+            }
+            return frame.local();
+        }
         toEchoReply(buf, ip, icmp);
         return router.ipv4Output;
+    }
+
+    /**
+     * The reply to an echo request with options, built anew as the kernel's icmp_reply builds it: the request's
+     * record route and timestamp options, with the router's entries on receipt and on sending, and no others (so
+     * the header may shrink); null where the kernel sends no reply ({@link IpOptionStamps#writeEcho}).
+     */
+    private ByteBuf replyWithOptions(Frame frame, ByteBuf request, int ip, int icmp) {
+        int local = Ipv4.dst(request, ip);
+        int time = router.optionTimestamp();
+        int stamped = IpOptionStamps.stamp(request, ip, local, time, router);
+        int header = Ipv4.MIN_HEADER_LEN + IpOptionStamps.echoLength(request, ip);
+        int icmpLength = Ipv4.totalLength(request, ip) - Ipv4.headerLength(request, ip);
+        ByteBuf out = frame.allocate(Ethernet.HEADER_LEN + header + icmpLength);
+        out.writeZero(Ethernet.HEADER_LEN + header + icmpLength);
+        Ethernet.setType(out, 0, Ethernet.TYPE_IPV4);
+        int oip = Ethernet.HEADER_LEN;
+        if (!IpOptionStamps.writeEcho(request, ip, stamped, out, oip + Ipv4.MIN_HEADER_LEN, local, time, router)) {
+            out.release();
+            return null;
+        }
+        Ipv4.write(out, oip, header + icmpLength, Ipv4.id(request, ip), Ipv4.flagsFragment(request, ip)
+                & Ipv4.FLAG_DF, DEFAULT_TTL, Ipv4.PROTO_ICMP, local, Ipv4.src(request, ip));
+        out.setByte(oip + Ipv4.TOS, request.getUnsignedByte(ip + Ipv4.TOS)); // the kernel answers with the same TOS
+        out.setByte(oip, (4 << 4) | header / 4);
+        Ipv4.updateChecksum(out, oip);
+        int reply = oip + header;
+        out.setBytes(reply, request, icmp, icmpLength);
+        out.setByte(reply + Icmp4.TYPE, Icmp4.TYPE_ECHO_REPLY);
+        Icmp4.updateChecksum(out, reply, icmpLength);
+        return out;
     }
 
     /**
@@ -80,6 +120,14 @@ final class LocalDelivery extends Stage {
         int length = Ipv4.totalLength(whole, ip) - Ipv4.headerLength(whole, ip);
         if (Icmp4.check(whole, icmp, length) != null || Icmp4.type(whole, icmp) != Icmp4.TYPE_ECHO_REQUEST) {
             whole.release();
+            return;
+        }
+        if (Ipv4Options.present(whole, ip)) {
+            ByteBuf reply = replyWithOptions(frame, whole, ip, icmp);
+            whole.release();
+            if (reply != null) {
+                frame.inject(frame.inPort(), router.localOutput, reply);
+            }
             return;
         }
         toEchoReply(whole, ip, icmp);

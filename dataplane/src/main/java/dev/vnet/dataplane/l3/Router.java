@@ -48,6 +48,8 @@ public final class Router {
     private final RouterLimits limits;
     private int[] localAddresses = new int[0];
     private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
+    /** Wall-clock milliseconds, for the timestamps the router writes into IP timestamp options. */
+    private java.util.function.LongSupplier wallClock = System::currentTimeMillis;
     /** ICMP errors the router may send: per destination and all together, as the kernel limits them. */
     private final IcmpRateLimit icmpErrors = new IcmpRateLimit();
 
@@ -211,6 +213,16 @@ public final class Router {
         return false;
     }
 
+    /** Replaces the wall clock the router reads for IP timestamp options (tests fix it). */
+    public void setWallClock(java.util.function.LongSupplier millis) {
+        this.wallClock = millis;
+    }
+
+    /** Now, as RFC 791's timestamp option counts it: milliseconds since midnight UT. */
+    int optionTimestamp() {
+        return IpOptionStamps.timestamp(wallClock.getAsLong());
+    }
+
     int nextIpId() {
         return nextIpId.getAndIncrement() & 0xFFFF; // any loop may build a packet
     }
@@ -309,7 +321,8 @@ public final class Router {
         return req;
     }
 
-    private static int sourceFor(RouterInterface iface, int target) {
+    /** The address of {@code iface} on the subnet of {@code target}, else its primary address. */
+    static int sourceFor(RouterInterface iface, int target) {
         int[] addrs = iface.addresses();
         int[] lengths = iface.prefixLengths();
         for (int i = 0; i < addrs.length; i++) {

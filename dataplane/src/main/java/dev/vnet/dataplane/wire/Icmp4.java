@@ -31,6 +31,8 @@ public final class Icmp4 {
     public static final int TYPE_ECHO_REQUEST = 8;
     /** Time exceeded. */
     public static final int TYPE_TIME_EXCEEDED = 11;
+    /** Parameter problem; its pointer, in the first byte after the checksum, names the bad byte of the header. */
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
 
     private Icmp4() {
     }
@@ -81,7 +83,8 @@ public final class Icmp4 {
 
     /** True for the error types that quote an offending datagram (unreachable, time exceeded, parameter problem...). */
     public static boolean isError(int type) {
-        return type == TYPE_DEST_UNREACHABLE || type == 4 || type == 5 || type == TYPE_TIME_EXCEEDED || type == 12;
+        return type == TYPE_DEST_UNREACHABLE || type == 4 || type == 5 || type == TYPE_TIME_EXCEEDED
+                || type == TYPE_PARAMETER_PROBLEM;
     }
 
     /** Recomputes the checksum of a message of {@code length} bytes. */

@@ -57,6 +57,12 @@ public final class FuzzSeeds {
         f.put("udp-port-forward", bytes(FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50001, 5353, new byte[12])));
         f.put("icmp-echo-routed", bytes(FrameBuilder.icmpEcho(GW1, H1, H1_IP, H3_IP, 7, 1, new byte[56])));
         f.put("icmp-echo-to-gateway", bytes(FrameBuilder.icmpEcho(GW1, H1, H1_IP, GW1_IP, 8, 1, new byte[8])));
+        // Options the router writes into: record route and timestamps, to lan and to the gateway.
+        int[] recordAndStamp = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+        f.put("icmp-echo-options-routed", bytes(FrameBuilder.withOptions(FrameBuilder.icmpEcho(GW1, H1, H1_IP, LAN_IP,
+                9, 1, new byte[16]), recordAndStamp)));
+        f.put("icmp-echo-options-to-gateway", bytes(FrameBuilder.withOptions(FrameBuilder.icmpEcho(GW1, H1, H1_IP,
+                GW1_IP, 10, 1, new byte[16]), recordAndStamp)));
         byte[] big = bytes(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40002, 9000, new byte[1400]));
         f.put("udp-over-uplink-mtu", big);
         byte[] fragment = big.clone();

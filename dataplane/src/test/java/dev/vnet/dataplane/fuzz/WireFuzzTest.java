@@ -8,6 +8,7 @@ import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Options;
 import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.SoftwareOffload;
 import dev.vnet.dataplane.wire.Tcp;
@@ -79,6 +80,11 @@ class WireFuzzTest {
         Ipv4.src(buf, l3);
         Ipv4.dst(buf, l3);
         Ipv4.dontFragment(buf, l3);
+        int options = Ipv4Options.check(buf, l3);
+        assertTrue(options == Ipv4Options.SOUND || options == Ipv4Options.SOURCE_ROUTED
+                || (options >= Ipv4.MIN_HEADER_LEN && options < headerLength), "a bad option is within the options");
+        Ipv4Options.find(buf, l3, Ipv4Options.TIMESTAMP);
+        Ipv4Options.clearUncopied(buf, l3); // the options only: what follows is parsed as before
         if (Ipv4.isFragment(buf, l3) && !Ipv4.hasTransportHeader(buf, l3)) {
             return;
         }

@@ -109,6 +109,29 @@ public final class FrameBuilder {
         return buf;
     }
 
+    /**
+     * {@code frame} (an IPv4 frame with a 20-byte header; released) with {@code options} inserted after its header,
+     * padded with end-of-list bytes to whole words; the header checksum is recomputed (transport checksums do not
+     * cover options).
+     */
+    public static ByteBuf withOptions(ByteBuf frame, int... options) {
+        int ip = Ethernet.HEADER_LEN;
+        int padded = (options.length + 3) & ~3;
+        int total = Ipv4.totalLength(frame, ip);
+        ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(ip + total + padded);
+        buf.writeBytes(frame, 0, ip + Ipv4.MIN_HEADER_LEN);
+        for (int b : options) {
+            buf.writeByte(b);
+        }
+        buf.writeZero(padded - options.length);
+        buf.writeBytes(frame, ip + Ipv4.MIN_HEADER_LEN, total - Ipv4.MIN_HEADER_LEN);
+        frame.release();
+        buf.setByte(ip, 0x40 | (Ipv4.MIN_HEADER_LEN + padded) / 4);
+        buf.setShort(ip + Ipv4.TOTAL_LENGTH, total + padded);
+        Ipv4.updateChecksum(buf, ip);
+        return buf;
+    }
+
     private static ByteBuf ipv4Frame(long dst, long src, int ipLength) {
         ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(Ethernet.HEADER_LEN + ipLength);
         buf.writeZero(Ethernet.HEADER_LEN + ipLength);
