@@ -159,6 +159,31 @@ class RoutedScenarioTest {
     }
 
     @Test
+    @Order(3)
+    void aHostSendingThroughTheGatewayToItsNeighboursNetworkIsRedirectedThere() {
+        // blue is the first hop for 198.51.100.0/24 (a static route); red sends there through the gateway, which
+        // forwards back into the bridge and tells red the better first hop. red's kernel (told to take redirects,
+        // in its own namespace) then routes there by blue.
+        lab.dataplane().addRoute("198.51.100.0/24", "192.168.15.2");
+        try {
+            Cmd.Result accept = Cmd.inNs(ns("red"), 10, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/accept_redirects"
+                    + " && echo 1 > /proc/sys/net/ipv4/conf/eth0/accept_redirects");
+            assertTrue(accept.ok(), accept.toString());
+            // A kernel takes a redirect only to a first hop whose MAC it already knows.
+            assertTrue(Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "2", "192.168.15.2").ok());
+            Cmd.Result ping = Cmd.inNs(ns("red"), 10, "ping", "-c", "1", "-W", "2", "198.51.100.1");
+            assertTrue(ping.out().contains("From 192.168.15.5") && ping.out().contains("Redirect Host")
+                    && ping.out().contains("192.168.15.2"), ping.toString());
+            Cmd.Result route = Cmd.inNs(ns("red"), 10, "ip", "route", "get", "198.51.100.1");
+            assertTrue(route.out().contains("via 192.168.15.2") && route.out().contains("redirected"),
+                    route.toString());
+        } finally {
+            lab.dataplane().removeRoute("198.51.100.0/24");
+            Cmd.inNs(ns("red"), 10, "ip", "route", "flush", "cache");
+        }
+    }
+
+    @Test
     @Order(4)
     void unroutedDestinationIsAnsweredNetUnreachable() {
         Cmd.Result r = Cmd.inNs(ns("blue"), 10, "ping", "-c", "1", "-W", "2", "203.0.113.1");

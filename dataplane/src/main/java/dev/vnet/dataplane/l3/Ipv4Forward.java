@@ -12,7 +12,8 @@ import io.netty.buffer.ByteBuf;
  * Forwarding decision (RFC 1812 section 5.2.4, 5.3.1): a packet whose TTL would reach zero is answered with ICMP time
  * exceeded; one with no route with ICMP net unreachable; otherwise TTL is decremented (header checksum updated
  * incrementally) and the route's interface and next hop are recorded; record route and timestamp options get the
- * egress interface's address ({@link IpOptionStamps}). The packets of a tracked connection look the
+ * egress interface's address ({@link IpOptionStamps}); a packet that leaves by the interface it came in on also
+ * gets its sender an ICMP redirect ({@link Router#sendRedirect}). The packets of a tracked connection look the
  * route up through the connection's hint ({@link RouteTable#lookup(int, int)}).
  */
 final class Ipv4Forward extends Stage {
@@ -45,6 +46,9 @@ final class Ipv4Forward extends Stage {
         }
         if (!MtuCheck.fits(router, frame)) {
             return router.mtuCheck;
+        }
+        if (frame.outInterface() == frame.inInterface()) {
+            router.sendRedirect(frame); // back out where it came from: the sender had a better first hop
         }
         return frame.traced() ? router.natOut : router.natOut.process(frame);
     }

@@ -52,6 +52,8 @@ public final class Router {
     private java.util.function.LongSupplier wallClock = System::currentTimeMillis;
     /** ICMP errors the router may send: per destination and all together, as the kernel limits them. */
     private final IcmpRateLimit icmpErrors = new IcmpRateLimit();
+    /** ICMP redirects the router may send, per host. */
+    private final RedirectLimit redirects = new RedirectLimit();
 
     final Stage arpInput = new ArpInput(this);
     final NeighborOutput neighborOutput = new NeighborOutput(this);
@@ -275,6 +277,34 @@ public final class Router {
         int src = in != null ? in.primaryAddress() : localAddresses.length > 0 ? localAddresses[0] : 0;
         ByteBuf error = IcmpErrors.build(frame::allocate, buf, ip, type, code, restOfHeader, src, nextIpId());
         frame.inject(frame.inPort(), localOutput, error);
+    }
+
+    /**
+     * The packet in {@code frame} leaves by the interface it came in on: its sender could have sent it straight to the
+     * next hop, and is told so with an ICMP host redirect (RFC 792; RFC 1812 section 5.2.7.2), as the kernel does
+     * with its default send_redirects: only to a sender on that interface's subnet, from the router's address there,
+     * never about a packet an ICMP error may not be sent about, and at most as often as {@link RedirectLimit} allows.
+     * Not for a translated connection (a port forward used from the inside): the kernel sends one there too, and a
+     * host that follows it sends to the inside address directly, around the translation, which breaks the hairpin.
+     * The packet itself is forwarded all the same.
+     */
+    void sendRedirect(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        RouterInterface in = interfaces[frame.inInterface()];
+        int sender = Ipv4.src(buf, ip);
+        if (!in.onLink(sender) || frame.portForwarded() || !mayAnswer(frame)) {
+            return;
+        }
+        int handle = frame.connection();
+        if (handle >= 0 && (conntrack.flags(handle >>> 1) & ConntrackIn.TRANSLATED) != 0) {
+            return;
+        }
+        if (redirects.allow(sender, frame.now())) {
+            ByteBuf redirect = IcmpErrors.build(frame::allocate, buf, ip, Icmp4.TYPE_REDIRECT, 1, frame.nextHop(),
+                    sourceFor(in, sender), nextIpId());
+            frame.inject(frame.inPort(), localOutput, redirect);
+        }
     }
 
     /**

@@ -27,6 +27,8 @@ public final class Icmp4 {
     public static final int TYPE_ECHO_REPLY = 0;
     /** Destination unreachable. */
     public static final int TYPE_DEST_UNREACHABLE = 3;
+    /** Redirect; the second word of its header is the better first hop. */
+    public static final int TYPE_REDIRECT = 5;
     /** Echo request. */
     public static final int TYPE_ECHO_REQUEST = 8;
     /** Time exceeded. */
@@ -83,7 +85,7 @@ public final class Icmp4 {
 
     /** True for the error types that quote an offending datagram (unreachable, time exceeded, parameter problem...). */
     public static boolean isError(int type) {
-        return type == TYPE_DEST_UNREACHABLE || type == 4 || type == 5 || type == TYPE_TIME_EXCEEDED
+        return type == TYPE_DEST_UNREACHABLE || type == 4 || type == TYPE_REDIRECT || type == TYPE_TIME_EXCEEDED
                 || type == TYPE_PARAMETER_PROBLEM;
     }
 

@@ -17,7 +17,11 @@ import java.util.Arrays;
 import java.util.List;
 
 import static dev.vnet.dataplane.testing.RouterHarness.GW1;
+import static dev.vnet.dataplane.testing.RouterHarness.GW1_IP;
 import static dev.vnet.dataplane.testing.RouterHarness.H1;
+import static dev.vnet.dataplane.testing.RouterHarness.H1_IP;
+import static dev.vnet.dataplane.testing.RouterHarness.LAN_IP;
+import static dev.vnet.dataplane.testing.RouterHarness.UPLINK_IP;
 import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -30,10 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IpOptionsTest {
     private static final int IP = Ethernet.HEADER_LEN;
-    private static final int H1_IP = parse("192.168.15.1");
-    private static final int LAN_IP = parse("192.168.1.3");
-    private static final int GW1_IP = parse("192.168.15.5");
-    private static final int UPLINK_IP = parse("192.168.1.2");
     /** 12:00:00.250 UT on some day: the timestamp the router writes is 43 200 250 ms. */
     private static final long NOON = 20_000L * 86_400_000L + 43_200_250L;
     private static final int NOON_STAMP = 43_200_250;

@@ -44,6 +44,16 @@ public final class RouterHarness implements AutoCloseable {
     public static final long GW2 = MacAddr.parse("02:aa:00:00:00:02");
     /** Router interface MACs. */
     public static final long GW_UPLINK = MacAddr.parse("02:aa:00:00:00:03");
+    /** h1's address, on br1 (the seed lab's red). */
+    public static final int H1_IP = parse("192.168.15.1");
+    /** h2's address, on br1 (the seed lab's blue). */
+    public static final int H2_IP = parse("192.168.15.2");
+    /** The router's address on br1 (the seed lab's gateway). */
+    public static final int GW1_IP = parse("192.168.15.5");
+    /** The router's address on the uplink. */
+    public static final int UPLINK_IP = parse("192.168.1.2");
+    /** The LAN host's address, beyond the uplink. */
+    public static final int LAN_IP = parse("192.168.1.3");
 
     /** The clock. */
     public final ManualClock clock = new ManualClock();
