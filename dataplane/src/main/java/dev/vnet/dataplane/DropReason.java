@@ -33,6 +33,13 @@ public enum DropReason {
     IPV4_BAD_OPTIONS("ipv4-bad-options"),
     /** IPv4 with a loose or strict source route option, which the kernel drops unless accept_source_route is on. */
     IPV4_SOURCE_ROUTED("ipv4-source-routed"),
+    /**
+     * Source no host may have (multicast, broadcast, 0.0.0.0/8, 127.0.0.0/8) or one of the router's own addresses:
+     * the kernel's "martian source".
+     */
+    IPV4_MARTIAN_SOURCE("ipv4-martian-source"),
+    /** Destination in 0.0.0.0/8 or 127.0.0.0/8: the kernel's "martian destination". */
+    IPV4_MARTIAN_DESTINATION("ipv4-martian-destination"),
     /** ICMP message shorter than its 8-byte header. */
     ICMP_TRUNCATED("icmp-truncated"),
     /** ICMP checksum does not verify. */

@@ -22,6 +22,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -145,6 +146,41 @@ class HostileTenantScenarioTest {
         byte[] d = Transfer.randomBytes(2, (int) MB);
         Transfer.assertSameBytes(d, Transfer.tcp(net.ns("lan"), net.ns("blue"), "192.168.1.2", 80, d),
                 "a new connection through the port forward after the flood");
+    }
+
+    @Test
+    void packetsFromSpoofedLoopbackOrRouterAddressesAreDroppedAsMartians() throws Exception {
+        String routerMac = MacAddr.toString(MacAddr.derived("gw:v-net-0"));
+        long before = routerDrops("ipv4-martian-source");
+        long lanBefore = lanUdpReceived();
+        for (String src : List.of("127.0.0.1", "192.168.15.5", "192.168.1.2")) {
+            Cmd.Result sent = Cmd.inNs(net.ns("red"), 30, "mausezahn", "eth0", "-c", "100", "-d", "100", "-b",
+                    routerMac, "-A", src, "-B", "192.168.1.3", "-t", "udp", "sp=4000,dp=9", "-q");
+            assertEquals(0, sent.exit(), sent.toString());
+        }
+        assertEquals(300, routerDrops("ipv4-martian-source") - before, "every spoofed packet dropped as a martian");
+        assertEquals(lanUdpReceived(), lanBefore, "none reached lan");
+    }
+
+    private static long routerDrops(String reason) {
+        return dp().portStats().stream().filter(p -> p.name().equals("gw:v-net-0")).findFirst().orElseThrow()
+                .drops().getOrDefault(reason, 0L);
+    }
+
+    /** UDP datagrams lan's kernel received (delivered or not), from its SNMP counters. */
+    private static long lanUdpReceived() {
+        Cmd.Result snmp = Cmd.inNs(net.ns("lan"), 10, "cat", "/proc/net/snmp");
+        String[] lines = snmp.out().split("\n");
+        for (int i = 0; i + 1 < lines.length; i++) {
+            if (lines[i].startsWith("Udp:") && lines[i + 1].startsWith("Udp:")) {
+                List<String> names = List.of(lines[i].trim().split("\\s+"));
+                String[] values = lines[i + 1].trim().split("\\s+");
+                return Long.parseLong(values[names.indexOf("InDatagrams")])
+                        + Long.parseLong(values[names.indexOf("NoPorts")])
+                        + Long.parseLong(values[names.indexOf("InErrors")]);
+            }
+        }
+        throw new AssertionError("no Udp counters in " + snmp);
     }
 
     private static long redRx() {

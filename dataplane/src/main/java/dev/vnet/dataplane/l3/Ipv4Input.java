@@ -13,11 +13,22 @@ import io.netty.buffer.ByteBuf;
 /**
  * IPv4 arriving at the router: the header is checked (RFC 1812 section 5.2.2), its options by the kernel's rules (a
  * malformed one answered with ICMP parameter problem, a source route dropped as the kernel does unless
- * accept_source_route is on); broadcasts and multicast are taken but
+ * accept_source_route is on), martian addresses dropped as by the kernel; broadcasts and multicast are taken but
  * not forwarded; a unicast packet for another host that came in a link-layer broadcast is not forwarded (section
  * 5.3.4); the rest goes to connection tracking, which decides between local delivery and forwarding.
  */
 final class Ipv4Input extends Stage {
+    /** First bytes of addresses that need a closer look: 0, 127, and 224 up (multicast, class E, broadcast). */
+    private static final boolean[] UNUSUAL = new boolean[256];
+
+    static {
+        UNUSUAL[0] = true;
+        UNUSUAL[127] = true;
+        for (int b = 224; b < 256; b++) {
+            UNUSUAL[b] = true;
+        }
+    }
+
     private final Router router;
 
     Ipv4Input(Router router) {
@@ -39,8 +50,11 @@ final class Ipv4Input extends Stage {
             }
         }
         int dst = Ipv4.dst(buf, ip);
-        if (dst == -1 || (dst >>> 28) == 0xE || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
-            return frame.local(); // broadcast and multicast stop at the router
+        int src = Ipv4.src(buf, ip);
+        // One table look-up per address decides for nearly every packet; the rest is out of line.
+        if ((UNUSUAL[src >>> 24] | UNUSUAL[dst >>> 24] || router.isLocal(src)
+                || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) && stopsHere(frame, src, dst)) {
+            return null; // dropped as a martian, or taken: broadcast and multicast stop at the router
         }
         if (MacAddr.isGroup(Ethernet.dst(buf, frame.start())) && !router.isLocal(dst)) {
             return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
@@ -50,6 +64,54 @@ final class Ipv4Input extends Stage {
             frame.trimTo(end - frame.start()); // unicast to the router: the buffer is this frame's alone
         }
         return frame.traced() ? router.conntrackIn : router.conntrackIn.process(frame);
+    }
+
+    /**
+     * Packets with an address that needs a closer look ({@link #UNUSUAL}, the router's own as source, a subnet
+     * broadcast): true when dropped as martian or taken as broadcast or multicast (the frame's verdict set), false
+     * when the packet goes on (a class E destination, say).
+     */
+    private boolean stopsHere(Frame frame, int src, int dst) {
+        DropReason martian = martian(src, dst);
+        if (martian != null) {
+            frame.drop(martian);
+            return true;
+        }
+        if (dst == -1 || (dst >>> 28) == 0xE || (dst | src) == 0
+                || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
+            frame.local();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The addresses no packet may carry into a router, as the kernel's ip_route_input_slow (and ip_route_input_mc)
+     * refuse them with route_localnet and accept_local off: a multicast or broadcast source; a source in 0.0.0.0/8
+     * except to a broadcast or multicast destination (a host asking for its address); a destination in 0.0.0.0/8
+     * (but 0.0.0.0 from 0.0.0.0, taken as a broadcast) or 127.0.0.0/8; a source in 127.0.0.0/8; and a source that
+     * is one of the router's own addresses (spoofing the router). Null when the addresses may go on. The kernel
+     * answers none of these; neither does vnet.
+     */
+    private DropReason martian(int src, int dst) {
+        int s = src >>> 24;
+        int d = dst >>> 24;
+        if ((s & 0xF0) == 0xE0 || src == -1) {
+            return DropReason.IPV4_MARTIAN_SOURCE;
+        }
+        if (dst == -1 || (d & 0xF0) == 0xE0 || (dst | src) == 0) {
+            return null; // broadcast and multicast are taken, from an address-less host too
+        }
+        if (s == 0) {
+            return DropReason.IPV4_MARTIAN_SOURCE;
+        }
+        if (d == 0 || d == 127) {
+            return DropReason.IPV4_MARTIAN_DESTINATION;
+        }
+        if (s == 127 || router.isLocal(src)) {
+            return DropReason.IPV4_MARTIAN_SOURCE;
+        }
+        return null;
     }
 
     /**

@@ -47,6 +47,11 @@ public final class Router {
     private RouterInterface[] interfaces = new RouterInterface[0];
     private final RouterLimits limits;
     private int[] localAddresses = new int[0];
+    /**
+     * One bit per router address, at a hash of it: {@link #isLocal} asks it first, so an address that is not the
+     * router's (nearly every source it is asked about, once per packet) is answered without the loop.
+     */
+    private long localFilter;
     private final java.util.concurrent.atomic.AtomicInteger nextIpId = new java.util.concurrent.atomic.AtomicInteger(1);
     /** Wall-clock milliseconds, for the timestamps the router writes into IP timestamp options. */
     private java.util.function.LongSupplier wallClock = System::currentTimeMillis;
@@ -166,6 +171,7 @@ public final class Router {
         iface.addAddress(address, prefixLength);
         localAddresses = Arrays.copyOf(localAddresses, localAddresses.length + 1);
         localAddresses[localAddresses.length - 1] = address;
+        localFilter |= 1L << filterBit(address);
         routes.put(address & Ipv4Addr.mask(prefixLength), prefixLength, iface.index(), 0);
     }
 
@@ -207,12 +213,19 @@ public final class Router {
 
     /** True when {@code ip} is one of the router's addresses. */
     public boolean isLocal(int ip) {
+        if ((localFilter & (1L << filterBit(ip))) == 0) {
+            return false;
+        }
         for (int a : localAddresses) {
             if (a == ip) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static int filterBit(int ip) {
+        return (ip * 0x9E3779B1) >>> 26;
     }
 
     /** Replaces the wall clock the router reads for IP timestamp options (tests fix it). */

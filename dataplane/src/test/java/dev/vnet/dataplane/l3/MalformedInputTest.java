@@ -66,6 +66,14 @@ class MalformedInputTest {
         };
     }
 
+    /** As {@link #dropped}, and nothing answered to the sender either. */
+    private static Consumer<RouterHarness> silentlyDropped(Function<RouterHarness, Port> at, DropReason reason) {
+        return h -> {
+            dropped(at, reason).accept(h);
+            assertTrue(h.sent(h.p1).isEmpty(), "no answer");
+        };
+    }
+
     /**
      * Held for its datagram's first fragment, with nothing sent; dropped as {@code fragment-timeout} once its wait
      * (2 s) is over, and not before.
@@ -155,6 +163,21 @@ class MalformedInputTest {
         ByteBuf badSum = udpToLan(4);
         badSum.setShort(IP + 10, badSum.getUnsignedShort(IP + 10) ^ 0x00FF);
         c.add(new Case("bad header checksum", p1, badSum, dropped(router, DropReason.IPV4_BAD_CHECKSUM)));
+        // Martian addresses, as the kernel's ip_route_input_slow refuses them: dropped, nothing answered.
+        for (String src : new String[] {"127.0.0.1", "224.0.0.9", "255.255.255.255", "0.1.2.3", "192.168.15.5",
+                "192.168.1.2"}) {
+            c.add(new Case("martian source " + src, p1, FrameBuilder.udp(GW1, H1, parse(src), LAN_IP, 1, 2,
+                    new byte[4]), silentlyDropped(router, DropReason.IPV4_MARTIAN_SOURCE)));
+        }
+        for (String dst : new String[] {"127.0.0.1", "0.0.0.7"}) {
+            c.add(new Case("martian destination " + dst, p1, FrameBuilder.udp(GW1, H1, H1_IP, parse(dst), 1, 2,
+                    new byte[4]), silentlyDropped(router, DropReason.IPV4_MARTIAN_DESTINATION)));
+        }
+        c.add(new Case("a host without an address asking by broadcast (DHCP) is not a martian", p1,
+                FrameBuilder.udp(MacAddr.BROADCAST, H1, 0, -1, 68, 67, new byte[8]), h -> {
+                    assertEquals(0, h.gw1Port.counters().dropsTotal(), "taken by the router, not dropped");
+                    assertTrue(h.sent(h.uplink).isEmpty(), "and not forwarded");
+                }));
         for (int ttl : new int[] {0, 1}) {
             ByteBuf t = udpToLan(4);
             t.setByte(IP + Ipv4.TTL, ttl);
