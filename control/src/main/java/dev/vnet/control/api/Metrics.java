@@ -33,6 +33,8 @@ final class Metrics {
         counter(sb, "vnet_icmp_errors_suppressed_total", "ICMP errors the router did not send (rate limit).");
         Map<String, Long> router = dp.routerCounters();
         line(sb, "vnet_icmp_errors_suppressed_total", null, router.get("icmp-errors-suppressed"));
+        counter(sb, "vnet_icmp_redirects_sent_total", "ICMP redirects the router sent (a better first hop).");
+        line(sb, "vnet_icmp_redirects_sent_total", null, router.get("icmp-redirects-sent"));
         counter(sb, "vnet_fragments_held_total", "Fragments that overtook their datagram's first and waited for it.");
         line(sb, "vnet_fragments_held_total", null, router.get("fragments-held"));
         gauge(sb, "vnet_fragments_waiting", "Fragments waiting for their datagram's first fragment now.");

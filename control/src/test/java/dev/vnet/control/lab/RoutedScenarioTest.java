@@ -177,6 +177,7 @@ class RoutedScenarioTest {
             Cmd.Result route = Cmd.inNs(ns("red"), 10, "ip", "route", "get", "198.51.100.1");
             assertTrue(route.out().contains("via 192.168.15.2") && route.out().contains("redirected"),
                     route.toString());
+            assertEquals(1L, lab.dataplane().routerCounters().get("icmp-redirects-sent"), "vnet stats counts it");
         } finally {
             lab.dataplane().removeRoute("198.51.100.0/24");
             Cmd.inNs(ns("red"), 10, "ip", "route", "flush", "cache");

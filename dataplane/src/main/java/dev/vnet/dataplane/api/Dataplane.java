@@ -837,6 +837,7 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * The router's own counters: icmp-errors-suppressed (ICMP errors not sent because of the rate limit),
+     * icmp-redirects-sent (hosts told of a better first hop),
      * fragments-held (fragments that overtook their datagram's first and waited for it), fragments-waiting (held now),
      * reassemblies (fragmented datagrams to the router being put back together now).
      */
@@ -844,6 +845,7 @@ public final class Dataplane implements AutoCloseable {
         return call(() -> {
             Map<String, Long> m = new LinkedHashMap<>();
             m.put("icmp-errors-suppressed", router.icmpErrorsSuppressed());
+            m.put("icmp-redirects-sent", router.redirectsSent());
             m.put("fragments-held", router.fragmentsHeld());
             m.put("fragments-waiting", (long) router.fragmentsWaiting());
             m.put("reassemblies", (long) router.reassembliesInProgress());

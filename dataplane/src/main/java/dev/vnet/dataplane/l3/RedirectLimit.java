@@ -24,6 +24,12 @@ final class RedirectLimit {
     private final boolean[] used = new boolean[SLOTS];
     private final int[] sent = new int[SLOTS];
     private final long[] lasts = new long[SLOTS];
+    private long allowed;
+
+    /** Redirects allowed since the start (the kernel's IcmpOutRedirects). */
+    synchronized long allowed() {
+        return allowed;
+    }
 
     /** True when a redirect may go to {@code host} at {@code now} (nanoseconds); counts it when so. */
     synchronized boolean allow(int host, long now) {
@@ -44,6 +50,7 @@ final class RedirectLimit {
         if (sent[s] == 0 || now - lasts[s] > LOAD_NANOS << sent[s]) {
             lasts[s] = now;
             sent[s]++;
+            allowed++;
             return true;
         }
         return false;

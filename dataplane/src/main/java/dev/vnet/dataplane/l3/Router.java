@@ -242,6 +242,11 @@ public final class Router {
         return nextIpId.getAndIncrement() & 0xFFFF; // any loop may build a packet
     }
 
+    /** ICMP redirects sent since the start (hosts told of a better first hop on their own subnet). */
+    public long redirectsSent() {
+        return redirects.allowed();
+    }
+
     /** ICMP errors not sent because of the rate limits (a tenant sending TTL-1 or unroutable floods). */
     public long icmpErrorsSuppressed() {
         return icmpErrors.refused();

@@ -91,6 +91,7 @@ class RedirectTest {
             }
             assertEquals("[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]", java.util.Arrays.toString(redirectsPerStep),
                     "nine, one per gap, then silence while h1 keeps sending");
+            assertEquals(9, h.router.redirectsSent(), "counted for vnet stats");
             h.clock.advance(RedirectLimit.SILENCE_NANOS + 1, TimeUnit.NANOSECONDS);
             h.send(h.p1, toBehindH2(5000));
             assertEquals(1, h.sent(h.p1).size(), "after 20.48 s of quiet, h1 is told again");
