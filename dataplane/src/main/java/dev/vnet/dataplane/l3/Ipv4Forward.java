@@ -78,6 +78,9 @@ final class Ipv4Forward extends Stage {
                 + routes.lengthOf(route) + (gw == 0 ? "" : " via " + dev.vnet.dataplane.wire.Ipv4Addr.toString(gw))
                 + " dev " + router.iface(routes.interfaceOf(route)).name() + ", next hop "
                 + dev.vnet.dataplane.wire.Ipv4Addr.toString(frame.nextHop()) + ", ttl now "
-                + Ipv4.ttl(frame.buf(), frame.l3Offset());
+                + Ipv4.ttl(frame.buf(), frame.l3Offset())
+                + (Ipv4Options.present(frame.buf(), frame.l3Offset()) ? ", IP options stamped" : "")
+                + (frame.outInterface() == frame.inInterface()
+                        ? "; back out where it came in: the sender may be told (ICMP redirect)" : "");
     }
 }

@@ -62,6 +62,21 @@ class DecisionTraceTest {
     }
 
     @Test
+    void aFrameRoutedBackIntoItsOwnBridgeShowsTheRedirect() throws Exception {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            h.router.addRoute(parse("198.51.100.0"), 24, H2_IP);
+            DecisionTrace t = new DecisionTrace(BpfFilter.compile("udp port 53"), 1);
+            h.pipeline.setTrace(t);
+            h.send(h.p1, FrameBuilder.withOptions(FrameBuilder.udp(GW1, H1, H1_IP, parse("198.51.100.7"), 4000, 53,
+                    new byte[4]), 7, 7, 4, 0, 0, 0, 0));
+            String trace = traces(t);
+            assertTrue(trace.contains("Ipv4Forward: route 198.51.100.0/24 via 192.168.15.2 dev br1, next hop "
+                    + "192.168.15.2, ttl now 63, IP options stamped; back out where it came in: the sender may be told "
+                    + "(ICMP redirect)"), trace);
+        }
+    }
+
+    @Test
     void aRoutedMasqueradedFrameShowsRouteNeighborAndTheRewrite() throws Exception {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {
             DecisionTrace t = new DecisionTrace(CaptureFilter.ALL, 1);
