@@ -30,31 +30,29 @@ final class Metrics {
         }
         counter(sb, "vnet_pipeline_frames_total", "Frames through the pipeline, by outcome.");
         dp.pipelineCounters().forEach((k, v) -> line(sb, "vnet_pipeline_frames_total", "outcome=\"" + k + "\"", v));
-        counter(sb, "vnet_icmp_errors_suppressed_total", "ICMP errors the router did not send (rate limit).");
         Map<String, Long> router = dp.routerCounters();
-        line(sb, "vnet_icmp_errors_suppressed_total", null, router.get("icmp-errors-suppressed"));
-        counter(sb, "vnet_icmp_redirects_sent_total", "ICMP redirects the router sent (a better first hop).");
-        line(sb, "vnet_icmp_redirects_sent_total", null, router.get("icmp-redirects-sent"));
-        counter(sb, "vnet_fragments_held_total", "Fragments that overtook their datagram's first and waited for it.");
-        line(sb, "vnet_fragments_held_total", null, router.get("fragments-held"));
-        gauge(sb, "vnet_fragments_waiting", "Fragments waiting for their datagram's first fragment now.");
-        line(sb, "vnet_fragments_waiting", null, router.get("fragments-waiting"));
-        gauge(sb, "vnet_reassemblies", "Fragmented datagrams to the router being reassembled now.");
-        line(sb, "vnet_reassemblies", null, router.get("reassemblies"));
+        counter(sb, "vnet_icmp_errors_suppressed_total", "ICMP errors the router did not send (rate limit).",
+                router.get("icmp-errors-suppressed"));
+        counter(sb, "vnet_icmp_redirects_sent_total", "ICMP redirects the router sent (a better first hop).",
+                router.get("icmp-redirects-sent"));
+        counter(sb, "vnet_fragments_held_total", "Fragments that overtook their datagram's first and waited for it.",
+                router.get("fragments-held"));
+        gauge(sb, "vnet_fragments_waiting", "Fragments waiting for their datagram's first fragment now.",
+                router.get("fragments-waiting"));
+        gauge(sb, "vnet_reassemblies", "Fragmented datagrams to the router being reassembled now.",
+                router.get("reassemblies"));
         counter(sb, "vnet_loop_frames_received_total", "Frames each event loop's pipeline received.");
         List<Long> perLoop = dp.loopReceived();
         for (int i = 0; i < perLoop.size(); i++) {
             line(sb, "vnet_loop_frames_received_total", "loop=\"" + i + "\"", perLoop.get(i));
         }
         Map<String, Long> ct = dp.conntrackCounters();
-        gauge(sb, "vnet_conntrack_entries", "Tracked connections.");
-        line(sb, "vnet_conntrack_entries", null, ct.get("entries"));
-        gauge(sb, "vnet_conntrack_max", "Bound on tracked connections.");
-        line(sb, "vnet_conntrack_max", null, ct.get("max-entries"));
-        counter(sb, "vnet_conntrack_full_drops_total", "New connections refused because the table was full.");
-        line(sb, "vnet_conntrack_full_drops_total", null, ct.get("full-drops"));
-        counter(sb, "vnet_conntrack_early_drops_total", "Unanswered connections given up for new ones in a full table.");
-        line(sb, "vnet_conntrack_early_drops_total", null, ct.get("early-drops"));
+        gauge(sb, "vnet_conntrack_entries", "Tracked connections.", ct.get("entries"));
+        gauge(sb, "vnet_conntrack_max", "Bound on tracked connections.", ct.get("max-entries"));
+        counter(sb, "vnet_conntrack_full_drops_total", "New connections refused because the table was full.",
+                ct.get("full-drops"));
+        counter(sb, "vnet_conntrack_early_drops_total", "Unanswered connections given up for new ones in a full table.",
+                ct.get("early-drops"));
         gauge(sb, "vnet_fdb_entries", "MAC table entries, by bridge.");
         for (String b : dp.bridgeNames()) {
             line(sb, "vnet_fdb_entries", "bridge=\"" + b + "\"", dp.fdbCounters(b).get("entries"));
@@ -73,6 +71,18 @@ final class Metrics {
 
     private static void gauge(StringBuilder sb, String name, String help) {
         sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n");
+    }
+
+    /** A counter without labels: its help, its type and its one value. */
+    private static void counter(StringBuilder sb, String name, String help, long value) {
+        counter(sb, name, help);
+        line(sb, name, null, value);
+    }
+
+    /** A gauge without labels: its help, its type and its one value. */
+    private static void gauge(StringBuilder sb, String name, String help, long value) {
+        gauge(sb, name, help);
+        line(sb, name, null, value);
     }
 
     private static void line(StringBuilder sb, String name, String labels, long value) {

@@ -2,6 +2,7 @@ package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.util.TokenBucket;
 import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 
 import java.util.concurrent.TimeUnit;
 
@@ -67,7 +68,6 @@ final class IcmpRateLimit {
     }
 
     private static int slot(int destination) {
-        int h = destination * 0x9E37_79B9;
-        return (h ^ (h >>> 16)) & (SLOTS - 1);
+        return Ipv4Addr.hash(destination, Integer.numberOfTrailingZeros(SLOTS));
     }
 }

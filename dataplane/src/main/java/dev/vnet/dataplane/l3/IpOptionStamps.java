@@ -38,25 +38,19 @@ final class IpOptionStamps {
     static int stamp(ByteBuf buf, int ip, int address, int time, Router router) {
         int stamped = 0;
         int end = ip + Ipv4.headerLength(buf, ip);
-        int at = ip + Ipv4.MIN_HEADER_LEN;
-        while (at < end) {
+        int at = Ipv4Options.next(buf, ip + Ipv4.MIN_HEADER_LEN, end);
+        while (at >= 0) {
             int type = buf.getUnsignedByte(at);
-            if (type == Ipv4Options.END) {
-                buf.setZero(at, end - at);
-                break;
-            }
-            if (type == Ipv4Options.NOOP) {
-                at++;
-                continue;
-            }
-            int length = buf.getUnsignedByte(at + 1);
+            int length = Ipv4Options.length(buf, at, end); // checked: never 0
             if (type == Ipv4Options.RECORD_ROUTE && recordRoute(buf, at, length, address)) {
                 stamped |= ROUTE_RECORDED;
             } else if (type == Ipv4Options.TIMESTAMP) {
                 stamped |= timestamp(buf, at, length, address, time, router, true) ? TIME_RECORDED : 0;
             }
-            at += length;
+            at = Ipv4Options.next(buf, at + length, end);
         }
+        int stop = ~at; // an end-of-list option, or the header's end: what follows it is cleared
+        buf.setZero(stop, end - stop);
         Ipv4.updateChecksum(buf, ip);
         return stamped;
     }
@@ -157,7 +151,8 @@ final class IpOptionStamps {
             }
             at += length;
         }
-        out.setZero(at, to + echoLength(request, ip) - at);
+        int written = at - to;
+        out.setZero(at, ((written + 3) & ~3) - written); // end-of-list padding to a whole word: echoLength in all
         return true;
     }
 }

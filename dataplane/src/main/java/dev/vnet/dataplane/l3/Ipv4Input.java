@@ -77,12 +77,16 @@ final class Ipv4Input extends Stage {
             frame.drop(martian);
             return true;
         }
-        if (dst == -1 || (dst >>> 28) == 0xE || (dst | src) == 0
-                || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
+        if (broadcastOrMulticast(src, dst) || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
             frame.local();
             return true;
         }
         return false;
+    }
+
+    /** Limited broadcast, multicast, or 0.0.0.0 from 0.0.0.0 (which the kernel takes as a broadcast). */
+    private static boolean broadcastOrMulticast(int src, int dst) {
+        return dst == -1 || (dst >>> 28) == 0xE || (dst | src) == 0;
     }
 
     /**
@@ -99,8 +103,8 @@ final class Ipv4Input extends Stage {
         if ((s & 0xF0) == 0xE0 || src == -1) {
             return DropReason.IPV4_MARTIAN_SOURCE;
         }
-        if (dst == -1 || (d & 0xF0) == 0xE0 || (dst | src) == 0) {
-            return null; // broadcast and multicast are taken, from an address-less host too
+        if (broadcastOrMulticast(src, dst)) {
+            return null; // taken, from an address-less host too
         }
         if (s == 0) {
             return DropReason.IPV4_MARTIAN_SOURCE;

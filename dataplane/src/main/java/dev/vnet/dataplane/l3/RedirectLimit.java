@@ -1,5 +1,7 @@
 package dev.vnet.dataplane.l3;
 
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +20,8 @@ final class RedirectLimit {
     /** Quiet time after which a host starts afresh (ip_rt_redirect_silence: the load shifted by 10). */
     static final long SILENCE_NANOS = LOAD_NANOS << (MAX_IN_A_ROW + 1);
 
-    private static final int SLOTS = 1024;
+    private static final int SLOT_BITS = 10;
+    private static final int SLOTS = 1 << SLOT_BITS;
 
     private final int[] hosts = new int[SLOTS];
     private final boolean[] used = new boolean[SLOTS];
@@ -33,7 +36,7 @@ final class RedirectLimit {
 
     /** True when a redirect may go to {@code host} at {@code now} (nanoseconds); counts it when so. */
     synchronized boolean allow(int host, long now) {
-        int s = (host * 0x9E3779B1) >>> 22;
+        int s = Ipv4Addr.hash(host, SLOT_BITS);
         if (!used[s] || hosts[s] != host) {
             used[s] = true;
             hosts[s] = host;

@@ -225,7 +225,7 @@ public final class Router {
     }
 
     private static int filterBit(int ip) {
-        return (ip * 0x9E3779B1) >>> 26;
+        return Ipv4Addr.hash(ip, 6);
     }
 
     /** Replaces the wall clock the router reads for IP timestamp options (tests fix it). */

@@ -45,4 +45,12 @@ public final class Ipv4Addr {
         int mask = mask(prefixLength);
         return (network & mask) == (addr & mask);
     }
+
+    /**
+     * The top {@code bits} bits of a Fibonacci hash of {@code addr}: a slot in a table of {@code 2^bits} entries
+     * keyed by address (1 to 32 bits).
+     */
+    public static int hash(int addr, int bits) {
+        return (int) (((addr & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L) >>> (64 - bits));
+    }
 }

@@ -34,6 +34,13 @@ public final class Ipv4Options {
     /** {@link #check} result: sound, but carries a source route (the kernel drops these by default). */
     public static final int SOURCE_ROUTED = -1;
 
+    /** Forty no-ops: what an option not copied into later fragments becomes there. */
+    private static final byte[] NOOPS = new byte[40];
+
+    static {
+        java.util.Arrays.fill(NOOPS, (byte) NOOP);
+    }
+
     private Ipv4Options() {
     }
 
@@ -57,22 +64,10 @@ public final class Ipv4Options {
         boolean rr = false;
         boolean ts = false;
         boolean sourceRoute = false;
-        int at = ip + Ipv4.MIN_HEADER_LEN;
-        while (at < end) {
+        for (int at = next(buf, ip + Ipv4.MIN_HEADER_LEN, end); at >= 0; ) {
             int type = buf.getUnsignedByte(at);
-            if (type == END) {
-                break;
-            }
-            if (type == NOOP) {
-                at++;
-                continue;
-            }
-            int left = end - at;
-            if (left < 2) {
-                return at - ip;
-            }
-            int length = buf.getUnsignedByte(at + 1);
-            if (length < 2 || length > left) {
+            int length = length(buf, at, end);
+            if (length == 0) {
                 return at - ip;
             }
             int bad = -1;
@@ -105,7 +100,7 @@ public final class Ipv4Options {
             if (bad >= 0) {
                 return bad - ip;
             }
-            at += length;
+            at = next(buf, at + length, end);
         }
         return sourceRoute ? SOURCE_ROUTED : SOUND;
     }
@@ -141,50 +136,58 @@ public final class Ipv4Options {
      */
     public static void clearUncopied(ByteBuf buf, int ip) {
         int end = ip + Ipv4.headerLength(buf, ip);
-        int at = ip + Ipv4.MIN_HEADER_LEN;
-        while (at < end) {
-            int type = buf.getUnsignedByte(at);
-            if (type == END) {
-                return;
-            }
-            if (type == NOOP) {
-                at++;
-                continue;
-            }
-            int length = end - at < 2 ? 0 : buf.getUnsignedByte(at + 1);
-            if (length < 2 || length > end - at) {
+        for (int at = next(buf, ip + Ipv4.MIN_HEADER_LEN, end); at >= 0; ) {
+            int length = length(buf, at, end);
+            if (length == 0) {
                 return; // not an option list the router checked: left as it is
             }
-            if (!copiedOnFragmentation(type)) {
-                for (int i = 0; i < length; i++) {
-                    buf.setByte(at + i, NOOP);
-                }
+            if (!copiedOnFragmentation(buf.getUnsignedByte(at))) {
+                buf.setBytes(at, NOOPS, 0, length);
             }
-            at += length;
+            at = next(buf, at + length, end);
         }
     }
 
     /** Offset of the first option of {@code type} in the header at {@code ip}, or -1 when it has none. */
     public static int find(ByteBuf buf, int ip, int type) {
         int end = ip + Ipv4.headerLength(buf, ip);
-        int at = ip + Ipv4.MIN_HEADER_LEN;
-        while (at < end) {
-            int t = buf.getUnsignedByte(at);
-            if (t == END) {
-                return -1;
-            }
-            if (t == NOOP) {
-                at++;
-                continue;
-            }
-            if (t == type) {
+        for (int at = next(buf, ip + Ipv4.MIN_HEADER_LEN, end); at >= 0; ) {
+            if (buf.getUnsignedByte(at) == type) {
                 return at;
             }
-            if (end - at < 2 || buf.getUnsignedByte(at + 1) < 2) {
+            int length = length(buf, at, end);
+            if (length == 0) {
                 return -1; // not checked: stop rather than loop
             }
-            at += buf.getUnsignedByte(at + 1);
+            at = next(buf, at + length, end);
         }
         return -1;
+    }
+
+    /**
+     * Where the next option starts, at or after {@code at} (no-ops skipped), in a header whose options end at
+     * {@code end}; when the list ends first, {@code ~stop} (negative), {@code stop} being the offset of the
+     * end-of-list option, or {@code end}. Every walk over the options steps with this and {@link #length}.
+     */
+    public static int next(ByteBuf buf, int at, int end) {
+        for (; at < end; at++) {
+            int type = buf.getUnsignedByte(at);
+            if (type == END) {
+                return ~at;
+            }
+            if (type != NOOP) {
+                return at;
+            }
+        }
+        return ~end;
+    }
+
+    /** Length of the option at {@code at}, or 0 when it has none that fits before {@code end} (RFC 791: at least 2). */
+    public static int length(ByteBuf buf, int at, int end) {
+        if (end - at < 2) {
+            return 0;
+        }
+        int length = buf.getUnsignedByte(at + 1);
+        return length < 2 || length > end - at ? 0 : length;
     }
 }
