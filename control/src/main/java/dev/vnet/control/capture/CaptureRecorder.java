@@ -15,8 +15,10 @@ import java.util.List;
 
 /**
  * A capture from the topology file: started with the network, drained by a thread of its own into a
- * {@link RotatingCaptureFile}, stopped (and its last frames written) when vnet stops. A write failure (a full disk)
- * ends this capture with a warning and never touches forwarding; a slow disk costs capture drops, as any slow reader.
+ * {@link RotatingCaptureFile}, stopped (and its last frames written) when vnet stops. A write failure (a full disk, a
+ * removed directory) fails this capture: it is unhooked from the dataplane at once (its ring is no longer filled),
+ * logged as an error, and listed by {@code GET /captures} as {@code failed} with the error; forwarding never notices.
+ * A slow disk costs capture drops, as any slow reader.
  */
 public final class CaptureRecorder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CaptureRecorder.class);
@@ -96,8 +98,13 @@ public final class CaptureRecorder implements AutoCloseable {
                     Thread.sleep(IDLE_SLEEP_MILLIS);
                 }
             }
-        } catch (IOException e) {
-            log.warn("capture to {} stopped: {}", spec.file(), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            capture.fail("writing " + spec.file() + " failed: " + e.getMessage());
+            try {
+                dataplane.stopCapture(capture); // unhooked now: nothing fills a ring nobody drains
+            } catch (RuntimeException stopFailed) {
+                log.debug("capture stop: {}", stopFailed.getMessage());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -109,10 +116,15 @@ public final class CaptureRecorder implements AutoCloseable {
         }
     }
 
-    /** Frames written and frames lost because the disk was slower than the traffic. */
+    /** Frames written and frames lost because the disk was slower than the traffic (and why it failed, if it did). */
     public String summary() {
         return capture.captured() + " frames captured to " + spec.file() + ", " + capture.ringFull() + " lost, "
-                + file.rotations() + " rotations";
+                + file.rotations() + " rotations" + (capture.failure() == null ? "" : "; FAILED: " + capture.failure());
+    }
+
+    /** Why the capture failed, or null. */
+    public String failure() {
+        return capture.failure();
     }
 
     /** Stops capturing, writes what is left and closes the file. */

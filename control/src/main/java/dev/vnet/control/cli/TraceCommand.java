@@ -93,6 +93,8 @@ final class TraceCommand implements Callable<Integer> {
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     /** The capture's counters as read just before an early stop closed its stream, or null. */
     private volatile String countersAtStop;
+    /** Why vnet failed the capture (its state in /captures), or null. */
+    private volatile String captureFailure;
 
     @Override
     public Integer call() {
@@ -188,6 +190,10 @@ final class TraceCommand implements Callable<Integer> {
             }
         }
         System.err.println(taken.get() + " frames captured" + captureDrops);
+        if (captureFailure != null) {
+            System.err.println("vnet trace: the capture failed in vnet: " + captureFailure);
+            return 1;
+        }
         return 0;
     }
 
@@ -255,10 +261,13 @@ final class TraceCommand implements Callable<Integer> {
         }
     }
 
-    private static String captureDrops(ControlClient client, String id) {
+    private String captureDrops(ControlClient client, String id) {
         try {
             for (JsonNode c : client.get("/captures")) {
                 if (c.path("id").asText().equals(id)) {
+                    if ("failed".equals(c.path("state").asText())) {
+                        captureFailure = c.path("error").asText();
+                    }
                     return ", " + c.path("capture-drops").asLong() + " lost by the capture (reader too slow)";
                 }
             }
@@ -310,6 +319,9 @@ final class TraceCommand implements Callable<Integer> {
                     + FrameSummary.of(r.data(), r.data().length)
                     + (r.comment() != null ? " [" + r.comment() + "]" : ""));
             System.out.flush();
+            if (System.out.checkError()) { // PrintStream keeps errors to itself: a closed pipe would go unseen
+                throw new IOException("cannot write to standard output (closed?)");
+            }
             taken.incrementAndGet();
         }
     }

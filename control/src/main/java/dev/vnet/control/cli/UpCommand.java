@@ -133,6 +133,7 @@ final class UpCommand implements Callable<Integer> {
                 return 1;
             }
         }
+        lab.dataplane().onLoopFailure(UpCommand::loopFailed);
         dev.vnet.control.api.MetricsServer metricsToClose = metricsServer;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -159,5 +160,30 @@ final class UpCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The exit status after a dataplane loop failed (sysexits' EX_SOFTWARE): not 0, not a signal's 128+N. */
+    static final int LOOP_FAILED_STATUS = 70;
+    private static final java.util.concurrent.atomic.AtomicBoolean FAILING =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * A dataplane loop failed (an Error such as OutOfMemoryError, or a loop thread that ended): the dataplane can no
+     * longer be trusted to forward, so vnet says so, removes what it created (the shutdown hook) and exits with
+     * {@link #LOOP_FAILED_STATUS}, for a supervisor to restart it. From a thread of its own: the loop that failed
+     * must not wait for its own shutdown.
+     */
+    private static void loopFailed(Throwable t) {
+        if (!FAILING.compareAndSet(false, true)) {
+            return;
+        }
+        Thread exit = new Thread(() -> {
+            System.err.println("vnet: FATAL: a dataplane event loop failed: " + t);
+            System.err.println("vnet: forwarding cannot be trusted any more; removing what was created and exiting "
+                    + "with status " + LOOP_FAILED_STATUS);
+            System.err.flush();
+            System.exit(LOOP_FAILED_STATUS);
+        }, "vnet-loop-failed");
+        exit.start();
     }
 }

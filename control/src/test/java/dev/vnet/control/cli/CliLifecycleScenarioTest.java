@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,15 +53,24 @@ class CliLifecycleScenarioTest {
             Cmd.deleteNamespaces(prefix);
         }
         if (stateDir != null) {
-            Files.deleteIfExists(stateDir.resolve("state"));
+            try (var files = Files.list(stateDir)) { // the record, and a socket a killed vnet left
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
             Files.deleteIfExists(stateDir);
         }
     }
 
     private void startVnetUp(String... extra) throws Exception {
+        startVnetUpWith(List.of(), extra);
+    }
+
+    private void startVnetUpWith(List<String> jvmOptions, String... extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Dio.netty.leakDetection.level=paranoid",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Dio.netty.leakDetection.level=paranoid"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "up", "--prefix", prefix, "--state-dir", stateDir.toString()));
         cmd.addAll(List.of(extra));
         vnet = new ProcessBuilder(cmd).start();
@@ -134,6 +144,57 @@ class CliLifecycleScenarioTest {
             assertFalse(Cmd.links().contains(tap), "TAP " + tap + " removed");
         }
         assertFalse(Files.exists(stateDir.resolve("state")), "state record removed");
+    }
+
+    /** One UDP datagram from red to blue's port {@code port}: the fault hook's trigger. */
+    private Cmd.Result udpFromRedToBlue(int port) {
+        return Cmd.inNs(prefix + "red", 10, "bash", "-c", "echo trigger > /dev/udp/192.168.15.2/" + port);
+    }
+
+    @Test
+    void anErrorOnALoopEndsVnetNonZeroAndRemovesWhatItCreated() throws Exception {
+        startVnetUpWith(List.of("-Dvnet.test.fault=error@udp:9"));
+        Cmd.Result ping = Cmd.inNs(prefix + "red", 15, "ping", "-c", "1", "-W", "2", "192.168.15.2");
+        assertTrue(ping.ok(), "red reaches blue before the fault (and has blue's MAC): " + ping);
+        assertTrue(udpFromRedToBlue(9).ok(), "the trigger datagram was sent");
+        assertTrue(vnet.waitFor(60, TimeUnit.SECONDS), "vnet exited after the Error on its loop; stderr: "
+                + stderrSoFar());
+        String err = stderr.get(10, TimeUnit.SECONDS);
+        stdoutReader.join(10_000);
+        List<String> taps = tapNames();
+        assertEquals(3, taps.size(), "three TAPs were logged: " + err);
+        assertEquals(UpCommand.LOOP_FAILED_STATUS, vnet.exitValue(), "exit status after a loop failure; stderr: "
+                + err);
+        assertTrue(err.contains("vnet: FATAL: a dataplane event loop failed") && err.contains("InjectedError"),
+                "it said so loudly, naming the Error: " + err);
+        assertTrue(stdout.contains("vnet: stopped"), "and cleaned up: " + stdout);
+        assertFalse(anyNamespaceLeft(), "no namespace left: " + Cmd.namespaces());
+        for (String tap : taps) {
+            assertFalse(Cmd.links().contains(tap), "TAP " + tap + " removed");
+        }
+        assertFalse(Files.exists(stateDir.resolve("state")), "state record removed");
+    }
+
+    @Test
+    void anExceptionOnALoopCostsOneFrameAndVnetGoesOn() throws Exception {
+        startVnetUpWith(List.of("-Dvnet.test.fault=exception@udp:9"));
+        assertTrue(Cmd.inNs(prefix + "red", 15, "ping", "-c", "1", "-W", "2", "192.168.15.2").ok());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(udpFromRedToBlue(9).ok(), "trigger datagram " + i + " was sent");
+        }
+        Cmd.Result ping = Cmd.inNs(prefix + "red", 15, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.15.2");
+        assertTrue(ping.ok() && ping.out().contains("3 received"), "the loop went on forwarding: " + ping);
+        assertTrue(vnet.isAlive(), "vnet still runs");
+        dev.vnet.control.testing.CliRun ports = dev.vnet.control.testing.CliRun.of("ports", "--state-dir",
+                stateDir.toString());
+        String red = ports.out().lines().filter(l -> l.contains(prefix + "red")).findFirst().orElse("");
+        assertTrue(red.contains("internal-error=3"), "each lost frame is counted on red as internal-error: "
+                + ports.out() + ports.err());
+        assertEquals(0, Main.run("down", "--state-dir", stateDir.toString()));
+        assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "vnet stopped");
+        String err = stderr.get(10, TimeUnit.SECONDS);
+        assertNotEquals(UpCommand.LOOP_FAILED_STATUS, vnet.exitValue(), "no loop failure was reported: " + err);
+        assertFalse(err.contains("FATAL"), err);
     }
 
     @Test

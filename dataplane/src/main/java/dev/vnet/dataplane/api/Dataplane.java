@@ -59,11 +59,15 @@ public final class Dataplane implements AutoCloseable {
     private final PollMode poll;
     private final Pipeline[] pipelines; // one per loop
     private final Pipeline pipeline; // loop 0's: memory ports and timers use it
+    private final dev.vnet.dataplane.port.FrameSink[] tapSinks; // the pipelines, or a test's fault hook around them
     private final Clock clock;
     private final ByteBufAllocator allocator;
     private final Map<String, Bridge> bridges = new LinkedHashMap<>();
     private final Map<String, Port> ports = new LinkedHashMap<>();
     private final Map<Capture, List<Port>> captures = new LinkedHashMap<>();
+    /** Captures that ended because they failed, newest last, at most {@link #FAILED_CAPTURES_KEPT}: still listed. */
+    private final java.util.ArrayDeque<Map<String, Object>> failedCaptures = new java.util.ArrayDeque<>();
+    private static final int FAILED_CAPTURES_KEPT = 16;
     private int nextCaptureId = 1;
     private final Map<Port, Bridge> membership = new LinkedHashMap<>();
     private final Map<String, RouterInterface> routerInterfaces = new LinkedHashMap<>();
@@ -127,14 +131,26 @@ public final class Dataplane implements AutoCloseable {
         this.pipelines = new Pipeline[loopCount];
         for (int i = 0; i < loopCount; i++) {
             pipelines[i] = new Pipeline(clock);
+            pipelines[i].onLoopFailure(loops::failed);
         }
         this.pipeline = pipelines[0];
+        this.tapSinks = dev.vnet.dataplane.port.FaultInjectingSink.wrapIfAsked(pipelines);
         // Aging removes table entries and the router's tick sends and fails ARP: both at the barrier.
         this.agingTask = timers ? loops.scheduleAtBarrier(this::expireTables, 1, TimeUnit.SECONDS) : null;
         this.routerTask = timers ? loops.scheduleAtBarrier(this::routerTick, 200, TimeUnit.MILLISECONDS) : null;
         if (loopCount > 1) {
             log.info("{} event loops forward frames (multi-queue TAPs, one queue per loop)", loopCount);
         }
+    }
+
+    /**
+     * Sets what happens when an event loop fails (an {@code Error} on it, or its thread ended): the failure is
+     * always logged as an error first; {@code handler} then gets what was thrown, possibly more than once and from
+     * any thread, and must not call this dataplane's methods on that thread (they wait for the loops). {@code vnet up}
+     * removes what it created and exits non-zero.
+     */
+    public void onLoopFailure(java.util.function.Consumer<Throwable> handler) {
+        loops.onFailure(handler);
     }
 
     /** The number of event loops forwarding frames. */
@@ -202,7 +218,7 @@ public final class Dataplane implements AutoCloseable {
             checkNewPort(portName);
             return requireBridge(bridge);
         });
-        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipelines, allocator);
+        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, tapSinks, allocator);
         try {
             port.register(loops.all()).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -358,7 +374,7 @@ public final class Dataplane implements AutoCloseable {
     public void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
             throws IOException {
         Ipv4Cidr c = checkNewUplink(portName, cidr);
-        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, pipelines, allocator);
+        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, tapSinks, allocator);
         try {
             call(() -> {
                 addUplinkInterface(port, c, options.mtu());
@@ -614,9 +630,18 @@ public final class Dataplane implements AutoCloseable {
                 for (Pipeline p : pipelines) {
                     p.removeDropCapture(c);
                 }
+                if (c.failure() != null) {
+                    failedCaptures.addLast(describe(c, on));
+                    if (failedCaptures.size() > FAILED_CAPTURES_KEPT) {
+                        failedCaptures.removeFirst();
+                    }
+                    log.error("capture {} failed and was stopped: {} ({} frames captured)", c.id(), c.failure(),
+                            c.captured());
+                } else {
+                    log.info("capture {} stopped: {} frames captured, {} lost because the reader was too slow",
+                            c.id(), c.captured(), c.ringFull());
+                }
                 c.filter().free();
-                log.info("capture {} stopped: {} frames captured, {} lost because the reader was too slow", c.id(),
-                        c.captured(), c.ringFull());
             }
             return null;
         });
@@ -656,21 +681,31 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
-    /** Running captures with their counters. */
+    /**
+     * Running captures with their counters ({@code state} "running", or "failed" with the {@code error} for one that
+     * failed and awaits its reader's stop), then the last captures that ended because they failed.
+     */
     public List<Map<String, Object>> captures() {
         return call(() -> {
             List<Map<String, Object>> out = new ArrayList<>();
-            captures.forEach((c, on) -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("id", c.id());
-                m.put("ports", on.stream().map(Port::name).toList());
-                m.put("filter", c.filter() == CaptureFilter.ALL ? "" : c.filter().toString());
-                m.put("captured", c.captured());
-                m.put("capture-drops", c.ringFull());
-                out.add(m);
-            });
+            captures.forEach((c, on) -> out.add(describe(c, on)));
+            out.addAll(failedCaptures);
             return out;
         });
+    }
+
+    private static Map<String, Object> describe(Capture c, List<Port> on) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("ports", on.stream().map(Port::name).toList());
+        m.put("filter", c.filter() == CaptureFilter.ALL ? "" : c.filter().toString());
+        m.put("captured", c.captured());
+        m.put("capture-drops", c.ringFull());
+        m.put("state", c.failure() == null ? "running" : "failed");
+        if (c.failure() != null) {
+            m.put("error", c.failure());
+        }
+        return m;
     }
 
     /** The port forwards, each on the router interface that owns its address. */
@@ -905,30 +940,48 @@ public final class Dataplane implements AutoCloseable {
     public void close() {
         List<TapPort> taps = new ArrayList<>();
         if (!loops.isShuttingDown()) {
-            call(() -> {
-                closed = true;
-                if (agingTask != null) {
-                    agingTask.cancel(false);
-                    routerTask.cancel(false);
-                }
+            try {
+                closeAtBarrier(taps);
+            } catch (RuntimeException e) {
+                // A failed loop cannot stop for the barrier: close the ports from here, so the TAPs still vanish.
+                log.warn("closing the dataplane at the barrier failed ({}); closing its ports directly",
+                        e.getMessage());
                 for (Port p : new ArrayList<>(ports.values())) {
-                    detachAndClose(p);
-                    if (p instanceof TapPort t) {
-                        taps.add(t);
+                    try {
+                        p.close();
+                    } catch (RuntimeException ignored) {
+                        // best effort: the descriptors close with the process at the latest
                     }
                 }
-                ports.clear();
-                router.neighbors().clear();
-                router.releaseHeldFragments();
-                captures.keySet().forEach(c -> {
-                    c.stop();
-                    c.filter().free();
-                });
-                captures.clear();
-                return null;
-            });
+                taps.clear();
+            }
         }
         taps.forEach(Dataplane::waitClosed);
         loops.shutdown();
+    }
+
+    private void closeAtBarrier(List<TapPort> taps) {
+        call(() -> {
+            closed = true;
+            if (agingTask != null) {
+                agingTask.cancel(false);
+                routerTask.cancel(false);
+            }
+            for (Port p : new ArrayList<>(ports.values())) {
+                detachAndClose(p);
+                if (p instanceof TapPort t) {
+                    taps.add(t);
+                }
+            }
+            ports.clear();
+            router.neighbors().clear();
+            router.releaseHeldFragments();
+            captures.keySet().forEach(c -> {
+                c.stop();
+                c.filter().free();
+            });
+            captures.clear();
+            return null;
+        });
     }
 }

@@ -21,6 +21,10 @@ import java.util.concurrent.TimeoutException;
  * table entries by aging) runs {@link #call at the barrier}, as VPP's worker barrier does: the task runs on loop 0
  * while every other loop waits, parked between two read batches, so no frame is in flight anywhere and the loops see
  * the change when they resume (the latches order the memory). With one loop the barrier costs nothing.
+ *
+ * <p>A loop's failure (an {@code Error} thrown on it, by a read batch or a periodic task, or a loop thread that ended
+ * while the loops were not being shut down) is never left unseen: it is logged as an error and handed to the handler
+ * set with {@link #onFailure}, which for {@code vnet up} removes what was created and exits non-zero.
  */
 public final class Loops {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Loops.class);
@@ -29,6 +33,8 @@ public final class Loops {
     private final MultiThreadIoEventLoopGroup group;
     private final IoEventLoop[] loops;
     private int depth; // barrier tasks running on loop 0 (nested calls do not park again)
+    private volatile boolean shuttingDown;
+    private volatile java.util.function.Consumer<Throwable> onFailure = t -> { };
 
     /** Starts {@code count} loops named {@code name-0} ..., each waiting for frames as {@code poll} says. */
     public Loops(int count, PollMode poll, String name) {
@@ -53,6 +59,33 @@ public final class Loops {
                 throw new IllegalStateException("loop " + expected + " runs on loop thread " + actual);
             }
         }
+        for (int i = 0; i < count; i++) {
+            int index = i;
+            loops[i].terminationFuture().addListener(f -> {
+                if (!shuttingDown) {
+                    failed(new IllegalStateException("event loop " + index + " ended while vnet was running"
+                            + (f.cause() == null ? "" : ": " + f.cause())));
+                }
+            });
+        }
+    }
+
+    /**
+     * Sets what is done when a loop fails (after it is logged): called with what was thrown, possibly more than
+     * once and from any thread; it must not wait for the loops.
+     */
+    public void onFailure(java.util.function.Consumer<Throwable> handler) {
+        this.onFailure = handler;
+    }
+
+    /** Reports a loop's failure: logged as an error, then handed to the {@link #onFailure} handler. */
+    public void failed(Throwable t) {
+        log.error("a dataplane loop failed ({}): {}", Thread.currentThread().getName(), t.toString(), t);
+        try {
+            onFailure.accept(t);
+        } catch (RuntimeException e) {
+            log.error("the loop failure handler threw: {}", e.toString());
+        }
     }
 
     /** The number of loops. */
@@ -70,9 +103,9 @@ public final class Loops {
         return loops.clone();
     }
 
-    /** True once shutting down. */
+    /** True once shutting down (or once loop 0 has stopped, which it does only then or when it failed). */
     public boolean isShuttingDown() {
-        return loops[0].isShuttingDown();
+        return shuttingDown || loops[0].isShuttingDown();
     }
 
     /**
@@ -129,6 +162,9 @@ public final class Loops {
             });
         } catch (Exception e) {
             log.warn("{} failed: {}", what, e.toString());
+        } catch (Error e) {
+            // Netty would log it and, for a periodic task, never run it again: the tables would stop aging unseen.
+            failed(e);
         }
     }
 
@@ -190,6 +226,7 @@ public final class Loops {
 
     /** Stops every loop (waiting up to two seconds). */
     public void shutdown() {
+        shuttingDown = true;
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

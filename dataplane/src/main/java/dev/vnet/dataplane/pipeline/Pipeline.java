@@ -27,7 +27,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Stages decide, the pipeline does I/O: it walks the stages from the ingress port's first stage until one sets a
  * verdict, then queues the buffer on the egress port(s) or releases it, and flushes every port it queued on once per
  * read batch. Ownership: {@link #receive} takes the buffer; it passes one reference per egress port, or releases it on
- * a drop. An exception from a stage is caught, the frame dropped as {@code internal-error} and the loop goes on.
+ * a drop.
+ *
+ * <p>Failures (docs/reliability.md, "When code throws on a loop"): a {@code RuntimeException} from a stage, a capture,
+ * a port's {@code enqueue} or {@code flush}, or software offload costs only the frame (or the copy for that port):
+ * it is dropped and counted as {@code internal-error} on the port, logged at most once a second, its buffer
+ * released, and the loop goes on at once. A capture that throws is failed and taken off. An {@code Error} is not
+ * caught here: it goes up to the loop, whose owner reports it to {@link #onLoopFailure} (vnet then exits).
  *
  * <p>Stages may inject frames they build (ARP replies, ICMP errors) or release (frames that waited for ARP); the
  * pipeline runs them after the current frame, from the stage they name, at most {@link #MAX_INJECTIONS_PER_FRAME}
@@ -69,6 +75,8 @@ public final class Pipeline implements FrameSink {
     private long injected;
     private long injectionDrops;
     private long softwareOffloads;
+    private long internalErrorCount;
+    private java.util.function.Consumer<Throwable> loopFailure = e -> log.error("a dataplane loop failed", e);
 
     /** A pipeline that reads {@code clock} once per batch and allocates frames it builds from Netty's pool. */
     public Pipeline(Clock clock) {
@@ -168,9 +176,53 @@ public final class Pipeline implements FrameSink {
         try {
             process(in, in.ingress(), buf, offload);
             runInjected();
+        } catch (RuntimeException e) {
+            // Every step that can throw on a frame catches what it throws itself (and releases what it holds); this
+            // is the last guard, for a bug outside them: the loop goes on.
+            internalError(in, null, "threw on a frame from port " + in.name(), e);
         } finally {
             running = false;
         }
+    }
+
+    /**
+     * What a loop's owner calls with anything thrown out of a read batch: a {@code RuntimeException} is counted as
+     * {@code internal-error} on {@code in} and the loop goes on; an {@code Error} (out of memory, a JVM fault) means
+     * the loop cannot be trusted to go on and goes to the handler set by {@link #onLoopFailure}.
+     */
+    @Override
+    public void failed(Port in, Throwable t) {
+        if (t instanceof RuntimeException e) {
+            internalError(in, null, "a read batch of port " + in.name() + " threw", e);
+        } else {
+            loopFailure.accept(t);
+        }
+    }
+
+    /** Sets what is done with an {@code Error} thrown on this pipeline's loop (the default logs it). */
+    public void onLoopFailure(java.util.function.Consumer<Throwable> handler) {
+        this.loopFailure = handler;
+    }
+
+    /**
+     * A frame (or one port's copy of it) lost to an exception: {@code held}, if not null, is released (the caller
+     * owned that reference), the drop counted as {@code internal-error} on {@code port}, and the failure logged
+     * at most once a second.
+     */
+    private void internalError(Port port, ByteBuf held, String what, RuntimeException e) {
+        internalErrorCount++;
+        if (held != null) {
+            try {
+                held.release();
+            } catch (RuntimeException ignored) {
+                // already released by whoever threw: nothing more to give back
+            }
+        }
+        if (port != null) {
+            port.counters().drop(DropReason.INTERNAL_ERROR);
+        }
+        internalErrors.warn(now, "dataplane: " + what + "; dropped as internal-error, the loop goes on: {}",
+                e.toString());
     }
 
     private void process(Port in, Stage first, ByteBuf buf, long offload) {
@@ -179,7 +231,7 @@ public final class Pipeline implements FrameSink {
             received++;
             offerOnEntry(in, first, buf);
             if (trace != null) {
-                int number = trace.begin(buf);
+                int number = traceNumber(buf);
                 if (number != 0) {
                     processTraced(in, first, buf, number, offload);
                     return;
@@ -210,6 +262,16 @@ public final class Pipeline implements FrameSink {
             injected++;
             in = out;
             first = out.ingress();
+        }
+    }
+
+    private int traceNumber(ByteBuf buf) {
+        try {
+            return trace.begin(buf);
+        } catch (RuntimeException e) {
+            trace.stop(); // a trace whose filter throws traces nothing more; the frame goes on untraced
+            log.warn("decision trace stopped: its filter threw: {}", e.toString());
+            return 0;
         }
     }
 
@@ -391,6 +453,7 @@ public final class Pipeline implements FrameSink {
         }
     }
 
+    /** Passes one reference of {@code buf} to {@code out}; never throws (a failure costs this port's copy only). */
     private void send(Port out, ByteBuf buf, long offload) {
         offerOnSend(out, buf);
         if (out.isInternal()) {
@@ -400,38 +463,73 @@ public final class Pipeline implements FrameSink {
             return;
         }
         if (out.acceptsOffloads()) {
-            out.enqueue(buf, offload);
+            enqueue(out, buf, offload);
         } else if ((offload & (Offload.NEEDS_CSUM | Offload.GSO_MASK)) != 0) {
             sendInSoftware(out, buf, offload);
         } else {
-            out.enqueue(buf);
+            enqueue(out, buf, 0);
         }
         markFlushPending(out);
     }
 
+    /** Port.enqueue, whose contract is that a port that throws did not take the reference: released here. */
+    private void enqueue(Port out, ByteBuf buf, long offload) {
+        try {
+            if (offload == 0) {
+                out.enqueue(buf);
+            } else {
+                out.enqueue(buf, offload);
+            }
+        } catch (RuntimeException e) {
+            internalError(out, buf, "port " + out.name() + " threw when sent a frame", e);
+        }
+    }
+
     /**
      * An offloaded frame for a port that cannot take it: segmented (a super-frame) or its checksum completed, in
-     * buffers of its own when the frame is shared with other ports (a flood), so theirs stays as it was.
+     * buffers of its own when the frame is shared with other ports (a flood), so theirs stays as it was. Takes one
+     * reference of {@code buf}; never throws.
      */
     private void sendInSoftware(Port out, ByteBuf buf, long offload) {
         softwareOffloads++;
         if (Offload.isGso(offload)) {
-            int n = SoftwareOffload.segment(buf, buf.readerIndex(), buf.readableBytes(), offload, this::allocate,
-                    out::enqueue);
-            if (n < 0) {
-                out.counters().drop(DropReason.OFFLOAD_UNSUPPORTED);
+            try {
+                int n = SoftwareOffload.segment(buf, buf.readerIndex(), buf.readableBytes(), offload, this::allocate,
+                        s -> enqueue(out, s, 0));
+                if (n < 0) {
+                    out.counters().drop(DropReason.OFFLOAD_UNSUPPORTED);
+                }
+            } catch (RuntimeException e) {
+                internalError(out, null, "segmenting a super-frame for port " + out.name() + " threw", e);
+            } finally {
+                buf.release(); // segments are copies: the super-frame is done with either way
             }
-            buf.release();
             return;
         }
         ByteBuf own = buf;
-        if (buf.refCnt() > 1) {
-            own = allocate(buf.readableBytes());
-            own.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
-            buf.release();
+        try {
+            if (buf.refCnt() > 1) {
+                own = copy(buf);
+                buf.release();
+            }
+            SoftwareOffload.completeChecksum(own, own.readerIndex(), own.readableBytes(), offload);
+        } catch (RuntimeException e) {
+            internalError(out, own, "completing a checksum for port " + out.name() + " threw", e);
+            return;
         }
-        SoftwareOffload.completeChecksum(own, own.readerIndex(), own.readableBytes(), offload);
-        out.enqueue(own);
+        enqueue(out, own, 0);
+    }
+
+    /** A copy of the frame in {@code buf} in a buffer of its own; nothing is kept when it throws. */
+    private ByteBuf copy(ByteBuf buf) {
+        ByteBuf copy = allocate(buf.readableBytes());
+        try {
+            copy.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+            return copy;
+        } catch (RuntimeException e) {
+            copy.release();
+            throw e;
+        }
     }
 
     private void markFlushPending(Port out) {
@@ -445,12 +543,21 @@ public final class Pipeline implements FrameSink {
 
     @Override
     public void endBatch() {
-        runInjected(); // frames timers injected outside a receive
+        try {
+            runInjected(); // frames timers injected outside a receive
+        } catch (RuntimeException e) {
+            internalError(frame.inPort() != null ? frame.inPort() : toFlushCount > 0 ? toFlush[0] : null, null,
+                    "an injected frame threw", e);
+        }
         for (int i = 0; i < toFlushCount; i++) {
             Port p = toFlush[i];
             toFlush[i] = null;
             p.clearFlushPending();
-            p.flush();
+            try {
+                p.flush();
+            } catch (RuntimeException e) {
+                internalError(p, null, "port " + p.name() + " threw when flushed", e); // the others still flush
+            }
         }
         toFlushCount = 0;
     }
@@ -518,5 +625,13 @@ public final class Pipeline implements FrameSink {
     /** Offloaded frames segmented or checksummed in software for a port that could not take them. */
     public long softwareOffloads() {
         return softwareOffloads;
+    }
+
+    /**
+     * Exceptions caught on this pipeline's frames outside a stage (a capture's aside): each cost a frame, or one
+     * port's copy of it, counted as {@code internal-error} on that port.
+     */
+    public long internalErrors() {
+        return internalErrorCount;
     }
 }

@@ -24,4 +24,11 @@ public interface FrameSink {
 
     /** The read batch is over: flush what it queued. */
     void endBatch();
+
+    /**
+     * Something was thrown out of a read batch of {@code in} (out of {@link #receive} or {@link #endBatch}, or by
+     * the port itself): the sink decides whether the loop goes on (it counts the loss) or the loop's failure is
+     * reported. Never throws.
+     */
+    void failed(Port in, Throwable t);
 }

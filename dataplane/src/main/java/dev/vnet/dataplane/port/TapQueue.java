@@ -99,12 +99,19 @@ final class TapQueue implements EpollIoHandle {
 
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
-        int ops = ((EpollIoEvent) event).ops().value();
-        if ((ops & EPOLLIN) != 0) {
-            readBatch();
-        }
-        if (!closed && (ops & (EPOLLERR | EPOLLHUP)) != 0) {
-            fail("the device reported an error or hang-up (interface or namespace removed?)");
+        try {
+            int ops = ((EpollIoEvent) event).ops().value();
+            if ((ops & EPOLLIN) != 0) {
+                readBatch();
+            }
+            if (!closed && (ops & (EPOLLERR | EPOLLHUP)) != 0) {
+                fail("the device reported an error or hang-up (interface or namespace removed?)");
+            }
+        } catch (Throwable t) {
+            // Nothing thrown here may reach Netty's loop: it would log it and sleep a second (every port on the loop
+            // stalls), or, for an Error, end the loop's thread while the process lives on. The sink counts a
+            // RuntimeException and the loop goes on; an Error is reported as the loop's failure.
+            sink.failed(port, t);
         }
     }
 
@@ -149,11 +156,12 @@ final class TapQueue implements EpollIoHandle {
                     // Copybreak (as NIC drivers' rx_copybreak): a small frame is copied into a buffer its size and the
                     // 64 KiB read buffer kept for the next read, so small frames do not each hold (and make the pool
                     // hand out and take back) a super-frame's worth of memory.
-                    ByteBuf small = alloc.directBuffer(length, length);
-                    small.writeBytes(buf, start, length);
                     buf.clear();
-                    spare = buf;
-                    sink.receive(port, small, offload);
+                    spare = buf; // kept whatever happens below: the copy is the frame from here on
+                    ByteBuf small = copyOut(buf, start, length);
+                    if (small != null) {
+                        sink.receive(port, small, offload);
+                    }
                     continue;
                 }
                 buf.setIndex(start, n);
@@ -161,6 +169,28 @@ final class TapQueue implements EpollIoHandle {
             }
         } finally {
             sink.endBatch();
+        }
+    }
+
+    /**
+     * The frame at {@code buf[start, start + length)} in a pooled buffer its size, or null when that allocation
+     * threw a {@code RuntimeException} (the frame is dropped as {@code internal-error}, counted by the sink). The
+     * content is read from {@code buf} even though its indexes were cleared.
+     */
+    private ByteBuf copyOut(ByteBuf buf, int start, int length) {
+        ByteBuf small;
+        try {
+            small = alloc.directBuffer(length, length);
+        } catch (RuntimeException e) {
+            sink.failed(port, e);
+            return null;
+        }
+        try {
+            small.writeBytes(buf, start, length);
+            return small;
+        } catch (RuntimeException | Error e) {
+            small.release();
+            throw e;
         }
     }
 
@@ -205,10 +235,21 @@ final class TapQueue implements EpollIoHandle {
     void flush() {
         int count = txCount;
         txCount = 0;
-        for (int i = 0; i < count; i++) {
-            ByteBuf frame = txRing[i];
-            txRing[i] = null;
-            write(frame, txOffload[i]);
+        int i = 0;
+        try {
+            for (; i < count; i++) {
+                ByteBuf frame = txRing[i];
+                txRing[i] = null;
+                write(frame, txOffload[i]); // releases the frame, even when it throws
+            }
+        } finally {
+            for (i++; i < count; i++) { // a write threw: the frames after it are dropped, not leaked
+                if (txRing[i] != null) {
+                    port.counters().drop(DropReason.TX_ERROR);
+                    txRing[i].release();
+                    txRing[i] = null;
+                }
+            }
         }
     }
 

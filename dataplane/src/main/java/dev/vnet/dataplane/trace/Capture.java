@@ -39,6 +39,7 @@ public final class Capture {
     private final AtomicLong seen = new AtomicLong();
     private final AtomicLong ringFull = new AtomicLong();
     private volatile boolean stopped;
+    private volatile String failure;
     private byte[] scratch;
 
     /**
@@ -179,6 +180,23 @@ public final class Capture {
     /** True once stopped. */
     public boolean stopped() {
         return stopped;
+    }
+
+    /**
+     * Stops taking frames because the capture cannot go on ({@code why}: its filter threw on the loop, its file
+     * could not be written); the first reason is kept and reported ({@link #failure}). The reader, or whoever
+     * drains it, then ends it with the dataplane's {@code stopCapture}.
+     */
+    public void fail(String why) {
+        if (failure == null) {
+            failure = why;
+        }
+        stopped = true;
+    }
+
+    /** Why the capture failed, or null while it is fine (or was stopped normally). */
+    public String failure() {
+        return failure;
     }
 
     /** The filter, freed by the loop when the capture is unhooked. */

@@ -30,11 +30,18 @@ public final class Captures {
         return out.length == 0 ? null : out;
     }
 
-    /** Offers a frame to each capture of {@code list} that wants direction {@code d}. */
+    /**
+     * Offers a frame to each capture of {@code list} that wants direction {@code d}. A capture that throws (its
+     * filter failed) is failed and takes no more frames; the frame and the other captures go on.
+     */
     public static void offer(Capture[] list, Port on, int d, ByteBuf buf, DropReason why, long nanos) {
         for (Capture c : list) {
             if (c.wants(d)) {
-                c.offer(on, d, buf, why, nanos);
+                try {
+                    c.offer(on, d, buf, why, nanos);
+                } catch (RuntimeException e) {
+                    c.fail("it threw on a frame of port " + on.name() + ": " + e);
+                }
             }
         }
     }
