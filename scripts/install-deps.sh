@@ -8,27 +8,42 @@ set -euo pipefail
 
 missing=()
 need() { missing+=("$1"); }
+# A command on the PATH, or in the sbin directories a normal user's PATH lacks (ip, nft, ldconfig live there).
+have() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
 
 java_major() {
   java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}' | cut -d. -f1
 }
 if ! command -v javac >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ] 2>/dev/null; then need openjdk-17-jdk-headless; fi
-command -v mvn >/dev/null 2>&1 || need maven
-command -v ip >/dev/null 2>&1 || need iproute2
-command -v ss >/dev/null 2>&1 || need iproute2
-command -v ping >/dev/null 2>&1 || need iputils-ping
+have mvn || need maven
+have ip || need iproute2
+have ss || need iproute2
+have ping || need iputils-ping
 # The tests use OpenBSD netcat's flags (-N); the traditional netcat lacks them.
 if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q -- '-N'; then need netcat-openbsd; fi
-command -v iperf3 >/dev/null 2>&1 || need iperf3
-command -v curl >/dev/null 2>&1 || need curl
+have iperf3 || need iperf3
+have curl || need curl
 # vnet bench builds its kernel comparison network with an nft table inside a namespace of its own.
-command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need nftables
-ldconfig -p 2>/dev/null | grep -q 'libpcap.so.0.8' || need libpcap0.8
+have nft || need nftables
+# ldconfig is in /sbin, off a normal user's PATH: asking it by name there made libpcap look missing on every run.
+pcap_present() {
+  local ldconfig
+  for ldconfig in ldconfig /usr/sbin/ldconfig /sbin/ldconfig; do
+    if command -v "$ldconfig" >/dev/null 2>&1; then
+      "$ldconfig" -p 2>/dev/null | grep -q 'libpcap.so.0.8' && return 0
+      break
+    fi
+  done
+  compgen -G '/usr/lib/*/libpcap.so.0.8' >/dev/null || compgen -G '/lib/*/libpcap.so.0.8' >/dev/null
+}
+pcap_present || need libpcap0.8
 if [ "${1:-}" = "--test" ]; then
-  command -v tcpdump >/dev/null 2>&1 || need tcpdump
-  command -v tshark >/dev/null 2>&1 || need tshark
-  command -v mausezahn >/dev/null 2>&1 || need netsniff-ng
-  command -v hping3 >/dev/null 2>&1 || need hping3
+  have tcpdump || need tcpdump
+  have tshark || need tshark
+  have mausezahn || need netsniff-ng
+  have hping3 || need hping3
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -63,7 +63,8 @@ final class KernelNetwork implements BenchNetwork {
         host(blue, "p-blue", "192.168.15.2/24", true);
         host(lan, "uplink", "192.168.1.3/24", false);
         ip("-n", router, "addr", "add", "192.168.1.2/24", "dev", "uplink");
-        Proc.check(router, TIMEOUT, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        // The router namespace's own /proc/sys: sysctl(8) is procps, which a minimal Debian lacks.
+        Proc.check(router, TIMEOUT, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
         Path rules = Files.createTempFile("vnet-bench", ".nft");
         try {
             Files.writeString(rules, """

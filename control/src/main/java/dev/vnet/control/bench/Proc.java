@@ -1,6 +1,7 @@
 package dev.vnet.control.bench;
 
-import java.io.File;
+import dev.vnet.control.netns.ChildProcess;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the benchmark's tools (iperf3, ping, nft, sysctl), inside a namespace when one is named. */
+/** Runs the benchmark's tools (iperf3, ping, nft, sh), inside a namespace when one is named. */
 final class Proc {
     /** What a finished command printed and how it exited. */
     record Result(int exit, String out, String err) {
@@ -37,30 +38,11 @@ final class Proc {
 
     /** Runs {@code cmd} to its end, killing it after {@code timeoutSeconds}. */
     static Result run(List<String> cmd, long timeoutSeconds) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        CompletableFuture<String> err = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                err.complete("");
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new IOException(String.join(" ", cmd) + ": no answer within " + timeoutSeconds + " s");
-            }
-            t.join(2000);
-            return new Result(p.exitValue(), out, err.getNow(""));
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+        ChildProcess.Outcome o = ChildProcess.run(cmd, timeoutSeconds);
+        if (o.timedOut()) {
+            throw new IOException(o.command() + ": no answer within " + timeoutSeconds + " s");
         }
+        return new Result(o.exit(), o.out(), o.err());
     }
 
     /** Runs {@code args} in {@code ns}; its output, or an exception when it fails. */

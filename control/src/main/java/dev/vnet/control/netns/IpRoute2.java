@@ -34,29 +34,19 @@ public class IpRoute2 {
         List<String> cmd = new ArrayList<>(args.length + 1);
         cmd.add(ip);
         cmd.addAll(List.of(args));
-        Process p;
+        ChildProcess.Outcome o;
         try {
-            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+            o = ChildProcess.run(cmd, TIMEOUT_SECONDS);
         } catch (IOException e) {
             throw new IOException("cannot run '" + ip + "' (is iproute2 installed?): " + e.getMessage(), e);
         }
-        try {
-            byte[] out = p.getInputStream().readAllBytes();
-            byte[] err = p.getErrorStream().readAllBytes();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": no answer within " + TIMEOUT_SECONDS + " s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", cmd) + ": " + new String(err, StandardCharsets.UTF_8).trim());
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+        if (o.timedOut()) {
+            throw new IOException(o.command() + ": no answer within " + TIMEOUT_SECONDS + " s");
         }
+        if (o.exit() != 0) {
+            throw new IOException(o.command() + ": " + o.err().trim());
+        }
+        return o.out();
     }
 
     /** True when a named namespace {@code name} exists. */

@@ -127,11 +127,12 @@ class CliLifecycleScenarioTest {
     void aSignalRemovesExactlyWhatWasCreated(String signal) throws Exception {
         startVnetUp();
         assertTrue(stdout.stream().anyMatch(l -> l.contains("namespace " + prefix + "red")), stdout.toString());
-        assertTrue(Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").ok());
+        Cmd.inNs(prefix + "red", 15, "ping", "-c", "2", "-W", "2", "192.168.15.2").assertOk();
 
-        // By kill(1) and PID: Process.destroy() would also close our end of the child's pipes, and the child's last
-        // words ("vnet: stopped") would be lost. SIGINT is what Ctrl-C sends.
-        assertTrue(Cmd.run(10, "kill", "-s", signal, Long.toString(vnet.pid())).ok());
+        // By PID with the shell's own kill (kill(1) is procps, which a minimal Debian lacks): Process.destroy() would
+        // also close our end of the child's pipes, and the child's last words ("vnet: stopped") would be lost.
+        // SIGINT is what Ctrl-C sends.
+        Cmd.run(10, "sh", "-c", "kill -s " + signal + " " + vnet.pid()).assertOk();
         assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "vnet stopped");
         String err = stderr.get(10, TimeUnit.SECONDS);
         stdoutReader.join(10_000); // the last lines are read after the process ends
@@ -178,7 +179,7 @@ class CliLifecycleScenarioTest {
     @Test
     void anExceptionOnALoopCostsOneFrameAndVnetGoesOn() throws Exception {
         startVnetUpWith(List.of("-Dvnet.test.fault=exception@udp:9"));
-        assertTrue(Cmd.inNs(prefix + "red", 15, "ping", "-c", "1", "-W", "2", "192.168.15.2").ok());
+        Cmd.inNs(prefix + "red", 15, "ping", "-c", "1", "-W", "2", "192.168.15.2").assertOk();
         for (int i = 0; i < 3; i++) {
             assertTrue(udpFromRedToBlue(9).ok(), "trigger datagram " + i + " was sent");
         }
@@ -214,7 +215,7 @@ class CliLifecycleScenarioTest {
         startVnetUp(file.toString());
         assertTrue(Cmd.inNs(prefix + "a", 15, "ping", "-c", "2", "-W", "2", "198.51.100.2").ok(), "a reaches b");
         assertFalse(Cmd.namespaces().contains(prefix + "red"), "only what the file asks for");
-        assertTrue(Cmd.run(10, "kill", "-s", "TERM", Long.toString(vnet.pid())).ok());
+        Cmd.run(10, "sh", "-c", "kill -s TERM " + vnet.pid()).assertOk();
         assertTrue(vnet.waitFor(30, TimeUnit.SECONDS));
         assertFalse(anyNamespaceLeft());
         Files.delete(file);
@@ -263,7 +264,7 @@ class CliLifecycleScenarioTest {
 
     @Test
     void refusesANamespaceItDidNotCreateAndCreatesNothing() throws Exception {
-        assertTrue(Cmd.run(10, "ip", "netns", "add", prefix + "red").ok());
+        Cmd.run(10, "ip", "netns", "add", prefix + "red").assertOk();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.io.PrintStream old = System.err;
         int exit;

@@ -65,7 +65,7 @@ class IsolationScenarioTest {
     @Test
     void twoBridgesWithoutARouterExchangeNothing() {
         // x believes y is on its link, so it ARPs for it on brA: the broadcasts must stay on brA.
-        assertTrue(Cmd.inNs(islands.ns("x"), 10, "ip", "route", "add", "203.0.113.0/24", "dev", "eth0").ok());
+        Cmd.inNs(islands.ns("x"), 10, "ip", "route", "add", "203.0.113.0/24", "dev", "eth0").assertOk();
         long yBefore = stats(islands, islands.ns("y")).txFrames();
         long xSent = stats(islands, islands.ns("x")).rxFrames();
         Cmd.Result ping = Cmd.inNs(islands.ns("x"), 15, "ping", "-c", "3", "-i", "0.2", "-W", "1", "203.0.113.2");

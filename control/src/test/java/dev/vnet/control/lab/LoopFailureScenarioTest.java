@@ -68,11 +68,11 @@ class LoopFailureScenarioTest {
     private void attach(String name, String address) throws Exception {
         String ns = prefix + name;
         String tap = prefix.replace("-", "") + name; // a root-namespace link: vt<hex><name>, as CI checks
-        assertTrue(Cmd.run(10, "ip", "netns", "add", ns).ok());
+        Cmd.run(10, "ip", "netns", "add", ns).assertOk();
         dp.addTapPort(name, tap, "br0", TapOptions.defaults());
         assertTrue(Cmd.run(10, "ip", "link", "set", "dev", tap, "netns", ns).ok(), "TAP moved into " + ns);
-        assertTrue(Cmd.inNs(ns, 10, "ip", "addr", "add", address, "dev", tap).ok());
-        assertTrue(Cmd.inNs(ns, 10, "ip", "link", "set", "dev", tap, "up").ok());
+        Cmd.inNs(ns, 10, "ip", "addr", "add", address, "dev", tap).assertOk();
+        Cmd.inNs(ns, 10, "ip", "link", "set", "dev", tap, "up").assertOk();
     }
 
     @AfterEach

@@ -94,9 +94,8 @@ class OffloadScenarioTest {
     @Test
     void tcpOverIpv6IsSwitchedWithSuperFramesCutForAPortWithoutOffloads() throws Exception {
         // vnet switches IPv6 (it routes only IPv4): red and blue get addresses of a private /64 on their link.
-        assertTrue(Cmd.inNs(mixed + "red", 10, "ip", "-6", "addr", "add", "fd00:76::1/64", "dev", "eth0", "nodad").ok());
-        assertTrue(Cmd.inNs(mixed + "blue", 10, "ip", "-6", "addr", "add", "fd00:76::2/64", "dev", "eth0", "nodad")
-                .ok());
+        Cmd.inNs(mixed + "red", 10, "ip", "-6", "addr", "add", "fd00:76::1/64", "dev", "eth0", "nodad").assertOk();
+        Cmd.inNs(mixed + "blue", 10, "ip", "-6", "addr", "add", "fd00:76::2/64", "dev", "eth0", "nodad").assertOk();
         byte[] d = Transfer.randomBytes(11, 16 * MB);
         long before = mixedLab.dataplane().pipelineCounters().get("software-offloads");
         Transfer.assertSameBytes(d, Transfer.tcp(mixed + "red", mixed + "blue", "fd00:76::2", 7301, d),

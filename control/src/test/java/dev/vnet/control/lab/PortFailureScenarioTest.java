@@ -66,7 +66,7 @@ class PortFailureScenarioTest {
         String tapOfC = lab.dataplane().portStats().stream().filter(p -> p.name().equals(prefix + "c"))
                 .findFirst().orElseThrow().device();
 
-        assertTrue(Cmd.run(10, "ip", "netns", "delete", prefix + "c").ok());
+        Cmd.run(10, "ip", "netns", "delete", prefix + "c").assertOk();
         for (int i = 0; i < 100 && lab.dataplane().portNames().contains(prefix + "c"); i++) {
             Thread.sleep(50);
         }
@@ -81,13 +81,13 @@ class PortFailureScenarioTest {
         upThreeNamespaces();
         assertTrue(ping(prefix + "a", "198.51.100.2"));
 
-        assertTrue(Cmd.inNs(prefix + "b", 10, "ip", "link", "set", "eth0", "down").ok());
+        Cmd.inNs(prefix + "b", 10, "ip", "link", "set", "eth0", "down").assertOk();
         assertFalse(ping(prefix + "a", "198.51.100.2"), "b is unreachable while its link is down");
         PortStats b = stats(prefix + "b");
         assertTrue(b.drops().getOrDefault("link-down", 0L) > 0, "writes to the downed TAP counted: " + b);
         assertTrue(ping(prefix + "a", "198.51.100.3"), "a still reaches c meanwhile");
 
-        assertTrue(Cmd.inNs(prefix + "b", 10, "ip", "link", "set", "eth0", "up").ok());
+        Cmd.inNs(prefix + "b", 10, "ip", "link", "set", "eth0", "up").assertOk();
         boolean back = false;
         for (int i = 0; i < 5 && !back; i++) {
             back = ping(prefix + "a", "198.51.100.2");

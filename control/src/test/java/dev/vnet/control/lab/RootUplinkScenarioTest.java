@@ -65,7 +65,7 @@ class RootUplinkScenarioTest {
         assertTrue(Cmd.links().contains(uplinkName), "the uplink's TAP is in the root namespace");
         Cmd.Result toRouter = Cmd.run(15, "ping", "-c", "2", "-W", "2", "198.51.100.2");
         assertTrue(toRouter.out().contains("2 received"), "the host pings vnet's router: " + toRouter);
-        assertTrue(Cmd.run(10, "ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.2", "dev", uplinkName).ok());
+        Cmd.run(10, "ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.2", "dev", uplinkName).assertOk();
         Cmd.Result toNs = Cmd.run(15, "ping", "-c", "2", "-W", "2", "203.0.113.2");
         assertTrue(toNs.out().contains("2 received"), "the host reaches the namespace through vnet: " + toNs);
         Cmd.Result fromNs = Cmd.inNs(prefix + "a", 15, "ping", "-c", "2", "-W", "2", "198.51.100.1");

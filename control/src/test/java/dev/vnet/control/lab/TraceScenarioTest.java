@@ -99,7 +99,7 @@ class TraceScenarioTest {
         Path file = work.resolve("blue.pcap");
         Process p = trace(work.resolve("trace.out"), ns("blue"), "-w", file.toString(), "-c", "6", "icmp");
         awaitCaptures(1);
-        assertTrue(Cmd.inNs(ns("red"), 20, "ping", "-c", "3", "-i", "0.2", "192.168.15.2").ok());
+        Cmd.inNs(ns("red"), 20, "ping", "-c", "3", "-i", "0.2", "192.168.15.2").assertOk();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "trace stopped after -c 6");
         assertEquals(0, p.exitValue(), Files.readString(work.resolve("trace.err")));
         assertTrue(Files.readString(work.resolve("trace.err")).startsWith("6 frames captured"),
@@ -132,7 +132,7 @@ class TraceScenarioTest {
         Process pipe = new ProcessBuilder("sh", "-c", vnet + " | tshark -r - -T fields -e ip.src -e icmp.type")
                 .redirectError(work.resolve("trace.err").toFile()).start();
         awaitCaptures(1);
-        assertTrue(Cmd.inNs(ns("red"), 20, "ping", "-c", "2", "-i", "0.2", "192.168.15.2").ok());
+        Cmd.inNs(ns("red"), 20, "ping", "-c", "2", "-i", "0.2", "192.168.15.2").assertOk();
         assertTrue(pipe.waitFor(30, TimeUnit.SECONDS), "the pipeline ends after -c 4");
         String out = new String(pipe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(List.of("192.168.15.1\t8", "192.168.15.2\t0", "192.168.15.1\t8", "192.168.15.2\t0"),

@@ -1,8 +1,10 @@
 package dev.vnet.control.testing;
 
+import dev.vnet.control.netns.ChildProcess;
+import org.opentest4j.AssertionFailedError;
+
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -11,46 +13,47 @@ public final class Cmd {
     private Cmd() {
     }
 
-    /** What a command did. */
-    public record Result(int exit, String out, String err) {
+    /** What a command did: {@code command} as run, its exit code (negative: it did not finish) and its output. */
+    public record Result(String command, int exit, String out, String err) {
         /** True for exit code 0. */
         public boolean ok() {
             return exit == 0;
         }
 
+        /** Fails the test unless the command succeeded, saying what ran and what it printed; returns this. */
+        public Result assertOk() {
+            if (!ok()) {
+                throw new AssertionFailedError("expected success from: " + this);
+            }
+            return this;
+        }
+
+        /** Fails the test if the command succeeded (a probe that must not get through), saying what it printed. */
+        public Result assertFailed() {
+            if (ok()) {
+                throw new AssertionFailedError("expected a failure from: " + this);
+            }
+            return this;
+        }
+
         @Override
         public String toString() {
-            return "exit " + exit + "\nstdout: " + out + "\nstderr: " + err;
+            return command + "\nexit " + exit + "\nstdout: " + out + "\nstderr: " + err;
         }
     }
 
-    /** Runs {@code args}, killing it after {@code timeoutSeconds}. */
+    /**
+     * Runs {@code args}, killing it (and what it started) after {@code timeoutSeconds} ({@link ChildProcess}: the
+     * wait is bounded whatever the child leaves running with its output open).
+     */
     public static Result run(long timeoutSeconds, String... args) {
+        String command = String.join(" ", args);
         try {
-            Process p = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
-            // Drain stderr on another thread so a chatty command cannot block on a full pipe.
-            var err = new java.util.concurrent.CompletableFuture<String>();
-            Thread t = new Thread(() -> {
-                try {
-                    err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    err.complete("");
-                }
-            });
-            t.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                return new Result(-1, new String(out, StandardCharsets.UTF_8), "timed out after " + timeoutSeconds + " s");
-            }
-            t.join(5000);
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), err.getNow(""));
+            ChildProcess.Outcome o = ChildProcess.run(List.of(args), timeoutSeconds);
+            return new Result(command, o.exit(), o.out(), o.timedOut()
+                    ? o.err() + "\n(killed: timed out after " + timeoutSeconds + " s)" : o.err());
         } catch (IOException e) {
-            return new Result(-2, "", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-3, "", "interrupted");
+            return new Result(command, -2, "", e.toString());
         }
     }
 
