@@ -1,6 +1,7 @@
 package dev.vnet.control.lab;
 
 import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.testing.Await;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.Heap;
 import dev.vnet.control.testing.RootScenario;
@@ -111,8 +112,9 @@ class HostileTenantScenarioTest {
             waitFor(got, "before\n");
             Map<String, Long> before = dp().conntrackCounters();
             Process flood = Cmd.startInNs(net.ns("lan"), "timeout", "4", "hping3", "-S", "-p", "80", "--flood", "192.168.1.2");
-            Thread.sleep(2000);
-            Map<String, Long> during = dp().conntrackCounters();
+            // Until the flood's half-open connections have made room for each other (the flood lasts 4 s).
+            Map<String, Long> during = Await.until(4000, () -> dp().conntrackCounters(),
+                    c -> c.get("early-drops") > before.get("early-drops"));
             assertTrue(during.get("entries") <= CONNECTIONS, "the table holds at most its bound: " + during);
             assertTrue(during.get("early-drops") > before.get("early-drops"),
                     "the flood's half-open connections make room for each other: " + during);

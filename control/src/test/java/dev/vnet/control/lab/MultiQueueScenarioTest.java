@@ -3,6 +3,7 @@ package dev.vnet.control.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vnet.control.netns.IpRoute2;
+import dev.vnet.control.testing.Await;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.testing.ScenarioLab;
@@ -115,7 +116,7 @@ class MultiQueueScenarioTest {
                     "DNAT transfer " + n);
         }
         for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(120));
+            Await.joined(t, TimeUnit.SECONDS.toMillis(120));
         }
         assertTrue(failures.isEmpty(), failures.toString());
         assertNoDrop("conntrack-clash");

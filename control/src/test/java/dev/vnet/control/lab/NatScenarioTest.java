@@ -86,7 +86,7 @@ class NatScenarioTest {
                     .redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(err.toFile()).start();
             Files.delete(in);
-            Cmd.waitForListener(ns, "tcp", port);
+            assertTrue(Cmd.waitForListener(ns, "tcp", port), "nc listening on tcp/" + port + " in " + ns);
         }
 
         /** What nc said about the connection, e.g. "Connection received on 192.168.1.2 40000". */
@@ -159,7 +159,7 @@ class NatScenarioTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            Cmd.waitForListener(to, "udp", listenPort);
+            assertTrue(Cmd.waitForListener(to, "udp", listenPort), "nc listening on udp/" + listenPort + " in " + to);
             Cmd.Result c = Cmd.inNs(from, 15, "sh", "-c", "printf '" + message.replace("\n", "\\n") + "' | nc -u -w 1 "
                     + address + " " + port);
             assertEquals(0, c.exit(), c.toString());
@@ -337,7 +337,7 @@ class NatScenarioTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            Cmd.waitForListener(ns("lan"), "tcp", 8082);
+            assertTrue(Cmd.waitForListener(ns("lan"), "tcp", 8082), "nc listening on tcp/8082 in lan");
             for (String from : List.of("red", "blue")) {
                 Cmd.Result c = Cmd.inNs(ns(from), 15, "sh", "-c", "echo from-" + from
                         + " | nc -N -p 40000 192.168.1.3 8082");

@@ -1,5 +1,6 @@
 package dev.vnet.control.lab;
 
+import dev.vnet.control.testing.Await;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.Heap;
 import dev.vnet.control.testing.RootScenario;
@@ -97,7 +98,7 @@ class SoakScenarioTest {
             }));
             workers.forEach(Thread::start);
             for (Thread w : workers) {
-                w.join(TimeUnit.SECONDS.toMillis(seconds + 180));
+                Await.joined(w, TimeUnit.SECONDS.toMillis(seconds + 180));
             }
             assertTrue(failures.isEmpty(), "every transfer byte-identical, every exchange answered: " + failures);
             background.forEach(p -> p.destroy());

@@ -202,7 +202,7 @@ class TraceScenarioTest {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             try {
-                Cmd.waitForListener(ns("blue"), "tcp", 5201);
+                assertTrue(Cmd.waitForListener(ns("blue"), "tcp", 5201), "iperf3 server listening");
                 Cmd.Result r = Cmd.inNs(ns("red"), 60, "iperf3", "-c", "192.168.15.2", "-t", "2", "-J");
                 assertEquals(0, r.exit(), r.toString());
                 JsonNode result = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
