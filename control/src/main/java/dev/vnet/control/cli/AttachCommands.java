@@ -35,8 +35,8 @@ final class AttachCommands {
         String defaultRoute;
         @Option(names = "--mtu", paramLabel = "N", description = "Its MTU (default: ${DEFAULT-VALUE}).")
         int mtu = 1500;
-        @Option(names = "--state-dir", paramLabel = "DIR", description = "The vnet to change (default: ${DEFAULT-VALUE}).")
-        Path stateDir = StateFile.DEFAULT_DIR;
+        @picocli.CommandLine.Mixin
+        LabSelection lab = new LabSelection();
 
         @Override
         public Integer call() {
@@ -49,7 +49,7 @@ final class AttachCommands {
                 body.put("default-route", defaultRoute);
             }
             try {
-                new ControlClient(stateDir).call("POST", "/namespaces", body);
+                new ControlClient(lab.stateDir()).call("POST", "/namespaces", body);
                 System.out.println("attached " + name + " to " + bridge + " as " + address);
                 return 0;
             } catch (IOException e) {
@@ -65,13 +65,13 @@ final class AttachCommands {
     static final class Detach implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
-        @Option(names = "--state-dir", paramLabel = "DIR", description = "The vnet to change (default: ${DEFAULT-VALUE}).")
-        Path stateDir = StateFile.DEFAULT_DIR;
+        @picocli.CommandLine.Mixin
+        LabSelection lab = new LabSelection();
 
         @Override
         public Integer call() {
             try {
-                new ControlClient(stateDir).call("DELETE", "/namespaces?name="
+                new ControlClient(lab.stateDir()).call("DELETE", "/namespaces?name="
                         + URLEncoder.encode(name, StandardCharsets.UTF_8), null);
                 System.out.println("detached and removed " + name);
                 return 0;

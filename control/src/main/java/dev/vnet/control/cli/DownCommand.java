@@ -17,14 +17,13 @@ import java.util.concurrent.Callable;
                 + "delete the namespaces its record names. Only what vnet recorded as created is removed.",
             "Running it again when nothing is left is harmless (exit code 0)."})
 final class DownCommand implements Callable<Integer> {
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where 'vnet up' recorded what it created (default: ${DEFAULT-VALUE}).")
-    Path stateDir = StateFile.DEFAULT_DIR;
+    @picocli.CommandLine.Mixin
+    LabSelection lab = new LabSelection();
 
     @Override
     public Integer call() {
         try {
-            System.out.println("vnet down: " + LabCleanup.down(new StateFile(stateDir), new IpRoute2()));
+            System.out.println("vnet down: " + LabCleanup.down(new StateFile(lab.stateDir()), new IpRoute2()));
             return 0;
         } catch (LabException e) {
             System.err.println("vnet down: " + e.getMessage());

@@ -30,16 +30,15 @@ final class ForwardCommand implements Runnable {
 
     /** Options every forward subcommand takes. */
     abstract static class Base implements Callable<Integer> {
-        @Option(names = "--state-dir", paramLabel = "DIR",
-                description = "The state directory of the vnet to change (default: ${DEFAULT-VALUE}).")
-        Path stateDir = StateFile.DEFAULT_DIR;
+        @picocli.CommandLine.Mixin
+        LabSelection lab = new LabSelection();
 
         abstract String run(ControlClient client) throws IOException;
 
         @Override
         public Integer call() {
             try {
-                System.out.print(run(new ControlClient(stateDir)));
+                System.out.print(run(new ControlClient(lab.stateDir())));
                 return 0;
             } catch (IOException e) {
                 System.err.println("vnet forward: " + e.getMessage());

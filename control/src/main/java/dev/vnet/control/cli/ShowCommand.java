@@ -19,9 +19,8 @@ abstract class ShowCommand implements Callable<Integer> {
     @Option(names = {"-j", "--json"}, description = "Print JSON, as the API returns it.")
     boolean json;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "The state directory of the vnet to ask (default: ${DEFAULT-VALUE}).")
-    Path stateDir = StateFile.DEFAULT_DIR;
+    @picocli.CommandLine.Mixin
+    LabSelection lab = new LabSelection();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +35,7 @@ abstract class ShowCommand implements Callable<Integer> {
     public Integer call() {
         JsonNode body;
         try {
-            body = new ControlClient(stateDir).get(resource());
+            body = new ControlClient(lab.stateDir()).get(resource());
         } catch (IOException e) {
             System.err.println("vnet " + spec.name() + ": " + e.getMessage());
             return 1;

@@ -83,9 +83,8 @@ final class TraceCommand implements Callable<Integer> {
             description = "Bytes kept of each frame (default: ${DEFAULT-VALUE}).")
     int snapLength = 65535;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "The state directory of the vnet to ask (default: ${DEFAULT-VALUE}).")
-    Path stateDir = StateFile.DEFAULT_DIR;
+    @picocli.CommandLine.Mixin
+    LabSelection lab = new LabSelection();
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
 
@@ -106,7 +105,7 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private Integer trace() {
-        ControlClient client = new ControlClient(stateDir);
+        ControlClient client = new ControlClient(lab.stateDir());
         if (decisions != null) {
             return decisions(client);
         }

@@ -31,14 +31,8 @@ final class UpCommand implements Callable<Integer> {
             description = "Topology file (YAML); start from 'vnet lab --print'. Without it, the seed lab.")
     Path topologyFile;
 
-    @Option(names = "--prefix", paramLabel = "TEXT",
-            description = "Put TEXT in front of every namespace name (e.g. --prefix lab1- gives lab1-red), "
-                    + "to run beside namespaces of the same name.")
-    String prefix = "";
-
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where vnet records what it created, for 'vnet down' (default: ${DEFAULT-VALUE}).")
-    Path stateDir = StateFile.DEFAULT_DIR;
+    @Mixin
+    LabSelection selection = new LabSelection();
 
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Bound on tracked connections; when full, new connections are dropped and counted while "
@@ -72,6 +66,13 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path dir;
+        try {
+            dir = selection.stateDir();
+        } catch (IllegalArgumentException e) {
+            System.err.println("vnet up: --prefix: " + e.getMessage());
+            return 2;
+        }
         Lab.Options options;
         try {
             options = poll.labOptions(loops);
@@ -90,7 +91,8 @@ final class UpCommand implements Callable<Integer> {
         }
         Topology topology;
         try {
-            topology = (topologyFile == null ? SeedLab.topology() : TopologyFile.load(topologyFile)).withPrefix(prefix);
+            topology = (topologyFile == null ? SeedLab.topology() : TopologyFile.load(topologyFile))
+                    .withPrefix(selection.prefix);
         } catch (TopologyException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;
@@ -117,7 +119,7 @@ final class UpCommand implements Callable<Integer> {
         }
         Lab lab;
         try {
-            lab = Lab.up(topology, stateDir, new IpRoute2(), options);
+            lab = Lab.up(topology, dir, new IpRoute2(), options);
         } catch (LabException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;

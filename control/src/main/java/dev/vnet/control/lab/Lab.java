@@ -476,5 +476,6 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         for (String f : failed) {
             log.warn("cleanup: {}", f);
         }
+        state.removeDirectoryIfPrefixOwn();
     }
 }

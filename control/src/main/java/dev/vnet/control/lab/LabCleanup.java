@@ -31,6 +31,7 @@ public final class LabCleanup {
                             + " s; try again, or kill it and run 'vnet down' once more");
                 }
                 if (!state.exists()) {
+                    state.removeDirectoryIfPrefixOwn();
                     return "stopped vnet (pid " + record.pid() + "); it removed " + describe(record.namespaces());
                 }
                 record = read(state);
@@ -43,6 +44,7 @@ public final class LabCleanup {
         if (!failed.isEmpty()) {
             throw new LabException("could not remove everything: " + String.join("; ", failed));
         }
+        state.removeDirectoryIfPrefixOwn();
         return "removed what vnet (pid " + record.pid() + ") left: " + describe(record.namespaces());
     }
 

@@ -22,6 +22,38 @@ public final class StateFile {
 
     private final Path file;
 
+    /**
+     * The state directory of the lab whose namespace names start with {@code prefix}: {@link #DEFAULT_DIR} without
+     * one, else a directory of its own inside it, so that labs of different prefixes never share a record or an API
+     * socket.
+     */
+    public static Path dirFor(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            return DEFAULT_DIR;
+        }
+        if (prefix.contains("/") || prefix.equals(".") || prefix.equals("..")) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' cannot name a directory (no '/', not '.' or "
+                    + "'..')");
+        }
+        return DEFAULT_DIR.resolve(prefix);
+    }
+
+    /**
+     * Removes the state directory once it is empty, when it is a prefix's own ({@link #dirFor}), which vnet made for
+     * the run; a default or user-given directory stays.
+     */
+    public void removeDirectoryIfPrefixOwn() {
+        Path dir = dir();
+        if (!DEFAULT_DIR.equals(dir.getParent())) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // not empty (something else is in it) or already gone: leave it
+        }
+    }
+
     /** The record kept in {@code dir}. */
     public StateFile(Path dir) {
         this.file = dir.resolve(FILE_NAME);

@@ -2,14 +2,13 @@ package dev.vnet.control.cli;
 
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.StdoutLines;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +32,9 @@ class CliLifecycleScenarioTest {
     private String prefix;
     private Path stateDir;
     private Process vnet;
-    private final List<String> stdout = java.util.Collections.synchronizedList(new ArrayList<>());
+    private List<String> stdout = List.of();
     private CompletableFuture<String> stderr;
-    private Thread stdoutReader;
+    private StdoutLines stdoutReader;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -81,26 +80,9 @@ class CliLifecycleScenarioTest {
                 return e.toString();
             }
         });
-        CompletableFuture<Boolean> running = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(vnet.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    stdout.add(line);
-                    if (line.startsWith("vnet: running")) {
-                        running.complete(true);
-                    }
-                }
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-            running.complete(false);
-        });
-        reader.setDaemon(true);
-        reader.start();
-        stdoutReader = reader;
-        boolean up = running.get(60, TimeUnit.SECONDS);
+        stdoutReader = new StdoutLines(vnet);
+        stdout = stdoutReader.lines();
+        boolean up = stdoutReader.awaitRunning(60);
         assertTrue(up, "vnet up reached 'running'; stdout: " + stdout + (up ? "" : " stderr: " + stderr.getNow("")));
     }
 
@@ -135,7 +117,7 @@ class CliLifecycleScenarioTest {
         Cmd.run(10, "sh", "-c", "kill -s " + signal + " " + vnet.pid()).assertOk();
         assertTrue(vnet.waitFor(30, TimeUnit.SECONDS), "vnet stopped");
         String err = stderr.get(10, TimeUnit.SECONDS);
-        stdoutReader.join(10_000); // the last lines are read after the process ends
+        stdoutReader.awaitEnd(10_000); // the last lines are read after the process ends
         List<String> taps = tapNames();
         assertEquals(3, taps.size(), "three TAPs (red, blue, the uplink to lan) were logged: " + err);
         assertTrue(stdout.contains("vnet: stopped"), stdout + "\nexit " + vnet.exitValue() + " stderr: " + err);
@@ -161,7 +143,7 @@ class CliLifecycleScenarioTest {
         assertTrue(vnet.waitFor(60, TimeUnit.SECONDS), "vnet exited after the Error on its loop; stderr: "
                 + stderrSoFar());
         String err = stderr.get(10, TimeUnit.SECONDS);
-        stdoutReader.join(10_000);
+        stdoutReader.awaitEnd(10_000);
         List<String> taps = tapNames();
         assertEquals(3, taps.size(), "three TAPs were logged: " + err);
         assertEquals(UpCommand.LOOP_FAILED_STATUS, vnet.exitValue(), "exit status after a loop failure; stderr: "
