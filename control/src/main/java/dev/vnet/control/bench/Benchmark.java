@@ -20,7 +20,7 @@ import java.util.Map;
  * {@code vnet bench}: the seed lab built twice, by the kernel ({@link KernelNetwork}) and by vnet
  * ({@link VnetNetwork}), every case run on both in alternation (which goes first swaps every run, so drift on a
  * shared machine hits both alike), then a table, JSON and a chart. Both networks are removed at the end, also on
- * failure.
+ * failure, and on Ctrl-C or SIGTERM ({@link BenchCleanup}).
  */
 public final class Benchmark {
     private static final Logger log = LoggerFactory.getLogger(Benchmark.class);
@@ -34,6 +34,7 @@ public final class Benchmark {
     private final List<BenchCase> cases;
     private final boolean offloads;
     private final Lab.Options vnetOptions;
+    private BenchCleanup cleanup; // while run() runs
 
     /**
      * A benchmark of {@code runs} runs of {@code seconds} per case, namespaces named {@code prefix}k-/v-, vnet's TAPs
@@ -77,9 +78,11 @@ public final class Benchmark {
         progress.println("building both networks (namespaces " + prefix + "k-*, " + prefix + "v-*) ...");
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
         // for its own turns, built before and removed after each. An adaptive one is idle between its turns.
-        try (KernelNetwork kernel = KernelNetwork.build(prefix + "k-");
+        try (BenchCleanup cleanup = new BenchCleanup(progress);
+             KernelNetwork kernel = KernelNetwork.build(prefix + "k-", cleanup);
              VnetNetwork vnet = vnetOptions.poll() == PollMode.BUSY ? null
-                     : VnetNetwork.build(prefix + "v-", offloads, vnetOptions)) {
+                     : VnetNetwork.build(prefix + "v-", offloads, vnetOptions, cleanup)) {
+            this.cleanup = cleanup;
             warmUp(kernel);
             if (vnet != null) {
                 warmUp(vnet);
@@ -117,7 +120,7 @@ public final class Benchmark {
     }
 
     private double onFreshVnet(BenchCase c) throws IOException, LabException {
-        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, vnetOptions)) {
+        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, vnetOptions, cleanup)) {
             warmUp(vnet);
             return c.run(vnet, seconds);
         }

@@ -34,9 +34,13 @@ final class KernelNetwork implements BenchNetwork {
         this.lan = prefix + "lan";
     }
 
-    /** Builds it with namespaces named {@code prefix}router, -red, -blue and -lan; on failure removes them again. */
-    static KernelNetwork build(String prefix) throws IOException {
+    /**
+     * Builds it with namespaces named {@code prefix}router, -red, -blue and -lan; on failure removes them again, and
+     * so does {@code cleanup} if the benchmark is interrupted, even half-way through building.
+     */
+    static KernelNetwork build(String prefix, BenchCleanup cleanup) throws IOException {
         KernelNetwork k = new KernelNetwork(prefix);
+        cleanup.onInterrupt(k::close);
         try {
             k.create();
         } catch (IOException | RuntimeException e) {
@@ -53,7 +57,9 @@ final class KernelNetwork implements BenchNetwork {
     private void create() throws IOException {
         for (String ns : List.of(router, red, blue, lan)) {
             ip("netns", "add", ns);
-            created.add(ns);
+            synchronized (this) {
+                created.add(ns);
+            }
             ip("-n", ns, "link", "set", "lo", "up");
         }
         ip("-n", router, "link", "add", "br0", "type", "bridge");
@@ -119,8 +125,9 @@ final class KernelNetwork implements BenchNetwork {
         return lan;
     }
 
+    /** Deletes the namespaces created so far; safe to call twice, and from the interruption hook. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int i = created.size() - 1; i >= 0; i--) {
             try {
                 ip("netns", "delete", created.get(i));

@@ -23,6 +23,9 @@ final class Proc {
         }
     }
 
+    /** Background processes started and not yet stopped. */
+    private static final java.util.Set<Process> BACKGROUND = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private Proc() {
     }
 
@@ -51,14 +54,25 @@ final class Proc {
         return run(cmd, timeoutSeconds).orThrow(cmd);
     }
 
-    /** Starts {@code args} in {@code ns} in the background, its output discarded. */
+    /** Starts {@code args} in {@code ns} in the background, its output discarded; stop it with {@link #stop}. */
     static Process start(String ns, String... args) throws IOException {
-        return new ProcessBuilder(in(ns, args)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        Process p = new ProcessBuilder(in(ns, args)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        BACKGROUND.add(p);
+        return p;
+    }
+
+    /** Stops every background process still running (Ctrl-C: a server would outlive its namespace otherwise). */
+    static void stopAll() {
+        for (Process p : BACKGROUND) {
+            ChildProcess.kill(p);
+        }
+        BACKGROUND.clear();
     }
 
     /** Stops a process this benchmark started, and waits for it. */
     static void stop(Process p) {
+        BACKGROUND.remove(p);
         p.destroy();
         try {
             if (!p.waitFor(5, TimeUnit.SECONDS)) {

@@ -1,6 +1,8 @@
 package dev.vnet.control.bench;
 
 import dev.vnet.control.lab.Lab;
+import dev.vnet.control.lab.LabCleanup;
+import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.lab.LabException;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.SeedLab;
@@ -8,6 +10,7 @@ import dev.vnet.control.topology.SeedLab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The seed lab built by vnet, in this process, with its namespace names prefixed and a state directory of its own. */
 final class VnetNetwork implements BenchNetwork {
@@ -25,12 +28,24 @@ final class VnetNetwork implements BenchNetwork {
      * Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads, its
      * event loops as {@code options} say.
      */
-    static VnetNetwork build(String prefix, boolean offloads, Lab.Options options)
+    static VnetNetwork build(String prefix, boolean offloads, Lab.Options options, BenchCleanup cleanup)
             throws IOException, LabException {
         Path state = Files.createTempDirectory("vnet-bench-state");
+        AtomicReference<VnetNetwork> built = new AtomicReference<>();
+        // Interrupted while the lab is built, the namespaces made so far are in its record: removed from there.
+        cleanup.onInterrupt(() -> {
+            VnetNetwork n = built.get();
+            if (n != null) {
+                n.close();
+            } else {
+                LabCleanup.removeRecordedNow(new StateFile(state), new IpRoute2());
+            }
+        });
         try {
-            return new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads).withPrefix(prefix),
-                    state, new IpRoute2(), options));
+            VnetNetwork n = new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads)
+                    .withPrefix(prefix), state, new IpRoute2(), options));
+            built.set(n);
+            return n;
         } catch (LabException | RuntimeException e) {
             Files.deleteIfExists(state);
             throw e;

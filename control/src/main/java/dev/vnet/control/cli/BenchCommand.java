@@ -46,7 +46,8 @@ final class BenchCommand implements Callable<Integer> {
     List<String> only = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Where results.json and chart.svg go (default: vnet-bench-DATE-TIME).")
+            description = "Where results.json and chart.svg go, created if missing (default: a new temporary "
+                    + "directory, vnet-bench-DATE-TIME-* under java.io.tmpdir; its path is printed at the end).")
     Path out;
 
     @Option(names = "--no-offloads", description = "vnet's TAPs without offloads (to see what offloads bring).")
@@ -95,8 +96,14 @@ final class BenchCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        Path dir = out != null ? out
-                : Path.of("vnet-bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir;
+        try {
+            dir = out != null ? out : java.nio.file.Files.createTempDirectory("vnet-bench-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-");
+        } catch (IOException e) {
+            System.err.println("vnet bench: cannot make a directory for the results: " + e.getMessage());
+            return 1;
+        }
         System.setProperty("org.slf4j.simpleLogger.log.dev.vnet", "warn"); // the lab's build log is noise here
         try {
             bench.run(System.out, System.err, dir);

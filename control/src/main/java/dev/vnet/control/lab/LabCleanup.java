@@ -48,6 +48,22 @@ public final class LabCleanup {
         return "removed what vnet (pid " + record.pid() + ") left: " + describe(record.namespaces());
     }
 
+    /**
+     * Removes what {@code state}'s record names, whoever owns it: for the process that owns the record, from its
+     * shutdown hook, when its lab was interrupted before it could be closed (vnet bench on Ctrl-C). Returns what
+     * could not be removed.
+     */
+    public static List<String> removeRecordedNow(StateFile state, IpRoute2 ip) {
+        if (!state.exists()) {
+            return List.of();
+        }
+        try {
+            return Lab.removeRecorded(state, read(state), ip);
+        } catch (LabException e) {
+            return List.of(e.getMessage());
+        }
+    }
+
     private static StateFile.Record read(StateFile state) throws LabException {
         try {
             return state.read();

@@ -2,6 +2,7 @@ package dev.vnet.control.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vnet.control.testing.Await;
 import dev.vnet.control.testing.CliRun;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
@@ -10,8 +11,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,9 +43,25 @@ class BenchScenarioTest {
     }
 
     @Test
-    void quickBenchProducesTableJsonAndChartAndCleansUp(@TempDir Path dir) throws Exception {
-        CliRun r = CliRun.of("bench", "--quick", "--out", dir.toString(), "--prefix", prefix);
+    void quickBenchProducesTableJsonAndChartAndCleansUp() throws Exception {
+        CliRun r = CliRun.of("bench", "--quick", "--prefix", prefix); // no --out: a temporary directory
         assertEquals(0, r.exit(), r.err());
+        Matcher written = Pattern.compile("written: (\\S+)/results.json").matcher(r.out());
+        assertTrue(written.find(), "it says where it wrote: " + r.out());
+        Path dir = Path.of(written.group(1));
+        assertTrue(dir.startsWith(Path.of(System.getProperty("java.io.tmpdir"))) && dir.getFileName().toString()
+                .startsWith("vnet-bench-"), "by default into a new temporary directory, not the current one: " + dir);
+        try {
+            checkOutput(r, dir);
+        } finally {
+            for (String f : new String[] {"results.json", "chart.svg"}) {
+                Files.deleteIfExists(dir.resolve(f));
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static void checkOutput(CliRun r, Path dir) throws Exception {
         assertTrue(r.err().contains("[16/16] run 1: ping round trip, 1000 a second, L2"), "progress shown: " + r.err());
         assertTrue(r.err().contains("host bridge-nf-call-iptables: "), r.err());
         for (BenchCase c : BenchCase.all()) {
@@ -58,6 +80,53 @@ class BenchScenarioTest {
         assertTrue(svg.startsWith("<svg") && svg.trim().endsWith("</svg>"), svg);
         assertTrue(svg.contains("TCP, 1 stream, DNAT"), svg);
         assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "both networks removed");
+    }
+
+    @Test
+    void anInterruptedBenchRemovesBothNetworksAndStopsItsServers(@TempDir Path dir) throws Exception {
+        String mine = RootScenario.uniquePrefix();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process bench = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                dev.vnet.control.cli.Main.class.getName(), "bench", "--runs", "1", "--seconds", "60", "--case",
+                "tcp-1-l2", "--prefix", mine, "--out", dir.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        StringBuffer err = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.InputStreamReader(bench.getErrorStream(), StandardCharsets.UTF_8)) {
+                char[] buf = new char[1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    err.append(buf, 0, n);
+                }
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            // Both networks built and the first measurement (a 60 s iperf3) under way: then Ctrl-C.
+            String progress = Await.until(120_000, err::toString, s -> s.contains("[1/2] run 1") || !bench.isAlive());
+            assertTrue(progress.contains("[1/2] run 1"), "the benchmark got to its first measurement: " + progress);
+            List<ProcessHandle> servers = Await.until(10_000, () -> bench.descendants()
+                    .filter(h -> h.info().commandLine().orElse("").contains("iperf3 -s")).toList(), l -> !l.isEmpty());
+            assertFalse(servers.isEmpty(), "its iperf3 server runs");
+            assertTrue(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(mine)), "its namespaces exist");
+            Cmd.run(10, "sh", "-c", "kill -s INT " + bench.pid()).assertOk();
+            assertTrue(bench.waitFor(60, TimeUnit.SECONDS), "vnet bench ended on SIGINT");
+            reader.join(10_000);
+            assertTrue(err.toString().contains("vnet bench: interrupted; removing both networks"), err.toString());
+            assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(mine)),
+                    "no namespace of the benchmark is left: " + Cmd.namespaces());
+            for (ProcessHandle s : servers) {
+                assertFalse(Await.until(10_000, s::isAlive, alive -> !alive), "its iperf3 server was stopped");
+            }
+        } finally {
+            if (bench.isAlive()) {
+                bench.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            Cmd.deleteNamespaces(mine);
+        }
     }
 
     @Test
