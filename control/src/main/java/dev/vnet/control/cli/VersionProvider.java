@@ -2,11 +2,32 @@ package dev.vnet.control.cli;
 
 import picocli.CommandLine;
 
-/** Reports the version from the jar's manifest (or "development" when run from classes). */
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/**
+ * Reports the version the build stamped into {@code dev/vnet/control/version.properties} (the project's version in
+ * pom.xml), with the Java runtime it runs on.
+ */
 final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return new String[] {"vnet " + (v == null ? "development build" : v)};
+        return new String[] {"vnet " + version(), "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name")
+                + ")"};
+    }
+
+    /** The version of this build. */
+    static String version() {
+        Properties p = new Properties();
+        try (InputStream in = VersionProvider.class.getResourceAsStream("/dev/vnet/control/version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+        String v = p.getProperty("version", "");
+        return v.isEmpty() || v.startsWith("${") ? "unknown (built without Maven's resource filtering)" : v;
     }
 }

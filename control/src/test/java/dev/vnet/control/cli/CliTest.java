@@ -28,6 +28,18 @@ class CliTest {
     }
 
     @Test
+    void versionIsTheBuildsVersion() throws Exception {
+        CliRun r = run("--version");
+        assertEquals(0, r.exit());
+        String pom = java.nio.file.Files.readString(Path.of("pom.xml")); // control/pom.xml: the parent's version
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<version>([^<]+)</version>").matcher(pom);
+        assertTrue(m.find(), pom);
+        assertTrue(r.out().startsWith("vnet " + m.group(1) + "\n"), "vnet --version prints the project's version "
+                + m.group(1) + ": " + r.out());
+        assertTrue(r.out().contains("Java " + Runtime.version().feature()), r.out());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         CliRun r = run("up", "--no-such-option");
         assertEquals(2, r.exit());

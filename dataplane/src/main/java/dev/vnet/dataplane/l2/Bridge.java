@@ -10,7 +10,8 @@ import java.util.Arrays;
  * {@link MacTable}, and its stage chain {@link BridgeInput} then {@link L2Learn} then {@link L2Forward}.
  *
  * <p>Membership changes replace the member array (copy on write), so a flood in progress keeps a consistent view.
- * Used from the owning event loop only.
+ * Every event loop forwards through the same bridge at once (its {@link MacTable} says how lookups and learning stay
+ * consistent without a lock on the fast path); membership changes only at the loops' barrier.
  */
 public final class Bridge {
     private final String name;

@@ -25,15 +25,18 @@ import java.util.List;
 
 /**
  * The IPv4 router (RFC 1812): its interfaces, route table and neighbor table, and the stage graph frames take through
- * it. One per dataplane; used from the owning event loop only.
+ * it. One per dataplane, shared by every event loop: the loops forward through it at once, reading its tables
+ * without locks (the tables say how each stays consistent: {@code ConnTable} and {@code NeighborTable} lock for
+ * their changes); its configuration changes only at the loops' barrier.
  *
  * <pre>
  * L3Input(iface) ─ARP──▶ ArpInput                      (answer requests for our addresses, learn neighbors)
  *                └IPv4─▶ Ipv4Input ─▶ ConntrackIn (track, translate, DNAT)
  *                                       ├ours─▶ LocalDelivery ─echo reply─▶ Ipv4Output
- *                                       └other─▶ Ipv4Forward (TTL, route) ─▶ NatOut (SNAT, record) ─▶ MtuCheck
- *                                                 ─▶ NeighborOutput ─▶ iface output
- * injected by the router (ICMP errors, fragments) ───▶ LocalOutput ─▶ Ipv4Output (route) ─▶ MtuCheck ─▶ ...
+ *                                       └other─▶ Ipv4Forward (TTL, route) ─fits the egress MTU──▶ NatOut
+ *                                                 └too big─▶ MtuCheck (frag. needed, or) ─▶ NatOut ─▶ Fragmenter
+ *                                       NatOut (SNAT, record) ─▶ NeighborOutput ─▶ iface output
+ * injected by the router (ICMP errors, fragments) ───▶ LocalOutput ─▶ Ipv4Output (route) ─▶ (as above)
  * </pre>
  */
 public final class Router {

@@ -10,7 +10,8 @@ import dev.vnet.dataplane.conntrack.FlowKey;
  * forwarded connection that leaves by the interface it came in on gets the egress address as source, as netfilter's
  * hairpin masquerade does, so the target's replies come back through the router.
  *
- * <p>Results are left in fields (one planner per pipeline, reused), so planning allocates nothing.
+ * <p>Results are left in fields, so planning allocates nothing. There is one planner per router, shared by every
+ * event loop: a plan and the reading of its results happen under the connection table's lock ({@code NatOut}).
  */
 public final class NatPlanner {
     /** The plan succeeded. */

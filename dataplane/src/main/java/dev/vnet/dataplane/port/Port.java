@@ -8,7 +8,8 @@ import io.netty.buffer.ByteBuf;
  * A place frames enter and leave the dataplane: a TAP device, or an in-memory port in tests and replay.
  *
  * <p>Buffer ownership: {@link #enqueue} takes one reference; the port releases it once the frame is written, or when
- * it drops the frame (counting why). The frame is {@code buf[readerIndex, writerIndex)}; the port does not move the
+ * it drops the frame (counting why). An {@code enqueue} that throws has not taken the reference: the caller (the
+ * pipeline) releases it. The frame is {@code buf[readerIndex, writerIndex)}; the port does not move the
  * indexes, so one buffer can be queued on several ports (a flood) with one reference each.
  *
  * <p>Ports are the only code that touches file descriptors. With several event loops every loop sends and receives
