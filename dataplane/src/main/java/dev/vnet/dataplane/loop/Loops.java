@@ -34,6 +34,7 @@ public final class Loops {
     private final IoEventLoop[] loops;
     private int depth; // barrier tasks running on loop 0 (nested calls do not park again)
     private volatile boolean shuttingDown;
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private volatile java.util.function.Consumer<Throwable> onFailure = t -> { };
 
     /** Starts {@code count} loops named {@code name-0} ..., each waiting for frames as {@code poll} says. */
@@ -78,9 +79,16 @@ public final class Loops {
         this.onFailure = handler;
     }
 
-    /** Reports a loop's failure: logged as an error, then handed to the {@link #onFailure} handler. */
+    /**
+     * Reports a loop's failure: logged as an error (with its stack trace the first time; a loop that keeps failing
+     * until vnet has stopped does not flood the log), then handed to the {@link #onFailure} handler.
+     */
     public void failed(Throwable t) {
-        log.error("a dataplane loop failed ({}): {}", Thread.currentThread().getName(), t.toString(), t);
+        if (failures.getAndIncrement() == 0) {
+            log.error("a dataplane loop failed ({}): {}", Thread.currentThread().getName(), t.toString(), t);
+        } else {
+            log.error("a dataplane loop failed again ({}): {}", Thread.currentThread().getName(), t.toString());
+        }
         try {
             onFailure.accept(t);
         } catch (RuntimeException e) {
