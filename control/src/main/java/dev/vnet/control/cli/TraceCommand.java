@@ -92,6 +92,11 @@ final class TraceCommand implements Callable<Integer> {
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     /** The capture's counters as read just before an early stop closed its stream, or null. */
     private volatile String countersAtStop;
+    /**
+     * Set when the trace is stopped on purpose (Ctrl-C, --seconds) by closing its stream: the read that then fails
+     * is the end, not an error. Anything else that fails (a read, the output file) is an error, and exit 1.
+     */
+    private volatile boolean stoppedOnPurpose;
     /** Why vnet failed the capture (its state in /captures), or null. */
     private volatile String captureFailure;
 
@@ -147,6 +152,7 @@ final class TraceCommand implements Callable<Integer> {
         AtomicLong taken = new AtomicLong();
         // Stopping early (Ctrl-C, --seconds) reads the counters first: vnet forgets a capture once its stream closes.
         Runnable stop = () -> {
+            stoppedOnPurpose = true;
             countersAtStop = captureDrops(client, stream.captureId());
             closeQuietly(stream);
         };
@@ -174,8 +180,9 @@ final class TraceCommand implements Callable<Integer> {
                 print(in, taken);
             }
         } catch (IOException e) {
-            if (stream.channel().isOpen()) {
-                System.err.println("vnet trace: " + e.getMessage());
+            if (!stoppedOnPurpose) { // (the channel is closed either way: the try closed it)
+                System.err.println("vnet trace: " + e.getMessage() + (output != null && !output.equals("-")
+                        ? " (capturing to " + output + ")" : ""));
                 return 1;
             }
         } finally {
@@ -203,13 +210,16 @@ final class TraceCommand implements Callable<Integer> {
         if (stream == null) {
             return 1;
         }
-        Thread stopper = stopOnExit(() -> closeQuietly(stream));
+        Thread stopper = stopOnExit(() -> {
+            stoppedOnPurpose = true;
+            closeQuietly(stream);
+        });
         Runtime.getRuntime().addShutdownHook(stopper);
         try (InputStream in = Channels.newInputStream(stream.channel())) {
             in.transferTo(System.out);
             System.out.flush();
         } catch (IOException e) {
-            if (stream.channel().isOpen()) {
+            if (!stoppedOnPurpose) { // (the channel is closed either way: the try closed it)
                 System.err.println("vnet trace: " + e.getMessage());
                 return 1;
             }

@@ -125,6 +125,24 @@ class TraceScenarioTest {
     }
 
     @Test
+    void aTraceWhoseFileCannotBeWrittenExitsNonZeroSayingWhy() throws Exception {
+        awaitCaptures(0);
+        Path full = Files.createSymbolicLink(work.resolve("full.pcapng"), Path.of("/dev/full")); // a full disk
+        try {
+            Process p = trace(work.resolve("trace.out"), ns("red"), "-w", full.toString(), "icmp");
+            awaitCaptures(1);
+            Cmd.inNs(ns("red"), 20, "ping", "-c", "2", "-i", "0.2", "192.168.15.2").assertOk();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "trace ended when its file failed");
+            String err = Files.readString(work.resolve("trace.err"));
+            assertEquals(1, p.exitValue(), "a failed capture file is a failed trace: " + err);
+            assertTrue(err.contains("No space left on device"), "it says why: " + err);
+            awaitCaptures(0); // and vnet ended the capture: nothing keeps filling its ring
+        } finally {
+            Files.delete(full);
+        }
+    }
+
+    @Test
     void aLiveStreamToStdoutIsReadByTshark() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String vnet = java + " -cp " + System.getProperty("java.class.path") + " " + Main.class.getName()
