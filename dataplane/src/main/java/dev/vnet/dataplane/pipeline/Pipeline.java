@@ -51,12 +51,7 @@ public final class Pipeline implements FrameSink {
     private final Frame frame = new Frame(this);
     private final Clock clock;
     private final ByteBufAllocator allocator;
-    private Port[] injectPorts = new Port[16];
-    private Stage[] injectStages = new Stage[16];
-    private ByteBuf[] injectBufs = new ByteBuf[16];
-    private long[] injectOffloads = new long[16];
-    private int injectHead;
-    private int injectCount;
+    private final InjectQueue injectQueue = new InjectQueue();
     private int injectedThisFrame;
     private boolean running;
     private final RateLimitedLog internalErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(1));
@@ -111,51 +106,14 @@ public final class Pipeline implements FrameSink {
             buf.release();
             return;
         }
-        if (injectCount == injectBufs.length) {
-            growInjectQueue();
-        }
-        int at = (injectHead + injectCount) & (injectBufs.length - 1); // the length is a power of two
-        injectPorts[at] = in;
-        injectStages[at] = stage;
-        injectBufs[at] = buf;
-        injectOffloads[at] = offload;
-        injectCount++;
-    }
-
-    private void growInjectQueue() {
-        int n = injectBufs.length;
-        Port[] ports = new Port[n * 2];
-        Stage[] stages = new Stage[n * 2];
-        ByteBuf[] bufs = new ByteBuf[n * 2];
-        long[] offloads = new long[n * 2];
-        for (int i = 0; i < injectCount; i++) {
-            int from = (injectHead + i) % n;
-            ports[i] = injectPorts[from];
-            stages[i] = injectStages[from];
-            bufs[i] = injectBufs[from];
-            offloads[i] = injectOffloads[from];
-        }
-        injectPorts = ports;
-        injectStages = stages;
-        injectBufs = bufs;
-        injectOffloads = offloads;
-        injectHead = 0;
+        injectQueue.add(in, stage, buf, offload);
     }
 
     private void runInjected() {
-        while (injectCount > 0) {
-            int at = injectHead;
-            Port in = injectPorts[at];
-            Stage stage = injectStages[at];
-            ByteBuf buf = injectBufs[at];
-            long offload = injectOffloads[at];
-            injectPorts[at] = null;
-            injectStages[at] = null;
-            injectBufs[at] = null;
-            injectHead = (injectHead + 1) & (injectBufs.length - 1);
-            injectCount--;
+        while (!injectQueue.isEmpty()) {
+            ByteBuf buf = injectQueue.take();
             injected++;
-            process(in, stage, buf, offload);
+            process(injectQueue.port(), injectQueue.stage(), buf, injectQueue.offload());
         }
     }
 
@@ -462,26 +420,35 @@ public final class Pipeline implements FrameSink {
             inject(out, out.ingress(), buf, offload);
             return;
         }
+        // Port.enqueue's contract: a port that throws did not take the reference (released by enqueueFailed).
         if (out.acceptsOffloads()) {
-            enqueue(out, buf, offload);
+            try {
+                out.enqueue(buf, offload);
+            } catch (RuntimeException e) {
+                enqueueFailed(out, buf, e);
+            }
         } else if ((offload & (Offload.NEEDS_CSUM | Offload.GSO_MASK)) != 0) {
             sendInSoftware(out, buf, offload);
         } else {
-            enqueue(out, buf, 0);
+            try {
+                out.enqueue(buf);
+            } catch (RuntimeException e) {
+                enqueueFailed(out, buf, e);
+            }
         }
         markFlushPending(out);
     }
 
-    /** Port.enqueue, whose contract is that a port that throws did not take the reference: released here. */
-    private void enqueue(Port out, ByteBuf buf, long offload) {
+    private void enqueueFailed(Port out, ByteBuf buf, RuntimeException e) {
+        internalError(out, buf, "port " + out.name() + " threw when sent a frame", e);
+    }
+
+    /** A frame built in software (a segment, a completed copy) to a port without offloads; never throws. */
+    private void enqueuePlain(Port out, ByteBuf buf) {
         try {
-            if (offload == 0) {
-                out.enqueue(buf);
-            } else {
-                out.enqueue(buf, offload);
-            }
+            out.enqueue(buf);
         } catch (RuntimeException e) {
-            internalError(out, buf, "port " + out.name() + " threw when sent a frame", e);
+            enqueueFailed(out, buf, e);
         }
     }
 
@@ -495,7 +462,7 @@ public final class Pipeline implements FrameSink {
         if (Offload.isGso(offload)) {
             try {
                 int n = SoftwareOffload.segment(buf, buf.readerIndex(), buf.readableBytes(), offload, this::allocate,
-                        s -> enqueue(out, s, 0));
+                        s -> enqueuePlain(out, s));
                 if (n < 0) {
                     out.counters().drop(DropReason.OFFLOAD_UNSUPPORTED);
                 }
@@ -517,7 +484,7 @@ public final class Pipeline implements FrameSink {
             internalError(out, own, "completing a checksum for port " + out.name() + " threw", e);
             return;
         }
-        enqueue(out, own, 0);
+        enqueuePlain(out, own);
     }
 
     /** A copy of the frame in {@code buf} in a buffer of its own; nothing is kept when it throws. */
