@@ -2,6 +2,7 @@ package dev.vnet.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vnet.dataplane.ConflictException;
 import dev.vnet.dataplane.api.Dataplane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,12 +108,8 @@ public final class ControlServer implements AutoCloseable {
             String to = r.param("to");
             int colon = to.lastIndexOf(':');
             int targetPort = colon < 0 ? ports[0] : number(to.substring(colon + 1), "target port");
-            try {
-                return new Response(201, Map.of("added", dp.addPortForward(r.param("protocol"), r.param("on"),
-                        ports[0], ports[1], colon < 0 ? to : to.substring(0, colon), targetPort)));
-            } catch (IllegalArgumentException e) {
-                throw new ApiException(e.getMessage().contains("overlaps") ? 409 : 400, e.getMessage());
-            }
+            return new Response(201, Map.of("added", dp.addPortForward(r.param("protocol"), r.param("on"),
+                    ports[0], ports[1], colon < 0 ? to : to.substring(0, colon), targetPort)));
         });
         on("DELETE", "/forwards", r -> {
             List<String> removed = dp.removePortForward(r.param("protocol"), r.param("on"), ports(r.param("port"))[0]);
@@ -317,6 +314,8 @@ public final class ControlServer implements AutoCloseable {
                 response = methods.get(request.method()).handle(request);
             } catch (ApiException e) {
                 response = new Response(e.status(), Map.of("error", e.getMessage()));
+            } catch (ConflictException e) { // well-formed, but at odds with what is there
+                response = new Response(409, Map.of("error", String.valueOf(e.getMessage())));
             } catch (IllegalArgumentException e) {
                 response = new Response(400, Map.of("error", String.valueOf(e.getMessage())));
             } catch (IllegalStateException e) {

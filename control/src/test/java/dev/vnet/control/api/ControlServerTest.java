@@ -122,6 +122,32 @@ class ControlServerTest {
                 .contains("no resource /nope"));
     }
 
+    /** The HTTP status vnet answers {@code method path} with {@code json} as the body. */
+    private int status(String method, String path, String json) throws IOException {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(dir.resolve(ControlServer.SOCKET_NAME)));
+            byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String head = method + " " + path + " HTTP/1.1\r\nHost: vnet\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+            ch.write(java.nio.ByteBuffer.wrap(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+            ch.write(java.nio.ByteBuffer.wrap(body));
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(64);
+            while (in.position() < 12 && ch.read(in) >= 0) {
+                // the status line's first 12 bytes: "HTTP/1.1 409"
+            }
+            return Integer.parseInt(new String(in.array(), 9, 3, java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    @Test
+    void theStatusComesFromTheErrorsTypeNotItsWording() throws IOException {
+        String forward = "{\"protocol\": \"tcp\", \"on\": \"br0\", \"port\": \"8000\", \"to\": \"192.168.15.1\"}";
+        assertEquals(201, status("POST", "/forwards", forward));
+        assertEquals(409, status("POST", "/forwards", forward), "an overlapping forward is a conflict");
+        assertEquals(400, status("POST", "/forwards", forward.replace("br0", "nope")), "a bad interface is not");
+    }
+
     @Test
     void statsSayHowTheLoopsWaitAndCountPerLoop() throws IOException {
         var stats = client.get("/stats");

@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.nat;
 
+import dev.vnet.dataplane.ConflictException;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ public final class NatRules {
         for (PortForward f : forwards) {
             if (f.protocol() == rule.protocol() && f.address() == rule.address()
                     && f.portLow() <= rule.portHigh() && rule.portLow() <= f.portHigh()) {
-                throw new IllegalArgumentException("port forward " + describe(rule) + " overlaps " + describe(f));
+                throw new ConflictException("port forward " + describe(rule) + " overlaps "
+                        + describe(f));
             }
         }
         List<PortForward> l = new ArrayList<>(List.of(forwards));
