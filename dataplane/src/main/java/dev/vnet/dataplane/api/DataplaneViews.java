@@ -1,0 +1,225 @@
+package dev.vnet.dataplane.api;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.l3.NeighborTable;
+import dev.vnet.dataplane.pipeline.Pipeline;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.port.PortCounters;
+import dev.vnet.dataplane.port.TapPort;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.MacAddr;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the dataplane shows: its tables and counters as the API's records and maps, each read at the loops' barrier
+ * (a consistent snapshot; nothing here is on the per-frame path). {@link Dataplane}'s read methods, split off it;
+ * documented there.
+ */
+final class DataplaneViews {
+    private final Dataplane dp;
+
+    DataplaneViews(Dataplane dp) {
+        this.dp = dp;
+    }
+
+    List<ConnectionEntry> connections() {
+        return dp.call(() -> {
+            long now = dp.clock.nanos();
+            var table = dp.router.conntrack();
+            List<ConnectionEntry> out = new ArrayList<>();
+            table.forEach(now, id -> {
+                long oHi = table.origHi(id);
+                long oLo = table.origLo(id);
+                int protocol = dev.vnet.dataplane.conntrack.FlowKey.protocol(oLo);
+                String state = protocol == 6 ? dev.vnet.dataplane.conntrack.TcpState.of(table.state(id)).name()
+                        : (table.flags(id) & dev.vnet.dataplane.conntrack.ConnTable.FLAG_REPLIED) != 0 ? "REPLIED"
+                        : "UNREPLIED";
+                String o = dev.vnet.dataplane.conntrack.FlowKey.toString(oHi, oLo);
+                String r = dev.vnet.dataplane.conntrack.FlowKey.toString(table.replyHi(id), table.replyLo(id));
+                out.add(new ConnectionEntry(o.substring(0, o.indexOf(' ')), o.substring(o.indexOf(' ') + 1),
+                        r.substring(r.indexOf(' ') + 1), state, TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)),
+                        (table.flags(id) & 0x01) != 0));
+            });
+            return out;
+        });
+    }
+
+    List<String> natRules() {
+        return dp.call(() -> {
+            List<String> out = new ArrayList<>();
+            for (var m : dp.router.natRules().masqueradeRules()) {
+                out.add("masquerade " + Ipv4Addr.toString(m.network()) + "/" + m.length() + " out of "
+                        + dp.router.iface(m.outInterface()).name());
+            }
+            for (var f : dp.router.natRules().portForwards()) {
+                out.add("forward " + dev.vnet.dataplane.nat.NatRules.describe(f));
+            }
+            return out;
+        });
+    }
+
+    List<ForwardEntry> portForwards() {
+        return dp.call(() -> {
+            List<ForwardEntry> out = new ArrayList<>();
+            for (var f : dp.router.natRules().portForwards()) {
+                String on = dp.routerInterfaces.entrySet().stream()
+                        .filter(e -> e.getValue().primaryAddress() == f.address()).map(Map.Entry::getKey)
+                        .findFirst().orElse(Ipv4Addr.toString(f.address()));
+                out.add(new ForwardEntry(f.protocol() == Ipv4.PROTO_TCP ? "tcp" : "udp", on, f.portLow(),
+                        f.portHigh(), Ipv4Addr.toString(f.target()), f.targetPort()));
+            }
+            return out;
+        });
+    }
+
+    Map<String, Long> conntrackCounters() {
+        return dp.call(() -> {
+            var t = dp.router.conntrack();
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("entries", (long) t.size());
+            m.put("max-entries", (long) t.maxConnections());
+            m.put("created", t.created());
+            m.put("expired", t.expiredCount());
+            m.put("early-drops", t.earlyDrops());
+            m.put("full-drops", t.fullDrops());
+            return m;
+        });
+    }
+
+    List<NeighborEntry> neighbors() {
+        return dp.call(() -> {
+            List<NeighborEntry> out = new ArrayList<>();
+            dp.router.neighbors().forEach((ip, mac, iface, state, queued) -> out.add(new NeighborEntry(
+                    Ipv4Addr.toString(ip), mac == NeighborTable.UNRESOLVED ? null : MacAddr.toString(mac),
+                    dp.router.iface(iface).name(), state.name(), queued)));
+            return out;
+        });
+    }
+
+    List<RouteEntry> routes() {
+        return dp.call(() -> {
+            List<RouteEntry> out = new ArrayList<>();
+            dp.router.routes().forEach((network, length, iface, gateway) -> out.add(new RouteEntry(
+                    Ipv4Addr.toString(network) + "/" + length, dp.router.iface(iface).name(),
+                    gateway == 0 ? null : Ipv4Addr.toString(gateway))));
+            return out;
+        });
+    }
+
+    List<String> routerInterfaces() {
+        return dp.call(dp.router::describe);
+    }
+
+    java.util.Set<Long> routerMacs() {
+        return dp.call(() -> {
+            java.util.Set<Long> macs = new java.util.HashSet<>();
+            dp.routerInterfaces.values().forEach(i -> macs.add(i.mac()));
+            return macs;
+        });
+    }
+
+    List<FdbEntry> fdb(String bridge) {
+        return dp.call(() -> {
+            Bridge b = dp.requireBridge(bridge);
+            List<FdbEntry> out = new ArrayList<>();
+            b.table().forEach(dp.clock.nanos(), (mac, port, isStatic, age) ->
+                    out.add(new FdbEntry(MacAddr.toString(mac), port.name(), isStatic, age / 1e9)));
+            return out;
+        });
+    }
+
+    Map<String, Long> fdbCounters(String bridge) {
+        return dp.call(() -> {
+            Bridge b = dp.requireBridge(bridge);
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("entries", (long) b.table().size());
+            m.put("max-entries", (long) b.table().maxEntries());
+            m.put("learned", b.table().learned());
+            m.put("moves", b.table().moves());
+            m.put("limit-hits", b.table().limitHits());
+            m.put("aged", b.table().aged());
+            return m;
+        });
+    }
+
+    List<PortStats> portStats() {
+        return dp.call(() -> {
+            List<PortStats> out = new ArrayList<>();
+            for (Port p : dp.ports.values()) {
+                PortCounters c = p.totals();
+                Map<String, Long> drops = new LinkedHashMap<>();
+                for (int i = 0; i < DropReason.count(); i++) {
+                    DropReason r = DropReason.ofOrdinal(i);
+                    if (c.drops(r) > 0) {
+                        drops.put(r.label(), c.drops(r));
+                    }
+                }
+                Bridge b = dp.membership.get(p);
+                String device = p instanceof TapPort t ? t.interfaceName() : p.isInternal() ? "router" : "memory";
+                out.add(new PortStats(p.name(), device, b == null ? null : b.name(), c.rxFrames(), c.rxBytes(),
+                        c.txFrames(), c.txBytes(), c.rxErrors(), drops));
+            }
+            return out;
+        });
+    }
+
+    Map<String, Long> pipelineCounters() {
+        return dp.call(() -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("received", sum(Pipeline::received));
+            m.put("forwarded", sum(Pipeline::forwarded));
+            m.put("flooded", sum(Pipeline::flooded));
+            m.put("dropped", sum(Pipeline::dropped));
+            m.put("consumed", sum(Pipeline::consumed));
+            m.put("local", sum(Pipeline::local));
+            m.put("injected", sum(Pipeline::injected));
+            m.put("software-offloads", sum(Pipeline::softwareOffloads));
+            return m;
+        });
+    }
+
+    private long sum(java.util.function.ToLongFunction<Pipeline> counter) {
+        long total = 0;
+        for (Pipeline p : dp.pipelines) {
+            total += counter.applyAsLong(p);
+        }
+        return total;
+    }
+
+    Map<String, Long> routerCounters() {
+        return dp.call(() -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("icmp-errors-suppressed", dp.router.icmpErrorsSuppressed());
+            m.put("icmp-redirects-sent", dp.router.redirectsSent());
+            m.put("fragments-held", dp.router.fragmentsHeld());
+            m.put("fragments-waiting", (long) dp.router.fragmentsWaiting());
+            m.put("reassemblies", (long) dp.router.reassembliesInProgress());
+            return m;
+        });
+    }
+
+    List<Long> loopReceived() {
+        return dp.call(() -> {
+            List<Long> out = new ArrayList<>();
+            for (Pipeline p : dp.pipelines) {
+                out.add(p.received());
+            }
+            return out;
+        });
+    }
+
+    List<String> bridgeNames() {
+        return dp.call(() -> new ArrayList<>(dp.bridges.keySet()));
+    }
+
+    List<String> portNames() {
+        return dp.call(() -> new ArrayList<>(dp.ports.keySet()));
+    }
+}
