@@ -1,6 +1,9 @@
 package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.Conn;
+import dev.vnet.dataplane.conntrack.FlowKey;
+import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.NeighborTable;
 import dev.vnet.dataplane.pipeline.Pipeline;
@@ -37,15 +40,13 @@ final class DataplaneViews {
             table.forEach(now, id -> {
                 long oHi = table.origHi(id);
                 long oLo = table.origLo(id);
-                int protocol = dev.vnet.dataplane.conntrack.FlowKey.protocol(oLo);
-                String state = protocol == 6 ? dev.vnet.dataplane.conntrack.TcpState.of(table.state(id)).name()
-                        : (table.flags(id) & dev.vnet.dataplane.conntrack.ConnTable.FLAG_REPLIED) != 0 ? "REPLIED"
-                        : "UNREPLIED";
-                String o = dev.vnet.dataplane.conntrack.FlowKey.toString(oHi, oLo);
-                String r = dev.vnet.dataplane.conntrack.FlowKey.toString(table.replyHi(id), table.replyLo(id));
-                out.add(new ConnectionEntry(o.substring(0, o.indexOf(' ')), o.substring(o.indexOf(' ') + 1),
-                        r.substring(r.indexOf(' ') + 1), state, TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)),
-                        (table.flags(id) & 0x01) != 0));
+                int protocol = FlowKey.protocol(oLo);
+                int flags = table.flags(id);
+                String state = protocol == 6 ? TcpState.of(table.state(id)).name()
+                        : (flags & Conn.REPLIED) != 0 ? "REPLIED" : "UNREPLIED";
+                out.add(new ConnectionEntry(FlowKey.protocolName(protocol), FlowKey.endpoints(oHi, oLo),
+                        FlowKey.endpoints(table.replyHi(id), table.replyLo(id)), state,
+                        TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)), (flags & Conn.TRANSLATED) != 0));
             });
             return out;
         });

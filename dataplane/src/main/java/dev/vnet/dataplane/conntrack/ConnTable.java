@@ -25,21 +25,10 @@ import java.util.concurrent.locks.StampedLock;
 public final class ConnTable {
     /** Default bound on connections (netfilter sizes nf_conntrack_max in the tens of thousands on small hosts). */
     public static final int DEFAULT_MAX_CONNECTIONS = 65_536;
-    /** Direction of a handle: the packet travels as the connection's originator sent it. */
-    public static final int ORIGINAL = 0;
-    /** Direction of a handle: the packet is a reply. */
-    public static final int REPLY = 1;
     /** {@link #lookup} found nothing; {@link #create} found the table full. */
     public static final int NONE = -1;
     /** {@link #create} found a live connection holding one of the tuples. */
     public static final int CLASH = -2;
-    /** Flag bit (set by connection tracking): a reply was seen. */
-    public static final int FLAG_REPLIED = 0x02;
-    /**
-     * Flag bit (set by connection tracking): the connection is assured, as netfilter says: TCP once its handshake
-     * completed, UDP and ICMP once answered. One without it is the first to go when the table is full (early drop).
-     */
-    public static final int FLAG_ASSURED = 0x08;
     /** How many connections a full table looks at for an unreplied one to give up for a new one. */
     static final int EARLY_DROP_SCAN = 32;
 
@@ -123,7 +112,7 @@ public final class ConnTable {
         if (handle == NONE) {
             return NONE;
         }
-        return now - (long) LONGS.getOpaque(deadline, handle >>> 1) >= 0 ? NONE : handle;
+        return now - (long) LONGS.getOpaque(deadline, Conn.id(handle)) >= 0 ? NONE : handle;
     }
 
     /**
@@ -165,7 +154,7 @@ public final class ConnTable {
         if (s < 0) {
             return false;
         }
-        int id = value[s] >>> 1;
+        int id = Conn.id(value[s]);
         if (now - deadline[id] >= 0) {
             remove(id);
             expired++;
@@ -198,8 +187,8 @@ public final class ConnTable {
         deadline[id] = now + timeoutNanos;
         stateFlags[id] = initialState & 0xFF;
         live[id] = true;
-        insertKey(oHi, oLo, id << 1 | ORIGINAL);
-        insertKey(rHi, rLo, id << 1 | REPLY);
+        insertKey(oHi, oLo, Conn.handle(id, Conn.ORIGINAL));
+        insertKey(rHi, rLo, Conn.handle(id, Conn.REPLY));
         size++;
         created++;
         return id;
@@ -220,7 +209,7 @@ public final class ConnTable {
         for (int i = 0; i < EARLY_DROP_SCAN; i++) {
             int id = evictCursor;
             evictCursor = id + 1 == maxConnections ? 0 : id + 1;
-            if (live[id] && (stateFlags[id] >>> 8 & FLAG_ASSURED) == 0) {
+            if (live[id] && (stateFlags[id] >>> 8 & Conn.ASSURED) == 0) {
                 remove(id);
                 earlyDrops++;
                 return true;

@@ -60,12 +60,23 @@ public final class FlowKey {
 
     /** Human form, e.g. {@code tcp 192.168.15.1:40000 -> 192.168.1.3:80}. Allocates: control plane only. */
     public static String toString(long hi, long lo) {
-        int p = protocol(lo);
-        if (!hasPorts(p)) {
-            return "proto-" + p + " " + Ipv4Addr.toString(src(hi)) + " -> " + Ipv4Addr.toString(dst(hi));
+        return protocolName(protocol(lo)) + " " + endpoints(hi, lo);
+    }
+
+    /** How conntrack names protocol {@code p}: tcp, udp, icmp, or proto-N for one tracked without ports. */
+    public static String protocolName(int p) {
+        return !hasPorts(p) ? "proto-" + p : p == 6 ? "tcp" : p == 17 ? "udp" : "icmp";
+    }
+
+    /**
+     * The tuple's two ends, e.g. {@code 192.168.15.1:40000 -> 192.168.1.3:80} (addresses alone for a protocol
+     * without ports). Allocates: control plane only.
+     */
+    public static String endpoints(long hi, long lo) {
+        if (!hasPorts(protocol(lo))) {
+            return Ipv4Addr.toString(src(hi)) + " -> " + Ipv4Addr.toString(dst(hi));
         }
-        String name = p == 6 ? "tcp" : p == 17 ? "udp" : "icmp";
-        return name + " " + Ipv4Addr.toString(src(hi)) + ":" + srcPort(lo) + " -> " + Ipv4Addr.toString(dst(hi)) + ":"
+        return Ipv4Addr.toString(src(hi)) + ":" + srcPort(lo) + " -> " + Ipv4Addr.toString(dst(hi)) + ":"
                 + dstPort(lo);
     }
 

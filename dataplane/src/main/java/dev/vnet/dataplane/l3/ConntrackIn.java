@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.Conn;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.conntrack.FlowKey;
@@ -27,13 +28,6 @@ import io.netty.buffer.ByteBuf;
  * first follow what their first fragment found ({@link FragmentTable}), waiting for it when they overtook it.
  */
 final class ConntrackIn extends Stage {
-    /** Connection flag: its tuples differ (NAT rewrites its packets). */
-    static final int TRANSLATED = 0x01;
-    /** Connection flag: a reply was seen. */
-    static final int REPLIED = ConnTable.FLAG_REPLIED;
-    /** Connection flag: the first FIN came from the originator. */
-    static final int ORIG_CLOSED_FIRST = 0x04;
-
     private final Router router;
 
     ConntrackIn(Router router) {
@@ -99,14 +93,14 @@ final class ConntrackIn extends Stage {
         long now = frame.now();
         int handle = table.lookup(hi, lo, now);
         if (handle != ConnTable.NONE) {
-            int id = handle >>> 1;
-            boolean original = (handle & 1) == ConnTable.ORIGINAL;
+            int id = Conn.id(handle);
+            boolean original = Conn.isOriginal(handle);
             frame.setConnection(handle); // its route hint (see Ipv4Forward)
             if (fragment) {
                 router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now, frame);
             }
             refresh(table, router.timeouts(), id, original, protocol, tcpFlags, now);
-            if ((table.flags(id) & TRANSLATED) != 0) {
+            if ((table.flags(id) & Conn.TRANSLATED) != 0) {
                 long tLo = original ? FlowKey.invertLo(table.replyLo(id)) : FlowKey.invertLo(table.origLo(id));
                 rewrite(buf, ip, l4, protocol, translatedHi(table, id, original), tLo,
                         Offload.needsChecksum(frame.offload()));
@@ -178,12 +172,12 @@ final class ConntrackIn extends Stage {
             return frame.drop(DropReason.FRAGMENT_HOLD_FULL);
         }
         ConnTable table = router.conntrack();
-        if (handle == ConnTable.NONE || handle == FragmentTable.UNTRACKED || !table.isLive(handle >>> 1)) {
+        if (handle == ConnTable.NONE || handle == FragmentTable.UNTRACKED || !table.isLive(Conn.id(handle))) {
             return router.afterConntrack(frame);
         }
-        int id = handle >>> 1;
-        if ((table.flags(id) & TRANSLATED) != 0) {
-            long tHi = translatedHi(table, id, (handle & 1) == ConnTable.ORIGINAL);
+        int id = Conn.id(handle);
+        if ((table.flags(id) & Conn.TRANSLATED) != 0) {
+            long tHi = translatedHi(table, id, Conn.isOriginal(handle));
             NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi)); // the IPv4 checksum only: no transport header here
             NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
         }
@@ -205,19 +199,19 @@ final class ConntrackIn extends Stage {
             state = before & 0xFF;
             flags = before >>> 8;
             if (!original) {
-                flags |= REPLIED;
+                flags |= Conn.REPLIED;
             }
             if (protocol == Ipv4.PROTO_TCP) {
                 TcpState current = TcpState.of(state);
                 if (current == TcpState.ESTABLISHED && (tcpFlags & 0x01) != 0 && original) {
-                    flags |= ORIG_CLOSED_FIRST;
+                    flags |= Conn.ORIG_CLOSED_FIRST;
                 }
-                state = current.next(tcpFlags, original, (flags & ORIG_CLOSED_FIRST) != 0).ordinal();
+                state = current.next(tcpFlags, original, (flags & Conn.ORIG_CLOSED_FIRST) != 0).ordinal();
                 if (state == TcpState.ESTABLISHED.ordinal()) {
-                    flags |= ConnTable.FLAG_ASSURED; // the handshake completed
+                    flags |= Conn.ASSURED; // the handshake completed
                 }
             } else if (!original) {
-                flags |= ConnTable.FLAG_ASSURED; // UDP and ICMP: answered
+                flags |= Conn.ASSURED; // UDP and ICMP: answered
             }
             int after = state | flags << 8;
             if (after == before || table.compareAndSetStateFlags(id, before, after)) {
@@ -227,7 +221,7 @@ final class ConntrackIn extends Stage {
         if (protocol == Ipv4.PROTO_TCP) {
             table.refresh(id, now, timeouts.tcp(TcpState.of(state)));
         } else if (protocol == Ipv4.PROTO_UDP) {
-            table.refresh(id, now, timeouts.udp((flags & REPLIED) != 0));
+            table.refresh(id, now, timeouts.udp((flags & Conn.REPLIED) != 0));
         } else if (protocol == Ipv4.PROTO_ICMP) {
             table.refresh(id, now, timeouts.icmp());
         } else {

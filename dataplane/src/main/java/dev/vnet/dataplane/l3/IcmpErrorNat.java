@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.l3;
 
+import dev.vnet.dataplane.conntrack.Conn;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.wire.Checksum;
@@ -67,11 +68,11 @@ final class IcmpErrorNat {
         if (handle == ConnTable.NONE) {
             return false;
         }
-        int id = handle >>> 1;
-        if ((table.flags(id) & ConntrackIn.TRANSLATED) == 0) {
+        int id = Conn.id(handle);
+        if ((table.flags(id) & Conn.TRANSLATED) == 0) {
             return false;
         }
-        boolean reply = (handle & 1) == ConnTable.REPLY;
+        boolean reply = !Conn.isOriginal(handle);
         // x: the tuple the quoted packet had when its sender sent it; y: the other direction's tuple.
         long xHi = reply ? table.origHi(id) : table.replyHi(id);
         long xLo = reply ? table.origLo(id) : table.replyLo(id);

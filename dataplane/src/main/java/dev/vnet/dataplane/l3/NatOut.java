@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.Conn;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.conntrack.TcpState;
@@ -108,13 +109,13 @@ final class NatOut extends Stage {
             return frame.drop(DropReason.CONNTRACK_FULL);
         }
         if (sourceNat || frame.portForwarded()) {
-            table.addFlags(id, ConntrackIn.TRANSLATED);
+            table.addFlags(id, Conn.TRANSLATED);
         }
         if (Ipv4.isFragment(buf, ip)) {
             // The first fragment of a datagram: its later fragments find the connection by the datagram's identity
             // as it arrived (before a port forward rewrote its destination).
             router.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
-                    id << 1 | ConnTable.ORIGINAL, now, frame);
+                    Conn.handle(id, Conn.ORIGINAL), now, frame);
         }
         if (sourceNat && !FlowKey.hasPorts(protocol)) {
             NatRewrite.setSrcAddress(buf, ip, natSource); // the IPv4 checksum only, as netfilter's generic NAT

@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.Conn;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.l2.Bridge;
@@ -319,7 +320,7 @@ public final class Router {
             return;
         }
         int handle = frame.connection();
-        if (handle >= 0 && (conntrack.flags(handle >>> 1) & ConntrackIn.TRANSLATED) != 0) {
+        if (handle >= 0 && (conntrack.flags(Conn.id(handle)) & Conn.TRANSLATED) != 0) {
             return;
         }
         if (redirects.allow(sender, frame.now())) {

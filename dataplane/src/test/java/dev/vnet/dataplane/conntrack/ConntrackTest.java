@@ -34,8 +34,8 @@ class ConntrackTest {
         long rHi = FlowKey.hi(B, N);
         long rLo = FlowKey.lo(6, 80, 61000);
         int id = t.create(oHi, oLo, rHi, rLo, 0, 10 * S, 0);
-        assertEquals(id << 1 | ConnTable.ORIGINAL, t.lookup(oHi, oLo, 0));
-        assertEquals(id << 1 | ConnTable.REPLY, t.lookup(rHi, rLo, 0));
+        assertEquals(Conn.handle(id, Conn.ORIGINAL), t.lookup(oHi, oLo, 0));
+        assertEquals(Conn.handle(id, Conn.REPLY), t.lookup(rHi, rLo, 0));
         assertEquals(ConnTable.NONE, t.lookup(FlowKey.invertHi(oHi), FlowKey.invertLo(oLo), 0),
                 "the untranslated inverse is not the reply once NAT changed it");
         assertEquals("tcp 192.168.15.1:40000 -> 192.168.1.3:80", FlowKey.toString(oHi, oLo));
@@ -70,7 +70,7 @@ class ConntrackTest {
             long lo = FlowKey.lo(6, port, 80);
             int id = t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 0, 10 * S, 0);
             assertTrue(id >= 0);
-            t.addFlags(id, ConnTable.FLAG_ASSURED); // not given up for a new one
+            t.addFlags(id, Conn.ASSURED); // not given up for a new one
         }
         assertEquals(ConnTable.NONE, t.create(FlowKey.hi(A, B), FlowKey.lo(6, 4, 80), FlowKey.hi(B, A),
                 FlowKey.lo(6, 80, 4), 0, 10 * S, 0));
@@ -88,8 +88,8 @@ class ConntrackTest {
             long lo = FlowKey.lo(6, port, 80);
             ids[port - 1] = t.create(hi, lo, FlowKey.invertHi(hi), FlowKey.invertLo(lo), 0, 10 * S, 0);
         }
-        t.addFlags(ids[0], ConnTable.FLAG_ASSURED);
-        t.addFlags(ids[2], ConnTable.FLAG_ASSURED);
+        t.addFlags(ids[0], Conn.ASSURED);
+        t.addFlags(ids[2], Conn.ASSURED);
         assertTrue(t.create(FlowKey.hi(A, B), FlowKey.lo(6, 4, 80), FlowKey.hi(B, A), FlowKey.lo(6, 80, 4), 0, 10 * S,
                 0) >= 0, "the half-open one made room");
         assertEquals(1, t.earlyDrops());
@@ -113,7 +113,7 @@ class ConntrackTest {
             if (id == null) {
                 int created = t.create(hi, lo, FlowKey.hi(B, N), FlowKey.lo(6, 80, port + 10_000), 0, 100 * S, 0);
                 if (created >= 0) {
-                    t.addFlags(created, ConnTable.FLAG_ASSURED); // never given up for a new one
+                    t.addFlags(created, Conn.ASSURED); // never given up for a new one
                     model.put(lo, created);
                 } else {
                     assertEquals(512, model.size(), "refused only when full");
@@ -122,7 +122,7 @@ class ConntrackTest {
                 t.remove(id);
                 model.remove(lo);
             } else {
-                assertEquals(id << 1 | ConnTable.REPLY, t.lookup(FlowKey.hi(B, N), FlowKey.lo(6, 80, port + 10_000), 0));
+                assertEquals(Conn.handle(id, Conn.REPLY), t.lookup(FlowKey.hi(B, N), FlowKey.lo(6, 80, port + 10_000), 0));
             }
             assertEquals(model.size(), t.size());
         }
