@@ -107,6 +107,20 @@ class ControlServerTest {
     }
 
     @Test
+    void aRouteIsRemovedByItsExactPrefixEvenWithALongerOneInside() throws IOException {
+        // 10.9.0.0/24 lies inside 10.9.0.0/16: removing the /16 once looked up 10.9.0.0 by longest prefix, found the
+        // /24, and answered that there was no route to 10.9.0.0/16.
+        client.call("POST", "/routes", Map.of("to", "10.9.0.0/16", "via", "192.168.15.7"));
+        client.call("POST", "/routes", Map.of("to", "10.9.0.0/24", "via", "192.168.15.8"));
+        client.call("DELETE", "/routes?to=10.9.0.0/16", null);
+        String routes = client.get("/routes").toString();
+        assertTrue(!routes.contains("10.9.0.0/16") && routes.contains("10.9.0.0/24"), "only the /16 went: " + routes);
+        IOException gone = assertThrows(IOException.class, () -> client.call("DELETE", "/routes?to=10.9.0.0/16",
+                null));
+        assertEquals("no static route to 10.9.0.0/16", gone.getMessage());
+    }
+
+    @Test
     void errorsComeBackAsJsonWithFittingStatuses() throws IOException {
         assertEquals("missing 'via'", assertThrows(IOException.class,
                 () -> client.call("POST", "/routes", Map.of("to", "10.9.0.0/16"))).getMessage());

@@ -109,19 +109,14 @@ final class RouterConfig {
 
     boolean removeRoute(String cidr) {
         Ipv4Cidr c = Ipv4Cidr.parse(cidr);
-        return dp.call(() -> {
-            int id = dp.router.routes().lookup(c.network());
-            if (id == dev.vnet.dataplane.l3.RouteTable.NO_ROUTE || dp.router.routes().lengthOf(id) != c.prefixLength()
-                    || dp.router.routes().networkOf(id) != c.network()) {
-                return false;
+        return dp.call(() -> switch (dp.router.removeStaticRoute(c.network(), c.prefixLength())) {
+            case NO_SUCH_ROUTE -> false;
+            case CONNECTED -> throw new IllegalArgumentException("route " + cidr + " is connected (an interface "
+                    + "address): remove the address instead");
+            case REMOVED -> {
+                log.info("route {} removed", cidr);
+                yield true;
             }
-            if (dp.router.routes().gatewayOf(id) == 0) {
-                throw new IllegalArgumentException("route " + cidr + " is connected (an interface address): remove "
-                        + "the address instead");
-            }
-            dp.router.routes().remove(c.network(), c.prefixLength());
-            log.info("route {} removed", cidr);
-            return true;
         });
     }
 

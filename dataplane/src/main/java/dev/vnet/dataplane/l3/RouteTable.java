@@ -192,6 +192,12 @@ public final class RouteTable {
         }
     }
 
+    /** The route to exactly {@code network/length} (not the longest prefix containing it), or {@link #NO_ROUTE}. */
+    public int find(int network, int length) {
+        LengthTable t = byLength[length];
+        return t == null ? NO_ROUTE : t.get(network & Ipv4Addr.mask(length));
+    }
+
     /** Removes the route to {@code network/length}; true if there was one. */
     public boolean remove(int network, int length) {
         LengthTable t = byLength[length];

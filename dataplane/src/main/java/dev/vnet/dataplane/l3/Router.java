@@ -195,6 +195,29 @@ public final class Router {
         routes.put(network, length, via.index(), gateway);
     }
 
+    /** What {@link #removeStaticRoute} did. */
+    public enum RouteRemoval {
+        /** The static route is gone. */
+        REMOVED,
+        /** There is no route to exactly that prefix. */
+        NO_SUCH_ROUTE,
+        /** The route is a connected one (an interface's subnet): it goes with the address, not by itself. */
+        CONNECTED
+    }
+
+    /** Removes the static route to exactly {@code network/length}; a connected route is left as it is. */
+    public RouteRemoval removeStaticRoute(int network, int length) {
+        int id = routes.find(network, length);
+        if (id == RouteTable.NO_ROUTE) {
+            return RouteRemoval.NO_SUCH_ROUTE;
+        }
+        if (routes.gatewayOf(id) == 0) {
+            return RouteRemoval.CONNECTED;
+        }
+        routes.remove(network, length);
+        return RouteRemoval.REMOVED;
+    }
+
     /** The interface with index {@code i}. */
     public RouterInterface iface(int i) {
         return interfaces[i];
