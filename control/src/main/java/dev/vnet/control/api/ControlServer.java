@@ -101,8 +101,7 @@ public final class ControlServer implements AutoCloseable {
         on("DELETE", "/routes", r -> found(dp.removeRoute(r.param("to")), "no static route to " + r.param("to")));
         get("/conntrack", r -> ok(dp.connections()));
         get("/nat", r -> ok(dp.natRules()));
-        get("/forwards", r -> ok(dp.natRules().stream().filter(s -> s.startsWith("forward ")).map(s -> s.substring(8))
-                .toList()));
+        get("/forwards", r -> ok(dp.portForwardRules()));
         on("POST", "/forwards", r -> {
             int[] ports = ports(r.param("port"));
             String to = r.param("to");

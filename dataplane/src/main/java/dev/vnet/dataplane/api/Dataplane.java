@@ -404,6 +404,11 @@ public final class Dataplane implements AutoCloseable {
         return views.natRules();
     }
 
+    /** The port forwards, each as it reads, e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}. */
+    public List<String> portForwardRules() {
+        return views.portForwardRules();
+    }
+
     /**
      * Starts a capture on {@code portNames} ("all" or an empty list: every port) of the directions in {@code mask}
      * ({@link Capture#IN}, {@link Capture#OUT}, {@link Capture#DROPS}), through {@code filter}. Unknown port names

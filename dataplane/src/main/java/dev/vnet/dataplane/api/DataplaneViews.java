@@ -6,6 +6,7 @@ import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.NeighborTable;
+import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.PortCounters;
@@ -60,7 +61,17 @@ final class DataplaneViews {
                         + dp.router.iface(m.outInterface()).name());
             }
             for (var f : dp.router.natRules().portForwards()) {
-                out.add("forward " + dev.vnet.dataplane.nat.NatRules.describe(f));
+                out.add("forward " + NatRules.describe(f));
+            }
+            return out;
+        });
+    }
+
+    List<String> portForwardRules() {
+        return dp.call(() -> {
+            List<String> out = new ArrayList<>();
+            for (var f : dp.router.natRules().portForwards()) {
+                out.add(NatRules.describe(f));
             }
             return out;
         });
