@@ -33,6 +33,19 @@ class RouteTableTest {
     }
 
     @Test
+    void findTakesTheExactPrefixNotTheLongestMatch() {
+        RouteTable t = new RouteTable();
+        t.put(parse("10.9.0.0"), 16, 1, parse("192.168.15.7"));
+        t.put(parse("10.9.0.0"), 24, 2, parse("192.168.15.8"));
+        int sixteen = t.find(parse("10.9.0.0"), 16);
+        assertEquals(1, t.interfaceOf(sixteen), "the /16, though the /24 is the longest match for 10.9.0.0");
+        assertEquals(16, t.lengthOf(sixteen));
+        assertEquals(2, t.interfaceOf(t.find(parse("10.9.0.0"), 24)));
+        assertEquals(RouteTable.NO_ROUTE, t.find(parse("10.9.0.0"), 20), "no /20 there");
+        assertEquals(RouteTable.NO_ROUTE, t.find(parse("10.8.0.0"), 16));
+    }
+
+    @Test
     void defaultRouteCatchesEverythingElse() {
         RouteTable t = new RouteTable();
         t.put(0, 0, 9, parse("192.168.1.3"));
