@@ -118,9 +118,8 @@ final class ConntrackIn extends Stage {
                 }
                 return router.localDelivery; // for the router itself: not tracked
             }
-            boolean partial = Offload.needsChecksum(frame.offload());
-            NatRewrite.setDstAddress(buf, ip, f.target(), partial);
-            NatRewrite.setDstPort(buf, ip, f.translate(dstPort), partial);
+            NatRewrite.translate(buf, ip, l4, protocol, NatRewrite.DST_ADDRESS | NatRewrite.DST_PORT, 0, f.target(), 0,
+                    f.translate(dstPort), Offload.needsChecksum(frame.offload()));
             forwarded = true;
         }
         frame.setNewFlow(hi, lo, forwarded);
@@ -178,8 +177,9 @@ final class ConntrackIn extends Stage {
         int id = Conn.id(handle);
         if ((table.flags(id) & Conn.TRANSLATED) != 0) {
             long tHi = translatedHi(table, id, Conn.isOriginal(handle));
-            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi)); // the IPv4 checksum only: no transport header here
-            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
+            // No transport header here (l4 -1): the addresses and the IPv4 checksum only.
+            NatRewrite.translate(buf, ip, -1, Ipv4.protocol(buf, ip), NatRewrite.SRC_ADDRESS | NatRewrite.DST_ADDRESS,
+                    FlowKey.src(tHi), FlowKey.dst(tHi), 0, 0, false);
         }
         frame.setFragmentTranslated();
         return router.afterConntrack(frame);
@@ -249,22 +249,11 @@ final class ConntrackIn extends Stage {
     }
 
     /**
-     * Rewrites the packet's addresses and ports to the tuple {@code tHi/tLo}, checksums kept by RFC 1624 updates
-     * ({@code partial}: the transport checksum is an offloaded, partial one).
+     * Rewrites the packet's addresses and ports to the tuple {@code tHi/tLo} ({@link NatRewrite#translate}: TCP and
+     * UDP by the one-pass fast path, an ICMP query's identifier by its direction, addresses alone for the rest).
      */
     static void rewrite(ByteBuf buf, int ip, int l4, int protocol, long tHi, long tLo, boolean partial) {
-        if (protocol == Ipv4.PROTO_TCP || protocol == Ipv4.PROTO_UDP) { // every field read and written once
-            NatRewrite.setTuple(buf, ip, l4, protocol == Ipv4.PROTO_UDP, FlowKey.src(tHi), FlowKey.dst(tHi),
-                    FlowKey.srcPort(tLo), FlowKey.dstPort(tLo), partial);
-        } else if (protocol == Ipv4.PROTO_ICMP) {
-            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi), partial);
-            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi), partial);
-            // The identifier is the request's source "port" and the reply's destination "port" (see FlowKey).
-            int id = Icmp4.isQueryRequest(Icmp4.type(buf, l4)) ? FlowKey.srcPort(tLo) : FlowKey.dstPort(tLo);
-            NatRewrite.setSrcPort(buf, ip, id, partial);
-        } else { // no ports: the addresses, and the IPv4 checksum (nothing else is known to cover them)
-            NatRewrite.setSrcAddress(buf, ip, FlowKey.src(tHi));
-            NatRewrite.setDstAddress(buf, ip, FlowKey.dst(tHi));
-        }
+        NatRewrite.translate(buf, ip, l4, protocol, NatRewrite.TUPLE, FlowKey.src(tHi), FlowKey.dst(tHi),
+                FlowKey.srcPort(tLo), FlowKey.dstPort(tLo), partial);
     }
 }

@@ -79,10 +79,10 @@ final class IcmpErrorNat {
         long yHi = reply ? table.replyHi(id) : table.origHi(id);
 
         int outerSrc = Ipv4.src(buf, ip);
-        if (outerSrc == FlowKey.src(yHi)) {
-            NatRewrite.setSrcAddress(buf, ip, FlowKey.dst(xHi)); // the endpoint answered: as the sender knows it
-        }
-        NatRewrite.setDstAddress(buf, ip, FlowKey.src(xHi));
+        // The error itself: to the sender as it knows itself, and from the endpoint (when that answered) as the sender
+        // knows it. An ICMP error has no ports and no pseudo-header: the addresses and the IPv4 checksum.
+        int outer = NatRewrite.DST_ADDRESS | (outerSrc == FlowKey.src(yHi) ? NatRewrite.SRC_ADDRESS : 0);
+        NatRewrite.translate(buf, ip, icmp, Ipv4.PROTO_ICMP, outer, FlowKey.dst(xHi), FlowKey.src(xHi), 0, 0, false);
 
         rewriteQuote(buf, icmp, inner, l4, l4Quoted, protocol, xHi, xLo);
         return true;

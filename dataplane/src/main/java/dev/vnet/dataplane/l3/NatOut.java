@@ -117,12 +117,9 @@ final class NatOut extends Stage {
             router.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
                     Conn.handle(id, Conn.ORIGINAL), now, frame);
         }
-        if (sourceNat && !FlowKey.hasPorts(protocol)) {
-            NatRewrite.setSrcAddress(buf, ip, natSource); // the IPv4 checksum only, as netfilter's generic NAT
-        } else if (sourceNat) {
-            boolean partial = Offload.needsChecksum(frame.offload());
-            NatRewrite.setSrcAddress(buf, ip, natSource, partial);
-            NatRewrite.setSrcPort(buf, ip, natPort, partial);
+        if (sourceNat) { // without ports (netfilter's generic NAT), the address and the IPv4 checksum only
+            NatRewrite.translate(buf, ip, l4, protocol, NatRewrite.SRC_ADDRESS | NatRewrite.SRC_PORT, natSource, 0,
+                    natPort, 0, Offload.needsChecksum(frame.offload()));
         }
         return next(frame);
     }

@@ -15,7 +15,58 @@ import io.netty.buffer.ByteBuf;
  * a port change needs nothing, since ports are summed when the checksum is completed.
  */
 public final class NatRewrite {
+    /** For {@link #translate}: the source address changes. */
+    public static final int SRC_ADDRESS = 1;
+    /** For {@link #translate}: the destination address changes. */
+    public static final int DST_ADDRESS = 2;
+    /** For {@link #translate}: the TCP/UDP source port changes (of an ICMP query, the identifier). */
+    public static final int SRC_PORT = 4;
+    /** For {@link #translate}: the TCP/UDP destination port changes (of an ICMP query, the identifier). */
+    public static final int DST_PORT = 8;
+    /** For {@link #translate}: the whole tuple, both addresses and both ports. */
+    public static final int TUPLE = SRC_ADDRESS | DST_ADDRESS | SRC_PORT | DST_PORT;
+
     private NatRewrite() {
+    }
+
+    /**
+     * The one NAT rewrite every translation goes through (VPP's {@code nat_6t_flow_t}, gVisor's
+     * {@code UpdateHeaders}): sets the fields {@code ops} names ({@link #SRC_ADDRESS}, {@link #DST_ADDRESS},
+     * {@link #SRC_PORT}, {@link #DST_PORT}, or'ed) of the packet at {@code ip} to {@code src}, {@code dst},
+     * {@code srcPort} and {@code dstPort}, every checksum kept right; {@code partial} when the transport checksum is
+     * an offloaded, partial one. {@code l4} is the transport header's index, or -1 when the packet has none (a later
+     * fragment: only the addresses and the IPv4 checksum change).
+     *
+     * <p>A protocol without ports has its addresses alone changed (with the IPv4 checksum: nothing else is known to
+     * cover them). An ICMP query has one identifier where TCP and UDP have two ports: a whole tuple sets it from
+     * {@code srcPort} in a request and from {@code dstPort} in a reply (the tracker keys it so); one port op sets it
+     * from that port.
+     */
+    public static void translate(ByteBuf buf, int ip, int l4, int protocol, int ops, int src, int dst, int srcPort,
+                                 int dstPort, boolean partial) {
+        if (ops == TUPLE && l4 >= 0 && (protocol == Ipv4.PROTO_TCP || protocol == Ipv4.PROTO_UDP)) {
+            setTuple(buf, ip, l4, protocol == Ipv4.PROTO_UDP, src, dst, srcPort, dstPort, partial); // the fast path
+            return;
+        }
+        if ((ops & SRC_ADDRESS) != 0) {
+            setAddress(buf, ip, Ipv4.SRC, src, partial);
+        }
+        if ((ops & DST_ADDRESS) != 0) {
+            setAddress(buf, ip, Ipv4.DST, dst, partial);
+        }
+        if (l4 < 0 || (ops & (SRC_PORT | DST_PORT)) == 0) {
+            return;
+        }
+        if (protocol == Ipv4.PROTO_ICMP && (ops & (SRC_PORT | DST_PORT)) == (SRC_PORT | DST_PORT)) {
+            setPort(buf, ip, true, Icmp4.isQueryRequest(Icmp4.type(buf, l4)) ? srcPort : dstPort, partial);
+            return;
+        }
+        if ((ops & SRC_PORT) != 0) {
+            setPort(buf, ip, true, srcPort, partial);
+        }
+        if ((ops & DST_PORT) != 0) {
+            setPort(buf, ip, false, dstPort, partial);
+        }
     }
 
     /** Sets the source address of the packet at {@code ip} (complete checksums). */
