@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vnet.dataplane.ConflictException;
 import dev.vnet.dataplane.api.Dataplane;
+import dev.vnet.dataplane.api.ForwardProtocol;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,10 +98,11 @@ public final class ControlServer implements AutoCloseable {
         get("/neigh", r -> ok(dp.neighbors()));
         get("/routes", r -> ok(dp.routes()));
         on("POST", "/routes", r -> {
-            dp.addRoute(r.param("to"), r.param("via"));
+            dp.addRoute(Ipv4Cidr.parse(r.param("to")), Ipv4Addr.parse(r.param("via")));
             return new Response(201, Map.of("added", r.param("to") + " via " + r.param("via")));
         });
-        on("DELETE", "/routes", r -> found(dp.removeRoute(r.param("to")), "no static route to " + r.param("to")));
+        on("DELETE", "/routes", r -> found(dp.removeRoute(Ipv4Cidr.parse(r.param("to"))),
+                "no static route to " + r.param("to")));
         get("/conntrack", r -> ok(dp.connections()));
         get("/nat", r -> ok(dp.natRules()));
         get("/forwards", r -> ok(dp.portForwardRules()));
@@ -107,11 +111,14 @@ public final class ControlServer implements AutoCloseable {
             String to = r.param("to");
             int colon = to.lastIndexOf(':');
             int targetPort = colon < 0 ? ports[0] : number(to.substring(colon + 1), "target port");
-            return new Response(201, Map.of("added", dp.addPortForward(r.param("protocol"), r.param("on"),
-                    ports[0], ports[1], colon < 0 ? to : to.substring(0, colon), targetPort)));
+            ForwardProtocol protocol = ForwardProtocol.parse(r.param("protocol"));
+            int target = Ipv4Addr.parse(colon < 0 ? to : to.substring(0, colon));
+            return new Response(201, Map.of("added", dp.addPortForward(protocol, r.param("on"), ports[0], ports[1],
+                    target, targetPort)));
         });
         on("DELETE", "/forwards", r -> {
-            List<String> removed = dp.removePortForward(r.param("protocol"), r.param("on"), ports(r.param("port"))[0]);
+            List<String> removed = dp.removePortForward(ForwardProtocol.parse(r.param("protocol")), r.param("on"),
+                    ports(r.param("port"))[0]);
             if (removed.isEmpty()) {
                 throw new ApiException(404, "no " + r.param("protocol") + " forward on " + r.param("on") + " port "
                         + r.param("port"));

@@ -225,7 +225,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
             for (InterfaceAddress g : b.gateways()) {
-                dataplane.addGateway(b.name(), g.toString(), TapOptions.DEFAULT_MTU);
+                dataplane.addGateway(b.name(), g.cidr(), TapOptions.DEFAULT_MTU);
             }
         }
         // Each TAP is born in our namespace under a unique temporary name, then moved and renamed.
@@ -248,7 +248,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             String tap = nextTapName();
             if (u.inRootNamespace()) {
                 // The host is the far side: the TAP stays here, renamed; it and its address vanish with vnet.
-                dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
+                dataplane.addUplinkPort(u.name(), tap, u.routerAddress().cidr(),
                         new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
                 ip.renameInterface(tap, u.interfaceName());
                 ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
@@ -257,7 +257,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                 continue;
             }
             createNamespace(u.namespace());
-            dataplane.addUplinkPort(u.name(), tap, u.routerAddress().toString(),
+            dataplane.addUplinkPort(u.name(), tap, u.routerAddress().cidr(),
                     new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
             ip.moveInterface(tap, u.namespace(), u.interfaceName());
             ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());

@@ -109,7 +109,7 @@ public final class Replay implements AutoCloseable {
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
             for (InterfaceAddress g : b.gateways()) {
-                dataplane.addGateway(b.name(), g.toString(), TapOptions.DEFAULT_MTU);
+                dataplane.addGateway(b.name(), g.cidr(), TapOptions.DEFAULT_MTU);
             }
             if (b.hasHostPort()) {
                 String name = "host:" + b.name();
@@ -122,7 +122,7 @@ public final class Replay implements AutoCloseable {
             hosts.add(n.name(), n.address().address());
         }
         for (UplinkSpec u : topology.uplinks()) {
-            ports.put(u.name(), dataplane.addUplinkMemoryPort(u.name(), u.routerAddress().toString(), u.mtu()));
+            ports.put(u.name(), dataplane.addUplinkMemoryPort(u.name(), u.routerAddress().cidr(), u.mtu()));
             hosts.add(u.name(), u.hostAddress().address());
         }
         dev.vnet.control.lab.RouterSetup.apply(topology, dataplane);

@@ -28,6 +28,11 @@ public record InterfaceAddress(int address, int prefixLength) {
         return address & Ipv4Addr.mask(prefixLength);
     }
 
+    /** The same address and prefix length as the dataplane takes them. */
+    public Ipv4Cidr cidr() {
+        return new Ipv4Cidr(address, prefixLength);
+    }
+
     /** True when {@code other} is in the same subnet. */
     public boolean sameSubnet(InterfaceAddress other) {
         return prefixLength == other.prefixLength && network() == other.network();

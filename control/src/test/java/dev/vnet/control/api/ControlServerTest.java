@@ -1,5 +1,7 @@
 package dev.vnet.control.api;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.Dataplane;
@@ -31,7 +33,7 @@ class ControlServerTest {
     void start() throws IOException {
         dp = Dataplane.start();
         dp.addBridge("br0", BridgeOptions.defaults());
-        dp.addGateway("br0", "192.168.15.5/24", 1500);
+        dp.addGateway("br0", Ipv4Cidr.parse("192.168.15.5/24"), 1500);
         dp.addMemoryPort("a", "br0");
         server = ControlServer.start(dir, dp);
         client = new ControlClient(dir);

@@ -1,5 +1,7 @@
 package dev.vnet.control.lab;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
@@ -148,7 +150,7 @@ class NatScenarioTest {
     @Order(5)
     void udpThroughMasqueradeAndThroughAUdpPortForward() throws Exception {
         assertEquals("hello lan\n", udp(ns("blue"), ns("lan"), "192.168.1.3", 9001, 9001, "hello lan\n"));
-        lab.dataplane().addPortForward("udp", "uplink", 5353, 5353, "192.168.15.2", 53);
+        lab.dataplane().addPortForward(ForwardProtocol.UDP, "uplink", 5353, 5353, Ipv4Addr.parse("192.168.15.2"), 53);
         assertEquals("hello blue\n", udp(ns("lan"), ns("blue"), "192.168.1.2", 5353, 53, "hello blue\n"));
     }
 
@@ -410,7 +412,7 @@ class NatScenarioTest {
     private void assertRunningTopologyHoldsRuntimeChanges(String green) {
         assertEquals(0, dev.vnet.control.cli.Main.run("forward", "add", "udp", "uplink:5354", "192.168.15.3:53",
                 "--state-dir", stateDir.toString()));
-        lab.dataplane().addRoute("203.0.113.0/24", "192.168.1.3");
+        lab.dataplane().addRoute(Ipv4Cidr.parse("203.0.113.0/24"), Ipv4Addr.parse("192.168.1.3"));
         try {
             @SuppressWarnings("unchecked")
             java.util.Map<String, Object> tree = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
@@ -430,7 +432,7 @@ class NatScenarioTest {
             throw new AssertionError("the running topology does not read back: " + e.getMessage(), e);
         } finally {
             dev.vnet.control.cli.Main.run("forward", "del", "udp", "uplink:5354", "--state-dir", stateDir.toString());
-            lab.dataplane().removeRoute("203.0.113.0/24");
+            lab.dataplane().removeRoute(Ipv4Cidr.parse("203.0.113.0/24"));
         }
     }
 

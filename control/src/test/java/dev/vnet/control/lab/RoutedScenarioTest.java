@@ -1,5 +1,7 @@
 package dev.vnet.control.lab;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
@@ -164,7 +166,7 @@ class RoutedScenarioTest {
         // blue is the first hop for 198.51.100.0/24 (a static route); red sends there through the gateway, which
         // forwards back into the bridge and tells red the better first hop. red's kernel (told to take redirects,
         // in its own namespace) then routes there by blue.
-        lab.dataplane().addRoute("198.51.100.0/24", "192.168.15.2");
+        lab.dataplane().addRoute(Ipv4Cidr.parse("198.51.100.0/24"), Ipv4Addr.parse("192.168.15.2"));
         try {
             Cmd.Result accept = Cmd.inNs(ns("red"), 10, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/accept_redirects"
                     + " && echo 1 > /proc/sys/net/ipv4/conf/eth0/accept_redirects");
@@ -179,7 +181,7 @@ class RoutedScenarioTest {
                     route.toString());
             assertEquals(1L, lab.dataplane().routerCounters().get("icmp-redirects-sent"), "vnet stats counts it");
         } finally {
-            lab.dataplane().removeRoute("198.51.100.0/24");
+            lab.dataplane().removeRoute(Ipv4Cidr.parse("198.51.100.0/24"));
             Cmd.inNs(ns("red"), 10, "ip", "route", "flush", "cache");
         }
     }

@@ -13,6 +13,7 @@ import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.util.Clock;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -331,62 +332,61 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
-     * Gives bridge {@code bridge} the router address {@code cidr} (e.g. 192.168.15.5/24): the first one creates the
-     * router's interface on the bridge, with a MAC of its own; later ones add addresses to it.
+     * Gives bridge {@code bridge} the router address {@code address} (e.g. 192.168.15.5/24): the first one creates
+     * the router's interface on the bridge, with a MAC of its own; later ones add addresses to it.
      */
-    public void addGateway(String bridge, String cidr, int mtu) {
-        routerConfig.addGateway(bridge, cidr, mtu);
+    public void addGateway(String bridge, Ipv4Cidr address, int mtu) {
+        routerConfig.addGateway(bridge, address, mtu);
     }
 
     /**
      * Creates TAP {@code interfaceName} as a routed uplink port named {@code portName} with router address
-     * {@code cidr}: the far side of the TAP is another network (a namespace of hosts), reached through the router.
+     * {@code address}: the far side of the TAP is another network (a namespace of hosts), reached through the router.
      */
-    public void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
+    public void addUplinkPort(String portName, String interfaceName, Ipv4Cidr address, TapOptions options)
             throws IOException {
-        routerConfig.addUplinkPort(portName, interfaceName, cidr, options);
+        routerConfig.addUplinkPort(portName, interfaceName, address, options);
     }
 
     /** As {@link #addUplinkPort}, on an in-memory port (for offline replay and tests). */
-    public MemoryPort addUplinkMemoryPort(String portName, String cidr, int mtu) {
-        return routerConfig.addUplinkMemoryPort(portName, cidr, mtu);
+    public MemoryPort addUplinkMemoryPort(String portName, Ipv4Cidr address, int mtu) {
+        return routerConfig.addUplinkMemoryPort(portName, address, mtu);
     }
 
-    /** Adds a static route to {@code cidr} via {@code gateway}, which must be on one of the router's subnets. */
-    public void addRoute(String cidr, String gateway) {
-        routerConfig.addRoute(cidr, gateway);
+    /** Adds a static route to {@code to} via {@code gateway}, which must be on one of the router's subnets. */
+    public void addRoute(Ipv4Cidr to, int gateway) {
+        routerConfig.addRoute(to, gateway);
     }
 
     /**
-     * MASQUERADE: connections from {@code sourceCidr} leaving by router interface {@code outInterface} (an uplink
+     * MASQUERADE: connections from {@code source} leaving by router interface {@code outInterface} (an uplink
      * port's name, or a bridge's) take that interface's address as source.
      */
-    public void addMasquerade(String sourceCidr, String outInterface) {
-        routerConfig.addMasquerade(sourceCidr, outInterface);
+    public void addMasquerade(Ipv4Cidr source, String outInterface) {
+        routerConfig.addMasquerade(source, outInterface);
     }
 
     /**
-     * A port forward (DNAT): new connections of {@code protocol} ("tcp", "udp" or "both") to router interface
-     * {@code onInterface}'s address, ports {@code portLow..portHigh}, go to {@code target}, port {@code targetPort}
-     * onward. Returns how it reads, e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}.
+     * A port forward (DNAT): new connections of {@code protocol} to router interface {@code onInterface}'s address,
+     * ports {@code portLow..portHigh}, go to address {@code target}, port {@code targetPort} onward. Returns how it
+     * reads, e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}.
      */
-    public List<String> addPortForward(String protocol, String onInterface, int portLow, int portHigh, String target,
-                                       int targetPort) {
+    public List<String> addPortForward(ForwardProtocol protocol, String onInterface, int portLow, int portHigh,
+                                       int target, int targetPort) {
         return routerConfig.addPortForward(protocol, onInterface, portLow, portHigh, target, targetPort);
     }
 
     /**
-     * Removes the port forward of {@code protocol} ("tcp", "udp" or "both") on {@code onInterface} starting at
-     * {@code portLow}; returns what was removed (empty when there was nothing). Connections it made live on until
-     * they expire, as with netfilter.
+     * Removes the port forward of {@code protocol} on {@code onInterface} starting at {@code portLow}; returns what
+     * was removed (empty when there was nothing). Connections it made live on until they expire, as with netfilter.
      */
-    public List<String> removePortForward(String protocol, String onInterface, int portLow) {
+    public List<String> removePortForward(ForwardProtocol protocol, String onInterface, int portLow) {
         return routerConfig.removePortForward(protocol, onInterface, portLow);
     }
 
-    /** Removes the static route to {@code cidr}; false if there is none (connected routes cannot be removed). */
-    public boolean removeRoute(String cidr) {
-        return routerConfig.removeRoute(cidr);
+    /** Removes the static route to {@code to}; false if there is none (connected routes cannot be removed). */
+    public boolean removeRoute(Ipv4Cidr to) {
+        return routerConfig.removeRoute(to);
     }
 
     /** Removes the FDB entry for {@code mac} on {@code bridge}; false if there is none. */

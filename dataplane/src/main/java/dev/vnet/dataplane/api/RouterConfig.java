@@ -31,8 +31,7 @@ final class RouterConfig {
         this.dp = dp;
     }
 
-    void addGateway(String bridge, String cidr, int mtu) {
-        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
+    void addGateway(String bridge, Ipv4Cidr c, int mtu) {
         dp.call(() -> {
             dp.checkOpen();
             Bridge b = dp.requireBridge(bridge);
@@ -45,36 +44,32 @@ final class RouterConfig {
                 dp.membership.put(port, b);
             }
             dp.router.addAddress(iface, c.address(), c.prefixLength());
-            log.info("gateway {} on bridge {} (router MAC {})", cidr, bridge, MacAddr.toString(iface.mac()));
+            log.info("gateway {} on bridge {} (router MAC {})", c, bridge, MacAddr.toString(iface.mac()));
             return null;
         });
     }
 
-    void addRoute(String cidr, String gateway) {
-        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
-        int gw = Ipv4Addr.parse(gateway);
+    void addRoute(Ipv4Cidr c, int gw) {
         dp.call(() -> {
-            dp.router.addRoute(c.address() & Ipv4Addr.mask(c.prefixLength()), c.prefixLength(), gw);
-            log.info("route {} via {}", cidr, gateway);
+            dp.router.addRoute(c.network(), c.prefixLength(), gw);
+            log.info("route {} via {}", c, Ipv4Addr.toString(gw));
             return null;
         });
     }
 
-    void addMasquerade(String sourceCidr, String outInterface) {
-        Ipv4Cidr c = Ipv4Cidr.parse(sourceCidr);
+    void addMasquerade(Ipv4Cidr c, String outInterface) {
         dp.call(() -> {
             RouterInterface out = requireInterface(outInterface);
             dp.router.natRules().add(new dev.vnet.dataplane.nat.NatRules.Masquerade(c.network(), c.prefixLength(),
                     out.index()));
-            log.info("masquerade {} out of {}", sourceCidr, outInterface);
+            log.info("masquerade {}/{} out of {}", Ipv4Addr.toString(c.network()), c.prefixLength(), outInterface);
             return null;
         });
     }
 
-    List<String> addPortForward(String protocol, String onInterface, int portLow, int portHigh, String target,
-                                       int targetPort) {
-        int targetAddress = Ipv4Addr.parse(target);
-        List<Integer> protocols = protocolsOf(protocol);
+    List<String> addPortForward(ForwardProtocol protocol, String onInterface, int portLow, int portHigh,
+                                int targetAddress, int targetPort) {
+        List<Integer> protocols = protocol.numbers();
         return dp.call(() -> {
             RouterInterface on = requireInterface(onInterface);
             List<String> added = new ArrayList<>();
@@ -89,8 +84,8 @@ final class RouterConfig {
         });
     }
 
-    List<String> removePortForward(String protocol, String onInterface, int portLow) {
-        List<Integer> protocols = protocolsOf(protocol);
+    List<String> removePortForward(ForwardProtocol protocol, String onInterface, int portLow) {
+        List<Integer> protocols = protocol.numbers();
         return dp.call(() -> {
             RouterInterface on = requireInterface(onInterface);
             List<String> removed = new ArrayList<>();
@@ -107,26 +102,16 @@ final class RouterConfig {
         });
     }
 
-    boolean removeRoute(String cidr) {
-        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
+    boolean removeRoute(Ipv4Cidr c) {
         return dp.call(() -> switch (dp.router.removeStaticRoute(c.network(), c.prefixLength())) {
             case NO_SUCH_ROUTE -> false;
-            case CONNECTED -> throw new IllegalArgumentException("route " + cidr + " is connected (an interface "
+            case CONNECTED -> throw new IllegalArgumentException("route " + c + " is connected (an interface "
                     + "address): remove the address instead");
             case REMOVED -> {
-                log.info("route {} removed", cidr);
+                log.info("route {} removed", c);
                 yield true;
             }
         });
-    }
-
-    static List<Integer> protocolsOf(String protocol) {
-        return switch (protocol) {
-            case "tcp" -> List.of(6);
-            case "udp" -> List.of(17);
-            case "both" -> List.of(6, 17);
-            default -> throw new IllegalArgumentException("protocol '" + protocol + "' is not tcp, udp or both");
-        };
     }
 
     RouterInterface requireInterface(String name) {
@@ -138,17 +123,15 @@ final class RouterConfig {
         return i;
     }
 
-    Ipv4Cidr checkNewUplink(String portName, String cidr) {
-        Ipv4Cidr c = Ipv4Cidr.parse(cidr);
+    void checkNewUplink(String portName, Ipv4Cidr c) {
         dp.call(() -> {
             dp.checkOpen();
             dp.checkNewPort(portName);
             if (dp.router.isLocal(c.address())) {
-                throw new IllegalArgumentException("address " + cidr + " is already the router's");
+                throw new IllegalArgumentException("address " + c + " is already the router's");
             }
             return null;
         });
-        return c;
     }
 
     void addUplinkInterface(Port port, Ipv4Cidr c, int mtu) {
@@ -158,9 +141,9 @@ final class RouterConfig {
         dp.ports.put(port.name(), port);
     }
 
-    void addUplinkPort(String portName, String interfaceName, String cidr, TapOptions options)
+    void addUplinkPort(String portName, String interfaceName, Ipv4Cidr c, TapOptions options)
             throws IOException {
-        Ipv4Cidr c = checkNewUplink(portName, cidr);
+        checkNewUplink(portName, c);
         TapPort port = TapPort.open(dp.nextPortId(), portName, interfaceName, options, dp.tapSinks, dp.allocator);
         try {
             dp.call(() -> {
@@ -177,11 +160,11 @@ final class RouterConfig {
             throw new IOException("cannot set up uplink " + portName + ": " + e.getMessage(), e);
         }
         port.onFailure(dp::portFailed);
-        log.info("uplink {} (tap {}) with router address {}", portName, port.interfaceName(), cidr);
+        log.info("uplink {} (tap {}) with router address {}", portName, port.interfaceName(), c);
     }
 
-    MemoryPort addUplinkMemoryPort(String portName, String cidr, int mtu) {
-        Ipv4Cidr c = checkNewUplink(portName, cidr);
+    MemoryPort addUplinkMemoryPort(String portName, Ipv4Cidr c, int mtu) {
+        checkNewUplink(portName, c);
         return dp.call(() -> {
             MemoryPort port = MemoryPort.onLoops(dp.nextPortId(), portName, dp.pipelines);
             addUplinkInterface(port, c, mtu);

@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.api;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.loop.PollMode;
 import dev.vnet.dataplane.port.MemoryPort;
@@ -62,12 +63,12 @@ class MultiLoopTest {
         dp = Dataplane.start(Clock.SYSTEM, PooledByteBufAllocator.DEFAULT, RouterLimits.defaults(), PollMode.SLEEP, LOOPS);
         assertEquals(LOOPS, dp.loopCount());
         dp.addBridge("br", BridgeOptions.defaults());
-        dp.addGateway("br", "10.0.0.1/24", 1500);
+        dp.addGateway("br", Ipv4Cidr.parse("10.0.0.1/24"), 1500);
         for (int h = 0; h < HOSTS; h++) {
             hosts.add(dp.addMemoryPort("h" + h, "br"));
         }
-        up = dp.addUplinkMemoryPort("up", "198.51.100.2/24", 1500);
-        dp.addMasquerade("10.0.0.0/24", "up");
+        up = dp.addUplinkMemoryPort("up", Ipv4Cidr.parse("198.51.100.2/24"), 1500);
+        dp.addMasquerade(Ipv4Cidr.parse("10.0.0.0/24"), "up");
         // Every host and the peer ask for the router's address: the router learns them (RFC 826) and answers.
         for (int h = 0; h < HOSTS; h++) {
             dp.inject("h" + h, FrameBuilder.arpRequest(hostMac(h), hostIp(h), Ipv4Addr.parse("10.0.0.1")));

@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.trace;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.Dataplane;
@@ -111,8 +112,8 @@ class CaptureTest {
 
     @Test
     void routedFramesAreCapturedOnceInTheDirectionTheyCross() throws IOException {
-        dp.addGateway("br0", "10.0.0.254/24", 1500);
-        dp.addUplinkMemoryPort("up", "198.51.100.1/24", 1500);
+        dp.addGateway("br0", Ipv4Cidr.parse("10.0.0.254/24"), 1500);
+        dp.addUplinkMemoryPort("up", Ipv4Cidr.parse("198.51.100.1/24"), 1500);
         int far = Ipv4Addr.parse("198.51.100.2");
         long farMac = MacAddr.parse("02:00:00:00:00:ff");
         long routerMac = MacAddr.derived("gw:br0");
