@@ -122,11 +122,6 @@ public final class CaptureRecorder implements AutoCloseable {
                 + file.rotations() + " rotations" + (capture.failure() == null ? "" : "; FAILED: " + capture.failure());
     }
 
-    /** Why the capture failed, or null. */
-    public String failure() {
-        return capture.failure();
-    }
-
     /** Stops capturing, writes what is left and closes the file. */
     @Override
     public void close() {

@@ -464,11 +464,6 @@ public final class Dataplane implements AutoCloseable {
         return views.routes();
     }
 
-    /** Router interfaces with their MAC and addresses, one line each. */
-    public List<String> routerInterfaces() {
-        return views.routerInterfaces();
-    }
-
     /** The MAC of every router interface: frames sent from one of these are the router's own. */
     public java.util.Set<Long> routerMacs() {
         return views.routerMacs();

@@ -125,10 +125,6 @@ final class DataplaneViews {
         });
     }
 
-    List<String> routerInterfaces() {
-        return dp.call(dp.router::describe);
-    }
-
     java.util.Set<Long> routerMacs() {
         return dp.call(() -> {
             java.util.Set<Long> macs = new java.util.HashSet<>();

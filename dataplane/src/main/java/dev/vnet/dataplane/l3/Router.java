@@ -20,7 +20,6 @@ import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -441,20 +440,5 @@ public final class Router {
                 frame.release();
             }
         });
-    }
-
-    /** Names of interfaces and their addresses, for messages. */
-    public List<String> describe() {
-        List<String> out = new ArrayList<>();
-        for (RouterInterface i : interfaces) {
-            StringBuilder sb = new StringBuilder(i.name()).append(' ').append(MacAddr.toString(i.mac()));
-            int[] a = i.addresses();
-            int[] l = i.prefixLengths();
-            for (int k = 0; k < a.length; k++) {
-                sb.append(' ').append(Ipv4Addr.toString(a[k])).append('/').append(l[k]);
-            }
-            out.add(sb.toString());
-        }
-        return out;
     }
 }

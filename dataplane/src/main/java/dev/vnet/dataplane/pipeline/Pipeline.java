@@ -113,7 +113,19 @@ public final class Pipeline implements FrameSink {
         while (!injectQueue.isEmpty()) {
             ByteBuf buf = injectQueue.take();
             injected++;
-            process(injectQueue.port(), injectQueue.stage(), buf, injectQueue.offload());
+            processGuarded(injectQueue.port(), injectQueue.stage(), buf, injectQueue.offload());
+        }
+    }
+
+    /**
+     * {@link #process}, and the last guard: every step that can throw on a frame catches what it throws itself (and
+     * releases what it holds); this is for a bug outside them, counted on the frame's port, and the loop goes on.
+     */
+    private void processGuarded(Port in, Stage first, ByteBuf buf, long offload) {
+        try {
+            process(in, first, buf, offload);
+        } catch (RuntimeException e) {
+            internalError(in, null, "threw on a frame from port " + in.name(), e);
         }
     }
 
@@ -132,12 +144,8 @@ public final class Pipeline implements FrameSink {
         running = true;
         injectedThisFrame = 0;
         try {
-            process(in, in.ingress(), buf, offload);
+            processGuarded(in, in.ingress(), buf, offload);
             runInjected();
-        } catch (RuntimeException e) {
-            // Every step that can throw on a frame catches what it throws itself (and releases what it holds); this
-            // is the last guard, for a bug outside them: the loop goes on.
-            internalError(in, null, "threw on a frame from port " + in.name(), e);
         } finally {
             running = false;
         }
@@ -176,9 +184,7 @@ public final class Pipeline implements FrameSink {
                 // already released by whoever threw: nothing more to give back
             }
         }
-        if (port != null) {
-            port.counters().drop(DropReason.INTERNAL_ERROR);
-        }
+        port.counters().drop(DropReason.INTERNAL_ERROR);
         internalErrors.warn(now, "dataplane: " + what + "; dropped as internal-error, the loop goes on: {}",
                 e.toString());
     }
@@ -283,7 +289,7 @@ public final class Pipeline implements FrameSink {
         DecisionTrace.Steps steps = new DecisionTrace.Steps();
         String entry = first == in.ingress() ? "in " : first != null && first.resumesHeldFrame() ? "resumed on "
                 : "from vnet out of ";
-        steps.add(entry + in.name() + ": " + summary(buf));
+        steps.add(entry + in.name() + ": " + FrameSummary.of(buf));
         frame.reset(buf, in, now, offload, true);
         Stage stage = first;
         if (stage == null) {
@@ -346,13 +352,6 @@ public final class Pipeline implements FrameSink {
     private static String stageName(Stage stage) {
         String name = stage.getClass().getSimpleName();
         return name.isEmpty() ? stage.getClass().getName() : name;
-    }
-
-    private static String summary(ByteBuf buf) {
-        int n = Math.min(buf.readableBytes(), 128);
-        byte[] head = new byte[n];
-        buf.getBytes(buf.readerIndex(), head);
-        return FrameSummary.of(head, n);
     }
 
     private void execute(ByteBuf buf, Port in) {
@@ -510,12 +509,7 @@ public final class Pipeline implements FrameSink {
 
     @Override
     public void endBatch() {
-        try {
-            runInjected(); // frames timers injected outside a receive
-        } catch (RuntimeException e) {
-            internalError(frame.inPort() != null ? frame.inPort() : toFlushCount > 0 ? toFlush[0] : null, null,
-                    "an injected frame threw", e);
-        }
+        runInjected(); // frames timers injected outside a receive
         for (int i = 0; i < toFlushCount; i++) {
             Port p = toFlush[i];
             toFlush[i] = null;

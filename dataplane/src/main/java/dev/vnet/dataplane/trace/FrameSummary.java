@@ -11,6 +11,14 @@ public final class FrameSummary {
     private FrameSummary() {
     }
 
+    /** The summary of the frame in {@code buf}'s readable bytes (its first 128 are enough). Allocates: traces only. */
+    public static String of(io.netty.buffer.ByteBuf buf) {
+        int n = Math.min(buf.readableBytes(), 128);
+        byte[] head = new byte[n];
+        buf.getBytes(buf.readerIndex(), head);
+        return of(head, n);
+    }
+
     /** The summary of the frame in {@code f[0..length)}. */
     public static String of(byte[] f, int length) {
         if (length < 14) {
