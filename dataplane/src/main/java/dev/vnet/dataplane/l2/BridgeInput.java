@@ -17,11 +17,11 @@ final class BridgeInput extends Stage {
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
         if (bad != null) {
             return frame.drop(bad);
         }
-        return frame.traced() ? next : next.process(frame); // see Frame.traced()
+        return next.run(frame);
     }
 }

@@ -20,7 +20,7 @@ final class L2Forward extends Stage {
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         long dst = Ethernet.dst(frame.buf(), frame.start());
         if (MacAddr.isGroup(dst)) {
             return frame.flood(bridge.members());

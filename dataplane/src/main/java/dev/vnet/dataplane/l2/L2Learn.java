@@ -2,7 +2,9 @@ package dev.vnet.dataplane.l2;
 
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.MacAddr;
 
 /** Learns the frame's source MAC on its ingress port (refreshing age, recording station moves). */
 final class L2Learn extends Stage {
@@ -15,16 +17,13 @@ final class L2Learn extends Stage {
     }
 
     @Override
-    public Stage process(Frame frame) {
-        table.learn(Ethernet.src(frame.buf(), frame.start()), frame.inPort(), frame.now());
-        return frame.traced() ? next : next.process(frame); // see Frame.traced()
-    }
-
-    @Override
-    public String explain(Frame frame) {
+    protected Stage process(Frame frame) {
         long src = Ethernet.src(frame.buf(), frame.start());
-        var port = table.lookup(src, frame.now());
-        return port == null ? "source " + dev.vnet.dataplane.wire.MacAddr.toString(src) + " not learned (table full)"
-                : "source " + dev.vnet.dataplane.wire.MacAddr.toString(src) + " learned on " + port.name();
+        Port on = table.learn(src, frame.inPort(), frame.now());
+        if (frame.traced()) {
+            frame.note("source " + MacAddr.toString(src) + (on == null ? " not learned (table full)"
+                    : " learned on " + on.name()));
+        }
+        return next.run(frame);
     }
 }

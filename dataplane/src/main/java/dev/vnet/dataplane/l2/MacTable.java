@@ -99,8 +99,12 @@ public final class MacTable {
         return ports[slot];
     }
 
-    /** Records that {@code mac} sent a frame from {@code port} at {@code now}. */
-    public void learn(long mac, Port port, long now) {
+    /**
+     * Records that {@code mac} sent a frame from {@code port} at {@code now}; returns the port the table holds for
+     * {@code mac} afterwards ({@code port}, or a static entry's), or null when the table was full (what a decision
+     * trace shows, without a second look-up).
+     */
+    public Port learn(long mac, Port port, long now) {
         int slot = find(mac);
         if (slot >= 0 && !statics[slot] && ports[slot] == port) {
             // The steady state: no lock, and no store when this batch already refreshed it (as the kernel bridge's
@@ -108,19 +112,19 @@ public final class MacTable {
             if ((long) LONGS.getOpaque(lastSeen, slot) != now) {
                 LONGS.setOpaque(lastSeen, slot, now);
             }
-            return;
+            return port;
         }
         if (slot >= 0 && statics[slot]) {
-            return;
+            return ports[slot];
         }
-        learnLocked(mac, port, now);
+        return learnLocked(mac, port, now);
     }
 
-    private synchronized void learnLocked(long mac, Port port, long now) {
+    private synchronized Port learnLocked(long mac, Port port, long now) {
         int slot = find(mac);
         if (slot >= 0) {
             if (statics[slot]) {
-                return;
+                return ports[slot];
             }
             if (ports[slot] != port) {
                 if (!expired(slot, now)) {
@@ -131,14 +135,15 @@ public final class MacTable {
                 ports[slot] = port;
             }
             LONGS.setOpaque(lastSeen, slot, now);
-            return;
+            return port;
         }
         if (size >= maxEntries) {
             limitHits++;
-            return;
+            return null;
         }
         insert(mac, port, now, false);
         learned++;
+        return port;
     }
 
     /** Adds or replaces a static entry: never aged, never moved by learning. */

@@ -14,30 +14,30 @@ import io.netty.buffer.ByteBuf;
  * tenant cannot take the gateway's address. Reads only: the frame may be a flood shared with other ports.
  */
 final class ArpInput extends Stage {
-    private final Router router;
+    private final RouterTables tables;
 
-    ArpInput(Router router) {
-        this.router = router;
+    ArpInput(RouterTables tables) {
+        this.tables = tables;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int arp = frame.l3Offset();
         DropReason bad = Arp.check(buf, arp, frame.start() + frame.length() - arp);
         if (bad != null) {
             return frame.drop(bad);
         }
-        RouterInterface iface = router.iface(frame.inInterface());
+        RouterInterface iface = tables.iface(frame.inInterface());
         int senderIp = Arp.senderIp(buf, arp);
         int targetIp = Arp.targetIp(buf, arp);
         long senderMac = Arp.senderMac(buf, arp);
-        if (router.isLocal(senderIp)) {
+        if (tables.isLocal(senderIp)) {
             return frame.local(); // someone claims our address: not believed
         }
         boolean forUs = iface.hasAddress(targetIp);
         if (senderIp != 0 && iface.onLink(senderIp)) {
-            router.neighbors().confirm(senderIp, senderMac, iface.index(), frame.now(), forUs, (waiting, offload) -> {
+            tables.neighbors().confirm(senderIp, senderMac, iface.index(), frame.now(), forUs, (waiting, offload) -> {
                 Ethernet.setDst(waiting, waiting.readerIndex(), senderMac);
                 frame.inject(iface.port(), iface.output(), waiting, offload);
             });

@@ -28,14 +28,20 @@ import io.netty.buffer.ByteBuf;
  * first follow what their first fragment found ({@link FragmentTable}), waiting for it when they overtook it.
  */
 final class ConntrackIn extends Stage {
-    private final Router router;
+    private final RouterTables tables;
+    private final NatState nat;
+    private final LocalDelivery localDelivery;
+    private final Ipv4Forward forward;
 
-    ConntrackIn(Router router) {
-        this.router = router;
+    ConntrackIn(RouterTables tables, NatState nat, LocalDelivery localDelivery, Ipv4Forward forward) {
+        this.tables = tables;
+        this.nat = nat;
+        this.localDelivery = localDelivery;
+        this.forward = forward;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         boolean fragment = Ipv4.isFragment(buf, ip);
@@ -76,8 +82,11 @@ final class ConntrackIn extends Stage {
                 srcPort = 0;
                 dstPort = Icmp4.echoId(buf, l4);
             } else {
-                if (Icmp4.isError(type)) {
-                    IcmpErrorNat.translate(router.conntrack(), frame.now(), buf, ip, l4, available);
+                boolean translated = Icmp4.isError(type)
+                        && IcmpErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available);
+                if (frame.traced()) {
+                    frame.note(translated ? "an ICMP error about a translated connection: translated back"
+                            : "not tracked");
                 }
                 return untracked(frame, buf, ip, fragment);
             }
@@ -89,7 +98,7 @@ final class ConntrackIn extends Stage {
         int dst = Ipv4.dst(buf, ip);
         long hi = FlowKey.hi(src, dst);
         long lo = FlowKey.lo(protocol, srcPort, dstPort);
-        ConnTable table = router.conntrack();
+        ConnTable table = nat.conntrack();
         long now = frame.now();
         int handle = table.lookup(hi, lo, now);
         if (handle != ConnTable.NONE) {
@@ -97,33 +106,54 @@ final class ConntrackIn extends Stage {
             boolean original = Conn.isOriginal(handle);
             frame.setConnection(handle); // its route hint (see Ipv4Forward)
             if (fragment) {
-                router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now, frame);
+                nat.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), handle, now, frame);
             }
-            refresh(table, router.timeouts(), id, original, protocol, tcpFlags, now);
+            refresh(table, nat.timeouts(), id, original, protocol, tcpFlags, now);
             if ((table.flags(id) & Conn.TRANSLATED) != 0) {
                 long tLo = original ? FlowKey.invertLo(table.replyLo(id)) : FlowKey.invertLo(table.origLo(id));
                 rewrite(buf, ip, l4, protocol, translatedHi(table, id, original), tLo,
                         Offload.needsChecksum(frame.offload()));
             }
-            return router.afterConntrack(frame);
+            if (frame.traced()) {
+                frame.note("tracked connection (replies and later packets follow its NAT)");
+            }
+            return deliver(frame);
         }
         boolean forwarded = false;
-        if (router.isLocal(dst)) {
+        if (tables.isLocal(dst)) {
             NatRules.PortForward f = protocol == Ipv4.PROTO_ICMP ? null
-                    : router.natRules().forwardFor(protocol, dst, dstPort);
+                    : nat.rules().forwardFor(protocol, dst, dstPort);
             if (f == null) {
                 if (fragment) { // its later fragments go to the router too
-                    router.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), FragmentTable.UNTRACKED, now,
+                    nat.fragments().record(src, dst, protocol, Ipv4.id(buf, ip), FragmentTable.UNTRACKED, now,
                             frame);
                 }
-                return router.localDelivery; // for the router itself: not tracked
+                if (frame.traced()) {
+                    frame.note("for the router itself, not tracked");
+                }
+                return localDelivery.run(frame);
             }
             NatRewrite.translate(buf, ip, l4, protocol, NatRewrite.DST_ADDRESS | NatRewrite.DST_PORT, 0, f.target(), 0,
                     f.translate(dstPort), Offload.needsChecksum(frame.offload()));
             forwarded = true;
         }
         frame.setNewFlow(hi, lo, forwarded);
-        return router.afterConntrack(frame);
+        if (frame.traced()) {
+            frame.note("new connection" + (forwarded ? ", matched a port forward (DNAT applied)" : ""));
+        }
+        // To another host: the router's addresses were asked above, unless a port forward changed the destination.
+        return forwarded ? deliver(frame) : forward.run(frame);
+    }
+
+    /**
+     * After tracking (and a translation, which may have changed the destination): to the router itself, or
+     * forwarded. The one place a tracked or untracked packet asks whether it is for the router.
+     */
+    private Stage deliver(Frame frame) {
+        if (tables.isLocal(Ipv4.dst(frame.buf(), frame.l3Offset()))) {
+            return localDelivery.run(frame);
+        }
+        return forward.run(frame);
     }
 
     /** The addresses a packet of connection {@code id} leaves with, in its direction ({@code original} or reply). */
@@ -134,10 +164,10 @@ final class ConntrackIn extends Stage {
     /** A packet not tracked goes on; a first fragment records that, so its later fragments go on untracked too. */
     private Stage untracked(Frame frame, ByteBuf buf, int ip, boolean fragment) {
         if (fragment) {
-            router.fragments().record(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ipv4.protocol(buf, ip), Ipv4.id(buf, ip),
+            nat.fragments().record(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ipv4.protocol(buf, ip), Ipv4.id(buf, ip),
                     FragmentTable.UNTRACKED, frame.now(), frame);
         }
-        return router.afterConntrack(frame);
+        return deliver(frame);
     }
 
     /**
@@ -150,7 +180,7 @@ final class ConntrackIn extends Stage {
     private Stage laterFragment(Frame frame, ByteBuf buf, int ip) {
         int src = Ipv4.src(buf, ip);
         int dst = Ipv4.dst(buf, ip);
-        boolean mayNeedTranslation = router.isLocal(dst) || router.natRules().mayTranslateSomewhere(src);
+        boolean mayNeedTranslation = tables.isLocal(dst) || nat.rules().mayTranslateSomewhere(src);
         return laterFragment(frame, buf, ip, src, dst, mayNeedTranslation);
     }
 
@@ -162,17 +192,23 @@ final class ConntrackIn extends Stage {
     }
 
     private Stage laterFragment(Frame frame, ByteBuf buf, int ip, int src, int dst, boolean hold) {
-        int handle = router.fragments().findOrHold(src, dst, Ipv4.protocol(buf, ip), Ipv4.id(buf, ip), frame.now(),
-                hold, frame, router.iface(frame.inInterface()));
+        int handle = nat.fragments().findOrHold(src, dst, Ipv4.protocol(buf, ip), Ipv4.id(buf, ip), frame.now(),
+                hold, frame, tables.iface(frame.inInterface()));
         if (handle == FragmentTable.HELD) {
+            if (frame.traced()) {
+                frame.note("a fragment that overtook its datagram's first fragment: held until that one comes");
+            }
             return frame.consume();
         }
         if (handle == FragmentTable.HOLD_FULL) {
             return frame.drop(DropReason.FRAGMENT_HOLD_FULL);
         }
-        ConnTable table = router.conntrack();
+        ConnTable table = nat.conntrack();
         if (handle == ConnTable.NONE || handle == FragmentTable.UNTRACKED || !table.isLive(Conn.id(handle))) {
-            return router.afterConntrack(frame);
+            if (frame.traced()) {
+                frame.note("not tracked");
+            }
+            return deliver(frame);
         }
         int id = Conn.id(handle);
         if ((table.flags(id) & Conn.TRANSLATED) != 0) {
@@ -182,7 +218,10 @@ final class ConntrackIn extends Stage {
                     FlowKey.src(tHi), FlowKey.dst(tHi), 0, 0, false);
         }
         frame.setFragmentTranslated();
-        return router.afterConntrack(frame);
+        if (frame.traced()) {
+            frame.note("a later fragment: follows its datagram's connection");
+        }
+        return deliver(frame);
     }
 
     /**
@@ -227,25 +266,6 @@ final class ConntrackIn extends Stage {
         } else {
             table.refresh(id, now, timeouts.generic());
         }
-    }
-
-    @Override
-    public String explain(Frame frame) {
-        if (frame.newFlow()) {
-            return "new connection" + (frame.portForwarded() ? ", matched a port forward (DNAT applied)" : "");
-        }
-        ByteBuf buf = frame.buf();
-        int ip = frame.l3Offset();
-        if (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.CONSUMED) {
-            return "a fragment that overtook its datagram's first fragment: held until that one comes";
-        }
-        if (ip < 0 || Ipv4.isFragment(buf, ip) && !Ipv4.hasTransportHeader(buf, ip)) {
-            return frame.fragmentTranslated() ? "a later fragment: follows its datagram's connection" : "not tracked";
-        }
-        if (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.LOCAL) {
-            return "for the router itself, not tracked";
-        }
-        return "tracked connection (replies and later packets follow its NAT)";
     }
 
     /**

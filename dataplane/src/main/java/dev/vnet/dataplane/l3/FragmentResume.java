@@ -10,19 +10,22 @@ import dev.vnet.dataplane.wire.Ethernet;
  * and unchanged since. It is not held a second time.
  */
 final class FragmentResume extends Stage {
-    private final Router router;
     private final RouterInterface iface;
+    private final ConntrackIn conntrack;
 
-    FragmentResume(Router router, RouterInterface iface) {
-        this.router = router;
+    FragmentResume(RouterInterface iface, ConntrackIn conntrack) {
         this.iface = iface;
+        this.conntrack = conntrack;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         frame.setInInterface(iface.index());
         frame.setL3Offset(frame.start() + Ethernet.HEADER_LEN);
-        return router.conntrackIn.resumeHeldFragment(frame);
+        if (frame.traced()) {
+            frame.note("a fragment that waited for its datagram's first fragment, resumed on " + iface.name());
+        }
+        return conntrack.resumeHeldFragment(frame);
     }
 
     @Override
@@ -30,8 +33,4 @@ final class FragmentResume extends Stage {
         return true;
     }
 
-    @Override
-    public String explain(Frame frame) {
-        return "a fragment that waited for its datagram's first fragment, resumed on " + iface.name();
-    }
 }

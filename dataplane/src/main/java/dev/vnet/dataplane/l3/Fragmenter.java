@@ -16,32 +16,39 @@ import io.netty.buffer.ByteBuf;
  * not marked "copied" become no-ops.
  */
 final class Fragmenter extends Stage {
-    private final Router router;
+    private final RouterTables tables;
+    private final LocalOutput localOutput;
 
-    Fragmenter(Router router) {
-        this.router = router;
+    /** Cuts packets; the fragments are routed again from {@code localOutput}, as packets the router sends. */
+    Fragmenter(RouterTables tables, LocalOutput localOutput) {
+        this.tables = tables;
+        this.localOutput = localOutput;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
-        RouterInterface out = router.iface(frame.outInterface());
+        RouterInterface out = tables.iface(frame.outInterface());
         if (Offload.needsChecksum(frame.offload())) {
             // Fragments cannot carry an offload: the checksum covers the whole datagram, so finish it first.
             SoftwareOffload.completeChecksum(buf, frame.start(), frame.length(), frame.offload());
         }
-        fragment(frame, buf, ip, out);
+        int fragments = fragment(frame, buf, ip, out);
+        if (frame.traced()) {
+            frame.note("cut into " + fragments + " fragments for " + out.name() + "'s MTU " + out.mtu());
+        }
         return frame.local(); // the original is released; its fragments go on
     }
 
-    private void fragment(Frame frame, ByteBuf buf, int ip, RouterInterface out) {
+    private int fragment(Frame frame, ByteBuf buf, int ip, RouterInterface out) {
         int headerLength = Ipv4.headerLength(buf, ip);
         int payload = Ipv4.totalLength(buf, ip) - headerLength;
         int chunk = (out.mtu() - headerLength) & ~7;
         int flags = Ipv4.flagsFragment(buf, ip);
         int baseOffset = flags & Ipv4.FRAGMENT_OFFSET_MASK;
         boolean moreAfterThis = (flags & Ipv4.FLAG_MF) != 0;
+        int count = 0;
         for (int at = 0; at < payload; at += chunk) {
             int length = Math.min(chunk, payload - at);
             ByteBuf f = frame.allocate(Ethernet.HEADER_LEN + headerLength + length);
@@ -59,7 +66,9 @@ final class Fragmenter extends Stage {
                 Ipv4Options.clearUncopied(f, fip);
             }
             Ipv4.updateChecksum(f, fip);
-            frame.inject(out.port(), router.localOutput, f);
+            frame.inject(out.port(), localOutput, f);
+            count++;
         }
+        return count;
     }
 }

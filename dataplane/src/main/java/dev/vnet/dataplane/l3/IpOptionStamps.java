@@ -35,7 +35,7 @@ final class IpOptionStamps {
      *
      * @return {@link #ROUTE_RECORDED} and {@link #TIME_RECORDED} bits
      */
-    static int stamp(ByteBuf buf, int ip, int address, int time, Router router) {
+    static int stamp(ByteBuf buf, int ip, int address, int time, RouterTables router) {
         int stamped = 0;
         int end = ip + Ipv4.headerLength(buf, ip);
         int at = Ipv4Options.next(buf, ip + Ipv4.MIN_HEADER_LEN, end);
@@ -66,7 +66,7 @@ final class IpOptionStamps {
     }
 
     /** One router's entry in the timestamp option at {@code at}; false when none was due or there was no room. */
-    private static boolean timestamp(ByteBuf buf, int at, int length, int address, int time, Router router,
+    private static boolean timestamp(ByteBuf buf, int at, int length, int address, int time, RouterTables router,
                                      boolean countOverflow) {
         int pointer = buf.getUnsignedByte(at + 2);
         int flags = buf.getUnsignedByte(at + 3);
@@ -120,7 +120,7 @@ final class IpOptionStamps {
      * @return false when an option has room left but not for the entry due, where the kernel sends no reply
      */
     static boolean writeEcho(ByteBuf request, int ip, int stamped, ByteBuf out, int to, int address, int time,
-                             Router router) {
+                             RouterTables router) {
         int at = to;
         int rr = Ipv4Options.find(request, ip, Ipv4Options.RECORD_ROUTE);
         if (rr >= 0) {

@@ -4,7 +4,6 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
-import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Options;
 import dev.vnet.dataplane.wire.MacAddr;
@@ -29,14 +28,18 @@ final class Ipv4Input extends Stage {
         }
     }
 
-    private final Router router;
+    private final RouterTables tables;
+    private final ConntrackIn conntrack;
+    private final IcmpError badOptions;
 
-    Ipv4Input(Router router) {
-        this.router = router;
+    Ipv4Input(RouterTables tables, ConntrackIn conntrack, IcmpError badOptions) {
+        this.tables = tables;
+        this.conntrack = conntrack;
+        this.badOptions = badOptions;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         DropReason bad = Ipv4.check(buf, ip, frame.start() + frame.length() - ip);
@@ -44,26 +47,26 @@ final class Ipv4Input extends Stage {
             return frame.drop(bad);
         }
         if (Ipv4Options.present(buf, ip)) {
-            DropReason refused = checkOptions(frame, buf, ip);
-            if (refused != null) {
-                return frame.drop(refused);
+            int options = Ipv4Options.check(buf, ip);
+            if (options != Ipv4Options.SOUND) {
+                return refuseOptions(frame, options);
             }
         }
         int dst = Ipv4.dst(buf, ip);
         int src = Ipv4.src(buf, ip);
         // One table look-up per address decides for nearly every packet; the rest is out of line.
-        if ((UNUSUAL[src >>> 24] | UNUSUAL[dst >>> 24] || router.isLocal(src)
-                || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) && stopsHere(frame, src, dst)) {
+        if ((UNUSUAL[src >>> 24] | UNUSUAL[dst >>> 24] || tables.isLocal(src)
+                || tables.iface(frame.inInterface()).isSubnetBroadcast(dst)) && stopsHere(frame, src, dst)) {
             return null; // dropped as a martian, or taken: broadcast and multicast stop at the router
         }
-        if (MacAddr.isGroup(Ethernet.dst(buf, frame.start())) && !router.isLocal(dst)) {
+        if (MacAddr.isGroup(Ethernet.dst(buf, frame.start())) && !tables.isLocal(dst)) {
             return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
         }
         int end = ip + Ipv4.totalLength(buf, ip);
         if (end < frame.start() + frame.length()) {
             frame.trimTo(end - frame.start()); // unicast to the router: the buffer is this frame's alone
         }
-        return frame.traced() ? router.conntrackIn : router.conntrackIn.process(frame);
+        return conntrack.run(frame);
     }
 
     /**
@@ -77,7 +80,7 @@ final class Ipv4Input extends Stage {
             frame.drop(martian);
             return true;
         }
-        if (broadcastOrMulticast(src, dst) || router.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
+        if (broadcastOrMulticast(src, dst) || tables.iface(frame.inInterface()).isSubnetBroadcast(dst)) {
             frame.local();
             return true;
         }
@@ -112,26 +115,22 @@ final class Ipv4Input extends Stage {
         if (d == 0 || d == 127) {
             return DropReason.IPV4_MARTIAN_DESTINATION;
         }
-        if (s == 127 || router.isLocal(src)) {
+        if (s == 127 || tables.isLocal(src)) {
             return DropReason.IPV4_MARTIAN_SOURCE;
         }
         return null;
     }
 
     /**
-     * Options, checked by the kernel's rules (out of line: rare, and {@link #process} stays small enough to be
-     * inlined): null when the packet goes on; a malformed option is answered with parameter problem pointing at
-     * its bad byte; a source route is refused silently, as by the kernel's default.
+     * Options the kernel's rules refuse ({@link Ipv4Options#check}; out of line: rare, and {@link #process} stays
+     * small enough to be inlined): a source route is dropped silently, as by the kernel's default; a malformed option
+     * is answered with parameter problem pointing at its bad byte.
      */
-    private DropReason checkOptions(Frame frame, ByteBuf buf, int ip) {
-        int options = Ipv4Options.check(buf, ip);
-        if (options == Ipv4Options.SOUND) {
-            return null;
-        }
+    private Stage refuseOptions(Frame frame, int options) {
         if (options == Ipv4Options.SOURCE_ROUTED) {
-            return DropReason.IPV4_SOURCE_ROUTED;
+            return frame.drop(DropReason.IPV4_SOURCE_ROUTED);
         }
-        router.sendIcmpError(frame, Icmp4.TYPE_PARAMETER_PROBLEM, 0, options << 24);
-        return DropReason.IPV4_BAD_OPTIONS;
+        frame.setErrorDetail(options << 24);
+        return badOptions;
     }
 }

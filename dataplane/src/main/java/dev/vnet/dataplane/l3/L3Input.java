@@ -11,16 +11,18 @@ import dev.vnet.dataplane.wire.MacAddr;
  * MAC or to a group, and untagged; ARP and IPv4 go on, anything else (IPv6 among it) is dropped and counted.
  */
 final class L3Input extends Stage {
-    private final Router router;
     private final RouterInterface iface;
+    private final Ipv4Input ipv4;
+    private final ArpInput arp;
 
-    L3Input(Router router, RouterInterface iface) {
-        this.router = router;
+    L3Input(RouterInterface iface, Ipv4Input ipv4, ArpInput arp) {
         this.iface = iface;
+        this.ipv4 = ipv4;
+        this.arp = arp;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         if (!frame.inPort().isInternal()) { // from a bridge, the bridge's input stage has checked it already
             DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
             if (bad != null) {
@@ -35,10 +37,10 @@ final class L3Input extends Stage {
         frame.setInInterface(iface.index());
         frame.setL3Offset(frame.start() + Ethernet.HEADER_LEN);
         if (type == Ethernet.TYPE_IPV4) {
-            return frame.traced() ? router.ipv4Input : router.ipv4Input.process(frame);
+            return ipv4.run(frame);
         }
         if (type == Ethernet.TYPE_ARP) {
-            return router.arpInput;
+            return arp.run(frame);
         }
         if (type == Ethernet.TYPE_VLAN || type == Ethernet.TYPE_QINQ) {
             return frame.drop(DropReason.VLAN_NOT_ROUTED);

@@ -21,21 +21,34 @@ import io.netty.buffer.ByteBuf;
 final class LocalDelivery extends Stage {
     private static final int DEFAULT_TTL = 64;
 
-    private final Router router;
+    private final RouterTables tables;
+    private final NatState nat;
+    private final IcmpOutput icmpOut;
+    private final IcmpError portUnreachable;
+    private final IcmpError protocolUnreachable;
+    private final LocalOutput localOutput;
+    private final Ipv4Output output;
 
-    LocalDelivery(Router router) {
-        this.router = router;
+    LocalDelivery(RouterTables tables, NatState nat, IcmpOutput icmp, IcmpError portUnreachable,
+                  IcmpError protocolUnreachable, LocalOutput localOutput, Ipv4Output output) {
+        this.tables = tables;
+        this.nat = nat;
+        this.icmpOut = icmp;
+        this.portUnreachable = portUnreachable;
+        this.protocolUnreachable = protocolUnreachable;
+        this.localOutput = localOutput;
+        this.output = output;
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         int protocol = Ipv4.protocol(buf, ip);
         if (Ipv4.isFragment(buf, ip)) {
             if (protocol == Ipv4.PROTO_ICMP) { // perhaps a ping bigger than the link's MTU: reassembled, answered
-                RouterInterface in = frame.inInterface() >= 0 ? router.iface(frame.inInterface()) : null;
-                ByteBuf whole = router.localReassembly().add(buf, ip, frame.now(), in, frame::allocate);
+                RouterInterface in = frame.inInterface() >= 0 ? tables.iface(frame.inInterface()) : null;
+                ByteBuf whole = nat.localReassembly().add(buf, ip, frame.now(), in, frame::allocate);
                 if (whole != null) {
                     answerReassembled(frame, whole);
                 }
@@ -59,24 +72,22 @@ final class LocalDelivery extends Stage {
             if (bad != null) {
                 return frame.drop(bad);
             }
-            router.sendTcpReset(frame, l4);
+            icmpOut.tcpReset(frame, l4);
             return frame.drop(DropReason.LOCAL_UNREACHABLE);
         }
-        int code = protocol == Ipv4.PROTO_UDP ? 3 : 2;
-        router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, code, 0);
-        return frame.drop(DropReason.LOCAL_UNREACHABLE);
+        return protocol == Ipv4.PROTO_UDP ? portUnreachable : protocolUnreachable;
     }
 
     private Stage echoReply(Frame frame, ByteBuf buf, int ip, int icmp) {
         if (Ipv4Options.present(buf, ip)) {
             ByteBuf reply = replyWithOptions(frame, buf, ip, icmp);
             if (reply != null) {
-                frame.inject(frame.inPort(), router.localOutput, reply);
+                frame.inject(frame.inPort(), localOutput, reply);
             }
             return frame.local();
         }
         toEchoReply(buf, ip, icmp);
-        return router.ipv4Output;
+        return output;
     }
 
     /**
@@ -86,15 +97,15 @@ final class LocalDelivery extends Stage {
      */
     private ByteBuf replyWithOptions(Frame frame, ByteBuf request, int ip, int icmp) {
         int local = Ipv4.dst(request, ip);
-        int time = router.optionTimestamp();
-        int stamped = IpOptionStamps.stamp(request, ip, local, time, router);
+        int time = tables.optionTimestamp();
+        int stamped = IpOptionStamps.stamp(request, ip, local, time, tables);
         int header = Ipv4.MIN_HEADER_LEN + IpOptionStamps.echoLength(request, ip);
         int icmpLength = Ipv4.totalLength(request, ip) - Ipv4.headerLength(request, ip);
         ByteBuf out = frame.allocate(Ethernet.HEADER_LEN + header + icmpLength);
         out.writeZero(Ethernet.HEADER_LEN + header + icmpLength);
         Ethernet.setType(out, 0, Ethernet.TYPE_IPV4);
         int oip = Ethernet.HEADER_LEN;
-        if (!IpOptionStamps.writeEcho(request, ip, stamped, out, oip + Ipv4.MIN_HEADER_LEN, local, time, router)) {
+        if (!IpOptionStamps.writeEcho(request, ip, stamped, out, oip + Ipv4.MIN_HEADER_LEN, local, time, tables)) {
             out.release();
             return null;
         }
@@ -126,12 +137,12 @@ final class LocalDelivery extends Stage {
             ByteBuf reply = replyWithOptions(frame, whole, ip, icmp);
             whole.release();
             if (reply != null) {
-                frame.inject(frame.inPort(), router.localOutput, reply);
+                frame.inject(frame.inPort(), localOutput, reply);
             }
             return;
         }
         toEchoReply(whole, ip, icmp);
-        frame.inject(frame.inPort(), router.localOutput, whole);
+        frame.inject(frame.inPort(), localOutput, whole);
     }
 
     /** Turns the echo request at {@code ip} into its reply in place: addresses swapped, TTL 64, type 0. */

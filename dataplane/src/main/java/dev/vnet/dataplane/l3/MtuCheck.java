@@ -1,9 +1,7 @@
 package dev.vnet.dataplane.l3;
 
-import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
-import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Offload;
 import io.netty.buffer.ByteBuf;
@@ -13,14 +11,19 @@ import io.netty.buffer.ByteBuf;
  * in ip_forward before POSTROUTING: a packet that fits goes on to {@link NatOut}; one that does not, with DF set (or a
  * TCP super-frame, whose segments carry DF), is answered with ICMP fragmentation needed carrying the next-hop MTU, so
  * path-MTU discovery works, and addressed to the sender as it sent the packet (before MASQUERADE rewrote its source;
- * after it, the error would go to the router itself). A packet without DF goes on, and {@link Fragmenter} cuts it
- * after NAT.
+ * after it, the error would go to the router itself). A packet without DF goes on through a {@link NatOut} whose
+ * successor is the {@link Fragmenter}, which cuts it after NAT.
  */
 final class MtuCheck extends Stage {
-    private final Router router;
+    private final RouterTables tables;
+    private final IcmpError fragmentationNeeded;
+    private final NatOut thenFragment;
 
-    MtuCheck(Router router) {
-        this.router = router;
+    /** Answers with {@code fragmentationNeeded}, or sends the packet through {@code thenFragment} to be cut. */
+    MtuCheck(RouterTables tables, IcmpError fragmentationNeeded, NatOut thenFragment) {
+        this.tables = tables;
+        this.fragmentationNeeded = fragmentationNeeded;
+        this.thenFragment = thenFragment;
     }
 
     /**
@@ -28,26 +31,28 @@ final class MtuCheck extends Stage {
      * it, as skb_gso_validate_network_len). The routing stages ask this once and send only the packets that do not
      * fit here; nearly all do.
      */
-    static boolean fits(Router router, Frame frame) {
+    static boolean fits(RouterTables tables, Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         int total = Ipv4.totalLength(buf, ip);
         if (Offload.isGso(frame.offload())) {
             total = segmentLength(buf, ip, Offload.gsoSize(frame.offload()), total);
         }
-        return total <= router.iface(frame.outInterface()).mtu();
+        return total <= tables.iface(frame.outInterface()).mtu();
     }
 
     /** A packet that does not fit (the routing stage checked): fragmentation needed, or fragmented after NAT. */
     @Override
-    public Stage process(Frame frame) {
-        RouterInterface out = router.iface(frame.outInterface());
+    protected Stage process(Frame frame) {
+        RouterInterface out = tables.iface(frame.outInterface());
         if (!Offload.isGso(frame.offload()) && !Ipv4.dontFragment(frame.buf(), frame.l3Offset())) {
-            frame.setNeedsFragmenting();
-            return router.natOut;
+            if (frame.traced()) {
+                frame.note("bigger than " + out.name() + "'s MTU " + out.mtu() + ", DF clear: fragmented after NAT");
+            }
+            return thenFragment.run(frame);
         }
-        router.sendIcmpError(frame, Icmp4.TYPE_DEST_UNREACHABLE, 4, out.mtu() & 0xFFFF);
-        return frame.drop(DropReason.FRAGMENTATION_NEEDED);
+        frame.setErrorDetail(out.mtu() & 0xFFFF);
+        return fragmentationNeeded;
     }
 
     /** The IP length of one segment of a TCP super-frame: headers plus at most {@code mss} bytes of payload. */

@@ -3,6 +3,7 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.Conn;
 import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.conntrack.TcpState;
 import dev.vnet.dataplane.nat.NatPlanner;
@@ -10,6 +11,7 @@ import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.util.RateLimitedLog;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.NatRewrite;
 import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.Tcp;
@@ -28,21 +30,36 @@ final class NatOut extends Stage {
     private static final int NO_PORT = -3;
     private static final int TAKEN = -4;
 
-    private final Router router;
+    private final RouterTables tables;
+    private final NatState nat;
+    private final NeighborOutput output;
+    private final Fragmenter fragmenter;
     private final RateLimitedLog exhausted = new RateLimitedLog(LoggerFactory.getLogger(NatOut.class),
             TimeUnit.SECONDS.toNanos(1));
 
-    NatOut(Router router) {
-        this.router = router;
+    /**
+     * Source NAT, then {@code output}; or, with a {@code fragmenter}, the NAT of packets too big to go whole, cut
+     * after it. Two fields of their own classes rather than one {@code Stage}: the call to the next stage then
+     * binds to one class, which the JIT inlines.
+     */
+    NatOut(RouterTables tables, NatState nat, NeighborOutput output, Fragmenter fragmenter) {
+        this.tables = tables;
+        this.nat = nat;
+        this.output = output;
+        this.fragmenter = fragmenter;
+    }
+
+    private Stage next(Frame frame) {
+        return fragmenter == null ? output.run(frame) : fragmenter.run(frame);
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         if (!frame.newFlow()) {
             if (!Ipv4.hasTransportHeader(buf, ip) && !frame.fragmentTranslated()
-                    && router.natRules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
+                    && nat.rules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
                 return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED); // no ports to find its connection by
             }
             return next(frame);
@@ -56,20 +73,21 @@ final class NatOut extends Stage {
         if (frame.portForwarded()) {
             dstPort = buf.getUnsignedShort(l4 + 2); // TCP and UDP keep the destination port at offset 2
         }
-        RouterInterface out = router.iface(frame.outInterface());
-        ConnTable table = router.conntrack();
-        NatPlanner planner = router.natPlanner();
+        RouterInterface out = tables.iface(frame.outInterface());
+        ConnTable table = nat.conntrack();
+        NatPlanner planner = nat.planner();
+        ConntrackTimeouts timeouts = nat.timeouts();
         long now = frame.now();
         int state = 0;
         long timeout;
         if (protocol == Ipv4.PROTO_TCP) {
             TcpState s = TcpState.initial(Tcp.flags(buf, l4));
             state = s.ordinal();
-            timeout = router.timeouts().tcp(s);
+            timeout = timeouts.tcp(s);
         } else if (protocol == Ipv4.PROTO_UDP) {
-            timeout = router.timeouts().udp(false);
+            timeout = timeouts.udp(false);
         } else {
-            timeout = protocol == Ipv4.PROTO_ICMP ? router.timeouts().icmp() : router.timeouts().generic();
+            timeout = protocol == Ipv4.PROTO_ICMP ? timeouts.icmp() : timeouts.generic();
         }
         // Planning (the planner's results, the port allocator's generator) and creating happen under the table's
         // write lock: another loop may be creating a connection at the same moment.
@@ -114,20 +132,18 @@ final class NatOut extends Stage {
         if (Ipv4.isFragment(buf, ip)) {
             // The first fragment of a datagram: its later fragments find the connection by the datagram's identity
             // as it arrived (before a port forward rewrote its destination).
-            router.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
+            nat.fragments().record(FlowKey.src(oHi), FlowKey.dst(oHi), protocol, Ipv4.id(buf, ip),
                     Conn.handle(id, Conn.ORIGINAL), now, frame);
         }
         if (sourceNat) { // without ports (netfilter's generic NAT), the address and the IPv4 checksum only
             NatRewrite.translate(buf, ip, l4, protocol, NatRewrite.SRC_ADDRESS | NatRewrite.SRC_PORT, natSource, 0,
                     natPort, 0, Offload.needsChecksum(frame.offload()));
         }
-        return next(frame);
-    }
-
-    private Stage next(Frame frame) {
-        if (frame.needsFragmenting()) {
-            return router.fragmenter;
+        if (frame.traced()) {
+            frame.note(sourceNat ? "source translated to " + Ipv4Addr.toString(natSource)
+                    + (protocol == Ipv4.PROTO_ICMP ? " id " + natPort : natPort != 0 ? ":" + natPort : "")
+                    + ", connection recorded" : "connection recorded, source kept");
         }
-        return frame.traced() ? router.neighborOutput : router.neighborOutput.process(frame);
+        return next(frame);
     }
 }

@@ -3,7 +3,13 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.MacAddr;
+import io.netty.buffer.ByteBuf;
+
+import java.util.function.IntFunction;
 
 /**
  * Last router stage: the next hop's MAC from the neighbor table, the interface's own MAC as source, then on to the
@@ -11,26 +17,34 @@ import dev.vnet.dataplane.wire.Ethernet;
  * the first time, an ARP request.
  */
 final class NeighborOutput extends Stage {
-    private final Router router;
+    private final RouterTables tables;
 
-    NeighborOutput(Router router) {
-        this.router = router;
+    NeighborOutput(RouterTables tables) {
+        this.tables = tables;
     }
 
     @Override
-    public Stage process(Frame frame) {
-        RouterInterface out = router.iface(frame.outInterface());
+    protected Stage process(Frame frame) {
+        RouterInterface out = tables.iface(frame.outInterface());
         int hop = frame.nextHop();
-        long mac = router.neighbors().macFor(hop, frame.now());
+        NeighborTable neighbors = tables.neighbors();
+        long mac = neighbors.macFor(hop, frame.now());
         if (mac != NeighborTable.UNRESOLVED) {
+            if (frame.traced()) {
+                note(frame, neighbors, hop, "");
+            }
             Ethernet.setAddresses(frame.buf(), frame.start(), mac, out.mac());
             frame.setL2InPort(out.port());
             return out.output();
         }
         Ethernet.setSrc(frame.buf(), frame.start(), out.mac()); // the destination once ARP answers
-        return switch (router.neighbors().enqueue(hop, out.index(), frame.buf(), frame.offload(), frame.now())) {
+        NeighborTable.Enqueued queued = neighbors.enqueue(hop, out.index(), frame.buf(), frame.offload(), frame.now());
+        if (frame.traced()) {
+            note(frame, neighbors, hop, ": frame queued until ARP resolves it");
+        }
+        return switch (queued) {
             case NEW -> {
-                frame.inject(out.port(), out.output(), router.arpRequest(frame::allocate, out, hop));
+                frame.inject(out.port(), out.output(), arpRequest(frame::allocate, out, hop));
                 yield frame.consume();
             }
             case QUEUED -> frame.consume();
@@ -39,12 +53,21 @@ final class NeighborOutput extends Stage {
         };
     }
 
-    @Override
-    public String explain(Frame frame) {
-        var state = router.neighbors().stateOf(frame.nextHop());
-        String hop = dev.vnet.dataplane.wire.Ipv4Addr.toString(frame.nextHop());
-        return "neighbor " + hop + " " + (state == null ? "unknown" : state.name())
-                + (frame.verdict() == dev.vnet.dataplane.pipeline.Verdict.CONSUMED
-                ? ": frame queued until ARP resolves it" : "");
+    /** For a decision trace: the next hop's neighbor state, as {@code ip neigh} shows it. */
+    private static void note(Frame frame, NeighborTable neighbors, int hop, String then) {
+        var state = neighbors.stateOf(hop);
+        frame.note("neighbor " + Ipv4Addr.toString(hop) + " " + (state == null ? "unknown" : state.name()) + then);
+    }
+
+    /** Builds a broadcast ARP request for {@code target} from {@code iface}. */
+    static ByteBuf arpRequest(IntFunction<ByteBuf> allocate, RouterInterface iface, int target) {
+        ByteBuf req = allocate.apply(Ethernet.HEADER_LEN + Arp.LENGTH);
+        req.writerIndex(Ethernet.HEADER_LEN + Arp.LENGTH);
+        Ethernet.setDst(req, 0, MacAddr.BROADCAST);
+        Ethernet.setSrc(req, 0, iface.mac());
+        Ethernet.setType(req, 0, Ethernet.TYPE_ARP);
+        int src = RouterTables.sourceFor(iface, target);
+        Arp.write(req, Ethernet.HEADER_LEN, Arp.OP_REQUEST, iface.mac(), src, 0, target);
+        return req;
     }
 }

@@ -13,7 +13,7 @@ final class PortOutput extends Stage {
     }
 
     @Override
-    public Stage process(Frame frame) {
+    protected Stage process(Frame frame) {
         return frame.forward(port);
     }
 }

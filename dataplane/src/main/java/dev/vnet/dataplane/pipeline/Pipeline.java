@@ -194,14 +194,8 @@ public final class Pipeline implements FrameSink {
         while (true) {
             received++;
             offerOnEntry(in, first, buf);
-            if (trace != null) {
-                int number = traceNumber(buf);
-                if (number != 0) {
-                    processTraced(in, first, buf, number, offload);
-                    return;
-                }
-            }
-            if (!runStages(in, first, buf, offload)) {
+            int number = trace == null ? 0 : traceNumber(buf);
+            if (!runStages(in, first, buf, offload, number)) {
                 return;
             }
             Port out = frame.outPort();
@@ -255,25 +249,33 @@ public final class Pipeline implements FrameSink {
     }
 
     /**
-     * Runs the stages from {@code first} until one decides. False when a stage took the buffer over and then threw:
-     * the frame is done, and the buffer is not the pipeline's to execute the verdict on.
+     * Runs the stages from {@code first} until one decides, recording them into decision trace {@code number} unless
+     * it is 0. False when a stage took the buffer over and then threw: the frame is done, and the buffer is not the
+     * pipeline's to execute the verdict on.
      */
-    private boolean runStages(Port in, Stage first, ByteBuf buf, long offload) {
-        frame.reset(buf, in, now, offload, false);
+    private boolean runStages(Port in, Stage first, ByteBuf buf, long offload, int number) {
+        StageTrace steps = number == 0 ? null : new StageTrace(FrameSummary.of(buf)); // as it came in
+        frame.reset(buf, in, now, offload, steps);
         Stage stage = first;
         if (stage == null) {
             frame.drop(DropReason.PORT_UNATTACHED);
         }
         try {
             while (stage != null) {
-                stage = stage.process(frame);
+                stage = stage.run(frame);
             }
             if (frame.verdict() == Verdict.PENDING) {
                 frame.drop(DropReason.INTERNAL_ERROR);
             }
         } catch (RuntimeException e) {
+            if (steps != null) {
+                steps.note("threw " + e);
+            }
             if (frame.verdict() == Verdict.CONSUMED) {
                 consumed++; // the stage handed the buffer over before it threw: not ours to release
+                if (steps != null) {
+                    finishTrace(number, in, first, buf, steps);
+                }
                 frame.clear();
                 return false;
             }
@@ -281,49 +283,29 @@ public final class Pipeline implements FrameSink {
             internalErrors.warn(now, "a stage threw on a frame from port " + in.name() + "; frame dropped: {}",
                     e.toString());
         }
+        if (steps != null) {
+            finishTrace(number, in, first, buf, steps);
+        }
         return true;
     }
 
-    /** As {@link #process}, writing each stage's decision to the trace: the slow path, for traced frames only. */
-    private void processTraced(Port in, Stage first, ByteBuf buf, int number, long offload) {
-        DecisionTrace.Steps steps = new DecisionTrace.Steps();
+    /**
+     * A traced frame's pass is decided: its entry, its steps and its outcome go to the trace, and a frame that goes on
+     * inside the dataplane (to the router's port on a bridge) is followed there under the same number.
+     */
+    private void finishTrace(int number, Port in, Stage first, ByteBuf buf, StageTrace steps) {
+        DecisionTrace.Steps lines = new DecisionTrace.Steps();
         String entry = first == in.ingress() ? "in " : first != null && first.resumesHeldFrame() ? "resumed on "
                 : "from vnet out of ";
-        steps.add(entry + in.name() + ": " + FrameSummary.of(buf));
-        frame.reset(buf, in, now, offload, true);
-        Stage stage = first;
-        if (stage == null) {
-            frame.drop(DropReason.PORT_UNATTACHED);
-        }
-        try {
-            while (stage != null) {
-                String before = TupleView.of(buf);
-                Stage next = stage.process(frame);
-                String explained = stage.explain(frame);
-                steps.add(stageName(stage) + (explained == null ? "" : ": " + explained));
-                String after = frame.verdict() == Verdict.CONSUMED ? before : TupleView.of(buf);
-                if (before != null && after != null && !before.equals(after)) {
-                    steps.add("  rewritten: " + before + "  =>  " + after);
-                }
-                stage = next;
-            }
-            if (frame.verdict() == Verdict.PENDING) {
-                frame.drop(DropReason.INTERNAL_ERROR);
-            }
-        } catch (RuntimeException e) {
-            steps.add("threw " + e);
-            if (frame.verdict() == Verdict.CONSUMED) {
-                consumed++;
-                frame.clear();
-                trace.finish(number, in, steps);
-                return;
-            }
-            frame.drop(DropReason.INTERNAL_ERROR);
+        boolean gone = frame.verdict() == Verdict.CONSUMED;
+        lines.add(entry + in.name() + ": " + steps.arrived());
+        for (String line : steps.lines(gone ? null : TupleView.of(buf), gone)) {
+            lines.add(line);
         }
         switch (frame.verdict()) {
             case FORWARD -> {
                 Port out = frame.outPort();
-                steps.add("=> forward to " + out.name() + (out.isInternal() ? " (inside vnet: continues there)" : ""));
+                lines.add("=> forward to " + out.name() + (out.isInternal() ? " (inside vnet: continues there)" : ""));
                 if (out.isInternal()) {
                     trace.follow(buf, number);
                 }
@@ -338,20 +320,13 @@ public final class Pipeline implements FrameSink {
                         }
                     }
                 }
-                steps.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
+                lines.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
             }
-            case CONSUMED -> steps.add("=> held by the dataplane (the step above says why)");
-            case LOCAL -> steps.add("=> for vnet itself (answered or handled locally)");
-            default -> steps.add("=> drop: " + frame.dropReason().label());
+            case CONSUMED -> lines.add("=> held by the dataplane (the step above says why)");
+            case LOCAL -> lines.add("=> for vnet itself (answered or handled locally)");
+            default -> lines.add("=> drop: " + frame.dropReason().label());
         }
-        trace.finish(number, in, steps);
-        execute(buf, in);
-        frame.clear();
-    }
-
-    private static String stageName(Stage stage) {
-        String name = stage.getClass().getSimpleName();
-        return name.isEmpty() ? stage.getClass().getName() : name;
+        trace.finish(number, in, lines);
     }
 
     private void execute(ByteBuf buf, Port in) {

@@ -71,7 +71,7 @@ class DecisionTraceTest {
                     new byte[4]), 7, 7, 4, 0, 0, 0, 0));
             String trace = traces(t);
             assertTrue(trace.contains("Ipv4Forward: route 198.51.100.0/24 via 192.168.15.2 dev br1, next hop "
-                    + "192.168.15.2, ttl now 63, IP options stamped; back out where it came in: the sender may be told "
+                    + "192.168.15.2, ttl now 63, IP options stamped; back out where it came in: the sender was told "
                     + "(ICMP redirect)"), trace);
         }
     }
@@ -120,7 +120,8 @@ class DecisionTraceTest {
             dev.vnet.dataplane.wire.Ipv4.updateChecksum(ttl1, 14);
             h.send(h.p1, ttl1);
             String trace = traces(t);
-            assertTrue(trace.contains("Ipv4Forward\n  => drop: ttl-exceeded\n"), trace);
+            assertTrue(trace.contains("Ipv4Forward\n  IcmpError: ICMP time exceeded in-transit sent to 192.168.15.1\n"
+                    + "  => drop: ttl-exceeded\n"), "the drop, after the time exceeded sent back: " + trace);
         }
     }
 }

@@ -1,0 +1,83 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Icmp4;
+
+/**
+ * The router's stage graph, declared in one place: every stage is built here with the tables it reads and the stages
+ * that follow it, as {@code Bridge} builds the L2 chain (and as VPP declares a node's next nodes where it registers
+ * it). No stage holds the {@link Router}; stages reach each other only through the edges given here.
+ *
+ * <pre>
+ * L3Input(iface) ─ARP──▶ ArpInput                          answers for our addresses, learns neighbors
+ *                └IPv4─▶ Ipv4Input ──bad options──▶ IcmpError(parameter problem)
+ *                          └▶ ConntrackIn              tracks, translates a known connection, DNAT
+ *                               ├ours──▶ LocalDelivery ──echo reply──▶ Ipv4Output
+ *                               │                      └UDP/other──▶ IcmpError(port/protocol unreachable)
+ *                               └other─▶ Ipv4Forward ──ttl 1 / no route──▶ IcmpError(time exceeded / net unreachable)
+ *                                          ├fits──▶ NatOut ─────────────▶ NeighborOutput ─▶ iface output
+ *                                          └too big─▶ MtuCheck ─DF──▶ IcmpError(fragmentation needed)
+ *                                                       └no DF─▶ NatOut' ─▶ Fragmenter ──fragments──┐
+ * built by the router (ICMP, replies, fragments) ─▶ LocalOutput ─▶ Ipv4Output ─fits─▶ NatOut        │
+ *                                                         ▲                 └too big─▶ MtuCheck     │
+ *                                                         └──────────────────────────────────────────┘
+ * FragmentResume(iface) ─▶ ConntrackIn                 a held fragment goes on once its first was seen
+ * </pre>
+ *
+ * An IPv6 input would be a third edge out of {@link L3Input} (ethertype 0x86DD) to stages of its own (Ipv6Input,
+ * neighbor discovery beside ArpInput, ICMPv6 errors as {@link IcmpError}s of their own), sharing the tables' and
+ * the connection tracker's mechanisms where the protocol allows (docs/architecture.md).
+ */
+final class L3Graph {
+    final LocalOutput localOutput = new LocalOutput();
+    final ArpInput arpInput;
+    final Ipv4Input ipv4Input;
+    final ConntrackIn conntrackIn;
+    /** What the router says back to senders; it sends through {@link #localOutput}. */
+    final IcmpOutput icmp;
+
+    L3Graph(RouterTables tables, NatState nat) {
+        this.icmp = new IcmpOutput(tables, nat, localOutput);
+        IcmpError timeExceeded = error("time exceeded in-transit", Icmp4.TYPE_TIME_EXCEEDED, 0,
+                DropReason.TTL_EXCEEDED);
+        IcmpError netUnreachable = error("net unreachable", Icmp4.TYPE_DEST_UNREACHABLE, 0, DropReason.NO_ROUTE);
+        IcmpError needToFrag = error("need to frag", Icmp4.TYPE_DEST_UNREACHABLE, 4,
+                DropReason.FRAGMENTATION_NEEDED);
+        IcmpError portUnreachable = error("port unreachable", Icmp4.TYPE_DEST_UNREACHABLE, 3,
+                DropReason.LOCAL_UNREACHABLE);
+        IcmpError protocolUnreachable = error("protocol unreachable", Icmp4.TYPE_DEST_UNREACHABLE, 2,
+                DropReason.LOCAL_UNREACHABLE);
+        IcmpError parameterProblem = error("parameter problem", Icmp4.TYPE_PARAMETER_PROBLEM, 0,
+                DropReason.IPV4_BAD_OPTIONS);
+
+        // From the end of the graph back to its entries: each stage is built after the stages it hands frames to.
+        NeighborOutput neighborOutput = new NeighborOutput(tables);
+        Fragmenter fragmenter = new Fragmenter(tables, localOutput);
+        NatOut natOut = new NatOut(tables, nat, neighborOutput, null);
+        NatOut natThenFragment = new NatOut(tables, nat, null, fragmenter);
+        MtuCheck mtuCheck = new MtuCheck(tables, needToFrag, natThenFragment);
+        Ipv4Output ipv4Output = new Ipv4Output(tables, natOut, mtuCheck);
+        localOutput.then(ipv4Output);
+        Ipv4Forward forward = new Ipv4Forward(tables, icmp, timeExceeded, netUnreachable, mtuCheck, natOut);
+        LocalDelivery localDelivery = new LocalDelivery(tables, nat, icmp, portUnreachable, protocolUnreachable,
+                localOutput, ipv4Output);
+        conntrackIn = new ConntrackIn(tables, nat, localDelivery, forward);
+        ipv4Input = new Ipv4Input(tables, conntrackIn, parameterProblem);
+        arpInput = new ArpInput(tables);
+    }
+
+    private IcmpError error(String label, int type, int code, DropReason reason) {
+        return new IcmpError(icmp, label, type, code, reason);
+    }
+
+    /** Where frames received on {@code iface} enter. */
+    Stage input(RouterInterface iface) {
+        return new L3Input(iface, ipv4Input, arpInput);
+    }
+
+    /** Where a fragment held for its datagram's first goes on, having come in by {@code iface}. */
+    Stage resume(RouterInterface iface) {
+        return new FragmentResume(iface, conntrackIn);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.wire.Ipv4Addr;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * What the router knows of the network and of itself: its interfaces and their addresses, the route table and the
+ * neighbor table. Stages read these without locks on every loop at once; the interfaces and addresses change only at
+ * the loops' barrier, and {@link RouteTable} and {@link NeighborTable} say how each stays consistent.
+ */
+final class RouterTables {
+    private final RouteTable routes;
+    private final NeighborTable neighbors;
+    private RouterInterface[] interfaces = new RouterInterface[0];
+    private int[] localAddresses = new int[0];
+    /**
+     * One bit per router address, at a hash of it: {@link #isLocal} asks it first, so an address that is not the
+     * router's (nearly every source it is asked about, once per packet) is answered without the loop.
+     */
+    private long localFilter;
+    /** Wall-clock milliseconds, for the timestamps the router writes into IP timestamp options. */
+    private LongSupplier wallClock = System::currentTimeMillis;
+
+    RouterTables(RouterLimits limits) {
+        this.routes = new RouteTable(limits.maxRoutes(), 2 * limits.maxConnections()); // a hint per direction
+        this.neighbors = new NeighborTable(limits.maxNeighbors());
+    }
+
+    RouteTable routes() {
+        return routes;
+    }
+
+    NeighborTable neighbors() {
+        return neighbors;
+    }
+
+    /** The interface with index {@code i}. */
+    RouterInterface iface(int i) {
+        return interfaces[i];
+    }
+
+    List<RouterInterface> interfaces() {
+        return List.of(interfaces);
+    }
+
+    /** Adds {@code iface}, whose index is the number of interfaces before it. */
+    void add(RouterInterface iface) {
+        interfaces = Arrays.copyOf(interfaces, interfaces.length + 1);
+        interfaces[iface.index()] = iface;
+    }
+
+    int interfaceCount() {
+        return interfaces.length;
+    }
+
+    /** Adds {@code address/prefixLength} to {@code iface} and its connected route. */
+    void addAddress(RouterInterface iface, int address, int prefixLength) {
+        if (isLocal(address)) {
+            throw new IllegalArgumentException("address " + Ipv4Addr.toString(address) + " is already the router's");
+        }
+        iface.addAddress(address, prefixLength);
+        localAddresses = Arrays.copyOf(localAddresses, localAddresses.length + 1);
+        localAddresses[localAddresses.length - 1] = address;
+        localFilter |= 1L << filterBit(address);
+        routes.put(address & Ipv4Addr.mask(prefixLength), prefixLength, iface.index(), 0);
+    }
+
+    /** The interface whose subnet holds {@code address}, or null. */
+    RouterInterface onLink(int address) {
+        for (RouterInterface i : interfaces) {
+            if (i.onLink(address)) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    /** True when {@code ip} is one of the router's addresses. */
+    boolean isLocal(int ip) {
+        if ((localFilter & (1L << filterBit(ip))) == 0) {
+            return false;
+        }
+        for (int a : localAddresses) {
+            if (a == ip) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int filterBit(int ip) {
+        return Ipv4Addr.hash(ip, 6);
+    }
+
+    /** The address a packet the router sends about one from {@code in} comes from: that interface's, else any. */
+    int sourceFor(RouterInterface in) {
+        return in != null ? in.primaryAddress() : localAddresses.length > 0 ? localAddresses[0] : 0;
+    }
+
+    /** The address of {@code iface} on the subnet of {@code target}, else its primary address. */
+    static int sourceFor(RouterInterface iface, int target) {
+        int[] addrs = iface.addresses();
+        int[] lengths = iface.prefixLengths();
+        for (int i = 0; i < addrs.length; i++) {
+            if (Ipv4Addr.contains(addrs[i], lengths[i], target)) {
+                return addrs[i];
+            }
+        }
+        return iface.primaryAddress();
+    }
+
+    void setWallClock(LongSupplier millis) {
+        this.wallClock = millis;
+    }
+
+    /** Now, as RFC 791's timestamp option counts it: milliseconds since midnight UT. */
+    int optionTimestamp() {
+        return IpOptionStamps.timestamp(wallClock.getAsLong());
+    }
+}
