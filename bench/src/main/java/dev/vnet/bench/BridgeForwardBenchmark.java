@@ -1,6 +1,7 @@
 package dev.vnet.bench;
 
 import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.JvmOptions;
@@ -63,8 +64,9 @@ public class BridgeForwardBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Clock clock = () -> 1_000_000_000L;
-        pipeline = new Pipeline(clock);
-        Bridge bridge = new Bridge("br-bench", Math.max(tableSize, 16), TimeUnit.SECONDS.toNanos(300));
+        pipeline = new Pipeline(clock, new Attachments());
+        Bridge bridge = new Bridge("br-bench", Math.max(tableSize, 16), TimeUnit.SECONDS.toNanos(300),
+                pipeline.attachments());
         ports = new CountingPort[PORTS];
         for (int i = 0; i < PORTS; i++) {
             ports[i] = new CountingPort(i + 1, "p" + (i + 1));

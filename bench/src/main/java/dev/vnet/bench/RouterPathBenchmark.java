@@ -6,6 +6,7 @@ import dev.vnet.dataplane.l3.RouterInterface;
 import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.l3.RouterPort;
 import dev.vnet.dataplane.nat.NatRules;
+import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.util.Clock;
@@ -84,10 +85,10 @@ public class RouterPathBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Clock clock = () -> 1_000_000_000L;
-        pipeline = new Pipeline(clock);
-        Router router = new Router(RouterLimits.defaults());
-        Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300));
-        Bridge br2 = new Bridge("br2", 64, TimeUnit.SECONDS.toNanos(300));
+        pipeline = new Pipeline(clock, new Attachments());
+        Router router = new Router(RouterLimits.defaults(), pipeline.attachments());
+        Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300), pipeline.attachments());
+        Bridge br2 = new Bridge("br2", 64, TimeUnit.SECONDS.toNanos(300), pipeline.attachments());
         p1 = new CountingPort(1, "p1");
         p2 = new CountingPort(2, "p2");
         p3 = new CountingPort(3, "p3");

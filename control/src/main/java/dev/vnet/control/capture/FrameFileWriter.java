@@ -29,7 +29,7 @@ public interface FrameFileWriter extends AutoCloseable {
      * microseconds, drops with their reason as the comment); returns how many.
      */
     default int drain(Capture capture, long offsetMicros) throws IOException {
-        return capture.drain((on, d, data, length, wire, nanos, why) -> frame(on.name(),
+        return capture.drain((port, name, d, data, length, wire, nanos, why) -> frame(name,
                 d == Capture.IN ? PcapngWriter.INBOUND : d == Capture.OUT ? PcapngWriter.OUTBOUND : PcapngWriter.UNKNOWN,
                 offsetMicros + nanos / 1000, data, length, wire, why == null ? null : "dropped: " + why.label()));
     }

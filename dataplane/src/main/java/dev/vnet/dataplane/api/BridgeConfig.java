@@ -27,7 +27,7 @@ final class BridgeConfig {
             if (dp.bridges.containsKey(name)) {
                 throw new IllegalArgumentException("bridge '" + name + "' already exists");
             }
-            dp.bridges.put(name, new Bridge(name, options.fdbMaxEntries(), options.agingNanos()));
+            dp.bridges.put(name, new Bridge(name, options.fdbMaxEntries(), options.agingNanos(), dp.attachments));
             log.info("bridge {} created (fdb bound {}, aging {} s)", name, options.fdbMaxEntries(),
                     TimeUnit.NANOSECONDS.toSeconds(options.agingNanos()));
             return null;

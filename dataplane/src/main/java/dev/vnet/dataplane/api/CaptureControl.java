@@ -47,7 +47,7 @@ final class CaptureControl {
             }
             Capture c = new Capture(nextCaptureId++, mask, filter, slots, snapLength);
             if ((mask & (Capture.IN | Capture.OUT)) != 0) {
-                chosen.forEach(p -> p.addCapture(c));
+                chosen.forEach(p -> dp.attachments.addCapture(p, c));
             }
             if ((mask & Capture.DROPS) != 0) {
                 for (Pipeline p : dp.pipelines) {
@@ -70,7 +70,7 @@ final class CaptureControl {
         dp.call(() -> {
             List<Port> on = captures.remove(c);
             if (on != null) {
-                on.forEach(p -> p.removeCapture(c));
+                on.forEach(p -> dp.attachments.removeCapture(p, c));
                 for (Pipeline p : dp.pipelines) {
                     p.removeDropCapture(c);
                 }

@@ -4,6 +4,7 @@ import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.Router;
 import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.l3.RouterInterface;
+import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.port.Port;
@@ -64,6 +65,7 @@ public final class Dataplane implements AutoCloseable {
     final Map<Port, Bridge> membership = new LinkedHashMap<>();
     final Map<String, RouterInterface> routerInterfaces = new LinkedHashMap<>();
     final Router router;
+    final Attachments attachments; // each port's stages and captures, for every loop's pipeline
     private final DataplaneViews views = new DataplaneViews(this);
     private final CaptureControl captureControl = new CaptureControl(this);
     private final RouterConfig routerConfig = new RouterConfig(this);
@@ -96,7 +98,8 @@ public final class Dataplane implements AutoCloseable {
     public static Dataplane start(Clock clock, ByteBufAllocator allocator, RouterLimits limits, PollMode poll,
                                   int loops) {
         Epoll.ensureAvailability();
-        return new Dataplane(clock, allocator, new Router(limits), true, poll, loops);
+        Attachments attachments = new Attachments();
+        return new Dataplane(clock, allocator, new Router(limits, attachments), attachments, true, poll, loops);
     }
 
     /** One loop per core the JVM may use, at most {@link LoopThread#MAX_LOOPS}. */
@@ -112,21 +115,23 @@ public final class Dataplane implements AutoCloseable {
      */
     public static Dataplane startOffline(Clock clock, RouterLimits limits, long seed) {
         Epoll.ensureAvailability();
-        Router router = new Router(limits, new java.util.SplittableRandom(seed));
+        Attachments attachments = new Attachments();
+        Router router = new Router(limits, new java.util.SplittableRandom(seed), attachments);
         router.setWallClock(() -> clock.nanos() / 1_000_000); // IP timestamp options too follow the given clock
-        return new Dataplane(clock, PooledByteBufAllocator.DEFAULT, router, false, PollMode.SLEEP, 1);
+        return new Dataplane(clock, PooledByteBufAllocator.DEFAULT, router, attachments, false, PollMode.SLEEP, 1);
     }
 
-    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, boolean timers, PollMode poll,
-                      int loopCount) {
+    private Dataplane(Clock clock, ByteBufAllocator allocator, Router router, Attachments attachments, boolean timers,
+                      PollMode poll, int loopCount) {
         this.clock = clock;
         this.allocator = allocator;
         this.router = router;
+        this.attachments = attachments;
         this.loops = new Loops(loopCount, poll, "vnet-dataplane");
         this.poll = poll;
         this.pipelines = new Pipeline[loopCount];
         for (int i = 0; i < loopCount; i++) {
-            pipelines[i] = new Pipeline(clock);
+            pipelines[i] = new Pipeline(clock, attachments);
             pipelines[i].onLoopFailure(loops::failed);
         }
         this.pipeline = pipelines[0];
@@ -315,6 +320,7 @@ public final class Dataplane implements AutoCloseable {
         if (b != null) {
             b.detach(p);
         }
+        attachments.forget(p);
         p.close();
     }
 

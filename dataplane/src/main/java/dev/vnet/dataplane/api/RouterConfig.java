@@ -154,6 +154,7 @@ final class RouterConfig {
         } catch (Exception e) {
             dp.call(() -> {
                 dp.ports.remove(portName);
+                dp.attachments.forget(port);
                 return null;
             });
             dp.closeAndWait(port);

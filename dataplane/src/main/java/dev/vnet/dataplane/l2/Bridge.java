@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.l2;
 
+import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
 
@@ -18,11 +19,16 @@ public final class Bridge {
     private final MacTable table;
     private final Stage input;
     private final L2Forward forward;
+    private final Attachments attachments;
     private Port[] members = new Port[0];
 
-    /** A bridge with an empty table of the given bound and aging time. */
-    public Bridge(String name, int maxEntries, long agingNanos) {
+    /**
+     * A bridge with an empty table of the given bound and aging time, whose members' frames enter it through
+     * {@code attachments} (the dataplane's).
+     */
+    public Bridge(String name, int maxEntries, long agingNanos, Attachments attachments) {
         this.name = name;
+        this.attachments = attachments;
         this.table = new MacTable(maxEntries, agingNanos);
         this.forward = new L2Forward(this);
         this.input = new BridgeInput(new L2Learn(table, forward));
@@ -63,7 +69,7 @@ public final class Bridge {
         Port[] next = Arrays.copyOf(members, members.length + 1);
         next[members.length] = port;
         members = next;
-        port.setIngress(input);
+        attachments.setIngress(port, input);
     }
 
     /** Removes {@code port} and every table entry that points at it. */
@@ -82,6 +88,6 @@ public final class Bridge {
         System.arraycopy(members, at + 1, next, at, members.length - at - 1);
         members = next;
         table.removePort(port);
-        port.setIngress(null);
+        attachments.setIngress(port, null);
     }
 }

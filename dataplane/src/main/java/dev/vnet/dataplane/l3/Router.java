@@ -4,6 +4,7 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.nat.NatRules;
+import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
@@ -29,26 +30,26 @@ public final class Router {
     private final RouterTables tables;
     private final NatState nat;
     private final L3Graph graph;
+    private final Attachments attachments;
 
-    /** A router with empty tables of the given bounds and the connection timeouts of {@code limits}. */
-    public Router(RouterLimits limits) {
-        this(limits, new java.util.SplittableRandom());
+    /**
+     * A router with empty tables of the given bounds and the connection timeouts of {@code limits}, whose interfaces'
+     * frames enter it through {@code attachments} (the dataplane's).
+     */
+    public Router(RouterLimits limits, Attachments attachments) {
+        this(limits, new java.util.SplittableRandom(), attachments);
     }
 
     /**
-     * As {@link #Router(RouterLimits)}, drawing NAT port offsets from {@code random} (a seeded one makes an offline
-     * replay repeatable).
+     * As {@link #Router(RouterLimits, Attachments)}, drawing NAT port offsets from {@code random} (a seeded one makes
+     * an offline replay repeatable).
      */
-    public Router(RouterLimits limits, java.util.random.RandomGenerator random) {
+    public Router(RouterLimits limits, java.util.random.RandomGenerator random, Attachments attachments) {
         this.limits = limits;
+        this.attachments = attachments;
         this.tables = new RouterTables(limits);
         this.nat = new NatState(limits, random);
         this.graph = new L3Graph(tables, nat);
-    }
-
-    /** A router with the default bounds. */
-    public Router() {
-        this(RouterLimits.defaults());
     }
 
     /** The bounds and timeouts it was made with. */
@@ -73,7 +74,7 @@ public final class Router {
     public RouterInterface addBridgeInterface(Bridge bridge, RouterPort port, long mac, int mtu) {
         RouterInterface iface = newInterface(bridge.name(), mac, mtu, port, bridge.forwardStage());
         bridge.attach(port);
-        port.setIngress(graph.input(iface));
+        attachments.setIngress(port, graph.input(iface));
         bridge.table().putStatic(mac, port);
         return iface;
     }
@@ -81,7 +82,7 @@ public final class Router {
     /** Makes {@code port} (an uplink TAP) a routed interface of its own, with MAC {@code mac}. */
     public RouterInterface addPortInterface(String name, Port port, long mac, int mtu) {
         RouterInterface iface = newInterface(name, mac, mtu, port, new PortOutput(port));
-        port.setIngress(graph.input(iface));
+        attachments.setIngress(port, graph.input(iface));
         return iface;
     }
 

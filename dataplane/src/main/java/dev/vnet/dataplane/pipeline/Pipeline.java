@@ -49,6 +49,7 @@ public final class Pipeline implements FrameSink {
     public static final int MAX_INJECTIONS_PER_FRAME = 64;
 
     private final Frame frame = new Frame(this);
+    private final Attachments attachments;
     private final Clock clock;
     private final ByteBufAllocator allocator;
     private final InjectQueue injectQueue = new InjectQueue();
@@ -57,6 +58,7 @@ public final class Pipeline implements FrameSink {
     private final RateLimitedLog internalErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(1));
     private Port[] toFlush = new Port[16];
     private int toFlushCount;
+    private boolean[] flushPending = new boolean[16]; // by port id: queued on since the batch's last flush
     private long now;
     private Capture[] dropCaptures; // null unless a capture takes drops
     private DecisionTrace trace; // null unless a decision trace is on
@@ -73,16 +75,25 @@ public final class Pipeline implements FrameSink {
     private long internalErrorCount;
     private java.util.function.Consumer<Throwable> loopFailure = e -> log.error("a dataplane loop failed", e);
 
-    /** A pipeline that reads {@code clock} once per batch and allocates frames it builds from Netty's pool. */
-    public Pipeline(Clock clock) {
-        this(clock, PooledByteBufAllocator.DEFAULT);
+    /**
+     * A pipeline that reads {@code clock} once per batch, allocates frames it builds from Netty's pool, and finds each
+     * port's stages and captures in {@code attachments} (one for all the loops of a dataplane).
+     */
+    public Pipeline(Clock clock, Attachments attachments) {
+        this(clock, PooledByteBufAllocator.DEFAULT, attachments);
     }
 
-    /** A pipeline that reads {@code clock} once per batch and allocates frames it builds from {@code allocator}. */
-    public Pipeline(Clock clock, ByteBufAllocator allocator) {
+    /** As {@link #Pipeline(Clock, Attachments)}, allocating the frames it builds from {@code allocator}. */
+    public Pipeline(Clock clock, ByteBufAllocator allocator, Attachments attachments) {
         this.clock = clock;
         this.allocator = allocator;
+        this.attachments = attachments;
         this.now = clock.nanos();
+    }
+
+    /** Each port's stages and captures, as this pipeline reads them. */
+    public Attachments attachments() {
+        return attachments;
     }
 
     /** Allocates a buffer for a frame the dataplane builds (ARP, ICMP), pooled and direct like port reads. */
@@ -144,7 +155,7 @@ public final class Pipeline implements FrameSink {
         running = true;
         injectedThisFrame = 0;
         try {
-            processGuarded(in, in.ingress(), buf, offload);
+            processGuarded(in, attachments.ingress(in), buf, offload);
             runInjected();
         } finally {
             running = false;
@@ -219,7 +230,7 @@ public final class Pipeline implements FrameSink {
             }
             injected++;
             in = out;
-            first = out.ingress();
+            first = attachments.ingress(out);
         }
     }
 
@@ -234,16 +245,16 @@ public final class Pipeline implements FrameSink {
     }
 
     private void offerOnEntry(Port in, Stage first, ByteBuf buf) {
-        Capture[] captures = in.captures();
+        Capture[] captures = attachments.captures(in);
         if (captures != null && (first == null || !first.resumesHeldFrame())) {
             // A frame entering at its port's first stage came in on it. Any other came from the router: out of a
             // router interface on a bridge is "out" there; out of an uplink it is captured when the port sends it.
-            if (first != in.ingress()) {
+            if (first != attachments.ingress(in)) {
                 if (in.isInternal()) {
-                    Captures.offer(captures, in, Capture.OUT, buf, null, now);
+                    Captures.offer(captures, in.id(), in.name(), Capture.OUT, buf, null, now);
                 }
             } else if (!in.isInternal()) {
-                Captures.offer(captures, in, Capture.IN, buf, null, now);
+                Captures.offer(captures, in.id(), in.name(), Capture.IN, buf, null, now);
             }
         }
     }
@@ -295,7 +306,7 @@ public final class Pipeline implements FrameSink {
      */
     private void finishTrace(int number, Port in, Stage first, ByteBuf buf, StageTrace steps) {
         DecisionTrace.Steps lines = new DecisionTrace.Steps();
-        String entry = first == in.ingress() ? "in " : first != null && first.resumesHeldFrame() ? "resumed on "
+        String entry = first == attachments.ingress(in) ? "in " : first != null && first.resumesHeldFrame() ? "resumed on "
                 : "from vnet out of ";
         boolean gone = frame.verdict() == Verdict.CONSUMED;
         lines.add(entry + in.name() + ": " + steps.arrived());
@@ -326,7 +337,7 @@ public final class Pipeline implements FrameSink {
             case LOCAL -> lines.add("=> for vnet itself (answered or handled locally)");
             default -> lines.add("=> drop: " + frame.dropReason().label());
         }
-        trace.finish(number, in, lines);
+        trace.finish(number, in.name(), lines);
     }
 
     private void execute(ByteBuf buf, Port in) {
@@ -372,16 +383,17 @@ public final class Pipeline implements FrameSink {
         dropped++;
         in.counters().drop(reason);
         if (dropCaptures != null) {
-            Captures.offer(dropCaptures, in, Capture.DROPS, buf, reason, now);
+            Captures.offer(dropCaptures, in.id(), in.name(), Capture.DROPS, buf, reason, now);
         }
         buf.release();
     }
 
     private void offerOnSend(Port out, ByteBuf buf) {
-        Capture[] captures = out.captures();
+        Capture[] captures = attachments.captures(out);
         if (captures != null) {
             // Ports are seen from outside the bridge: what the bridge sends to the router's port comes in to the router.
-            Captures.offer(captures, out, out.isInternal() ? Capture.IN : Capture.OUT, buf, null, now);
+            Captures.offer(captures, out.id(), out.name(), out.isInternal() ? Capture.IN : Capture.OUT, buf, null,
+                    now);
         }
     }
 
@@ -391,7 +403,7 @@ public final class Pipeline implements FrameSink {
         if (out.isInternal()) {
             // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
             out.counters().tx(buf.readableBytes());
-            inject(out, out.ingress(), buf, offload);
+            inject(out, attachments.ingress(out), buf, offload);
             return;
         }
         // Port.enqueue's contract: a port that throws did not take the reference (released by enqueueFailed).
@@ -473,13 +485,20 @@ public final class Pipeline implements FrameSink {
         }
     }
 
+    /** Remembers to flush {@code out} at the end of the batch (once, however many frames were queued on it). */
     private void markFlushPending(Port out) {
-        if (out.markFlushPending()) {
-            if (toFlushCount == toFlush.length) {
-                toFlush = Arrays.copyOf(toFlush, toFlush.length * 2);
-            }
-            toFlush[toFlushCount++] = out;
+        int id = out.id();
+        if (id >= flushPending.length) {
+            flushPending = Arrays.copyOf(flushPending, Math.max(id + 1, flushPending.length * 2));
         }
+        if (flushPending[id]) {
+            return;
+        }
+        flushPending[id] = true;
+        if (toFlushCount == toFlush.length) {
+            toFlush = Arrays.copyOf(toFlush, toFlush.length * 2);
+        }
+        toFlush[toFlushCount++] = out;
     }
 
     @Override
@@ -488,7 +507,7 @@ public final class Pipeline implements FrameSink {
         for (int i = 0; i < toFlushCount; i++) {
             Port p = toFlush[i];
             toFlush[i] = null;
-            p.clearFlushPending();
+            flushPending[p.id()] = false;
             try {
                 p.flush();
             } catch (RuntimeException e) {

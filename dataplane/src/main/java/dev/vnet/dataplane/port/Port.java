@@ -1,7 +1,6 @@
 package dev.vnet.dataplane.port;
 
 import dev.vnet.dataplane.loop.LoopThread;
-import dev.vnet.dataplane.pipeline.Stage;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -12,18 +11,16 @@ import io.netty.buffer.ByteBuf;
  * pipeline) releases it. The frame is {@code buf[readerIndex, writerIndex)}; the port does not move the
  * indexes, so one buffer can be queued on several ports (a flood) with one reference each.
  *
- * <p>Ports are the only code that touches file descriptors. With several event loops every loop sends and receives
- * through the same port objects: what a loop writes per frame (counters, the flush mark, a TAP port's queue) is kept
- * per loop ({@link LoopThread#currentIndex()}), and readers add the loops up ({@link #totals()}) while the loops are
- * stopped at a barrier. Membership and stage changes happen only at that barrier.
+ * <p>Ports are the only code that touches file descriptors, and do I/O only: where a port's frames enter the stage
+ * graph and which captures watch it are the pipeline's ({@code pipeline.Attachments}), and so is the mark that a
+ * port has frames to flush. With several event loops every loop sends and receives through the same port objects:
+ * what a loop writes per frame (counters, a TAP port's queue) is kept per loop ({@link LoopThread#currentIndex()}),
+ * and readers add the loops up ({@link #totals()}) while the loops are stopped at a barrier.
  */
 public abstract class Port {
     private final int id;
     private final String name;
     private final PortCounters[] counters = new PortCounters[LoopThread.MAX_LOOPS]; // per loop, made on first use
-    private final boolean[] flushPending = new boolean[LoopThread.MAX_LOOPS];
-    private Stage ingress;
-    private dev.vnet.dataplane.trace.Capture[] captures; // null unless a capture is on: the only cost when off
 
     /** A port with a dataplane-wide unique {@code id} and a user-facing {@code name}. */
     protected Port(int id, String name) {
@@ -63,19 +60,9 @@ public abstract class Port {
         return sum;
     }
 
-    /** The stage frames from this port enter, or null when the port is attached to nothing. */
-    public final Stage ingress() {
-        return ingress;
-    }
-
-    /** Sets the stage frames from this port enter (a bridge's input when the port joins it). */
-    public final void setIngress(Stage stage) {
-        this.ingress = stage;
-    }
-
     /**
-     * True for a port inside the dataplane (the router's port on a bridge): the pipeline runs its {@link #ingress}
-     * stages with a frame sent to it, instead of calling {@link #enqueue}.
+     * True for a port inside the dataplane (the router's port on a bridge): the pipeline runs the stages its frames
+     * enter with a frame sent to it, instead of calling {@link #enqueue}.
      */
     public boolean isInternal() {
         return false;
@@ -105,39 +92,6 @@ public abstract class Port {
 
     /** Releases the port's device and every queued buffer. Idempotent. */
     public abstract void close();
-
-    /** The captures taking this port's frames, or null when none (read on the loop, per frame). */
-    public final dev.vnet.dataplane.trace.Capture[] captures() {
-        return captures;
-    }
-
-    /** On the loop: starts feeding this port's frames to {@code c}. */
-    public final void addCapture(dev.vnet.dataplane.trace.Capture c) {
-        captures = dev.vnet.dataplane.trace.Captures.with(captures, c);
-    }
-
-    /** On the loop: stops feeding this port's frames to {@code c}. */
-    public final void removeCapture(dev.vnet.dataplane.trace.Capture c) {
-        captures = dev.vnet.dataplane.trace.Captures.without(captures, c);
-    }
-
-    /**
-     * Marks the port as having queued frames; true if it was not marked yet (the caller then remembers to flush it).
-     * For the calling loop's pipeline's flush list.
-     */
-    public final boolean markFlushPending() {
-        int loop = LoopThread.currentIndex();
-        if (flushPending[loop]) {
-            return false;
-        }
-        flushPending[loop] = true;
-        return true;
-    }
-
-    /** Clears the mark set by {@link #markFlushPending} (on the same loop). */
-    public final void clearFlushPending() {
-        flushPending[LoopThread.currentIndex()] = false;
-    }
 
     @Override
     public String toString() {

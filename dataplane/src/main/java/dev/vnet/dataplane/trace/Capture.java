@@ -1,7 +1,6 @@
 package dev.vnet.dataplane.trace;
 
 import dev.vnet.dataplane.DropReason;
-import dev.vnet.dataplane.port.Port;
 import io.netty.buffer.ByteBuf;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,7 +30,8 @@ public final class Capture {
     private final int[] originalLength;
     private final long[] time;
     private final int[] direction;
-    private final Port[] port;
+    private final int[] portId;
+    private final String[] portName;
     private final DropReason[] reason;
     private final int slotMask;
     private final AtomicLong head = new AtomicLong(); // next slot the reader takes
@@ -78,7 +78,8 @@ public final class Capture {
         originalLength = new int[n];
         time = new long[n];
         direction = new int[n];
-        port = new Port[n];
+        portId = new int[n];
+        portName = new String[n];
         reason = new DropReason[n];
     }
 
@@ -98,11 +99,11 @@ public final class Capture {
     }
 
     /**
-     * On the loop: offers the frame in {@code buf} (its readable bytes), seen on {@code on} in direction {@code d}
-     * (with {@code why} for a drop) at pipeline time {@code nanos}. Copies it into a free slot if the filter takes
-     * it; never blocks.
+     * On the loop: offers the frame in {@code buf} (its readable bytes), seen on the port with id {@code port} and
+     * name {@code name} in direction {@code d} (with {@code why} for a drop) at pipeline time {@code nanos}. Copies
+     * it into a free slot if the filter takes it; never blocks.
      */
-    public synchronized void offer(Port on, int d, ByteBuf buf, DropReason why, long nanos) {
+    public synchronized void offer(int port, String name, int d, ByteBuf buf, DropReason why, long nanos) {
         if (stopped) {
             return;
         }
@@ -133,7 +134,8 @@ public final class Capture {
         originalLength[i] = wire;
         time[i] = nanos;
         direction[i] = d;
-        port[i] = on;
+        portId[i] = port;
+        portName[i] = name;
         reason[i] = why;
         seen.lazySet(seen.get() + 1);
         tail.lazySet(t + 1); // publishes the slot to the reader
@@ -141,9 +143,12 @@ public final class Capture {
 
     /** One captured frame, as the reader sees it; valid until {@link #release}. */
     public interface FrameVisitor {
-        /** Called with the frame's slot; {@code why} is null unless it was dropped. */
-        void visit(Port on, int direction, byte[] data, int length, int originalLength, long nanos, DropReason why)
-                throws java.io.IOException;
+        /**
+         * Called with the frame's slot, seen on the port with id {@code port} and name {@code name}; {@code why} is
+         * null unless it was dropped.
+         */
+        void visit(int port, String name, int direction, byte[] data, int length, int originalLength, long nanos,
+                   DropReason why) throws java.io.IOException;
     }
 
     /** On the reader: hands every captured frame not yet read to {@code visitor}, then frees their slots. */
@@ -153,8 +158,9 @@ public final class Capture {
         int n = 0;
         while (h < t) {
             int i = (int) h & slotMask;
-            visitor.visit(port[i], direction[i], data[i], length[i], originalLength[i], time[i], reason[i]);
-            port[i] = null;
+            visitor.visit(portId[i], portName[i], direction[i], data[i], length[i], originalLength[i], time[i],
+                    reason[i]);
+            portName[i] = null;
             h++;
             n++;
             head.lazySet(h);

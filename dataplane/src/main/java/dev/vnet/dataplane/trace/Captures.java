@@ -1,7 +1,6 @@
 package dev.vnet.dataplane.trace;
 
 import dev.vnet.dataplane.DropReason;
-import dev.vnet.dataplane.port.Port;
 import io.netty.buffer.ByteBuf;
 
 import java.util.Arrays;
@@ -31,16 +30,17 @@ public final class Captures {
     }
 
     /**
-     * Offers a frame to each capture of {@code list} that wants direction {@code d}. A capture that throws (its
-     * filter failed) is failed and takes no more frames; the frame and the other captures go on.
+     * Offers a frame seen on port {@code port} (named {@code name}) to each capture of {@code list} that wants
+     * direction {@code d}. A capture that throws (its filter failed) is failed and takes no more frames; the frame
+     * and the other captures go on.
      */
-    public static void offer(Capture[] list, Port on, int d, ByteBuf buf, DropReason why, long nanos) {
+    public static void offer(Capture[] list, int port, String name, int d, ByteBuf buf, DropReason why, long nanos) {
         for (Capture c : list) {
             if (c.wants(d)) {
                 try {
-                    c.offer(on, d, buf, why, nanos);
+                    c.offer(port, name, d, buf, why, nanos);
                 } catch (RuntimeException e) {
-                    c.fail("it threw on a frame of port " + on.name() + ": " + e);
+                    c.fail("it threw on a frame of port " + name + ": " + e);
                 }
             }
         }

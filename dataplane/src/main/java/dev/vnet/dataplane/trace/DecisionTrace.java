@@ -1,6 +1,5 @@
 package dev.vnet.dataplane.trace;
 
-import dev.vnet.dataplane.port.Port;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayList;
@@ -79,10 +78,10 @@ public final class DecisionTrace {
         }
     }
 
-    /** On the loop: a pass finished; hands its lines to the reader (or counts them lost). */
-    public synchronized void finish(int number, Port in, Steps steps) {
+    /** On the loop: a pass that began at port {@code in} finished; hands its lines to the reader (or counts them lost). */
+    public synchronized void finish(int number, String in, Steps steps) {
         StringBuilder sb = new StringBuilder();
-        sb.append("trace ").append(number).append(" at ").append(in.name()).append('\n');
+        sb.append("trace ").append(number).append(" at ").append(in).append('\n');
         for (String line : steps.lines) {
             sb.append("  ").append(line).append('\n');
         }

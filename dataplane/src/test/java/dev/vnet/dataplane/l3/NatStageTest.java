@@ -245,15 +245,15 @@ class NatStageTest {
             dev.vnet.dataplane.trace.Capture c = new dev.vnet.dataplane.trace.Capture(1,
                     dev.vnet.dataplane.trace.Capture.IN | dev.vnet.dataplane.trace.Capture.OUT,
                     dev.vnet.dataplane.trace.CaptureFilter.ALL, 64, 65535);
-            h.p1.addCapture(c);
-            h.gw1Port.addCapture(c);
+            h.pipeline.attachments().addCapture(h.p1, c);
+            h.pipeline.attachments().addCapture(h.gw1Port, c);
             List<ByteBuf> two = FrameBuilder.fragments(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000, new byte[1200]), 800);
             h.send(h.p1, two.get(1));
             h.send(h.p1, two.get(0));
             assertEquals(2, h.sent(h.uplink).size());
             List<String> seen = new java.util.ArrayList<>();
             try {
-                c.drain((on, direction, data, length, wire, nanos, why) -> seen.add(on.name() + " " + direction));
+                c.drain((port, name, direction, data, length, wire, nanos, why) -> seen.add(name + " " + direction));
             } catch (java.io.IOException e) {
                 throw new AssertionError(e);
             }

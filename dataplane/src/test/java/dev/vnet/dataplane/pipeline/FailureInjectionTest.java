@@ -137,11 +137,11 @@ class FailureInjectionTest {
 
     @Test
     void aPortThatThrowsOnSendCostsOnlyItsCopyOfAFlood() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         FaultyPort bad = new FaultyPort(2, "bad");
         MemoryPort good = new MemoryPort(3, "good", p);
-        in.setIngress(floodTo(in, bad, good));
+        p.attachments().setIngress(in, floodTo(in, bad, good));
         bad.failEnqueue = true;
         ByteBuf f = frame();
         in.inject(f);
@@ -157,11 +157,11 @@ class FailureInjectionTest {
 
     @Test
     void aPortThatThrowsOnFlushDoesNotKeepTheOthersFromBeingFlushed() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         FaultyPort bad = new FaultyPort(2, "bad");
         MemoryPort good = new MemoryPort(3, "good", p);
-        in.setIngress(floodTo(in, bad, good));
+        p.attachments().setIngress(in, floodTo(in, bad, good));
         bad.failFlush = true;
         in.inject(frame());
         assertEquals(1, sent(good).size(), "the other port was flushed");
@@ -174,10 +174,10 @@ class FailureInjectionTest {
 
     @Test
     void aCaptureThatThrowsIsFailedAndTheFrameGoesOn() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
-        in.setIngress(floodTo(in, out));
+        p.attachments().setIngress(in, floodTo(in, out));
         AtomicInteger calls = new AtomicInteger();
         CaptureFilter throwing = (frame, length, wire) -> {
             calls.incrementAndGet();
@@ -185,8 +185,8 @@ class FailureInjectionTest {
         };
         Capture broken = new Capture(1, Capture.IN | Capture.OUT, throwing, 16, 256);
         Capture fine = new Capture(2, Capture.IN | Capture.OUT, CaptureFilter.ALL, 16, 256);
-        in.addCapture(broken);
-        in.addCapture(fine);
+        p.attachments().addCapture(in, broken);
+        p.attachments().addCapture(in, fine);
         in.inject(frame());
         in.inject(frame());
         assertEquals(2, sent(out).size(), "both frames forwarded");
@@ -202,12 +202,12 @@ class FailureInjectionTest {
     @Test
     void aFailedCopyForSoftwareChecksumCostsOnlyThatPortsCopy() {
         FaultyAllocator alloc = new FaultyAllocator();
-        Pipeline p = new Pipeline(new ManualClock(), alloc);
+        Pipeline p = new Pipeline(new ManualClock(), alloc, new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort plain = new MemoryPort(2, "plain", p); // no offloads: a copy with its checksum completed
         MemoryPort offloading = new MemoryPort(3, "offloading", p);
         offloading.acceptOffloads(true);
-        in.setIngress(floodTo(in, plain, offloading));
+        p.attachments().setIngress(in, floodTo(in, plain, offloading));
         ByteBuf f = partialChecksumFrame();
         alloc.failures.set(1);
         in.inject(f, partialChecksumOffload());
@@ -222,10 +222,10 @@ class FailureInjectionTest {
     @Test
     void aSegmentationThatFailsHalfWayKeepsWhatItSentAndLeaksNothing() {
         FaultyAllocator alloc = new FaultyAllocator();
-        Pipeline p = new Pipeline(new ManualClock(), alloc);
+        Pipeline p = new Pipeline(new ManualClock(), alloc, new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
-        in.setIngress(new Stage() {
+        p.attachments().setIngress(in, new Stage() {
             @Override
             public Stage process(Frame frame) {
                 return frame.forward(out);
@@ -246,13 +246,13 @@ class FailureInjectionTest {
     @Test
     void anErrorIsNotSwallowedButReachesTheLoopFailureHandler() {
         FaultyAllocator alloc = new FaultyAllocator();
-        Pipeline p = new Pipeline(new ManualClock(), alloc);
+        Pipeline p = new Pipeline(new ManualClock(), alloc, new Attachments());
         AtomicReference<Throwable> reported = new AtomicReference<>();
         p.onLoopFailure(reported::set);
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort plain = new MemoryPort(2, "plain", p);
         MemoryPort other = new MemoryPort(3, "other", p);
-        in.setIngress(floodTo(in, plain, other));
+        p.attachments().setIngress(in, floodTo(in, plain, other));
         alloc.asError = true;
         alloc.failures.set(1);
         ByteBuf f = partialChecksumFrame();
@@ -270,7 +270,7 @@ class FailureInjectionTest {
 
     @Test
     void aRuntimeExceptionReportedByTheLoopIsCountedNotFatal() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         AtomicReference<Throwable> reported = new AtomicReference<>();
         p.onLoopFailure(reported::set);
         MemoryPort in = new MemoryPort(1, "in", p);

@@ -27,10 +27,10 @@ class PipelineTest {
 
     @Test
     void aThrowingStageDropsTheFrameAndTheLoopGoesOn() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
-        in.setIngress(stage(frame -> {
+        p.attachments().setIngress(in, stage(frame -> {
             if (frame.buf().getByte(frame.start() + 14) == 1) {
                 throw new IllegalStateException("a bug in a stage");
             }
@@ -53,10 +53,10 @@ class PipelineTest {
 
     @Test
     void aStageThatForgetsToDecideIsAnInternalError() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         Stage undecided = stage(frame -> null);
-        in.setIngress(undecided);
+        p.attachments().setIngress(in, undecided);
         ByteBuf f = anyFrame();
         in.inject(f);
         assertEquals(0, f.refCnt());
@@ -65,7 +65,7 @@ class PipelineTest {
 
     @Test
     void unattachedPortDropsWithItsReason() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         ByteBuf f = anyFrame();
         in.inject(f);
@@ -75,10 +75,10 @@ class PipelineTest {
 
     @Test
     void portsAreFlushedOncePerBatchNotPerFrame() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
-        in.setIngress(stage(frame -> frame.forward(out)));
+        p.attachments().setIngress(in, stage(frame -> frame.forward(out)));
         p.beginBatch();
         p.receive(in, anyFrame());
         p.receive(in, anyFrame());
@@ -93,11 +93,11 @@ class PipelineTest {
 
     @Test
     void aClosedPortDropsWhatIsSentToIt() {
-        Pipeline p = new Pipeline(new ManualClock());
+        Pipeline p = new Pipeline(new ManualClock(), new Attachments());
         MemoryPort in = new MemoryPort(1, "in", p);
         MemoryPort out = new MemoryPort(2, "out", p);
         out.close();
-        in.setIngress(stage(frame -> frame.forward(out)));
+        p.attachments().setIngress(in, stage(frame -> frame.forward(out)));
         ByteBuf f = anyFrame();
         in.inject(f);
         assertEquals(0, f.refCnt());

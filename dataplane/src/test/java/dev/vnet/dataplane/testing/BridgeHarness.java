@@ -18,7 +18,7 @@ public final class BridgeHarness implements AutoCloseable {
     /** The manual clock the pipeline reads. */
     public final ManualClock clock = new ManualClock();
     /** The pipeline. */
-    public final Pipeline pipeline = new Pipeline(clock);
+    public final Pipeline pipeline = new Pipeline(clock, new dev.vnet.dataplane.pipeline.Attachments());
     /** The bridge under test. */
     public final Bridge bridge;
     private final List<MemoryPort> ports = new ArrayList<>();
@@ -26,7 +26,7 @@ public final class BridgeHarness implements AutoCloseable {
 
     /** A bridge with {@code portCount} ports named p1..pN. */
     public BridgeHarness(int portCount, int maxEntries, long agingNanos) {
-        bridge = new Bridge("br-test", maxEntries, agingNanos);
+        bridge = new Bridge("br-test", maxEntries, agingNanos, pipeline.attachments());
         for (int i = 1; i <= portCount; i++) {
             MemoryPort p = new MemoryPort(i, "p" + i, pipeline);
             ports.add(p);

@@ -103,14 +103,15 @@ public final class RouterHarness implements AutoCloseable {
      */
     public RouterHarness(dev.vnet.dataplane.l3.RouterLimits limits, io.netty.buffer.ByteBufAllocator allocator,
                          int fdbEntries) {
-        pipeline = new Pipeline(clock, allocator);
-        br1 = new Bridge("br1", fdbEntries, TimeUnit.SECONDS.toNanos(300));
-        br2 = new Bridge("br2", fdbEntries, TimeUnit.SECONDS.toNanos(300));
+        pipeline = new Pipeline(clock, allocator, new dev.vnet.dataplane.pipeline.Attachments());
+        br1 = new Bridge("br1", fdbEntries, TimeUnit.SECONDS.toNanos(300), pipeline.attachments());
+        br2 = new Bridge("br2", fdbEntries, TimeUnit.SECONDS.toNanos(300), pipeline.attachments());
         p1 = new MemoryPort(1, "p1", pipeline);
         p2 = new MemoryPort(2, "p2", pipeline);
         p3 = new MemoryPort(3, "p3", pipeline);
         uplink = new MemoryPort(4, "uplink", pipeline);
-        router = new Router(limits, new java.util.SplittableRandom(RANDOM_SEED)); // NAT port search: repeatable
+        // NAT port search: repeatable
+        router = new Router(limits, new java.util.SplittableRandom(RANDOM_SEED), pipeline.attachments());
         br1.attach(p1);
         br1.attach(p2);
         br2.attach(p3);

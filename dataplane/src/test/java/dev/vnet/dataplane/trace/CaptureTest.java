@@ -82,7 +82,7 @@ class CaptureTest {
 
     private static List<Seen> drain(Capture c) throws IOException {
         List<Seen> out = new ArrayList<>();
-        c.drain((on, d, data, length, wire, nanos, why) -> out.add(new Seen(on.name(), d,
+        c.drain((port, name, d, data, length, wire, nanos, why) -> out.add(new Seen(name, d,
                 Arrays.copyOf(data, length), why)));
         return out;
     }
@@ -183,11 +183,11 @@ class CaptureTest {
     private static void writePcapng(Capture c, OutputStream file) throws IOException {
         PcapngWriter w = new PcapngWriter(file, 65535, "vnet test");
         List<String> interfaces = new ArrayList<>();
-        c.drain((on, d, data, length, wire, nanos, why) -> {
-            int id = interfaces.indexOf(on.name());
+        c.drain((port, name, d, data, length, wire, nanos, why) -> {
+            int id = interfaces.indexOf(name);
             if (id < 0) {
-                id = w.addInterface(on.name());
-                interfaces.add(on.name());
+                id = w.addInterface(name);
+                interfaces.add(name);
             }
             w.writeFrame(id, nanos / 1000, data, length, wire, d == Capture.IN ? PcapngWriter.INBOUND
                     : d == Capture.OUT ? PcapngWriter.OUTBOUND : PcapngWriter.UNKNOWN, why == null ? null
