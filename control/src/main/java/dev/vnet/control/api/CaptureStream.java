@@ -1,11 +1,11 @@
 package dev.vnet.control.api;
 
+import dev.vnet.control.capture.FrameFileWriter;
+import dev.vnet.control.capture.PcapngFileWriter;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.trace.BpfFilter;
 import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.CaptureFilter;
-import dev.vnet.control.capture.FrameFileWriter;
-import dev.vnet.control.capture.PcapngFileWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

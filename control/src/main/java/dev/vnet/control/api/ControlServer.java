@@ -2,10 +2,14 @@ package dev.vnet.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.vnet.dataplane.ConflictException;
+import dev.vnet.dataplane.api.CaptureEntry;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +77,7 @@ public final class ControlServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final Map<String, Map<String, Handler>> resources = new LinkedHashMap<>();
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = jsonMapper();
     private final Thread thread;
     private final Dataplane dataplane;
     private volatile boolean closed;
@@ -82,7 +86,7 @@ public final class ControlServer implements AutoCloseable {
         this.path = path;
         this.server = server;
         this.dataplane = dp;
-        get("/captures", r -> ok(dp.captures()));
+        get("/captures", r -> ok(dp.captures().stream().map(ControlServer::captureJson).toList()));
         get("/ports", r -> ok(portsWithKernelDrops(lab)));
         get("/fdb", r -> {
             Map<String, Object> all = new LinkedHashMap<>();
@@ -148,7 +152,7 @@ public final class ControlServer implements AutoCloseable {
                 dev.vnet.control.topology.NamespaceSpec spec = new dev.vnet.control.topology.NamespaceSpec(
                         r.param("name"), r.param("bridge"),
                         r.query().getOrDefault("interface", body.path("interface").asText("eth0")),
-                        dev.vnet.control.topology.InterfaceAddress.parse(r.param("address")),
+                        dev.vnet.dataplane.wire.Ipv4Cidr.parse(r.param("address")),
                         body.path("mtu").asInt(1500),
                         body.hasNonNull("default-route")
                                 ? dev.vnet.dataplane.wire.Ipv4Addr.parse(body.get("default-route").asText()) : 0,
@@ -182,6 +186,34 @@ public final class ControlServer implements AutoCloseable {
 
     private void on(String method, String resource, Handler h) {
         resources.computeIfAbsent(resource, k -> new LinkedHashMap<>()).put(method, h);
+    }
+
+    /**
+     * Jackson, writing the dataplane's typed values as users write them (192.168.15.0/24, 192.168.1.3, tcp): the
+     * values are typed up to here, and this edge prints them.
+     */
+    private static ObjectMapper jsonMapper() {
+        SimpleModule values = new SimpleModule();
+        ToStringSerializer text = ToStringSerializer.instance;
+        values.addSerializer(Ipv4Cidr.class, text);
+        values.addSerializer(Ipv4Address.class, text);
+        values.addSerializer(ForwardProtocol.class, text);
+        return new ObjectMapper().registerModule(values);
+    }
+
+    /** A capture as {@code GET /captures} lists it (an error only for a failed one). */
+    private static Map<String, Object> captureJson(CaptureEntry c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("ports", c.ports());
+        m.put("filter", c.filter());
+        m.put("captured", c.captured());
+        m.put("capture-drops", c.captureDrops());
+        m.put("state", c.state());
+        if (c.error() != null) {
+            m.put("error", c.error());
+        }
+        return m;
     }
 
     private static Response ok(Object body) {

@@ -2,8 +2,8 @@ package dev.vnet.control.bench;
 
 import dev.vnet.control.lab.Lab;
 import dev.vnet.control.lab.LabCleanup;
-import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.lab.LabException;
+import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.SeedLab;
 

@@ -1,8 +1,8 @@
 package dev.vnet.control.cli;
 
 import dev.vnet.control.bench.Benchmark;
-import dev.vnet.control.lab.LabException;
 import dev.vnet.control.lab.Lab;
+import dev.vnet.control.lab.LabException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

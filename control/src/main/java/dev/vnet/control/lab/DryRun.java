@@ -2,7 +2,6 @@ package dev.vnet.control.lab;
 
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.MasqueradeSpec;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.PortForwardSpec;
@@ -10,6 +9,7 @@ import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.UplinkSpec;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +52,7 @@ public final class DryRun {
         for (BridgeSpec b : topology.bridges()) {
             out.add("bridge " + b.name() + ": fdb bound " + b.options().fdbMaxEntries() + ", MAC aging "
                     + TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()) + " s");
-            for (InterfaceAddress g : b.gateways()) {
+            for (Ipv4Cidr g : b.gateways()) {
                 out.add("router: gateway " + g + " on " + b.name());
             }
         }

@@ -5,7 +5,6 @@ import dev.vnet.control.capture.CaptureRecorder;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
 import dev.vnet.control.topology.CaptureSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.MasqueradeSpec;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.PortForwardSpec;
@@ -13,9 +12,11 @@ import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.UplinkSpec;
 import dev.vnet.dataplane.api.Dataplane;
+import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.loop.PollMode;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -224,8 +225,8 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         }
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
-            for (InterfaceAddress g : b.gateways()) {
-                dataplane.addGateway(b.name(), g.cidr(), TapOptions.DEFAULT_MTU);
+            for (Ipv4Cidr g : b.gateways()) {
+                dataplane.addGateway(b.name(), g, TapOptions.DEFAULT_MTU);
             }
         }
         // Each TAP is born in our namespace under a unique temporary name, then moved and renamed.
@@ -248,7 +249,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             String tap = nextTapName();
             if (u.inRootNamespace()) {
                 // The host is the far side: the TAP stays here, renamed; it and its address vanish with vnet.
-                dataplane.addUplinkPort(u.name(), tap, u.routerAddress().cidr(),
+                dataplane.addUplinkPort(u.name(), tap, u.routerAddress(),
                         new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
                 ip.renameInterface(tap, u.interfaceName());
                 ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
@@ -257,7 +258,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                 continue;
             }
             createNamespace(u.namespace());
-            dataplane.addUplinkPort(u.name(), tap, u.routerAddress().cidr(),
+            dataplane.addUplinkPort(u.name(), tap, u.routerAddress(),
                     new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
             ip.moveInterface(tap, u.namespace(), u.interfaceName());
             ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());
@@ -383,18 +384,19 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         List<RouteSpec> routes = new ArrayList<>();
         for (var r : dataplane.routes()) {
             if (r.gateway() != null) {
-                routes.add(new RouteSpec(InterfaceAddress.parse(r.prefix()), Ipv4Addr.parse(r.gateway())));
+                routes.add(new RouteSpec(r.prefix(), r.gateway().value()));
             }
         }
         List<PortForwardSpec> forwards = new ArrayList<>();
         for (var f : dataplane.portForwards()) {
             PortForwardSpec spec = new PortForwardSpec(f.protocol(), f.on(), f.portLow(), f.portHigh(),
-                    Ipv4Addr.parse(f.target()), f.targetPort());
+                    f.target().value(), f.targetPort());
             // "both" runs as a tcp and a udp rule; write it back as one.
-            PortForwardSpec tcpTwin = new PortForwardSpec("tcp", f.on(), f.portLow(), f.portHigh(),
+            PortForwardSpec tcpTwin = new PortForwardSpec(ForwardProtocol.TCP, f.on(), f.portLow(), f.portHigh(),
                     spec.target(), f.targetPort());
-            if (spec.protocol().equals("udp") && forwards.remove(tcpTwin)) {
-                spec = new PortForwardSpec("both", f.on(), f.portLow(), f.portHigh(), spec.target(), f.targetPort());
+            if (spec.protocol() == ForwardProtocol.UDP && forwards.remove(tcpTwin)) {
+                spec = new PortForwardSpec(ForwardProtocol.BOTH, f.on(), f.portLow(), f.portHigh(), spec.target(),
+                        f.targetPort());
             }
             forwards.add(spec);
         }

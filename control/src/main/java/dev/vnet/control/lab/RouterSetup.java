@@ -5,7 +5,6 @@ import dev.vnet.control.topology.PortForwardSpec;
 import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.dataplane.api.Dataplane;
-import dev.vnet.dataplane.api.ForwardProtocol;
 
 /** The router's configuration from a topology (static routes, MASQUERADE, port forwards), for a live or offline run. */
 public final class RouterSetup {
@@ -15,13 +14,13 @@ public final class RouterSetup {
     /** Gives {@code dataplane} the topology's routes and NAT; its interfaces must exist already. */
     public static void apply(Topology topology, Dataplane dataplane) {
         for (RouteSpec r : topology.routes()) {
-            dataplane.addRoute(r.destination().cidr(), r.gateway());
+            dataplane.addRoute(r.destination(), r.gateway());
         }
         for (MasqueradeSpec m : topology.masquerades()) {
-            dataplane.addMasquerade(m.source().cidr(), m.out());
+            dataplane.addMasquerade(m.source(), m.out());
         }
         for (PortForwardSpec f : topology.forwards()) {
-            dataplane.addPortForward(ForwardProtocol.parse(f.protocol()), f.on(), f.portLow(), f.portHigh(), f.target(),
+            dataplane.addPortForward(f.protocol(), f.on(), f.portLow(), f.portHigh(), f.target(),
                     f.targetPort());
         }
     }

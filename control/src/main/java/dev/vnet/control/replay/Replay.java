@@ -1,7 +1,6 @@
 package dev.vnet.control.replay;
 
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.UplinkSpec;
@@ -17,6 +16,7 @@ import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -108,8 +108,8 @@ public final class Replay implements AutoCloseable {
     private void build() {
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
-            for (InterfaceAddress g : b.gateways()) {
-                dataplane.addGateway(b.name(), g.cidr(), TapOptions.DEFAULT_MTU);
+            for (Ipv4Cidr g : b.gateways()) {
+                dataplane.addGateway(b.name(), g, TapOptions.DEFAULT_MTU);
             }
             if (b.hasHostPort()) {
                 String name = "host:" + b.name();
@@ -122,7 +122,7 @@ public final class Replay implements AutoCloseable {
             hosts.add(n.name(), n.address().address());
         }
         for (UplinkSpec u : topology.uplinks()) {
-            ports.put(u.name(), dataplane.addUplinkMemoryPort(u.name(), u.routerAddress().cidr(), u.mtu()));
+            ports.put(u.name(), dataplane.addUplinkMemoryPort(u.name(), u.routerAddress(), u.mtu()));
             hosts.add(u.name(), u.hostAddress().address());
         }
         dev.vnet.control.lab.RouterSetup.apply(topology, dataplane);

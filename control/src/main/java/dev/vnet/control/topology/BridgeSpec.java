@@ -1,6 +1,7 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 
 import java.util.List;
 
@@ -14,15 +15,15 @@ import java.util.List;
  *                      seeds' {@code ip addr add ... dev v-net-0}), or null for none
  * @param hostAddress   the host's address on that interface (with {@code hostInterface})
  */
-public record BridgeSpec(String name, BridgeOptions options, List<InterfaceAddress> gateways, String hostInterface,
-                         InterfaceAddress hostAddress) {
+public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
+                         Ipv4Cidr hostAddress) {
     /** Copies the list. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
     }
 
     /** A bridge without a host port. */
-    public BridgeSpec(String name, BridgeOptions options, List<InterfaceAddress> gateways) {
+    public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways) {
         this(name, options, gateways, null, null);
     }
 

@@ -1,5 +1,7 @@
 package dev.vnet.control.topology;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
+
 /**
  * A network namespace vnet creates and attaches to a bridge through a TAP.
  *
@@ -12,16 +14,16 @@ package dev.vnet.control.topology;
  * @param offloads       its TAP takes partial checksums and TCP super-frames (virtio-net header); off: one MTU-sized,
  *                       fully checksummed frame per read and write
  */
-public record NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu,
+public record NamespaceSpec(String name, String bridge, String interfaceName, Ipv4Cidr address, int mtu,
                             int defaultGateway, boolean offloads) {
     /** A namespace with offloads on. */
-    public NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu,
+    public NamespaceSpec(String name, String bridge, String interfaceName, Ipv4Cidr address, int mtu,
                          int defaultGateway) {
         this(name, bridge, interfaceName, address, mtu, defaultGateway, true);
     }
 
     /** A namespace without a default route. */
-    public NamespaceSpec(String name, String bridge, String interfaceName, InterfaceAddress address, int mtu) {
+    public NamespaceSpec(String name, String bridge, String interfaceName, Ipv4Cidr address, int mtu) {
         this(name, bridge, interfaceName, address, mtu, 0);
     }
 

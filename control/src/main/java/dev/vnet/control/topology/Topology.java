@@ -4,6 +4,7 @@ import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TunDevice;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -121,7 +122,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         Set<String> bridgeNames = new HashSet<>();
-        Map<String, InterfaceAddress> subnetOfBridge = new java.util.LinkedHashMap<>();
+        Map<String, Ipv4Cidr> subnetOfBridge = new java.util.LinkedHashMap<>();
         Map<Integer, String> addressOwner = new HashMap<>();
         for (BridgeSpec b : bridges) {
             if (b.name() == null || b.name().isBlank()) {
@@ -143,17 +144,17 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                     checkHostAddress("bridge " + b.name() + ": host-address", b.hostAddress(), problems);
                     claim(addressOwner, b.hostAddress(), "bridge " + b.name() + " host port",
                             "bridge " + b.name() + ": host-address", problems);
-                    InterfaceAddress first = subnetOfBridge.putIfAbsent(b.name(), b.hostAddress());
+                    Ipv4Cidr first = subnetOfBridge.putIfAbsent(b.name(), b.hostAddress());
                     if (first != null && !first.sameSubnet(b.hostAddress())) {
                         problems.add("bridge " + b.name() + ": host-address " + b.hostAddress()
                                 + " is not in the bridge's subnet");
                     }
                 }
             }
-            for (InterfaceAddress g : b.gateways()) {
+            for (Ipv4Cidr g : b.gateways()) {
                 checkHostAddress("bridge " + b.name() + ": gateway", g, problems);
                 claim(addressOwner, g, "bridge " + b.name() + " gateway", "bridge " + b.name() + ": gateway", problems);
-                InterfaceAddress first = subnetOfBridge.putIfAbsent(b.name(), g);
+                Ipv4Cidr first = subnetOfBridge.putIfAbsent(b.name(), g);
                 if (first != null && !first.sameSubnet(g)) {
                     problems.add("bridge " + b.name() + ": gateway " + g + " is not in the subnet of gateway " + first);
                 }
@@ -167,11 +168,11 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                 problems.add(where + ": bridge '" + n.bridge() + "' is not defined");
             }
             checkInterface(where, n.interfaceName(), n.mtu(), problems);
-            InterfaceAddress a = n.address();
+            Ipv4Cidr a = n.address();
             checkHostAddress(where + ": address", a, problems);
             claim(addressOwner, a, "namespace " + n.name(), where + ": address", problems);
             // The first address on a bridge (gateway or namespace) sets the bridge's subnet; the rest must be in it.
-            InterfaceAddress first = subnetOfBridge.putIfAbsent(n.bridge(), a);
+            Ipv4Cidr first = subnetOfBridge.putIfAbsent(n.bridge(), a);
             if (first != null && !first.sameSubnet(a)) {
                 problems.add(where + ": address " + a + " is not in the subnet " + Ipv4Addr.toString(first.network())
                         + "/" + first.prefixLength() + " of bridge " + n.bridge());
@@ -181,12 +182,12 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                         + " is not in its subnet " + Ipv4Addr.toString(a.network()) + "/" + a.prefixLength());
             }
         }
-        List<Map.Entry<String, InterfaceAddress>> bridgeSubnets = subnetOfBridge.entrySet().stream()
+        List<Map.Entry<String, Ipv4Cidr>> bridgeSubnets = subnetOfBridge.entrySet().stream()
                 .filter(e -> bridgeNames.contains(e.getKey())).toList(); // an undefined bridge is reported already
         for (int i = 0; i < bridgeSubnets.size(); i++) {
             for (int j = i + 1; j < bridgeSubnets.size(); j++) {
-                InterfaceAddress a = bridgeSubnets.get(i).getValue();
-                InterfaceAddress b = bridgeSubnets.get(j).getValue();
+                Ipv4Cidr a = bridgeSubnets.get(i).getValue();
+                Ipv4Cidr b = bridgeSubnets.get(j).getValue();
                 if (overlaps(a, b)) {
                     problems.add("bridge " + bridgeSubnets.get(j).getKey() + ": subnet "
                             + Ipv4Addr.toString(b.network()) + "/" + b.prefixLength() + " overlaps bridge "
@@ -195,7 +196,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                 }
             }
         }
-        List<InterfaceAddress> connected = new ArrayList<>(subnetOfBridge.values());
+        List<Ipv4Cidr> connected = new ArrayList<>(subnetOfBridge.values());
         Set<String> uplinkNames = new HashSet<>();
         for (UplinkSpec u : uplinks) {
             String where = "uplink " + u.name();
@@ -214,7 +215,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                 problems.add(where + ": host address " + u.hostAddress() + " and router address " + u.routerAddress()
                         + " are not in one subnet");
             }
-            for (InterfaceAddress c : connected) {
+            for (Ipv4Cidr c : connected) {
                 if (overlaps(c, u.routerAddress())) {
                     problems.add(where + ": subnet of " + u.routerAddress() + " overlaps " + c);
                 }
@@ -222,7 +223,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             connected.add(u.routerAddress());
         }
         for (RouteSpec r : routes) {
-            InterfaceAddress d = r.destination();
+            Ipv4Cidr d = r.destination();
             String where = "route " + d;
             if (d.address() != d.network()) {
                 problems.add(where + ": has host bits set (did you mean " + Ipv4Addr.toString(d.network()) + "/"
@@ -245,9 +246,6 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         for (PortForwardSpec f : forwards) {
             String where = "forward " + f.protocol() + " " + f.on() + ":" + f.portLow()
                     + (f.portHigh() != f.portLow() ? "-" + f.portHigh() : "");
-            if (!List.of("tcp", "udp", "both").contains(f.protocol())) {
-                problems.add(where + ": protocol must be tcp, udp or both");
-            }
             if (!routerInterfaces.contains(f.on())) {
                 problems.add(where + ": '" + f.on() + "' is not an uplink or a bridge with a gateway");
             }
@@ -326,7 +324,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         }
     }
 
-    private static void checkHostAddress(String where, InterfaceAddress a, List<String> problems) {
+    private static void checkHostAddress(String where, Ipv4Cidr a, List<String> problems) {
         if (a.prefixLength() > 30 || a.prefixLength() < 1) {
             problems.add(where + " " + a + " leaves no room for other hosts (use a prefix of /1 to /30)");
             return;
@@ -337,7 +335,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         }
     }
 
-    private static void claim(Map<Integer, String> owners, InterfaceAddress a, String owner, String where,
+    private static void claim(Map<Integer, String> owners, Ipv4Cidr a, String owner, String where,
                               List<String> problems) {
         String previous = owners.putIfAbsent(a.address(), owner);
         if (previous != null) {
@@ -345,7 +343,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         }
     }
 
-    private static boolean overlaps(InterfaceAddress a, InterfaceAddress b) {
+    private static boolean overlaps(Ipv4Cidr a, Ipv4Cidr b) {
         int length = Math.min(a.prefixLength(), b.prefixLength());
         return Ipv4Addr.contains(a.network(), length, b.network());
     }

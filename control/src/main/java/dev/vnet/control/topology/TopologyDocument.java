@@ -1,6 +1,7 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -29,7 +30,7 @@ public final class TopologyDocument {
             if (b.gateways().size() == 1) {
                 m.put("gateway", b.gateways().get(0).toString());
             } else if (!b.gateways().isEmpty()) {
-                m.put("gateway", b.gateways().stream().map(InterfaceAddress::toString).toList());
+                m.put("gateway", b.gateways().stream().map(Ipv4Cidr::toString).toList());
             }
             m.put("mac-aging", TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()));
             m.put("fdb-max", b.options().fdbMaxEntries());
@@ -87,7 +88,7 @@ public final class TopologyDocument {
         List<Object> forwards = new ArrayList<>();
         for (PortForwardSpec f : t.forwards()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("protocol", f.protocol());
+            m.put("protocol", f.protocol().toString());
             m.put("on", f.on());
             m.put("port", f.portLow() == f.portHigh() ? (Object) f.portLow() : f.portLow() + "-" + f.portHigh());
             m.put("to", Ipv4Addr.toString(f.target()) + ":" + f.targetPort());

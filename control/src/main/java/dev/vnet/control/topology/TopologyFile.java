@@ -1,11 +1,13 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
-import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.l2.MacTable;
+import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -263,18 +265,18 @@ public final class TopologyFile {
         String label = name == null ? where : "bridge " + name;
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
-        List<InterfaceAddress> gateways = new ArrayList<>();
+        List<Ipv4Cidr> gateways = new ArrayList<>();
         Node g = f.get("gateway");
         if (g instanceof SequenceNode seq) {
             for (Node item : seq.getValue()) {
-                InterfaceAddress a = item instanceof ScalarNode s ? parseAddress(item, label, "gateway", s.getValue())
+                Ipv4Cidr a = item instanceof ScalarNode s ? parseAddress(item, label, "gateway", s.getValue())
                         : null;
                 if (a != null) {
                     gateways.add(a);
                 }
             }
         } else if (g != null) {
-            InterfaceAddress a = value(f, node, label, "gateway", false, InterfaceAddress::parse);
+            Ipv4Cidr a = value(f, node, label, "gateway", false, Ipv4Cidr::parse);
             if (a != null) {
                 gateways.add(a);
             }
@@ -282,7 +284,7 @@ public final class TopologyFile {
         Integer aging = value(f, node, label, "mac-aging", false, integer("mac-aging (seconds)", 1, 1_000_000));
         Integer fdbMax = value(f, node, label, "fdb-max", false, integer("fdb-max", 1, MacTable.MAX_MAX_ENTRIES));
         String hostPort = scalar(f, node, label, "host-port", false);
-        InterfaceAddress hostAddress = value(f, node, label, "host-address", false, InterfaceAddress::parse);
+        Ipv4Cidr hostAddress = value(f, node, label, "host-address", false, Ipv4Cidr::parse);
         if (name == null) {
             return null;
         }
@@ -291,9 +293,9 @@ public final class TopologyFile {
         return new BridgeSpec(name, options, gateways, hostPort, hostAddress);
     }
 
-    private InterfaceAddress parseAddress(Node at, String where, String field, String text) {
+    private Ipv4Cidr parseAddress(Node at, String where, String field, String text) {
         try {
-            return InterfaceAddress.parse(text.trim());
+            return Ipv4Cidr.parse(text.trim());
         } catch (IllegalArgumentException e) {
             problem(at, where, field + ": " + e.getMessage());
             return null;
@@ -311,7 +313,7 @@ public final class TopologyFile {
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
         String bridge = scalar(f, node, label, "bridge", true);
-        InterfaceAddress address = value(f, node, label, "address", true, InterfaceAddress::parse);
+        Ipv4Cidr address = value(f, node, label, "address", true, Ipv4Cidr::parse);
         String ifname = scalar(f, node, label, "interface", false);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
         Integer via = value(f, node, label, "default-route", false, Ipv4Addr::parse);
@@ -335,8 +337,8 @@ public final class TopologyFile {
         reportUnknown(node, label, knownKeys.get(node));
         String namespace = scalar(f, node, label, "namespace", false);
         String ifname = scalar(f, node, label, "interface", false);
-        InterfaceAddress host = value(f, node, label, "address", true, InterfaceAddress::parse);
-        InterfaceAddress router = value(f, node, label, "router-address", true, InterfaceAddress::parse);
+        Ipv4Cidr host = value(f, node, label, "address", true, Ipv4Cidr::parse);
+        Ipv4Cidr router = value(f, node, label, "router-address", true, Ipv4Cidr::parse);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
         Boolean offloads = value(f, node, label, "offloads", false, TopologyFile::bool);
         if (name == null || host == null || router == null) {
@@ -355,7 +357,7 @@ public final class TopologyFile {
         if (f == null) {
             return null;
         }
-        InterfaceAddress to = value(f, node, where, "to", true, InterfaceAddress::parse);
+        Ipv4Cidr to = value(f, node, where, "to", true, Ipv4Cidr::parse);
         String label = to == null ? where : "route " + to;
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
@@ -368,7 +370,7 @@ public final class TopologyFile {
         if (f == null) {
             return null;
         }
-        InterfaceAddress source = value(f, node, where, "source", true, InterfaceAddress::parse);
+        Ipv4Cidr source = value(f, node, where, "source", true, Ipv4Cidr::parse);
         String label = source == null ? where : "masquerade " + source;
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
@@ -381,13 +383,15 @@ public final class TopologyFile {
         if (f == null) {
             return null;
         }
-        String protocol = scalar(f, node, where, "protocol", true);
+        String protocolText = scalar(f, node, where, "protocol", true);
         String on = scalar(f, node, where, "on", true);
         String portText = scalar(f, node, where, "port", true);
-        String label = protocol == null || on == null || portText == null ? where
-                : "forward " + protocol + " " + on + ":" + portText.replaceAll("\\s+", "");
+        String label = protocolText == null || on == null || portText == null ? where
+                : "forward " + protocolText + " " + on + ":" + portText.replaceAll("\\s+", "");
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
+        ForwardProtocol protocol = protocolText == null ? null
+                : value(f, node, label, "protocol", true, ForwardProtocol::parse);
         int[] ports = portText == null ? null : value(f, node, label, "port", true, TopologyFile::portRange);
         String to = scalar(f, node, label, "to", true);
         if (protocol == null || on == null || ports == null || to == null) {

@@ -1,5 +1,7 @@
 package dev.vnet.control.topology;
 
+import dev.vnet.dataplane.wire.Ipv4Cidr;
+
 /**
  * An uplink: a TAP that is a routed port of vnet's router, whose far side is another network, a namespace of hosts
  * vnet creates (in the seed lab, {@code lan} holding the host 192.168.1.3).
@@ -13,11 +15,11 @@ package dev.vnet.control.topology;
  * @param mtu           the link's MTU, on both sides
  * @param offloads      its TAP takes partial checksums and TCP super-frames (see {@link NamespaceSpec})
  */
-public record UplinkSpec(String name, String namespace, String interfaceName, InterfaceAddress hostAddress,
-                         InterfaceAddress routerAddress, int mtu, boolean offloads) {
+public record UplinkSpec(String name, String namespace, String interfaceName, Ipv4Cidr hostAddress,
+                         Ipv4Cidr routerAddress, int mtu, boolean offloads) {
     /** An uplink with offloads on. */
-    public UplinkSpec(String name, String namespace, String interfaceName, InterfaceAddress hostAddress,
-                      InterfaceAddress routerAddress, int mtu) {
+    public UplinkSpec(String name, String namespace, String interfaceName, Ipv4Cidr hostAddress,
+                      Ipv4Cidr routerAddress, int mtu) {
         this(name, namespace, interfaceName, hostAddress, routerAddress, mtu, true);
     }
 

@@ -1,7 +1,7 @@
 package dev.vnet.control.api;
 
-import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.Dataplane;

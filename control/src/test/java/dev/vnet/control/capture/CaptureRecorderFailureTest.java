@@ -2,6 +2,7 @@ package dev.vnet.control.capture;
 
 import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.api.CaptureEntry;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.testing.FrameBuilder;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,23 +52,23 @@ class CaptureRecorderFailureTest {
         dp.addMemoryPort("b", "br0");
         CaptureSpec spec = new CaptureSpec(List.of("a"), file, "", "both", false, 0, 1);
         try (CaptureRecorder recorder = CaptureRecorder.start(dp, spec)) {
-            Map<String, Object> state = null;
-            for (int i = 0; i < 200 && (state == null || !"failed".equals(state.get("state"))); i++) {
+            CaptureEntry state = null;
+            for (int i = 0; i < 200 && (state == null || !"failed".equals(state.state())); i++) {
                 dp.inject("a", FrameBuilder.ethernet(0x02_00_00_00_00_0BL, 0x02_00_00_00_00_0AL,
                         Ethernet.TYPE_IPV4, new byte[46]));
                 Thread.sleep(20);
-                List<Map<String, Object>> captures = dp.captures();
+                List<CaptureEntry> captures = dp.captures();
                 state = captures.isEmpty() ? null : captures.get(0);
             }
-            assertTrue(state != null && "failed".equals(state.get("state")),
+            assertTrue(state != null && "failed".equals(state.state()),
                     "the capture is listed as failed: " + dp.captures());
-            assertTrue(String.valueOf(state.get("error")).contains("No space left on device"),
+            assertTrue(String.valueOf(state.error()).contains("No space left on device"),
                     "with the write error: " + state);
             assertEquals(1, dp.captures().size(), "and no capture is left running: " + dp.captures());
-            long captured = ((Number) state.get("captured")).longValue();
+            long captured = state.captured();
             dp.inject("a", FrameBuilder.ethernet(0x02_00_00_00_00_0BL, 0x02_00_00_00_00_0AL, Ethernet.TYPE_IPV4,
                     new byte[46]));
-            assertEquals(captured, ((Number) dp.captures().get(0).get("captured")).longValue(),
+            assertEquals(captured, dp.captures().get(0).captured(),
                     "an unhooked capture takes no more frames");
             assertTrue(recorder.summary().contains("FAILED"), recorder.summary());
         }

@@ -13,6 +13,7 @@ import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.api.NeighborEntry;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.MacAddr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -221,8 +222,8 @@ class HostileTenantScenarioTest {
         long arrived = redRx() - redBefore;
         assertTrue(arrived > 25_000, "most of the storm reached vnet (the rest the kernel dropped): " + arrived);
         for (NeighborEntry n : dp().neighbors()) {
-            assertFalse(n.address().equals("192.168.15.5"), "the router never takes its own address for a "
-                    + "neighbor: " + n);
+            assertFalse(n.address().equals(Ipv4Address.parse("192.168.15.5")),
+                    "the router never takes its own address for a neighbor: " + n);
         }
         assertTrue(dp().neighbors().size() <= net.lab().running().limits().maxNeighbors(), "the neighbor table's bound");
         System.out.println("hostile: ARP spoof x1000 and storm x50000: " + arrived + " frames reached vnet; "

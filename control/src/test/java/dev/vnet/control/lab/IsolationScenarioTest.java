@@ -6,13 +6,13 @@ import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.PortStats;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,8 +44,8 @@ class IsolationScenarioTest {
         // Two bridges, one namespace on each, no gateway: two separate switches.
         Topology twoSwitches = new Topology("two switches",
                 List.of(new BridgeSpec("brA", BridgeOptions.defaults()), new BridgeSpec("brB", BridgeOptions.defaults())),
-                List.of(new NamespaceSpec("x", "brA", "eth0", InterfaceAddress.parse("198.51.100.1/24"), 1500),
-                        new NamespaceSpec("y", "brB", "eth0", InterfaceAddress.parse("203.0.113.2/24"), 1500)));
+                List.of(new NamespaceSpec("x", "brA", "eth0", Ipv4Cidr.parse("198.51.100.1/24"), 1500),
+                        new NamespaceSpec("y", "brB", "eth0", Ipv4Cidr.parse("203.0.113.2/24"), 1500)));
         islands = ScenarioLab.up(twoSwitches);
     }
 

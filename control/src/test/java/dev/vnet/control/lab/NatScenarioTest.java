@@ -1,12 +1,9 @@
 package dev.vnet.control.lab;
 
-import dev.vnet.dataplane.wire.Ipv4Cidr;
-import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.testing.Transfer;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.PortForwardSpec;
 import dev.vnet.control.topology.RouteSpec;
 import dev.vnet.control.topology.SeedLab;
@@ -14,8 +11,10 @@ import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.TopologyDocument;
 import dev.vnet.control.topology.TopologyFile;
 import dev.vnet.dataplane.api.ConnectionEntry;
+import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.testing.LeakCheck;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -421,12 +420,12 @@ class NatScenarioTest {
                     TopologyDocument.yaml(tree, "as running"));
             assertTrue(running.namespaces().stream().anyMatch(n -> n.name().equals(green)
                     && n.address().toString().equals("192.168.15.3/24")), running.namespaces().toString());
-            assertTrue(running.forwards().contains(new PortForwardSpec("udp", "uplink",
+            assertTrue(running.forwards().contains(new PortForwardSpec(ForwardProtocol.UDP, "uplink",
                     5354, 5354, Ipv4Addr.parse("192.168.15.3"), 53)), running.forwards().toString());
-            assertTrue(running.forwards().contains(new PortForwardSpec("tcp", "uplink",
+            assertTrue(running.forwards().contains(new PortForwardSpec(ForwardProtocol.TCP, "uplink",
                     80, 80, Ipv4Addr.parse("192.168.15.2"), 80)), "the file's forward is still there");
             assertTrue(running.routes().contains(new RouteSpec(
-                    InterfaceAddress.parse("203.0.113.0/24"), Ipv4Addr.parse("192.168.1.3"))),
+                    Ipv4Cidr.parse("203.0.113.0/24"), Ipv4Addr.parse("192.168.1.3"))),
                     running.routes().toString());
         } catch (Exception e) {
             throw new AssertionError("the running topology does not read back: " + e.getMessage(), e);

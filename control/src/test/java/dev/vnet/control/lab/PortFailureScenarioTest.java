@@ -4,12 +4,12 @@ import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.PortStats;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,9 +30,9 @@ class PortFailureScenarioTest {
         return new Topology("three namespaces",
                 List.of(new BridgeSpec("br0", BridgeOptions.defaults())),
                 List.of(
-                        new NamespaceSpec("a", "br0", "eth0", InterfaceAddress.parse("198.51.100.1/24"), 1500),
-                        new NamespaceSpec("b", "br0", "eth0", InterfaceAddress.parse("198.51.100.2/24"), 1500),
-                        new NamespaceSpec("c", "br0", "eth0", InterfaceAddress.parse("198.51.100.3/24"), 1500)))
+                        new NamespaceSpec("a", "br0", "eth0", Ipv4Cidr.parse("198.51.100.1/24"), 1500),
+                        new NamespaceSpec("b", "br0", "eth0", Ipv4Cidr.parse("198.51.100.2/24"), 1500),
+                        new NamespaceSpec("c", "br0", "eth0", Ipv4Cidr.parse("198.51.100.3/24"), 1500)))
                 .withPrefix(prefix);
     }
 

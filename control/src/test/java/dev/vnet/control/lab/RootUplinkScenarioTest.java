@@ -4,11 +4,11 @@ import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.UplinkSpec;
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,11 +55,11 @@ class RootUplinkScenarioTest {
         uplinkName = prefix.replace("-", "") + "up";
         stateDir = Files.createTempDirectory("vnet-state");
         Topology t = new Topology("root uplink",
-                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("203.0.113.1/24")))),
-                List.of(new NamespaceSpec("a", "br0", "eth0", InterfaceAddress.parse("203.0.113.2/24"), 1500,
+                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(Ipv4Cidr.parse("203.0.113.1/24")))),
+                List.of(new NamespaceSpec("a", "br0", "eth0", Ipv4Cidr.parse("203.0.113.2/24"), 1500,
                         parse("203.0.113.1"))),
-                List.of(new UplinkSpec("uplink", null, uplinkName, InterfaceAddress.parse("198.51.100.1/24"),
-                        InterfaceAddress.parse("198.51.100.2/24"), 1500)),
+                List.of(new UplinkSpec("uplink", null, uplinkName, Ipv4Cidr.parse("198.51.100.1/24"),
+                        Ipv4Cidr.parse("198.51.100.2/24"), 1500)),
                 List.of()).withPrefix(prefix);
         lab = Lab.up(t, stateDir, new IpRoute2());
         assertTrue(Cmd.links().contains(uplinkName), "the uplink's TAP is in the root namespace");

@@ -1,12 +1,9 @@
 package dev.vnet.control.lab;
 
-import dev.vnet.dataplane.wire.Ipv4Cidr;
-import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.InterfaceAddress;
 import dev.vnet.control.topology.NamespaceSpec;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.UplinkSpec;
@@ -15,6 +12,9 @@ import dev.vnet.dataplane.api.NeighborEntry;
 import dev.vnet.dataplane.api.PortStats;
 import dev.vnet.dataplane.api.RouteEntry;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Address;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -56,13 +56,13 @@ class RoutedScenarioTest {
         int gw0 = parse("192.168.15.5");
         int gw1 = parse("192.168.16.5");
         return new Topology("routed test",
-                List.of(new BridgeSpec("v-net-0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("192.168.15.5/24"))),
-                        new BridgeSpec("v-net-1", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("192.168.16.5/24")))),
-                List.of(new NamespaceSpec("red", "v-net-0", "eth0", InterfaceAddress.parse("192.168.15.1/24"), 1500, gw0),
-                        new NamespaceSpec("blue", "v-net-0", "eth0", InterfaceAddress.parse("192.168.15.2/24"), 1500, gw0),
-                        new NamespaceSpec("green", "v-net-1", "eth0", InterfaceAddress.parse("192.168.16.1/24"), 1500, gw1)),
-                List.of(new UplinkSpec("uplink", "lan", "eth0", InterfaceAddress.parse("192.168.1.3/24"),
-                        InterfaceAddress.parse("192.168.1.2/24"), UPLINK_MTU)),
+                List.of(new BridgeSpec("v-net-0", BridgeOptions.defaults(), List.of(Ipv4Cidr.parse("192.168.15.5/24"))),
+                        new BridgeSpec("v-net-1", BridgeOptions.defaults(), List.of(Ipv4Cidr.parse("192.168.16.5/24")))),
+                List.of(new NamespaceSpec("red", "v-net-0", "eth0", Ipv4Cidr.parse("192.168.15.1/24"), 1500, gw0),
+                        new NamespaceSpec("blue", "v-net-0", "eth0", Ipv4Cidr.parse("192.168.15.2/24"), 1500, gw0),
+                        new NamespaceSpec("green", "v-net-1", "eth0", Ipv4Cidr.parse("192.168.16.1/24"), 1500, gw1)),
+                List.of(new UplinkSpec("uplink", "lan", "eth0", Ipv4Cidr.parse("192.168.1.3/24"),
+                        Ipv4Cidr.parse("192.168.1.2/24"), UPLINK_MTU)),
                 List.of());
     }
 
@@ -291,13 +291,16 @@ class RoutedScenarioTest {
     @Order(9)
     void routerTablesShowWhatItLearned() {
         List<RouteEntry> routes = lab.dataplane().routes();
-        assertTrue(routes.contains(new RouteEntry("192.168.15.0/24", "v-net-0", null)), routes.toString());
-        assertTrue(routes.contains(new RouteEntry("192.168.16.0/24", "v-net-1", null)), routes.toString());
-        assertTrue(routes.contains(new RouteEntry("192.168.1.0/24", "uplink", null)), routes.toString());
+        assertTrue(routes.contains(new RouteEntry(Ipv4Cidr.parse("192.168.15.0/24"), "v-net-0", null)),
+                routes.toString());
+        assertTrue(routes.contains(new RouteEntry(Ipv4Cidr.parse("192.168.16.0/24"), "v-net-1", null)),
+                routes.toString());
+        assertTrue(routes.contains(new RouteEntry(Ipv4Cidr.parse("192.168.1.0/24"), "uplink", null)),
+                routes.toString());
         List<NeighborEntry> neighbors = lab.dataplane().neighbors();
         for (String host : List.of("192.168.15.2", "192.168.16.1", "192.168.1.3")) {
-            assertTrue(neighbors.stream().anyMatch(n -> n.address().equals(host) && n.mac() != null), host + " in "
-                    + neighbors);
+            assertTrue(neighbors.stream().anyMatch(n -> n.address().equals(Ipv4Address.parse(host))
+                    && n.mac() != null), host + " in " + neighbors);
         }
         String route = runCli("route");
         assertTrue(route.contains("192.168.15.0/24 dev v-net-0 scope link\n"), route);

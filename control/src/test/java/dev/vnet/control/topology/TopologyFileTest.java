@@ -1,5 +1,6 @@
 package dev.vnet.control.topology;
 
+import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.l3.RouterLimits;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class TopologyFileTest {
         assertEquals(List.of("red", "blue", "lan"), t.namespaceNames());
         assertEquals("192.168.15.5/24", t.bridges().get(0).gateways().get(0).toString());
         assertEquals(1, t.masquerades().size());
-        assertEquals(new PortForwardSpec("tcp", "uplink", 80, 80,
+        assertEquals(new PortForwardSpec(ForwardProtocol.TCP, "uplink", 80, 80,
                 dev.vnet.dataplane.wire.Ipv4Addr.parse("192.168.15.2"), 80), t.forwards().get(0));
     }
 

@@ -1,6 +1,7 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TopologyTest {
     private static NamespaceSpec ns(String name, String bridge, String ifname, String cidr, int mtu) {
-        return new NamespaceSpec(name, bridge, ifname, InterfaceAddress.parse(cidr), mtu);
+        return new NamespaceSpec(name, bridge, ifname, Ipv4Cidr.parse(cidr), mtu);
     }
 
     @Test
@@ -81,14 +82,14 @@ class TopologyTest {
     void routingProblemsAreReportedWithWhereTheyAre() {
         int gw = dev.vnet.dataplane.wire.Ipv4Addr.parse("10.9.9.9");
         Topology t = new Topology("routed topology",
-                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("10.0.0.5/24"),
-                        InterfaceAddress.parse("10.0.1.5/24")))),
-                List.of(new NamespaceSpec("a", "br0", "eth0", InterfaceAddress.parse("10.0.0.5/24"), 1500, gw)),
-                List.of(new UplinkSpec("up", "lan", "eth0", InterfaceAddress.parse("10.0.0.9/24"),
-                                InterfaceAddress.parse("10.0.0.10/24"), 1500),
-                        new UplinkSpec("up2", "a", "eth0", InterfaceAddress.parse("172.16.0.1/24"),
-                                InterfaceAddress.parse("172.16.1.2/24"), 1500)),
-                List.of(new RouteSpec(InterfaceAddress.parse("198.51.100.1/24"), dev.vnet.dataplane.wire.Ipv4Addr
+                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(Ipv4Cidr.parse("10.0.0.5/24"),
+                        Ipv4Cidr.parse("10.0.1.5/24")))),
+                List.of(new NamespaceSpec("a", "br0", "eth0", Ipv4Cidr.parse("10.0.0.5/24"), 1500, gw)),
+                List.of(new UplinkSpec("up", "lan", "eth0", Ipv4Cidr.parse("10.0.0.9/24"),
+                                Ipv4Cidr.parse("10.0.0.10/24"), 1500),
+                        new UplinkSpec("up2", "a", "eth0", Ipv4Cidr.parse("172.16.0.1/24"),
+                                Ipv4Cidr.parse("172.16.1.2/24"), 1500)),
+                List.of(new RouteSpec(Ipv4Cidr.parse("198.51.100.1/24"), dev.vnet.dataplane.wire.Ipv4Addr
                         .parse("203.0.113.1"))));
         assertEquals(List.of(
                 "bridge br0: gateway 10.0.1.5/24 is not in the subnet of gateway 10.0.0.5/24",
@@ -105,22 +106,22 @@ class TopologyTest {
     @Test
     void overlappingBridgeSubnetsAreRefused() {
         Topology t = new Topology("two bridges",
-                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("10.0.0.1/16"))),
-                        new BridgeSpec("br1", BridgeOptions.defaults(), List.of(InterfaceAddress.parse("10.0.5.1/24")))),
+                List.of(new BridgeSpec("br0", BridgeOptions.defaults(), List.of(Ipv4Cidr.parse("10.0.0.1/16"))),
+                        new BridgeSpec("br1", BridgeOptions.defaults(), List.of(Ipv4Cidr.parse("10.0.5.1/24")))),
                 List.of());
         assertEquals(List.of("bridge br1: subnet 10.0.5.0/24 overlaps bridge br0's 10.0.0.0/16"), t.problems());
     }
 
     @Test
     void addressesParseWithClearErrors() {
-        assertEquals("192.168.15.1/24", InterfaceAddress.parse("192.168.15.1/24").toString());
+        assertEquals("192.168.15.1/24", Ipv4Cidr.parse("192.168.15.1/24").toString());
         assertEquals("address '192.168.15.1' needs a prefix length, e.g. 192.168.15.1/24",
-                assertThrows(IllegalArgumentException.class, () -> InterfaceAddress.parse("192.168.15.1")).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> Ipv4Cidr.parse("192.168.15.1")).getMessage());
         assertEquals("address '192.168.15.1/33': prefix length 33 is outside 0..32",
-                assertThrows(IllegalArgumentException.class, () -> InterfaceAddress.parse("192.168.15.1/33"))
+                assertThrows(IllegalArgumentException.class, () -> Ipv4Cidr.parse("192.168.15.1/33"))
                         .getMessage());
         assertEquals("not an IPv4 address: '192.168.15.300'",
-                assertThrows(IllegalArgumentException.class, () -> InterfaceAddress.parse("192.168.15.300/24"))
+                assertThrows(IllegalArgumentException.class, () -> Ipv4Cidr.parse("192.168.15.300/24"))
                         .getMessage());
     }
 }

@@ -26,7 +26,7 @@ final class CaptureControl {
 
     private final Dataplane dp;
     private final Map<Capture, List<Port>> captures = new LinkedHashMap<>();
-    private final ArrayDeque<Map<String, Object>> failedCaptures = new ArrayDeque<>();
+    private final ArrayDeque<CaptureEntry> failedCaptures = new ArrayDeque<>();
     private int nextCaptureId = 1;
 
     CaptureControl(Dataplane dp) {
@@ -123,27 +123,19 @@ final class CaptureControl {
         });
     }
 
-    List<Map<String, Object>> captures() {
+    List<CaptureEntry> captures() {
         return dp.call(() -> {
-            List<Map<String, Object>> out = new ArrayList<>();
+            List<CaptureEntry> out = new ArrayList<>();
             captures.forEach((c, on) -> out.add(describe(c, on)));
             out.addAll(failedCaptures);
             return out;
         });
     }
 
-    private static Map<String, Object> describe(Capture c, List<Port> on) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", c.id());
-        m.put("ports", on.stream().map(Port::name).toList());
-        m.put("filter", c.filter() == CaptureFilter.ALL ? "" : c.filter().toString());
-        m.put("captured", c.captured());
-        m.put("capture-drops", c.ringFull());
-        m.put("state", c.failure() == null ? "running" : "failed");
-        if (c.failure() != null) {
-            m.put("error", c.failure());
-        }
-        return m;
+    private static CaptureEntry describe(Capture c, List<Port> on) {
+        return new CaptureEntry(c.id(), on.stream().map(Port::name).toList(),
+                c.filter() == CaptureFilter.ALL ? "" : c.filter().toString(), c.captured(), c.ringFull(),
+                c.failure());
     }
 
     /** At the barrier, when the dataplane closes: every capture stopped and its filter freed. */

@@ -2,8 +2,8 @@ package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.Router;
-import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.l3.RouterInterface;
+import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.MemoryPort;
@@ -443,7 +443,7 @@ public final class Dataplane implements AutoCloseable {
      * Running captures with their counters ({@code state} "running", or "failed" with the {@code error} for one that
      * failed and awaits its reader's stop), then the last captures that ended because they failed.
      */
-    public List<Map<String, Object>> captures() {
+    public List<CaptureEntry> captures() {
         return captureControl.captures();
     }
 

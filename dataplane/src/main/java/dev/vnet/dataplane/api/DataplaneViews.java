@@ -13,6 +13,8 @@ import dev.vnet.dataplane.port.PortCounters;
 import dev.vnet.dataplane.port.TapPort;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Address;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 
 import java.util.ArrayList;
@@ -84,8 +86,8 @@ final class DataplaneViews {
                 String on = dp.routerInterfaces.entrySet().stream()
                         .filter(e -> e.getValue().primaryAddress() == f.address()).map(Map.Entry::getKey)
                         .findFirst().orElse(Ipv4Addr.toString(f.address()));
-                out.add(new ForwardEntry(f.protocol() == Ipv4.PROTO_TCP ? "tcp" : "udp", on, f.portLow(),
-                        f.portHigh(), Ipv4Addr.toString(f.target()), f.targetPort()));
+                out.add(new ForwardEntry(f.protocol() == Ipv4.PROTO_TCP ? ForwardProtocol.TCP : ForwardProtocol.UDP, on,
+                        f.portLow(), f.portHigh(), new Ipv4Address(f.target()), f.targetPort()));
             }
             return out;
         });
@@ -109,7 +111,7 @@ final class DataplaneViews {
         return dp.call(() -> {
             List<NeighborEntry> out = new ArrayList<>();
             dp.router.neighbors().forEach((ip, mac, iface, state, queued) -> out.add(new NeighborEntry(
-                    Ipv4Addr.toString(ip), mac == NeighborTable.UNRESOLVED ? null : MacAddr.toString(mac),
+                    new Ipv4Address(ip), mac == NeighborTable.UNRESOLVED ? null : MacAddr.toString(mac),
                     dp.router.iface(iface).name(), state.name(), queued)));
             return out;
         });
@@ -119,8 +121,7 @@ final class DataplaneViews {
         return dp.call(() -> {
             List<RouteEntry> out = new ArrayList<>();
             dp.router.routes().forEach((network, length, iface, gateway) -> out.add(new RouteEntry(
-                    Ipv4Addr.toString(network) + "/" + length, dp.router.iface(iface).name(),
-                    gateway == 0 ? null : Ipv4Addr.toString(gateway))));
+                    new Ipv4Cidr(network, length), dp.router.iface(iface).name(), Ipv4Address.orNull(gateway))));
             return out;
         });
     }

@@ -1,5 +1,7 @@
 package dev.vnet.dataplane.api;
 
+import dev.vnet.dataplane.wire.Ipv4Address;
+
 /**
  * One neighbor (ARP) entry, as {@code ip neigh} lists it.
  *
@@ -9,5 +11,5 @@ package dev.vnet.dataplane.api;
  * @param state     INCOMPLETE, REACHABLE or STALE
  * @param queued    frames waiting for it to resolve
  */
-public record NeighborEntry(String address, String mac, String iface, String state, int queued) {
+public record NeighborEntry(Ipv4Address address, String mac, String iface, String state, int queued) {
 }

@@ -3,8 +3,8 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
-import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
 
 /**
  * Where a stage sends a packet the router refuses with an ICMP error (as VPP's ip4-icmp-error node): the graph has

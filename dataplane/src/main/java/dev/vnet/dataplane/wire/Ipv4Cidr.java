@@ -1,8 +1,9 @@
 package dev.vnet.dataplane.wire;
 
 /**
- * An IPv4 address with a prefix length, as {@code ip addr add 192.168.15.1/24} takes it; parsing with messages that
- * name the text at fault.
+ * An IPv4 address with a prefix length, as {@code ip addr add 192.168.15.1/24} takes it (an interface's address, a
+ * route's destination, a MASQUERADE source), the one type the topology, the HTTP API and the dataplane all use;
+ * parsing with messages that name the text at fault.
  *
  * @param address      the address (host bits may be set)
  * @param prefixLength 0..32
@@ -36,6 +37,11 @@ public record Ipv4Cidr(int address, int prefixLength) {
     /** The network this address is in. */
     public int network() {
         return address & Ipv4Addr.mask(prefixLength);
+    }
+
+    /** True when {@code other} is in the same subnet (same network, same prefix length). */
+    public boolean sameSubnet(Ipv4Cidr other) {
+        return prefixLength == other.prefixLength && network() == other.network();
     }
 
     @Override

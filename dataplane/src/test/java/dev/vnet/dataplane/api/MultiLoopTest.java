@@ -1,6 +1,5 @@
 package dev.vnet.dataplane.api;
 
-import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.loop.PollMode;
 import dev.vnet.dataplane.port.MemoryPort;
@@ -10,6 +9,7 @@ import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.Udp;
 import io.netty.buffer.ByteBuf;

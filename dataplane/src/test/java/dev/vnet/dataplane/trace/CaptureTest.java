@@ -1,6 +1,5 @@
 package dev.vnet.dataplane.trace;
 
-import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.api.Dataplane;
@@ -9,6 +8,7 @@ import dev.vnet.dataplane.testing.LeakCheck;
 import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.AfterAll;
