@@ -1,13 +1,13 @@
 package dev.vnet.bench;
 
-import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.port.DevicePort;
 import io.netty.buffer.ByteBuf;
 
 /**
  * An egress port that counts what it is given and releases it at once: the device write is left out, so a benchmark
  * measures the dataplane's decision and buffer handling only.
  */
-public final class CountingPort extends Port {
+public final class CountingPort extends DevicePort {
     private long frames;
 
     /** A port with the given id and name. */

@@ -7,6 +7,7 @@ import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.MemoryPort;
+import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
@@ -321,7 +322,9 @@ public final class Dataplane implements AutoCloseable {
             b.detach(p);
         }
         attachments.forget(p);
-        p.close();
+        if (p instanceof DevicePort device) {
+            device.close(); // a router edge has no device
+        }
     }
 
     void portFailed(TapPort port, String why) {
@@ -567,7 +570,9 @@ public final class Dataplane implements AutoCloseable {
                         e.getMessage());
                 for (Port p : new ArrayList<>(ports.values())) {
                     try {
-                        p.close();
+                        if (p instanceof DevicePort device) {
+                            device.close();
+                        }
                     } catch (RuntimeException ignored) {
                         // best effort: the descriptors close with the process at the latest
                     }

@@ -3,8 +3,8 @@ package dev.vnet.dataplane.api;
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.RouterInterface;
 import dev.vnet.dataplane.l3.RouterPort;
+import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.MemoryPort;
-import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
 import dev.vnet.dataplane.wire.Ipv4Addr;
@@ -134,7 +134,7 @@ final class RouterConfig {
         });
     }
 
-    void addUplinkInterface(Port port, Ipv4Cidr c, int mtu) {
+    void addUplinkInterface(DevicePort port, Ipv4Cidr c, int mtu) {
         RouterInterface iface = dp.router.addPortInterface(port.name(), port, MacAddr.derived(port.name()), mtu);
         dp.router.addAddress(iface, c.address(), c.prefixLength());
         dp.routerInterfaces.put(port.name(), iface);

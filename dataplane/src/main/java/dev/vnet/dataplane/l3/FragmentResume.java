@@ -28,9 +28,4 @@ final class FragmentResume extends Stage {
         return conntrack.resumeHeldFragment(frame);
     }
 
-    @Override
-    public boolean resumesHeldFrame() {
-        return true;
-    }
-
 }

@@ -98,7 +98,7 @@ final class FragmentTable {
         for (int i = 0; i < heldCount; i++) {
             if (heldHi[i] == hi && heldLo[i] == lo) {
                 RouterInterface iface = heldIface[i];
-                frame.inject(iface.port(), iface.resume(), heldBuf[i], heldOffload[i]);
+                frame.resume(iface.port(), iface.resume(), heldBuf[i], heldOffload[i]);
             } else {
                 move(i, kept++);
             }

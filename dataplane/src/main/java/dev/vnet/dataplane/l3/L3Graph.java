@@ -71,9 +71,12 @@ final class L3Graph {
         return new IcmpError(icmp, label, type, code, reason);
     }
 
-    /** Where frames received on {@code iface} enter. */
-    Stage input(RouterInterface iface) {
-        return new L3Input(iface, ipv4Input, arpInput);
+    /**
+     * Where frames received on {@code iface} enter: from its bridge ({@code onBridge}, the bridge checked their
+     * Ethernet header) or from a device port of its own (an uplink).
+     */
+    Stage input(RouterInterface iface, boolean onBridge) {
+        return new L3Input(iface, !onBridge, ipv4Input, arpInput);
     }
 
     /** Where a fragment held for its datagram's first goes on, having come in by {@code iface}. */

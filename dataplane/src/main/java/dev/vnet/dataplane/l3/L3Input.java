@@ -12,18 +12,24 @@ import dev.vnet.dataplane.wire.MacAddr;
  */
 final class L3Input extends Stage {
     private final RouterInterface iface;
+    private final boolean checkEthernet;
     private final Ipv4Input ipv4;
     private final ArpInput arp;
 
-    L3Input(RouterInterface iface, Ipv4Input ipv4, ArpInput arp) {
+    /**
+     * The input of {@code iface}; {@code checkEthernet} false for an interface on a bridge, whose input stage has
+     * checked the Ethernet header already.
+     */
+    L3Input(RouterInterface iface, boolean checkEthernet, Ipv4Input ipv4, ArpInput arp) {
         this.iface = iface;
+        this.checkEthernet = checkEthernet;
         this.ipv4 = ipv4;
         this.arp = arp;
     }
 
     @Override
     protected Stage process(Frame frame) {
-        if (!frame.inPort().isInternal()) { // from a bridge, the bridge's input stage has checked it already
+        if (checkEthernet) {
             DropReason bad = Ethernet.checkFromStation(frame.buf(), frame.start(), frame.length());
             if (bad != null) {
                 return frame.drop(bad);

@@ -7,6 +7,7 @@ import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
@@ -74,15 +75,15 @@ public final class Router {
     public RouterInterface addBridgeInterface(Bridge bridge, RouterPort port, long mac, int mtu) {
         RouterInterface iface = newInterface(bridge.name(), mac, mtu, port, bridge.forwardStage());
         bridge.attach(port);
-        attachments.setIngress(port, graph.input(iface));
+        attachments.setIngress(port, graph.input(iface, true));
         bridge.table().putStatic(mac, port);
         return iface;
     }
 
     /** Makes {@code port} (an uplink TAP) a routed interface of its own, with MAC {@code mac}. */
-    public RouterInterface addPortInterface(String name, Port port, long mac, int mtu) {
+    public RouterInterface addPortInterface(String name, DevicePort port, long mac, int mtu) {
         RouterInterface iface = newInterface(name, mac, mtu, port, new PortOutput(port));
-        attachments.setIngress(port, graph.input(iface));
+        attachments.setIngress(port, graph.input(iface, false));
         return iface;
     }
 

@@ -261,6 +261,14 @@ public final class Frame {
         pipeline.inject(in, stage, buf, offload);
     }
 
+    /**
+     * Hands the pipeline a frame the dataplane held (a fragment that waited for its datagram's first) to go on from
+     * {@code stage} as if it came in on {@code in}, once this frame is done; see {@link Pipeline#resume}.
+     */
+    public void resume(Port in, Stage stage, ByteBuf buf, long offload) {
+        pipeline.resume(in, stage, buf, offload);
+    }
+
     /** Allocates a buffer for a frame a stage builds (pooled, direct, like the ones ports read into). */
     public ByteBuf allocate(int capacity) {
         return pipeline.allocate(capacity);

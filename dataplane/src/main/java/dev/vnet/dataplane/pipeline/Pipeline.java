@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.pipeline;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.FrameSink;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.trace.Capture;
@@ -37,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Stages may inject frames they build (ARP replies, ICMP errors) or release (frames that waited for ARP); the
  * pipeline runs them after the current frame, from the stage they name, at most {@link #MAX_INJECTIONS_PER_FRAME}
- * per frame. A port that is internal (the router's port on a bridge) is not written to: its stages run instead.
+ * per frame. A port that is not a {@link DevicePort} (the router's edge on a bridge) is not written to: the stages
+ * its frames enter run instead.
  *
  * <p>Invariant (checked by tests): every frame received or injected is forwarded, flooded, dropped, consumed or
  * handled locally exactly once.
@@ -56,7 +58,7 @@ public final class Pipeline implements FrameSink {
     private int injectedThisFrame;
     private boolean running;
     private final RateLimitedLog internalErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(1));
-    private Port[] toFlush = new Port[16];
+    private DevicePort[] toFlush = new DevicePort[16];
     private int toFlushCount;
     private boolean[] flushPending = new boolean[16]; // by port id: queued on since the batch's last flush
     private long now;
@@ -111,20 +113,33 @@ public final class Pipeline implements FrameSink {
 
     /** As {@link #inject(Port, Stage, ByteBuf)}, for a frame with offload state {@code offload}. */
     public void inject(Port in, Stage stage, ByteBuf buf, long offload) {
+        enqueueInjected(in, stage, buf, offload, false);
+    }
+
+    /**
+     * As {@link #inject(Port, Stage, ByteBuf, long)}, for a frame the dataplane held that now goes on (a fragment that
+     * waited for its datagram's first): it was captured when it came in, so it is not captured again, and a decision
+     * trace says it resumed.
+     */
+    public void resume(Port in, Stage stage, ByteBuf buf, long offload) {
+        enqueueInjected(in, stage, buf, offload, true);
+    }
+
+    private void enqueueInjected(Port in, Stage stage, ByteBuf buf, long offload, boolean resumes) {
         if (running && ++injectedThisFrame > MAX_INJECTIONS_PER_FRAME) {
             injectionDrops++;
             in.counters().drop(DropReason.INJECTION_LIMIT);
             buf.release();
             return;
         }
-        injectQueue.add(in, stage, buf, offload);
+        injectQueue.add(in, stage, buf, offload, resumes);
     }
 
     private void runInjected() {
         while (!injectQueue.isEmpty()) {
             ByteBuf buf = injectQueue.take();
             injected++;
-            processGuarded(injectQueue.port(), injectQueue.stage(), buf, injectQueue.offload());
+            processGuarded(injectQueue.port(), injectQueue.stage(), buf, injectQueue.offload(), injectQueue.resumed());
         }
     }
 
@@ -132,9 +147,9 @@ public final class Pipeline implements FrameSink {
      * {@link #process}, and the last guard: every step that can throw on a frame catches what it throws itself (and
      * releases what it holds); this is for a bug outside them, counted on the frame's port, and the loop goes on.
      */
-    private void processGuarded(Port in, Stage first, ByteBuf buf, long offload) {
+    private void processGuarded(Port in, Stage first, ByteBuf buf, long offload, boolean resumed) {
         try {
-            process(in, first, buf, offload);
+            process(in, first, buf, offload, resumed);
         } catch (RuntimeException e) {
             internalError(in, null, "threw on a frame from port " + in.name(), e);
         }
@@ -155,7 +170,7 @@ public final class Pipeline implements FrameSink {
         running = true;
         injectedThisFrame = 0;
         try {
-            processGuarded(in, attachments.ingress(in), buf, offload);
+            processGuarded(in, attachments.ingress(in), buf, offload, false);
             runInjected();
         } finally {
             running = false;
@@ -200,23 +215,24 @@ public final class Pipeline implements FrameSink {
                 e.toString());
     }
 
-    private void process(Port in, Stage first, ByteBuf buf, long offload) {
+    private void process(Port in, Stage first, ByteBuf buf, long offload, boolean resumed) {
         int hops = 0;
         while (true) {
             received++;
-            offerOnEntry(in, first, buf);
+            offerOnEntry(in, first, buf, resumed);
             int number = trace == null ? 0 : traceNumber(buf);
-            if (!runStages(in, first, buf, offload, number)) {
+            if (!runStages(in, first, buf, offload, number, resumed)) {
                 return;
             }
             Port out = frame.outPort();
-            if (frame.verdict() != Verdict.FORWARD || !out.isInternal()) {
+            if (frame.verdict() != Verdict.FORWARD || out instanceof DevicePort) {
                 execute(buf, in);
                 frame.clear();
                 return;
             }
-            // To the router's port on a bridge: the router's stages run on the frame now, as the next hop of the
-            // same pass (no queueing). Counted as an injection, as frames sent to an internal port always were.
+            // To the router's edge on a bridge (a port that is not a device): the router's stages run on the frame
+            // now, as the next hop of the same pass (no queueing). Counted as an injection, as frames sent into the
+            // dataplane always were.
             forwarded++;
             offload = frame.offload();
             frame.clear();
@@ -231,6 +247,7 @@ public final class Pipeline implements FrameSink {
             injected++;
             in = out;
             first = attachments.ingress(out);
+            resumed = false;
         }
     }
 
@@ -244,18 +261,23 @@ public final class Pipeline implements FrameSink {
         }
     }
 
-    private void offerOnEntry(Port in, Stage first, ByteBuf buf) {
+    /**
+     * A frame entering the stages is captured where it came in: at a device port's first stage, as "in" there; from
+     * the router into a bridge (the router's edge, another stage), as "out" of the edge. A frame the router sends out
+     * of an uplink is captured when the port sends it, and a held frame resuming was captured when it came in.
+     */
+    private void offerOnEntry(Port in, Stage first, ByteBuf buf, boolean resumed) {
         Capture[] captures = attachments.captures(in);
-        if (captures != null && (first == null || !first.resumesHeldFrame())) {
-            // A frame entering at its port's first stage came in on it. Any other came from the router: out of a
-            // router interface on a bridge is "out" there; out of an uplink it is captured when the port sends it.
-            if (first != attachments.ingress(in)) {
-                if (in.isInternal()) {
-                    Captures.offer(captures, in.id(), in.name(), Capture.OUT, buf, null, now);
-                }
-            } else if (!in.isInternal()) {
+        if (captures == null || resumed) {
+            return;
+        }
+        boolean device = in instanceof DevicePort;
+        if (first == attachments.ingress(in)) {
+            if (device) {
                 Captures.offer(captures, in.id(), in.name(), Capture.IN, buf, null, now);
             }
+        } else if (!device) {
+            Captures.offer(captures, in.id(), in.name(), Capture.OUT, buf, null, now);
         }
     }
 
@@ -264,7 +286,7 @@ public final class Pipeline implements FrameSink {
      * it is 0. False when a stage took the buffer over and then threw: the frame is done, and the buffer is not the
      * pipeline's to execute the verdict on.
      */
-    private boolean runStages(Port in, Stage first, ByteBuf buf, long offload, int number) {
+    private boolean runStages(Port in, Stage first, ByteBuf buf, long offload, int number, boolean resumed) {
         StageTrace steps = number == 0 ? null : new StageTrace(FrameSummary.of(buf)); // as it came in
         frame.reset(buf, in, now, offload, steps);
         Stage stage = first;
@@ -285,7 +307,7 @@ public final class Pipeline implements FrameSink {
             if (frame.verdict() == Verdict.CONSUMED) {
                 consumed++; // the stage handed the buffer over before it threw: not ours to release
                 if (steps != null) {
-                    finishTrace(number, in, first, buf, steps);
+                    finishTrace(number, in, first, buf, steps, resumed);
                 }
                 frame.clear();
                 return false;
@@ -295,7 +317,7 @@ public final class Pipeline implements FrameSink {
                     e.toString());
         }
         if (steps != null) {
-            finishTrace(number, in, first, buf, steps);
+            finishTrace(number, in, first, buf, steps, resumed);
         }
         return true;
     }
@@ -304,10 +326,9 @@ public final class Pipeline implements FrameSink {
      * A traced frame's pass is decided: its entry, its steps and its outcome go to the trace, and a frame that goes on
      * inside the dataplane (to the router's port on a bridge) is followed there under the same number.
      */
-    private void finishTrace(int number, Port in, Stage first, ByteBuf buf, StageTrace steps) {
+    private void finishTrace(int number, Port in, Stage first, ByteBuf buf, StageTrace steps, boolean resumed) {
         DecisionTrace.Steps lines = new DecisionTrace.Steps();
-        String entry = first == attachments.ingress(in) ? "in " : first != null && first.resumesHeldFrame() ? "resumed on "
-                : "from vnet out of ";
+        String entry = resumed ? "resumed on " : first == attachments.ingress(in) ? "in " : "from vnet out of ";
         boolean gone = frame.verdict() == Verdict.CONSUMED;
         lines.add(entry + in.name() + ": " + steps.arrived());
         for (String line : steps.lines(gone ? null : TupleView.of(buf), gone)) {
@@ -316,8 +337,9 @@ public final class Pipeline implements FrameSink {
         switch (frame.verdict()) {
             case FORWARD -> {
                 Port out = frame.outPort();
-                lines.add("=> forward to " + out.name() + (out.isInternal() ? " (inside vnet: continues there)" : ""));
-                if (out.isInternal()) {
+                boolean inside = !(out instanceof DevicePort);
+                lines.add("=> forward to " + out.name() + (inside ? " (inside vnet: continues there)" : ""));
+                if (inside) {
                     trace.follow(buf, number);
                 }
             }
@@ -326,7 +348,7 @@ public final class Pipeline implements FrameSink {
                 for (Port p : frame.floodPorts()) {
                     if (p != frame.l2InPort()) {
                         to.append(to.length() == 0 ? "" : ", ").append(p.name());
-                        if (p.isInternal()) {
+                        if (!(p instanceof DevicePort)) {
                             trace.follow(buf, number); // one buffer for every copy: the router's copy continues
                         }
                     }
@@ -392,18 +414,18 @@ public final class Pipeline implements FrameSink {
         Capture[] captures = attachments.captures(out);
         if (captures != null) {
             // Ports are seen from outside the bridge: what the bridge sends to the router's port comes in to the router.
-            Captures.offer(captures, out.id(), out.name(), out.isInternal() ? Capture.IN : Capture.OUT, buf, null,
-                    now);
+            Captures.offer(captures, out.id(), out.name(), out instanceof DevicePort ? Capture.OUT : Capture.IN, buf,
+                    null, now);
         }
     }
 
     /** Passes one reference of {@code buf} to {@code out}; never throws (a failure costs this port's copy only). */
-    private void send(Port out, ByteBuf buf, long offload) {
-        offerOnSend(out, buf);
-        if (out.isInternal()) {
-            // A port inside the dataplane (the router on a bridge): its stages run next, no device write.
-            out.counters().tx(buf.readableBytes());
-            inject(out, attachments.ingress(out), buf, offload);
+    private void send(Port to, ByteBuf buf, long offload) {
+        offerOnSend(to, buf);
+        if (!(to instanceof DevicePort out)) {
+            // An edge inside the dataplane (the router on a bridge): its stages run next, no device write.
+            to.counters().tx(buf.readableBytes());
+            inject(to, attachments.ingress(to), buf, offload);
             return;
         }
         // Port.enqueue's contract: a port that throws did not take the reference (released by enqueueFailed).
@@ -425,12 +447,12 @@ public final class Pipeline implements FrameSink {
         markFlushPending(out);
     }
 
-    private void enqueueFailed(Port out, ByteBuf buf, RuntimeException e) {
+    private void enqueueFailed(DevicePort out, ByteBuf buf, RuntimeException e) {
         internalError(out, buf, "port " + out.name() + " threw when sent a frame", e);
     }
 
     /** A frame built in software (a segment, a completed copy) to a port without offloads; never throws. */
-    private void enqueuePlain(Port out, ByteBuf buf) {
+    private void enqueuePlain(DevicePort out, ByteBuf buf) {
         try {
             out.enqueue(buf);
         } catch (RuntimeException e) {
@@ -443,7 +465,7 @@ public final class Pipeline implements FrameSink {
      * buffers of its own when the frame is shared with other ports (a flood), so theirs stays as it was. Takes one
      * reference of {@code buf}; never throws.
      */
-    private void sendInSoftware(Port out, ByteBuf buf, long offload) {
+    private void sendInSoftware(DevicePort out, ByteBuf buf, long offload) {
         softwareOffloads++;
         if (Offload.isGso(offload)) {
             try {
@@ -486,7 +508,7 @@ public final class Pipeline implements FrameSink {
     }
 
     /** Remembers to flush {@code out} at the end of the batch (once, however many frames were queued on it). */
-    private void markFlushPending(Port out) {
+    private void markFlushPending(DevicePort out) {
         int id = out.id();
         if (id >= flushPending.length) {
             flushPending = Arrays.copyOf(flushPending, Math.max(id + 1, flushPending.length * 2));
@@ -505,7 +527,7 @@ public final class Pipeline implements FrameSink {
     public void endBatch() {
         runInjected(); // frames timers injected outside a receive
         for (int i = 0; i < toFlushCount; i++) {
-            Port p = toFlush[i];
+            DevicePort p = toFlush[i];
             toFlush[i] = null;
             flushPending[p.id()] = false;
             try {

@@ -34,12 +34,4 @@ public abstract class Stage {
         String name = getClass().getSimpleName();
         return name.isEmpty() ? getClass().getName() : name;
     }
-
-    /**
-     * True for a stage where a frame the dataplane held goes on (a fragment that waited for its datagram's first):
-     * the frame was captured when it came in, so the pipeline does not capture it again when it resumes.
-     */
-    public boolean resumesHeldFrame() {
-        return false;
-    }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>Ownership: {@link #inject} hands a reference to the sink; frames taken with {@link #poll} belong to the caller.
  */
-public final class MemoryPort extends Port {
+public final class MemoryPort extends DevicePort {
     private final FrameSink[] sinks; // per loop
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     private final ArrayDeque<ByteBuf> sent = new ArrayDeque<>();

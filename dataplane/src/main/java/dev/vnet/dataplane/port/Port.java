@@ -1,21 +1,17 @@
 package dev.vnet.dataplane.port;
 
 import dev.vnet.dataplane.loop.LoopThread;
-import io.netty.buffer.ByteBuf;
 
 /**
- * A place frames enter and leave the dataplane: a TAP device, or an in-memory port in tests and replay.
+ * A place frames enter and leave a bridge or the router, with a dataplane-wide id, the name users know it by, and its
+ * counters: a {@link DevicePort} (a TAP device, or an in-memory port in tests and replay), which does the I/O, or the
+ * router's edge on a bridge ({@code l3.RouterPort}), where frames sent to it go on through the router's stages.
  *
- * <p>Buffer ownership: {@link #enqueue} takes one reference; the port releases it once the frame is written, or when
- * it drops the frame (counting why). An {@code enqueue} that throws has not taken the reference: the caller (the
- * pipeline) releases it. The frame is {@code buf[readerIndex, writerIndex)}; the port does not move the
- * indexes, so one buffer can be queued on several ports (a flood) with one reference each.
- *
- * <p>Ports are the only code that touches file descriptors, and do I/O only: where a port's frames enter the stage
- * graph and which captures watch it are the pipeline's ({@code pipeline.Attachments}), and so is the mark that a
- * port has frames to flush. With several event loops every loop sends and receives through the same port objects:
- * what a loop writes per frame (counters, a TAP port's queue) is kept per loop ({@link LoopThread#currentIndex()}),
- * and readers add the loops up ({@link #totals()}) while the loops are stopped at a barrier.
+ * <p>Where a port's frames enter the stage graph and which captures watch it are the pipeline's
+ * ({@code pipeline.Attachments}), and so is the mark that a port has frames to flush. With several event loops every
+ * loop sends and receives through the same port objects: what a loop writes per frame (counters) is kept per loop
+ * ({@link LoopThread#currentIndex()}), and readers add the loops up ({@link #totals()}) while the loops are stopped
+ * at a barrier.
  */
 public abstract class Port {
     private final int id;
@@ -59,39 +55,6 @@ public abstract class Port {
         }
         return sum;
     }
-
-    /**
-     * True for a port inside the dataplane (the router's port on a bridge): the pipeline runs the stages its frames
-     * enter with a frame sent to it, instead of calling {@link #enqueue}.
-     */
-    public boolean isInternal() {
-        return false;
-    }
-
-    /** Queues a frame to send; takes ownership of one reference of {@code frame}. */
-    public abstract void enqueue(ByteBuf frame);
-
-    /**
-     * True when the port can send frames with offloads as they are (a TAP with a virtio-net header); the pipeline
-     * completes checksums and segments super-frames in software before handing them to any other port.
-     */
-    public boolean acceptsOffloads() {
-        return false;
-    }
-
-    /**
-     * As {@link #enqueue(ByteBuf)}, for a frame with offload state {@code offload} (non-zero only when
-     * {@link #acceptsOffloads}).
-     */
-    public void enqueue(ByteBuf frame, long offload) {
-        enqueue(frame);
-    }
-
-    /** Sends what {@link #enqueue} queued. */
-    public abstract void flush();
-
-    /** Releases the port's device and every queued buffer. Idempotent. */
-    public abstract void close();
 
     @Override
     public String toString() {

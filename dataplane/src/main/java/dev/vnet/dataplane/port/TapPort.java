@@ -24,7 +24,7 @@ import java.util.function.BiConsumer;
  * queue ({@link LoopThread#currentIndex()}), so the kernel's flow steering brings a flow's replies back to the loop
  * that sent it.
  */
-public final class TapPort extends Port {
+public final class TapPort extends DevicePort {
     private final String interfaceName;
     private final TapOptions options;
     private final TapQueue[] queues;

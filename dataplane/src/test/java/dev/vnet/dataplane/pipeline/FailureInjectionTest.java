@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.pipeline;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.testing.FrameBuilder;
@@ -64,7 +65,7 @@ class FailureInjectionTest {
     }
 
     /** A port that throws when sent to (taking nothing) while {@code failEnqueue}, or flushed while {@code failFlush}. */
-    private static final class FaultyPort extends Port {
+    private static final class FaultyPort extends DevicePort {
         volatile boolean failEnqueue;
         volatile boolean failFlush;
         private final List<ByteBuf> queued = new ArrayList<>();

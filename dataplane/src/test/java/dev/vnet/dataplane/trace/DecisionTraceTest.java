@@ -111,6 +111,27 @@ class DecisionTraceTest {
     }
 
     @Test
+    void aHeldFragmentIsTracedWhenHeldAndAgainWhenItResumes() throws Exception {
+        try (RouterHarness h = new RouterHarness().withSeedNat()) {
+            DecisionTrace t = new DecisionTrace(CaptureFilter.ALL, 4);
+            h.pipeline.setTrace(t);
+            List<ByteBuf> two = FrameBuilder.fragments(FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9000,
+                    new byte[1200]), 800);
+            h.send(h.p1, two.get(1)); // the second fragment overtakes the first
+            h.send(h.p1, two.get(0));
+            String trace = traces(t);
+            assertTrue(trace.contains("ConntrackIn: a fragment that overtook its datagram's first fragment: held until "
+                    + "that one comes\n  => held by the dataplane"), "held: " + trace);
+            assertTrue(trace.contains("resumed on gw:br1: "), "it goes on where it was held: " + trace);
+            assertTrue(trace.contains("FragmentResume: a fragment that waited for its datagram's first fragment, "
+                    + "resumed on br1; a later fragment: follows its datagram's connection\n"
+                    + "    rewritten: 192.168.15.1 > 192.168.1.3  =>  192.168.1.2 > 192.168.1.3\n"),
+                    "translated as its first fragment's connection: " + trace);
+            assertEquals(2, h.sent(h.uplink).size(), "both fragments went out");
+        }
+    }
+
+    @Test
     void aDroppedFrameShowsTheStageAndTheReason() throws Exception {
         try (RouterHarness h = new RouterHarness().withSeedNat()) {
             DecisionTrace t = new DecisionTrace(CaptureFilter.ALL, 2);
