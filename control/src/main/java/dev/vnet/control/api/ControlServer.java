@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.vnet.dataplane.ConflictException;
 import dev.vnet.dataplane.api.CaptureEntry;
 import dev.vnet.dataplane.api.Dataplane;
+import dev.vnet.dataplane.api.FlowTuple;
 import dev.vnet.dataplane.api.ForwardProtocol;
+import dev.vnet.dataplane.api.IpProtocol;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
@@ -189,7 +191,8 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Jackson, writing the dataplane's typed values as users write them (192.168.15.0/24, 192.168.1.3, tcp): the
+     * Jackson, writing the dataplane's typed values as users write them (192.168.15.0/24, 192.168.1.3, tcp,
+     * 192.168.15.1:40000 -> 192.168.1.3:80): the
      * values are typed up to here, and this edge prints them.
      */
     private static ObjectMapper jsonMapper() {
@@ -198,6 +201,8 @@ public final class ControlServer implements AutoCloseable {
         values.addSerializer(Ipv4Cidr.class, text);
         values.addSerializer(Ipv4Address.class, text);
         values.addSerializer(ForwardProtocol.class, text);
+        values.addSerializer(IpProtocol.class, text);
+        values.addSerializer(FlowTuple.class, text);
         return new ObjectMapper().registerModule(values);
     }
 

@@ -82,7 +82,7 @@ class MultiQueueScenarioTest {
         JsonNode masq = iperfUdp("red", "lan", "192.168.1.3", 5302);
         checkStreams(masq, "MASQUERADE");
         List<ConnectionEntry> streams = net.dataplane().connections().stream()
-                .filter(c -> c.protocol().equals("udp") && c.original().endsWith(":5302")).toList();
+                .filter(c -> c.protocol().toString().equals("udp") && c.original().toString().endsWith(":5302")).toList();
         assertEquals(STREAMS, streams.size(), "one connection per stream, whichever loop saw its packets: "
                 + streams);
         streams.forEach(c -> assertTrue(c.translated(), c.toString()));

@@ -259,9 +259,10 @@ class NatScenarioTest {
         assertEquals(1, router.get("fragments-held") - heldBefore, "the second fragment waited for the first");
         assertEquals(0, router.get("fragments-waiting"));
         ConnectionEntry c = lab.dataplane().connections().stream()
-                .filter(e -> e.original().contains(":40000 ") && e.original().endsWith("192.168.1.3:9003"))
+                .filter(e -> e.original().toString().contains(":40000 ")
+                        && e.original().toString().endsWith("192.168.1.3:9003"))
                 .findFirst().orElseThrow(() -> new AssertionError("the datagram's connection"));
-        assertTrue(c.reply().contains("192.168.1.2"), "masqueraded: " + c);
+        assertTrue(c.reply().toString().contains("192.168.1.2"), "masqueraded: " + c);
     }
 
     @Test
@@ -289,8 +290,9 @@ class NatScenarioTest {
             dump.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             Files.deleteIfExists(seen);
         }
-        assertTrue(lab.dataplane().connections().stream().anyMatch(c -> c.protocol().equals("proto-47")
-                && c.original().equals("192.168.15.1 -> 192.168.1.3") && c.reply().equals("192.168.1.3 -> 192.168.1.2")),
+        assertTrue(lab.dataplane().connections().stream().anyMatch(c -> c.protocol().toString().equals("proto-47")
+                && c.original().toString().equals("192.168.15.1 -> 192.168.1.3")
+                && c.reply().toString().equals("192.168.1.3 -> 192.168.1.2")),
                 "tracked by its addresses: " + lab.dataplane().connections());
     }
 
@@ -350,7 +352,8 @@ class NatScenarioTest {
             String got = Files.readString(out);
             assertTrue(got.contains("from-red") && got.contains("from-blue"), "both arrived: " + got);
             List<ConnectionEntry> to8082 = lab.dataplane().connections().stream()
-                    .filter(c -> c.original().endsWith("192.168.1.3:8082") && c.original().contains(":40000 ")).toList();
+                    .filter(c -> c.original().toString().endsWith("192.168.1.3:8082")
+                            && c.original().toString().contains(":40000 ")).toList();
             assertEquals(2, to8082.size(), to8082.toString());
             assertNotEquals(to8082.get(0).reply(), to8082.get(1).reply(), "distinct translated tuples");
         } finally {
@@ -441,7 +444,7 @@ class NatScenarioTest {
         assertTrue(lab.dataplane().natRules().containsAll(List.of("masquerade 192.168.15.0/24 out of uplink",
                 "forward tcp 192.168.1.2:80 -> 192.168.15.2:80")), lab.dataplane().natRules().toString());
         List<ConnectionEntry> connections = lab.dataplane().connections();
-        assertTrue(connections.stream().anyMatch(c -> c.translated() && c.reply().contains(" -> 192.168.1.2:")),
+        assertTrue(connections.stream().anyMatch(c -> c.translated() && c.reply().toString().contains(" -> 192.168.1.2:")),
                 "masqueraded connections are listed with their translated reply tuple: " + connections);
         var totals = lab.dataplane().pipelineCounters();
         assertEquals(totals.get("received"), totals.get("forwarded") + totals.get("flooded") + totals.get("dropped")

@@ -7,7 +7,6 @@ import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.pipeline.Attachments;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.MemoryPort;
-import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
@@ -246,11 +245,7 @@ public final class Dataplane implements AutoCloseable {
     public void inject(String portName, ByteBuf frame) {
         try {
             call(() -> {
-                Port p = ports.get(portName);
-                if (!(p instanceof MemoryPort mp)) {
-                    throw new IllegalArgumentException("no in-memory port '" + portName + "'");
-                }
-                mp.inject(frame);
+                memoryPort(portName).inject(frame);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -272,13 +267,14 @@ public final class Dataplane implements AutoCloseable {
 
     /** Takes every frame in-memory port {@code portName} has sent; the caller releases them. */
     public List<ByteBuf> drainSent(String portName) {
-        return call(() -> {
-            Port p = ports.get(portName);
-            if (!(p instanceof MemoryPort mp)) {
-                throw new IllegalArgumentException("no in-memory port '" + portName + "'");
-            }
-            return mp.drain();
-        });
+        return call(() -> memoryPort(portName).drain());
+    }
+
+    private MemoryPort memoryPort(String name) {
+        if (!(ports.get(name) instanceof MemoryPort mp)) {
+            throw new IllegalArgumentException("no in-memory port '" + name + "'");
+        }
+        return mp;
     }
 
     /** Detaches and closes port {@code portName} (its TAP disappears); false if there is no such port. */
@@ -322,9 +318,7 @@ public final class Dataplane implements AutoCloseable {
             b.detach(p);
         }
         attachments.forget(p);
-        if (p instanceof DevicePort device) {
-            device.close(); // a router edge has no device
-        }
+        p.close();
     }
 
     void portFailed(TapPort port, String why) {
@@ -531,10 +525,8 @@ public final class Dataplane implements AutoCloseable {
         return views.portNames();
     }
 
-    int nextPortId() {
-        synchronized (this) {
-            return nextPortId++;
-        }
+    synchronized int nextPortId() {
+        return nextPortId++;
     }
 
     Bridge requireBridge(String name) {
@@ -570,9 +562,7 @@ public final class Dataplane implements AutoCloseable {
                         e.getMessage());
                 for (Port p : new ArrayList<>(ports.values())) {
                     try {
-                        if (p instanceof DevicePort device) {
-                            device.close();
-                        }
+                        p.close();
                     } catch (RuntimeException ignored) {
                         // best effort: the descriptors close with the process at the latest
                     }

@@ -36,6 +36,11 @@ final class DataplaneViews {
         this.dp = dp;
     }
 
+    private static FlowTuple tuple(IpProtocol protocol, long hi, long lo) {
+        return new FlowTuple(protocol, new Ipv4Address(FlowKey.src(hi)), FlowKey.srcPort(lo),
+                new Ipv4Address(FlowKey.dst(hi)), FlowKey.dstPort(lo));
+    }
+
     List<ConnectionEntry> connections() {
         return dp.call(() -> {
             long now = dp.clock.nanos();
@@ -48,9 +53,10 @@ final class DataplaneViews {
                 int flags = table.flags(id);
                 String state = protocol == 6 ? TcpState.of(table.state(id)).name()
                         : (flags & Conn.REPLIED) != 0 ? "REPLIED" : "UNREPLIED";
-                out.add(new ConnectionEntry(FlowKey.protocolName(protocol), FlowKey.endpoints(oHi, oLo),
-                        FlowKey.endpoints(table.replyHi(id), table.replyLo(id)), state,
-                        TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)), (flags & Conn.TRANSLATED) != 0));
+                IpProtocol p = new IpProtocol(protocol);
+                out.add(new ConnectionEntry(p, tuple(p, oHi, oLo), tuple(p, table.replyHi(id), table.replyLo(id)),
+                        state, TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)),
+                        (flags & Conn.TRANSLATED) != 0));
             });
             return out;
         });

@@ -8,7 +8,6 @@ import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.Captures;
 import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.trace.FrameSummary;
-import dev.vnet.dataplane.trace.TupleView;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.util.RateLimitedLog;
 import dev.vnet.dataplane.wire.Offload;
@@ -307,7 +306,7 @@ public final class Pipeline implements FrameSink {
             if (frame.verdict() == Verdict.CONSUMED) {
                 consumed++; // the stage handed the buffer over before it threw: not ours to release
                 if (steps != null) {
-                    finishTrace(number, in, first, buf, steps, resumed);
+                    steps.finish(trace, number, in, entry(in, first, resumed), frame, buf);
                 }
                 frame.clear();
                 return false;
@@ -317,49 +316,14 @@ public final class Pipeline implements FrameSink {
                     e.toString());
         }
         if (steps != null) {
-            finishTrace(number, in, first, buf, steps, resumed);
+            steps.finish(trace, number, in, entry(in, first, resumed), frame, buf);
         }
         return true;
     }
 
-    /**
-     * A traced frame's pass is decided: its entry, its steps and its outcome go to the trace, and a frame that goes on
-     * inside the dataplane (to the router's port on a bridge) is followed there under the same number.
-     */
-    private void finishTrace(int number, Port in, Stage first, ByteBuf buf, StageTrace steps, boolean resumed) {
-        DecisionTrace.Steps lines = new DecisionTrace.Steps();
-        String entry = resumed ? "resumed on " : first == attachments.ingress(in) ? "in " : "from vnet out of ";
-        boolean gone = frame.verdict() == Verdict.CONSUMED;
-        lines.add(entry + in.name() + ": " + steps.arrived());
-        for (String line : steps.lines(gone ? null : TupleView.of(buf), gone)) {
-            lines.add(line);
-        }
-        switch (frame.verdict()) {
-            case FORWARD -> {
-                Port out = frame.outPort();
-                boolean inside = !(out instanceof DevicePort);
-                lines.add("=> forward to " + out.name() + (inside ? " (inside vnet: continues there)" : ""));
-                if (inside) {
-                    trace.follow(buf, number);
-                }
-            }
-            case FLOOD -> {
-                StringBuilder to = new StringBuilder();
-                for (Port p : frame.floodPorts()) {
-                    if (p != frame.l2InPort()) {
-                        to.append(to.length() == 0 ? "" : ", ").append(p.name());
-                        if (!(p instanceof DevicePort)) {
-                            trace.follow(buf, number); // one buffer for every copy: the router's copy continues
-                        }
-                    }
-                }
-                lines.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
-            }
-            case CONSUMED -> lines.add("=> held by the dataplane (the step above says why)");
-            case LOCAL -> lines.add("=> for vnet itself (answered or handled locally)");
-            default -> lines.add("=> drop: " + frame.dropReason().label());
-        }
-        trace.finish(number, in.name(), lines);
+    /** How a traced pass began: a frame in on its port, a held frame resuming, or one the router sent from there. */
+    private String entry(Port in, Stage first, boolean resumed) {
+        return resumed ? "resumed on " : first == attachments.ingress(in) ? "in " : "from vnet out of ";
     }
 
     private void execute(ByteBuf buf, Port in) {

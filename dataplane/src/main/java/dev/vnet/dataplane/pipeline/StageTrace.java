@@ -1,5 +1,8 @@
 package dev.vnet.dataplane.pipeline;
 
+import dev.vnet.dataplane.port.DevicePort;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.trace.TupleView;
 import io.netty.buffer.ByteBuf;
 
@@ -21,11 +24,6 @@ public final class StageTrace {
         this.arrived = arrived;
     }
 
-    /** The frame as it arrived, summarised before any stage ran. */
-    String arrived() {
-        return arrived;
-    }
-
     /** A stage starts on the frame in {@code buf}. */
     void enter(Stage stage, ByteBuf buf) {
         names.add(stage.name());
@@ -43,11 +41,51 @@ public final class StageTrace {
     }
 
     /**
+     * The pass is decided: its entry ({@code entry} and the port {@code in}), its steps and the frame's outcome go to
+     * decision trace {@code trace} as trace {@code number}; a frame that goes on inside the dataplane (to the
+     * router's edge on a bridge) is followed there under the same number.
+     */
+    void finish(DecisionTrace trace, int number, Port in, String entry, Frame frame, ByteBuf buf) {
+        DecisionTrace.Steps out = new DecisionTrace.Steps();
+        boolean gone = frame.verdict() == Verdict.CONSUMED;
+        out.add(entry + in.name() + ": " + arrived);
+        for (String line : lines(gone ? null : TupleView.of(buf), gone)) {
+            out.add(line);
+        }
+        switch (frame.verdict()) {
+            case FORWARD -> {
+                Port to = frame.outPort();
+                boolean inside = !(to instanceof DevicePort);
+                out.add("=> forward to " + to.name() + (inside ? " (inside vnet: continues there)" : ""));
+                if (inside) {
+                    trace.follow(buf, number);
+                }
+            }
+            case FLOOD -> {
+                StringBuilder to = new StringBuilder();
+                for (Port p : frame.floodPorts()) {
+                    if (p != frame.l2InPort()) {
+                        to.append(to.length() == 0 ? "" : ", ").append(p.name());
+                        if (!(p instanceof DevicePort)) {
+                            trace.follow(buf, number); // one buffer for every copy: the router's copy continues
+                        }
+                    }
+                }
+                out.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
+            }
+            case CONSUMED -> out.add("=> held by the dataplane (the step above says why)");
+            case LOCAL -> out.add("=> for vnet itself (answered or handled locally)");
+            default -> out.add("=> drop: " + frame.dropReason().label());
+        }
+        trace.finish(number, in.name(), out);
+    }
+
+    /**
      * The steps as lines, each stage with its note and, where the frame's addresses or ports changed before the next
      * stage (or before the end, {@code finalTuple}), the rewrite. {@code finalTuple} is null when the frame's buffer
      * is no longer the pipeline's to read (a stage took it over).
      */
-    List<String> lines(String finalTuple, boolean bufferGone) {
+    private List<String> lines(String finalTuple, boolean bufferGone) {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String note = notes.get(i);

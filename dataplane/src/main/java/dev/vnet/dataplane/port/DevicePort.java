@@ -40,5 +40,6 @@ public abstract class DevicePort extends Port {
     public abstract void flush();
 
     /** Releases the port's device and every queued buffer. Idempotent. */
+    @Override
     public abstract void close();
 }

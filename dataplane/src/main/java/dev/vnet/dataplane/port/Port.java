@@ -56,6 +56,10 @@ public abstract class Port {
         return sum;
     }
 
+    /** Releases what the port holds (a device, queued frames); a router edge holds nothing. Idempotent. */
+    public void close() {
+    }
+
     @Override
     public String toString() {
         return name;
