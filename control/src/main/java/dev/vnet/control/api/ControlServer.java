@@ -13,6 +13,7 @@ import dev.vnet.dataplane.api.IpProtocol;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,10 +97,10 @@ public final class ControlServer implements AutoCloseable {
             return ok(all);
         });
         on("POST", "/fdb", r -> {
-            dp.addStaticFdb(r.param("bridge"), r.param("mac"), r.param("port"));
+            dp.addStaticFdb(r.param("bridge"), MacAddress.parse(r.param("mac")), r.param("port"));
             return new Response(201, Map.of("added", r.param("mac") + " -> " + r.param("port")));
         });
-        on("DELETE", "/fdb", r -> found(dp.removeFdb(r.param("bridge"), r.param("mac")),
+        on("DELETE", "/fdb", r -> found(dp.removeFdb(r.param("bridge"), MacAddress.parse(r.param("mac"))),
                 "no FDB entry " + r.param("mac") + " on " + r.param("bridge")));
         get("/neigh", r -> ok(dp.neighbors()));
         get("/routes", r -> ok(dp.routes()));
@@ -203,6 +204,7 @@ public final class ControlServer implements AutoCloseable {
         values.addSerializer(ForwardProtocol.class, text);
         values.addSerializer(IpProtocol.class, text);
         values.addSerializer(FlowTuple.class, text);
+        values.addSerializer(MacAddress.class, text);
         return new ObjectMapper().registerModule(values);
     }
 

@@ -8,6 +8,7 @@ import dev.vnet.control.topology.SeedLab;
 import dev.vnet.dataplane.api.FdbEntry;
 import dev.vnet.dataplane.api.PortStats;
 import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.wire.MacAddress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,8 +83,8 @@ class SeedLabScenarioTest {
     @Test
     @Order(2)
     void eachArpTableHoldsTheOthersMac() {
-        String redMac = macOf(red);
-        String blueMac = macOf(blue);
+        MacAddress redMac = MacAddress.parse(macOf(red));
+        MacAddress blueMac = MacAddress.parse(macOf(blue));
         String redNeigh = Cmd.inNs(red, 10, "ip", "neigh", "show", "192.168.15.2").out();
         String blueNeigh = Cmd.inNs(blue, 10, "ip", "neigh", "show", "192.168.15.1").out();
         assertTrue(redNeigh.contains("lladdr " + blueMac), "red's ARP table: " + redNeigh);

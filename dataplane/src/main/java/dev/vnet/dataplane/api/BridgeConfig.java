@@ -2,7 +2,7 @@ package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.port.Port;
-import dev.vnet.dataplane.wire.MacAddr;
+import dev.vnet.dataplane.wire.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +34,9 @@ final class BridgeConfig {
         });
     }
 
-    void addStaticFdb(String bridge, String mac, String portName) {
-        long address = MacAddr.parse(mac);
-        if (MacAddr.isGroup(address) || address == 0) {
+    void addStaticFdb(String bridge, MacAddress mac, String portName) {
+        long address = mac.value();
+        if (mac.isGroup() || address == 0) {
             throw new IllegalArgumentException("static FDB entry needs a unicast MAC, got " + mac);
         }
         dp.call(() -> {
@@ -51,10 +51,9 @@ final class BridgeConfig {
         });
     }
 
-    boolean removeFdb(String bridge, String mac) {
-        long address = MacAddr.parse(mac);
+    boolean removeFdb(String bridge, MacAddress mac) {
         return dp.call(() -> {
-            boolean removed = dp.requireBridge(bridge).table().remove(address);
+            boolean removed = dp.requireBridge(bridge).table().remove(mac.value());
             if (removed) {
                 log.info("fdb entry {} on {} removed", mac, bridge);
             }

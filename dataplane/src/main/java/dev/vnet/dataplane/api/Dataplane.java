@@ -15,6 +15,7 @@ import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.MacAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -393,7 +394,7 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** Removes the FDB entry for {@code mac} on {@code bridge}; false if there is none. */
-    public boolean removeFdb(String bridge, String mac) {
+    public boolean removeFdb(String bridge, MacAddress mac) {
         return bridgeConfig.removeFdb(bridge, mac);
     }
 
@@ -473,7 +474,7 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** Adds a static FDB entry on {@code bridge} pointing at {@code portName}. */
-    public void addStaticFdb(String bridge, String mac, String portName) {
+    public void addStaticFdb(String bridge, MacAddress mac, String portName) {
         bridgeConfig.addStaticFdb(bridge, mac, portName);
     }
 

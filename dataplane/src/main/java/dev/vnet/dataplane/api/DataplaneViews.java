@@ -16,7 +16,7 @@ import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
-import dev.vnet.dataplane.wire.MacAddr;
+import dev.vnet.dataplane.wire.MacAddress;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -118,7 +118,7 @@ final class DataplaneViews {
         return dp.call(() -> {
             List<NeighborEntry> out = new ArrayList<>();
             dp.router.neighbors().forEach((ip, mac, iface, state, queued) -> out.add(new NeighborEntry(
-                    new Ipv4Address(ip), mac == NeighborTable.UNRESOLVED ? null : MacAddr.toString(mac),
+                    new Ipv4Address(ip), mac == NeighborTable.UNRESOLVED ? null : new MacAddress(mac),
                     dp.router.iface(iface).name(), state.name(), queued)));
             return out;
         });
@@ -146,7 +146,7 @@ final class DataplaneViews {
             Bridge b = dp.requireBridge(bridge);
             List<FdbEntry> out = new ArrayList<>();
             b.table().forEach(dp.clock.nanos(), (mac, port, isStatic, age) ->
-                    out.add(new FdbEntry(MacAddr.toString(mac), port.name(), isStatic, age / 1e9)));
+                    out.add(new FdbEntry(new MacAddress(mac), port.name(), isStatic, age / 1e9)));
             return out;
         });
     }

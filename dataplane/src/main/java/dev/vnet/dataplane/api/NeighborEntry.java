@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.wire.Ipv4Address;
+import dev.vnet.dataplane.wire.MacAddress;
 
 /**
  * One neighbor (ARP) entry, as {@code ip neigh} lists it.
@@ -11,5 +12,5 @@ import dev.vnet.dataplane.wire.Ipv4Address;
  * @param state     INCOMPLETE, REACHABLE or STALE
  * @param queued    frames waiting for it to resolve
  */
-public record NeighborEntry(Ipv4Address address, String mac, String iface, String state, int queued) {
+public record NeighborEntry(Ipv4Address address, MacAddress mac, String iface, String state, int queued) {
 }
