@@ -48,6 +48,13 @@ public enum DropReason {
     UDP_TRUNCATED("udp-truncated"),
     /** UDP length field smaller than the header or larger than the IP payload. */
     UDP_BAD_LENGTH("udp-bad-length"),
+    /** A VXLAN datagram too short for its 8-byte header and an inner Ethernet header. */
+    VXLAN_TRUNCATED("vxlan-truncated"),
+    /**
+     * A VXLAN header without the I flag (a valid VNI), or with a reserved bit set: the kernel's vxlan drops these
+     * too (RFC 7348 section 5: reserved bits must be zero on send, and are ignored on receipt only by other VTEPs).
+     */
+    VXLAN_BAD_FLAGS("vxlan-bad-flags"),
     /** TCP segment shorter than its 20-byte header. */
     TCP_TRUNCATED("tcp-truncated"),
     /** TCP data offset below 5 words or beyond the segment. */

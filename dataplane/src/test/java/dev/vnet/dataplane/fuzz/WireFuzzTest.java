@@ -13,6 +13,7 @@ import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.SoftwareOffload;
 import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Udp;
+import dev.vnet.dataplane.wire.Vxlan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
@@ -48,6 +49,24 @@ class WireFuzzTest {
             buf.release();
         }
         assertEquals(0, alloc.metric().usedDirectMemory());
+    }
+
+    /**
+     * Any UDP payload as a VXLAN datagram (whatever its port: the check must hold for every byte string): a checked
+     * header's VNI and inner Ethernet header are read, and stay inside the frame.
+     */
+    private static void vxlan(ByteBuf buf, int at, int available, int length) {
+        if (Vxlan.check(buf, at, available) != null) {
+            return;
+        }
+        int vni = Vxlan.vni(buf, at);
+        assertTrue(vni >= 0 && vni <= Vxlan.MAX_VNI, "a VNI has 24 bits");
+        int inner = at + Vxlan.HEADER_LEN;
+        assertTrue(inner + Ethernet.HEADER_LEN <= length, "a checked header leaves a whole inner Ethernet header");
+        if (Ethernet.check(buf, inner, available - Vxlan.HEADER_LEN) == null) {
+            Ethernet.src(buf, inner);
+            Ethernet.dst(buf, inner);
+        }
     }
 
     /** Checks then reads every header the way the bridge, router and connection tracking do. */
@@ -104,6 +123,7 @@ class WireFuzzTest {
                     Udp.srcPort(buf, l4);
                     Udp.dstPort(buf, l4);
                     assertTrue(Udp.length(buf, l4) <= available, "a checked UDP length fits the packet");
+                    vxlan(buf, l4 + Udp.HEADER_LEN, Udp.length(buf, l4) - Udp.HEADER_LEN, length);
                 }
             }
             case Ipv4.PROTO_ICMP -> {
