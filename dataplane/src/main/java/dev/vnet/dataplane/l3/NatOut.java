@@ -89,26 +89,22 @@ final class NatOut extends Stage {
         } else {
             timeout = protocol == Ipv4.PROTO_ICMP ? timeouts.icmp() : timeouts.generic();
         }
-        // Planning (the planner's results, the port allocator's generator) and creating happen under the table's
-        // write lock: another loop may be creating a connection at the same moment.
-        boolean sourceNat;
-        int natSource;
-        int natPort;
+        // Planning (the port allocator's search and generator) and creating happen under the table's write lock:
+        // another loop may be creating a connection at the same moment.
+        long plan;
         int id;
         long stamp = table.lockForUpdate();
         try {
-            int plan = planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
+            plan = planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
                     frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress());
             if (plan == NatPlanner.EXHAUSTED) {
                 id = NO_PORT;
             } else if (plan == NatPlanner.TAKEN) {
                 id = TAKEN;
             } else {
-                id = table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), now, timeout, state);
+                id = table.create(oHi, oLo, NatPlanner.replyHi(plan, dst), NatPlanner.replyLo(plan, protocol, dstPort),
+                        now, timeout, state);
             }
-            sourceNat = planner.sourceNat();
-            natSource = planner.natSource();
-            natPort = planner.natPort();
         } finally {
             table.unlock(stamp);
         }
@@ -126,6 +122,9 @@ final class NatOut extends Stage {
         if (id == ConnTable.NONE) {
             return frame.drop(DropReason.CONNTRACK_FULL);
         }
+        boolean sourceNat = NatPlanner.sourceNat(plan);
+        int natSource = NatPlanner.natSource(plan);
+        int natPort = NatPlanner.natPort(plan);
         if (sourceNat || frame.portForwarded()) {
             table.addFlags(id, Conn.TRANSLATED);
         }

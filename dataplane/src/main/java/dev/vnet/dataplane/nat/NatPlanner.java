@@ -10,28 +10,24 @@ import dev.vnet.dataplane.conntrack.FlowKey;
  * forwarded connection that leaves by the interface it came in on gets the egress address as source, as netfilter's
  * hairpin masquerade does, so the target's replies come back through the router.
  *
- * <p>Results are left in fields, so planning allocates nothing. There is one planner per router, shared by every
- * event loop: a plan and the reading of its results happen under the connection table's lock ({@code NatOut}).
+ * <p>A plan is returned as one {@code long} (its decoders are the static methods below), so planning allocates
+ * nothing and leaves nothing behind: the planner holds no result between calls. There is one planner per router,
+ * shared by every event loop; a plan happens under the connection table's lock ({@code NatOut}), which the port
+ * allocator's search and generator need.
  */
 public final class NatPlanner {
-    /** The plan succeeded. */
-    public static final int OK = 0;
     /** Source NAT found no free port: the new connection cannot be made. */
-    public static final int EXHAUSTED = 1;
+    public static final long EXHAUSTED = -1;
     /**
      * Source NAT of a protocol without ports: another connection of that protocol between the same two addresses
      * has the reply tuple already, and there is no port to tell them apart (netfilter drops it too).
      */
-    public static final int TAKEN = 2;
+    public static final long TAKEN = -2;
+
+    private static final long SOURCE_NAT = 1L << 48;
 
     private final NatRules rules;
     private final PortAllocator ports;
-
-    private long replyHi;
-    private long replyLo;
-    private boolean sourceNat;
-    private int natSource;
-    private int natPort;
 
     /** A planner over {@code rules}, choosing ports with {@code ports}. */
     public NatPlanner(NatRules rules, PortAllocator ports) {
@@ -51,54 +47,48 @@ public final class NatPlanner {
      * @param inInterface    router interface it arrived on
      * @param outInterface   router interface it leaves by
      * @param outAddress     that interface's address (the MASQUERADE source)
-     * @return {@link #OK}, {@link #EXHAUSTED} or {@link #TAKEN}
+     * @return the plan (decoded by {@link #sourceNat}, {@link #natSource}, {@link #natPort}, {@link #replyHi},
+     *         {@link #replyLo}), or {@link #EXHAUSTED} or {@link #TAKEN}
      */
-    public int plan(ConnTable table, long now, int protocol, int src, int srcPort, int dst, int dstPort,
-                    boolean forwarded, int inInterface, int outInterface, int outAddress) {
-        sourceNat = rules.masquerades(src, outInterface) || (forwarded && inInterface == outInterface);
-        natSource = src;
-        natPort = srcPort;
-        if (sourceNat) {
-            natSource = outAddress;
-            if (!FlowKey.hasPorts(protocol)) { // the tuple as it is, or none
-                if (!PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0)) {
-                    return TAKEN;
-                }
-            } else {
-                int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort);
-                if (port == PortAllocator.EXHAUSTED) {
-                    return EXHAUSTED;
-                }
-                natPort = port;
-            }
+    public long plan(ConnTable table, long now, int protocol, int src, int srcPort, int dst, int dstPort,
+                     boolean forwarded, int inInterface, int outInterface, int outAddress) {
+        if (!rules.masquerades(src, outInterface) && !(forwarded && inInterface == outInterface)) {
+            return encode(false, src, srcPort);
         }
-        replyHi = FlowKey.hi(dst, natSource);
-        replyLo = protocol == 1 ? FlowKey.lo(protocol, 0, natPort) : FlowKey.lo(protocol, dstPort, natPort);
-        return OK;
+        if (!FlowKey.hasPorts(protocol)) { // the tuple as it is, or none
+            return PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0) ? encode(true, outAddress, srcPort)
+                    : TAKEN;
+        }
+        int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort);
+        return port == PortAllocator.EXHAUSTED ? EXHAUSTED : encode(true, outAddress, port);
     }
 
-    /** Reply tuple, high word. */
-    public long replyHi() {
-        return replyHi;
-    }
-
-    /** Reply tuple, low word. */
-    public long replyLo() {
-        return replyLo;
+    private static long encode(boolean sourceNat, int natSource, int natPort) {
+        return (sourceNat ? SOURCE_NAT : 0) | (natSource & 0xFFFF_FFFFL) << 16 | (natPort & 0xFFFF);
     }
 
     /** True when the plan rewrites the source. */
-    public boolean sourceNat() {
-        return sourceNat;
+    public static boolean sourceNat(long plan) {
+        return (plan & SOURCE_NAT) != 0;
     }
 
     /** The source address after NAT. */
-    public int natSource() {
-        return natSource;
+    public static int natSource(long plan) {
+        return (int) (plan >>> 16);
     }
 
     /** The source port (ICMP: identifier) after NAT. */
-    public int natPort() {
-        return natPort;
+    public static int natPort(long plan) {
+        return (int) (plan & 0xFFFF);
+    }
+
+    /** The reply tuple's high word, for a connection to {@code dst} (after DNAT). */
+    public static long replyHi(long plan, int dst) {
+        return FlowKey.hi(dst, natSource(plan));
+    }
+
+    /** The reply tuple's low word, for a connection of {@code protocol} to {@code dstPort} (after DNAT). */
+    public static long replyLo(long plan, int protocol, int dstPort) {
+        return protocol == 1 ? FlowKey.lo(protocol, 0, natPort(plan)) : FlowKey.lo(protocol, dstPort, natPort(plan));
     }
 }

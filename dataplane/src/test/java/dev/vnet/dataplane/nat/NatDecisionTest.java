@@ -34,43 +34,76 @@ class NatDecisionTest {
 
     private final ConnTable table = new ConnTable(1024);
     private final NatPlanner planner = new NatPlanner(seedRules(), new PortAllocator(new SplittableRandom(1)));
+    /** The last plan made through {@link #plan}, decoded for the connection it was made for. */
+    private Plan last;
+
+    /** A plan and what it was for, read as the NAT stage reads it. */
+    private record Plan(long plan, int protocol, int dst, int dstPort) {
+        boolean sourceNat() {
+            return NatPlanner.sourceNat(plan);
+        }
+
+        int natSource() {
+            return NatPlanner.natSource(plan);
+        }
+
+        int natPort() {
+            return NatPlanner.natPort(plan);
+        }
+
+        long replyHi() {
+            return NatPlanner.replyHi(plan, dst);
+        }
+
+        long replyLo() {
+            return NatPlanner.replyLo(plan, protocol, dstPort);
+        }
+    }
+
+    /** Plans with {@code p} and keeps the plan in {@link #last}; returns it (negative: it failed). */
+    private long plan(NatPlanner p, ConnTable t, long now, int protocol, int src, int srcPort, int dst, int dstPort,
+                      boolean forwarded, int in, int out, int outAddress) {
+        long plan = p.plan(t, now, protocol, src, srcPort, dst, dstPort, forwarded, in, out, outAddress);
+        last = new Plan(plan, protocol, dst, dstPort);
+        return plan;
+    }
 
     private void commit(int protocol, int src, int sport, int dst, int dport) {
         long oHi = FlowKey.hi(src, dst);
         long oLo = protocol == 1 ? FlowKey.lo(1, sport, 0) : FlowKey.lo(protocol, sport, dport);
-        assertTrue(table.create(oHi, oLo, planner.replyHi(), planner.replyLo(), 0, 1_000_000_000L, 0) >= 0);
+        assertTrue(table.create(oHi, oLo, last.replyHi(), last.replyLo(), 0, 1_000_000_000L, 0) >= 0);
     }
 
     @Test
     void masqueradeKeepsTheSourcePortWhenTheTupleIsFree() {
-        assertEquals(NatPlanner.OK, planner.plan(table, 0, 6, BLUE, 40000, LAN, 8080, false, BRIDGE, UPLINK, UP));
-        assertTrue(planner.sourceNat());
-        assertEquals(UP, planner.natSource());
-        assertEquals(40000, planner.natPort());
-        assertEquals(FlowKey.hi(LAN, UP), planner.replyHi());
-        assertEquals(FlowKey.lo(6, 8080, 40000), planner.replyLo());
+        assertTrue(plan(planner, table, 0, 6, BLUE, 40000, LAN, 8080, false, BRIDGE, UPLINK, UP) >= 0, "planned");
+        assertTrue(last.sourceNat());
+        assertEquals(UP, last.natSource());
+        assertEquals(40000, last.natPort());
+        assertEquals(FlowKey.hi(LAN, UP), last.replyHi());
+        assertEquals(FlowKey.lo(6, 8080, 40000), last.replyLo());
     }
 
     @Test
     void trafficThatStaysInsideIsNotMasqueraded() {
-        planner.plan(table, 0, 6, RED, 40000, BLUE, 8080, false, BRIDGE, BRIDGE, GW);
-        assertFalse(planner.sourceNat());
-        assertEquals(FlowKey.hi(BLUE, RED), planner.replyHi());
-        assertEquals(FlowKey.lo(6, 8080, 40000), planner.replyLo());
+        plan(planner, table, 0, 6, RED, 40000, BLUE, 8080, false, BRIDGE, BRIDGE, GW);
+        assertFalse(last.sourceNat());
+        assertEquals(FlowKey.hi(BLUE, RED), last.replyHi());
+        assertEquals(FlowKey.lo(6, 8080, 40000), last.replyLo());
     }
 
     @Test
     void twoHostsWithTheSameSourcePortToTheSameServerGetDistinctTuples() {
-        planner.plan(table, 0, 6, RED, 40000, LAN, 80, false, BRIDGE, UPLINK, UP);
+        plan(planner, table, 0, 6, RED, 40000, LAN, 80, false, BRIDGE, UPLINK, UP);
         commit(6, RED, 40000, LAN, 80);
-        assertEquals(40000, planner.natPort());
-        planner.plan(table, 0, 6, BLUE, 40000, LAN, 80, false, BRIDGE, UPLINK, UP);
-        int second = planner.natPort();
+        assertEquals(40000, last.natPort());
+        plan(planner, table, 0, 6, BLUE, 40000, LAN, 80, false, BRIDGE, UPLINK, UP);
+        int second = last.natPort();
         assertTrue(second != 40000 && second >= 1024 && second <= 65535, "another port of the same class: " + second);
         commit(6, BLUE, 40000, LAN, 80);
         // To another destination port the original is free again: uniqueness is on the full tuple.
-        planner.plan(table, 0, 6, BLUE, 40000, LAN, 81, false, BRIDGE, UPLINK, UP);
-        assertEquals(40000, planner.natPort());
+        plan(planner, table, 0, 6, BLUE, 40000, LAN, 81, false, BRIDGE, UPLINK, UP);
+        assertEquals(40000, last.natPort());
     }
 
     @Test
@@ -78,11 +111,11 @@ class NatDecisionTest {
         for (int[] c : new int[][] {{100, 1, 511}, {700, 600, 1023}, {5000, 1024, 65535}}) {
             ConnTable t = new ConnTable(64);
             NatPlanner p = new NatPlanner(seedRules(), new PortAllocator(new SplittableRandom(c[0])));
-            p.plan(t, 0, 17, RED, c[0], LAN, 53, false, BRIDGE, UPLINK, UP);
-            t.create(FlowKey.hi(RED, LAN), FlowKey.lo(17, c[0], 53), p.replyHi(), p.replyLo(), 0, 1_000_000_000L, 0);
-            p.plan(t, 0, 17, BLUE, c[0], LAN, 53, false, BRIDGE, UPLINK, UP);
-            assertTrue(p.natPort() >= c[1] && p.natPort() <= c[2], c[0] + " -> " + p.natPort());
-            assertTrue(p.natPort() != c[0]);
+            plan(p, t, 0, 17, RED, c[0], LAN, 53, false, BRIDGE, UPLINK, UP);
+            t.create(FlowKey.hi(RED, LAN), FlowKey.lo(17, c[0], 53), last.replyHi(), last.replyLo(), 0, 1_000_000_000L, 0);
+            plan(p, t, 0, 17, BLUE, c[0], LAN, 53, false, BRIDGE, UPLINK, UP);
+            assertTrue(last.natPort() >= c[1] && last.natPort() <= c[2], c[0] + " -> " + last.natPort());
+            assertTrue(last.natPort() != c[0]);
         }
     }
 
@@ -97,12 +130,12 @@ class NatDecisionTest {
         for (; n <= 600; n++) {
             int host = parse("192.168.15.0") | (n % 250 + 1);
             int sport = 100 + n / 250;
-            if (p.plan(t, 0, 6, host, sport, LAN, 80, false, BRIDGE, UPLINK, UP) == NatPlanner.EXHAUSTED) {
+            if (plan(p, t, 0, 6, host, sport, LAN, 80, false, BRIDGE, UPLINK, UP) == NatPlanner.EXHAUSTED) {
                 break;
             }
-            assertTrue(used.add(p.natPort()), "unique");
-            assertTrue(p.natPort() >= 1 && p.natPort() <= 511, "in the class");
-            assertTrue(t.create(FlowKey.hi(host, LAN), FlowKey.lo(6, sport, 80), p.replyHi(), p.replyLo(), 0,
+            assertTrue(used.add(last.natPort()), "unique");
+            assertTrue(last.natPort() >= 1 && last.natPort() <= 511, "in the class");
+            assertTrue(t.create(FlowKey.hi(host, LAN), FlowKey.lo(6, sport, 80), last.replyHi(), last.replyLo(), 0,
                     1_000_000_000L, 0) >= 0);
         }
         assertTrue(n > 450 && n <= 512, "exhausted only when (nearly) every port is taken: after " + (n - 1));
@@ -116,10 +149,10 @@ class NatDecisionTest {
         assertEquals(80, f.translate(80));
         assertNull(rules.forwardFor(6, UP, 81));
         assertNull(rules.forwardFor(17, UP, 80));
-        planner.plan(table, 0, 6, LAN, 50000, f.target(), f.translate(80), true, UPLINK, BRIDGE, GW);
-        assertFalse(planner.sourceNat(), "the server sees the client's real address");
-        assertEquals(FlowKey.hi(BLUE, LAN), planner.replyHi());
-        assertEquals(FlowKey.lo(6, 80, 50000), planner.replyLo());
+        plan(planner, table, 0, 6, LAN, 50000, f.target(), f.translate(80), true, UPLINK, BRIDGE, GW);
+        assertFalse(last.sourceNat(), "the server sees the client's real address");
+        assertEquals(FlowKey.hi(BLUE, LAN), last.replyHi());
+        assertEquals(FlowKey.lo(6, 80, 50000), last.replyLo());
     }
 
     @Test
@@ -142,19 +175,19 @@ class NatDecisionTest {
     void hairpinRewritesTheSourceSoRepliesComeBackThroughTheRouter() {
         // red connects to the uplink address's forwarded port: DNAT to blue, which is on red's own bridge.
         NatRules.PortForward f = seedRules().forwardFor(6, UP, 80);
-        planner.plan(table, 0, 6, RED, 41000, f.target(), 80, true, BRIDGE, BRIDGE, GW);
-        assertTrue(planner.sourceNat());
-        assertEquals(GW, planner.natSource(), "blue sees the gateway, so it answers through vnet");
-        assertEquals(FlowKey.hi(BLUE, GW), planner.replyHi());
-        assertEquals(FlowKey.lo(6, 80, 41000), planner.replyLo());
+        plan(planner, table, 0, 6, RED, 41000, f.target(), 80, true, BRIDGE, BRIDGE, GW);
+        assertTrue(last.sourceNat());
+        assertEquals(GW, last.natSource(), "blue sees the gateway, so it answers through vnet");
+        assertEquals(FlowKey.hi(BLUE, GW), last.replyHi());
+        assertEquals(FlowKey.lo(6, 80, 41000), last.replyLo());
     }
 
     @Test
     void icmpEchoIsTranslatedByIdentifier() {
-        planner.plan(table, 0, 1, RED, 0x1234, LAN, 0, false, BRIDGE, UPLINK, UP);
+        plan(planner, table, 0, 1, RED, 0x1234, LAN, 0, false, BRIDGE, UPLINK, UP);
         commit(1, RED, 0x1234, LAN, 0);
-        assertEquals(FlowKey.lo(1, 0, 0x1234), planner.replyLo(), "the reply (0, id) inverts the request (id, 0)");
-        planner.plan(table, 0, 1, BLUE, 0x1234, LAN, 0, false, BRIDGE, UPLINK, UP);
-        assertTrue(planner.natPort() != 0x1234, "a second pinger with the same id gets another identifier");
+        assertEquals(FlowKey.lo(1, 0, 0x1234), last.replyLo(), "the reply (0, id) inverts the request (id, 0)");
+        plan(planner, table, 0, 1, BLUE, 0x1234, LAN, 0, false, BRIDGE, UPLINK, UP);
+        assertTrue(last.natPort() != 0x1234, "a second pinger with the same id gets another identifier");
     }
 }
