@@ -184,12 +184,23 @@ final class ConntrackIn extends Stage {
         return laterFragment(frame, buf, ip, src, dst, mayNeedTranslation);
     }
 
-    /** A held fragment goes on, its first fragment recorded (see {@link FragmentResume}); it is not held again. */
-    Stage resumeHeldFragment(Frame frame) {
-        ByteBuf buf = frame.buf();
-        int ip = frame.l3Offset();
-        return laterFragment(frame, buf, ip, Ipv4.src(buf, ip), Ipv4.dst(buf, ip), false);
-    }
+    /**
+     * Where a held fragment goes on, its first fragment recorded (see {@link FragmentResume}): connection tracking
+     * for a fragment that is not held again. A stage of its own, named as this one in a decision trace.
+     */
+    final Stage resumed = new Stage() {
+        @Override
+        protected Stage process(Frame frame) {
+            ByteBuf buf = frame.buf();
+            int ip = frame.l3Offset();
+            return laterFragment(frame, buf, ip, Ipv4.src(buf, ip), Ipv4.dst(buf, ip), false);
+        }
+
+        @Override
+        public String name() {
+            return ConntrackIn.this.name();
+        }
+    };
 
     private Stage laterFragment(Frame frame, ByteBuf buf, int ip, int src, int dst, boolean hold) {
         int handle = nat.fragments().findOrHold(src, dst, Ipv4.protocol(buf, ip), Ipv4.id(buf, ip), frame.now(),

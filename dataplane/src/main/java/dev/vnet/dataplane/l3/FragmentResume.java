@@ -25,7 +25,7 @@ final class FragmentResume extends Stage {
         if (frame.traced()) {
             frame.note("a fragment that waited for its datagram's first fragment, resumed on " + iface.name());
         }
-        return conntrack.resumeHeldFragment(frame);
+        return conntrack.resumed.run(frame);
     }
 
 }

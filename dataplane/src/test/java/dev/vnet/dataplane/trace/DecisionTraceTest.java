@@ -124,7 +124,7 @@ class DecisionTraceTest {
                     + "that one comes\n  => held by the dataplane"), "held: " + trace);
             assertTrue(trace.contains("resumed on gw:br1: "), "it goes on where it was held: " + trace);
             assertTrue(trace.contains("FragmentResume: a fragment that waited for its datagram's first fragment, "
-                    + "resumed on br1; a later fragment: follows its datagram's connection\n"
+                    + "resumed on br1\n  ConntrackIn: a later fragment: follows its datagram's connection\n"
                     + "    rewritten: 192.168.15.1 > 192.168.1.3  =>  192.168.1.2 > 192.168.1.3\n"),
                     "translated as its first fragment's connection: " + trace);
             assertEquals(2, h.sent(h.uplink).size(), "both fragments went out");
