@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.api;
 
+import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.wire.Ipv4Address;
 
 /**
@@ -15,9 +16,6 @@ import dev.vnet.dataplane.wire.Ipv4Address;
 public record FlowTuple(IpProtocol protocol, Ipv4Address src, int srcPort, Ipv4Address dst, int dstPort) {
     @Override
     public String toString() {
-        if (!protocol.hasPorts()) {
-            return src + " -> " + dst;
-        }
-        return src + ":" + srcPort + " -> " + dst + ":" + dstPort;
+        return FlowKey.endpoints(protocol.number(), src.value(), srcPort, dst.value(), dstPort);
     }
 }

@@ -73,11 +73,15 @@ public final class FlowKey {
      * without ports). Allocates: control plane only.
      */
     public static String endpoints(long hi, long lo) {
-        if (!hasPorts(protocol(lo))) {
-            return Ipv4Addr.toString(src(hi)) + " -> " + Ipv4Addr.toString(dst(hi));
+        return endpoints(protocol(lo), src(hi), srcPort(lo), dst(hi), dstPort(lo));
+    }
+
+    /** As {@link #endpoints(long, long)}, from the tuple's fields. */
+    public static String endpoints(int protocol, int src, int srcPort, int dst, int dstPort) {
+        if (!hasPorts(protocol)) {
+            return Ipv4Addr.toString(src) + " -> " + Ipv4Addr.toString(dst);
         }
-        return Ipv4Addr.toString(src(hi)) + ":" + srcPort(lo) + " -> " + Ipv4Addr.toString(dst(hi)) + ":"
-                + dstPort(lo);
+        return Ipv4Addr.toString(src) + ":" + srcPort + " -> " + Ipv4Addr.toString(dst) + ":" + dstPort;
     }
 
     /**

@@ -52,7 +52,7 @@ final class IcmpOutput {
             return false;
         }
         RouterInterface in = frame.inInterface() >= 0 ? tables.iface(frame.inInterface()) : null;
-        ByteBuf error = IcmpErrors.build(frame::allocate, buf, ip, type, code, restOfHeader, tables.sourceFor(in),
+        ByteBuf error = IcmpErrors.build(frame::allocate, buf, ip, type, code, restOfHeader, tables.errorSource(in),
                 nextIpId());
         frame.inject(frame.inPort(), localOutput, error);
         return true;

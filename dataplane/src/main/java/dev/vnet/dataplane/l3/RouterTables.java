@@ -95,8 +95,8 @@ final class RouterTables {
         return Ipv4Addr.hash(ip, 6);
     }
 
-    /** The address a packet the router sends about one from {@code in} comes from: that interface's, else any. */
-    int sourceFor(RouterInterface in) {
+    /** The address an ICMP error about a packet from {@code in} comes from: that interface's, else any of ours. */
+    int errorSource(RouterInterface in) {
         return in != null ? in.primaryAddress() : localAddresses.length > 0 ? localAddresses[0] : 0;
     }
 
