@@ -41,6 +41,8 @@ pcap_present() {
 pcap_present || need libpcap0.8
 if [ "${1:-}" = "--test" ]; then
   have tcpdump || need tcpdump
+  # VXLAN scenarios simulate hosts on veth, whose checksum offload must be off as a real NIC's wire is.
+  have ethtool || need ethtool
   have tshark || need tshark
   have mausezahn || need netsniff-ng
   have hping3 || need hping3

@@ -55,6 +55,19 @@ public enum DropReason {
      * too (RFC 7348 section 5: reserved bits must be zero on send, and are ignored on receipt only by other VTEPs).
      */
     VXLAN_BAD_FLAGS("vxlan-bad-flags"),
+    /** A VXLAN datagram for a VNI no bridge here extends over (the kernel drops these as well). */
+    VXLAN_UNKNOWN_VNI("vxlan-unknown-vni"),
+    /**
+     * A VXLAN datagram from an address that is not a VTEP configured for its VNI: by default only configured VTEPs
+     * may inject frames into a bridge (a tunnel is otherwise an open door into the segment).
+     */
+    VXLAN_UNKNOWN_VTEP("vxlan-unknown-vtep"),
+    /**
+     * A frame too long to send through the tunnel: with 50 bytes of encapsulation it would not fit the underlay's
+     * MTU, and vnet never fragments the outer packet (the kernel's vxlan drops it too). Size the inner MTU as the
+     * underlay's minus 50.
+     */
+    VXLAN_TOO_BIG("vxlan-too-big"),
     /** TCP segment shorter than its 20-byte header. */
     TCP_TRUNCATED("tcp-truncated"),
     /** TCP data offset below 5 words or beyond the segment. */

@@ -102,8 +102,11 @@ final class ShowCommands {
             for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> bridge = it.next();
                 for (JsonNode e : bridge.getValue()) {
-                    sb.append(text(e, "mac")).append(" dev ").append(text(e, "port")).append(" master ")
-                            .append(bridge.getKey());
+                    sb.append(text(e, "mac")).append(" dev ").append(text(e, "port"));
+                    if (e.hasNonNull("vtep")) {
+                        sb.append(" dst ").append(text(e, "vtep"));
+                    }
+                    sb.append(" master ").append(bridge.getKey());
                     if (e.path("isStatic").asBoolean()) {
                         sb.append(" static");
                     } else {

@@ -4,6 +4,7 @@ import dev.vnet.control.api.ControlServer;
 import dev.vnet.control.capture.CaptureRecorder;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
+import dev.vnet.control.topology.VxlanSpec;
 import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.control.topology.MasqueradeSpec;
 import dev.vnet.control.topology.NamespaceSpec;
@@ -47,6 +48,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private final Path stateDir;
     private final IpRoute2 ip;
     private final StateFile state;
+    private final Map<String, Integer> underlayMtus; // of the bridges extended over VXLAN, by name
     private final List<String> createdNamespaces = new ArrayList<>();
     private final List<NamespaceSpec> attached = new ArrayList<>();
     private final List<CaptureRecorder> recorders = new ArrayList<>();
@@ -56,12 +58,14 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private ControlServer api;
     private boolean closed;
 
-    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir, Options options) {
+    private Lab(Topology topology, IpRoute2 ip, StateFile state, Path stateDir, Options options,
+                Map<String, Integer> underlayMtus) {
         this.options = options;
         this.stateDir = stateDir;
         this.topology = topology;
         this.ip = ip;
         this.state = state;
+        this.underlayMtus = underlayMtus;
     }
 
     /** How the dataplane runs, beyond what the topology says. */
@@ -127,7 +131,8 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     + (clashes.size() == 1 ? "it" : "them") + "; nothing was created. Remove "
                     + (clashes.size() == 1 ? "it" : "them") + " (ip netns delete NAME) or pick other names with --prefix.");
         }
-        Lab lab = new Lab(topology, ip, state, stateDir, options);
+        Map<String, Integer> underlayMtus = VxlanUnderlay.resolve(topology);
+        Lab lab = new Lab(topology, ip, state, stateDir, options, underlayMtus);
         try {
             state.create(ProcessHandle.current().pid());
         } catch (IOException e) {
@@ -214,6 +219,16 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         return failed;
     }
 
+    /**
+     * The MTU of the router's and the host's interfaces on bridge {@code b}: the default, or on a bridge extended over
+     * VXLAN the inner MTU its underlay leaves (so the router fragments or answers "fragmentation needed" for what the
+     * tunnel could not carry, instead of the tunnel dropping it).
+     */
+    private int bridgeMtu(BridgeSpec b) {
+        return b.vxlan() == null ? TapOptions.DEFAULT_MTU
+                : Math.min(TapOptions.DEFAULT_MTU, VxlanSpec.innerMtu(underlayMtus.get(b.name())));
+    }
+
     private void build() throws IOException {
         dataplane = Dataplane.start(dev.vnet.dataplane.util.Clock.SYSTEM,
                 io.netty.buffer.PooledByteBufAllocator.DEFAULT, topology.limits(), options.poll(), options.loops());
@@ -226,7 +241,10 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         for (BridgeSpec b : topology.bridges()) {
             dataplane.addBridge(b.name(), b.options());
             for (Ipv4Cidr g : b.gateways()) {
-                dataplane.addGateway(b.name(), g, TapOptions.DEFAULT_MTU);
+                dataplane.addGateway(b.name(), g, bridgeMtu(b));
+            }
+            if (b.vxlan() != null) {
+                dataplane.addVxlan(b.name(), b.vxlan().options(underlayMtus.get(b.name())));
             }
         }
         // Each TAP is born in our namespace under a unique temporary name, then moved and renamed.
@@ -236,9 +254,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                 // The host joins the bridge: the TAP stays here, renamed and addressed; it vanishes with vnet.
                 String tap = nextTapName();
                 dataplane.addTapPort("host:" + b.name(), tap, b.name(),
-                        new TapOptions(TapOptions.DEFAULT_MTU, TapOptions.DEFAULT_READ_BUDGET));
+                        new TapOptions(bridgeMtu(b), TapOptions.DEFAULT_READ_BUDGET));
                 ip.renameInterface(tap, b.hostInterface());
-                ip.configureRootInterface(b.hostInterface(), b.hostAddress().toString(), TapOptions.DEFAULT_MTU);
+                ip.configureRootInterface(b.hostInterface(), b.hostAddress().toString(), bridgeMtu(b));
                 log.info("the host joins bridge {} as {} {}", b.name(), b.hostInterface(), b.hostAddress());
             }
         }

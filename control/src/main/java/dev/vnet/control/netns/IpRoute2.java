@@ -34,11 +34,15 @@ public class IpRoute2 {
         List<String> cmd = new ArrayList<>(args.length + 1);
         cmd.add(ip);
         cmd.addAll(List.of(args));
+        return runCommand(cmd);
+    }
+
+    private String runCommand(List<String> cmd) throws IOException {
         ChildProcess.Outcome o;
         try {
             o = ChildProcess.run(cmd, TIMEOUT_SECONDS);
         } catch (IOException e) {
-            throw new IOException("cannot run '" + ip + "' (is iproute2 installed?): " + e.getMessage(), e);
+            throw new IOException("cannot run '" + cmd.get(0) + "' (is iproute2 installed?): " + e.getMessage(), e);
         }
         if (o.timedOut()) {
             throw new IOException(o.command() + ": no answer within " + TIMEOUT_SECONDS + " s");
@@ -54,14 +58,23 @@ public class IpRoute2 {
         return Files.exists(NETNS_DIR.resolve(name));
     }
 
-    /** {@code ip netns add NAME}. */
+    /** {@code ip netns add NAME}, made where every process sees it (see {@link StartingMounts}). */
     public void addNamespace(String name) throws IOException {
-        run("netns", "add", name);
+        runCommand(inMachineMounts("netns", "add", name));
     }
 
-    /** {@code ip netns delete NAME}. */
+    /** {@code ip netns delete NAME}, as {@link #addNamespace} made it. */
     public void deleteNamespace(String name) throws IOException {
-        run("netns", "delete", name);
+        runCommand(inMachineMounts("netns", "delete", name));
+    }
+
+    /** An {@code ip netns} command, run in the mount namespace vnet was started from ({@link StartingMounts}). */
+    private List<String> inMachineMounts(String... args) {
+        List<String> cmd = new ArrayList<>();
+        StartingMounts.path().ifPresent(ns -> cmd.addAll(List.of("nsenter", "--mount=" + ns, "--")));
+        cmd.add(ip);
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     /** Moves interface {@code device} into namespace {@code ns} and renames it there to {@code newName}. */

@@ -14,12 +14,19 @@ import java.util.List;
  * @param hostInterface a TAP left in the root namespace under this name so the host itself joins the bridge (as the
  *                      seeds' {@code ip addr add ... dev v-net-0}), or null for none
  * @param hostAddress   the host's address on that interface (with {@code hostInterface})
+ * @param vxlan         how the bridge extends over VXLAN to other hosts, or null when it stays on this one
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
-                         Ipv4Cidr hostAddress) {
+                         Ipv4Cidr hostAddress, VxlanSpec vxlan) {
     /** Copies the list. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
+    }
+
+    /** A bridge on this host only. */
+    public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
+                      Ipv4Cidr hostAddress) {
+        this(name, options, gateways, hostInterface, hostAddress, null);
     }
 
     /** A bridge without a host port. */

@@ -38,6 +38,9 @@ public final class TopologyDocument {
                 m.put("host-port", b.hostInterface());
                 m.put("host-address", b.hostAddress().toString());
             }
+            if (b.vxlan() != null) {
+                m.put("vxlan", b.vxlan().document());
+            }
             bridges.add(m);
         }
         doc.put("bridges", bridges);

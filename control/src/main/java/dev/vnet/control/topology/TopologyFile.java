@@ -1,6 +1,9 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.wire.Ipv4Address;
+import dev.vnet.dataplane.wire.MacAddress;
+import dev.vnet.dataplane.wire.Vxlan;
 import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.conntrack.ConntrackTimeouts;
 import dev.vnet.dataplane.l2.MacTable;
@@ -257,7 +260,7 @@ public final class TopologyFile {
 
     private BridgeSpec bridge(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max", "host-port",
-                "host-address"));
+                "host-address", "vxlan"));
         if (f == null) {
             return null;
         }
@@ -285,12 +288,49 @@ public final class TopologyFile {
         Integer fdbMax = value(f, node, label, "fdb-max", false, integer("fdb-max", 1, MacTable.MAX_MAX_ENTRIES));
         String hostPort = scalar(f, node, label, "host-port", false);
         Ipv4Cidr hostAddress = value(f, node, label, "host-address", false, Ipv4Cidr::parse);
+        VxlanSpec vxlan = f.containsKey("vxlan") ? vxlan(f.get("vxlan"), label + ": vxlan") : null;
         if (name == null) {
             return null;
         }
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
-        return new BridgeSpec(name, options, gateways, hostPort, hostAddress);
+        return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan);
+    }
+
+    private VxlanSpec vxlan(Node node, String where) {
+        Map<String, Node> f = fields(node, where, List.of("vni", "local", "port", "remotes", "static", "learning",
+                "underlay-mtu"));
+        if (f == null) {
+            return null;
+        }
+        reportUnknown(node, where, knownKeys.get(node));
+        Integer vni = value(f, node, where, "vni", true, integer("vni", 0, Vxlan.MAX_VNI));
+        Ipv4Address local = value(f, node, where, "local", true, Ipv4Address::parse);
+        Integer port = value(f, node, where, "port", false, integer("port", 1, 65535));
+        List<Ipv4Address> remotes = list(f.get("remotes"), where + ": remotes",
+                (n, w) -> value(Map.of("address", n), n, w, "address", true, Ipv4Address::parse));
+        Map<MacAddress, Ipv4Address> macs = new LinkedHashMap<>();
+        for (Map.Entry<MacAddress, Ipv4Address> e : list(f.get("static"), where + ": static", (n, w) -> {
+            Map<String, Node> m = fields(n, w, List.of("mac", "dst"));
+            if (m == null) {
+                return null;
+            }
+            reportUnknown(n, w, knownKeys.get(n));
+            MacAddress mac = value(m, n, w, "mac", true, MacAddress::parse);
+            Ipv4Address dst = value(m, n, w, "dst", true, Ipv4Address::parse);
+            return mac == null || dst == null ? null : Map.entry(mac, dst);
+        })) {
+            if (macs.put(e.getKey(), e.getValue()) != null) {
+                problem(node, where, "static: " + e.getKey() + " is listed twice");
+            }
+        }
+        Boolean learning = value(f, node, where, "learning", false, TopologyFile::bool);
+        Integer mtu = value(f, node, where, "underlay-mtu", false, integer("underlay-mtu", 576, 65535));
+        if (vni == null || local == null) {
+            return null;
+        }
+        return new VxlanSpec(vni, local, port == null ? Vxlan.PORT : port, remotes, macs,
+                learning == null || learning, mtu == null ? 0 : mtu);
     }
 
     private Ipv4Cidr parseAddress(Node at, String where, String field, String text) {

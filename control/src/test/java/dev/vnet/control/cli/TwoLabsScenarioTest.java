@@ -4,6 +4,7 @@ import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.testing.CliRun;
 import dev.vnet.control.testing.Cmd;
 import dev.vnet.control.testing.RootScenario;
+import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.testing.StdoutLines;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,15 +40,7 @@ class TwoLabsScenarioTest {
         }
         for (String prefix : prefixes) {
             Cmd.deleteNamespaces(prefix);
-            Path dir = StateFile.dirFor(prefix);
-            if (Files.isDirectory(dir)) {
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                }
-                Files.deleteIfExists(dir);
-            }
+            ScenarioLab.deleteStateDir(StateFile.dirFor(prefix));
         }
     }
 

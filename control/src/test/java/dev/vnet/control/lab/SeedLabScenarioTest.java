@@ -91,7 +91,7 @@ class SeedLabScenarioTest {
         assertTrue(blueNeigh.contains("lladdr " + redMac), "blue's ARP table: " + blueNeigh);
         // The bridge learned both stations on their own ports.
         List<FdbEntry> fdb = lab.dataplane().fdb(SeedLab.BRIDGE);
-        assertTrue(fdb.contains(new FdbEntry(redMac, red, false, 0)) || fdb.stream()
+        assertTrue(fdb.contains(new FdbEntry(redMac, red, false, 0, null)) || fdb.stream()
                 .anyMatch(e -> e.mac().equals(redMac) && e.port().equals(red)), "fdb: " + fdb);
         assertTrue(fdb.stream().anyMatch(e -> e.mac().equals(blueMac) && e.port().equals(blue)), "fdb: " + fdb);
     }

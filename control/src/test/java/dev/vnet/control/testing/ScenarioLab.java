@@ -82,6 +82,18 @@ public final class ScenarioLab implements AutoCloseable {
         return stateDir;
     }
 
+    /** Deletes state directory {@code dir} and the files in it (a lab's record and socket), if it is there. */
+    public static void deleteStateDir(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try {

@@ -71,6 +71,8 @@ public final class Dataplane implements AutoCloseable {
     private final CaptureControl captureControl = new CaptureControl(this);
     private final RouterConfig routerConfig = new RouterConfig(this);
     private final BridgeConfig bridgeConfig = new BridgeConfig(this);
+    private final VxlanConfig vxlanConfig = new VxlanConfig(this);
+    final TapPorts taps = new TapPorts(this);
     private final ScheduledFuture<?> agingTask;
     private final ScheduledFuture<?> routerTask;
     private int nextPortId = 1;
@@ -206,26 +208,16 @@ public final class Dataplane implements AutoCloseable {
      * attaches it to {@code bridge}. Nothing is left behind when this throws.
      */
     public void addTapPort(String portName, String interfaceName, String bridge, TapOptions options) throws IOException {
-        Bridge b = call(() -> {
-            checkOpen();
-            checkNewPort(portName);
-            return requireBridge(bridge);
-        });
-        TapPort port = TapPort.open(nextPortId(), portName, interfaceName, options, tapSinks, allocator);
-        try {
-            port.register(loops.all()).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            closeAndWait(port);
-            throw new IOException("cannot register TAP " + interfaceName + " with the event loop: " + e.getMessage(), e);
-        }
-        port.onFailure(this::portFailed);
-        call(() -> {
-            ports.put(portName, port);
-            b.attach(port);
-            membership.put(port, b);
-            log.info("port {} (tap {}) attached to bridge {}", portName, port.interfaceName(), bridge);
-            return null;
-        });
+        taps.addTapPort(portName, interfaceName, bridge, options);
+    }
+
+    /**
+     * Extends {@code bridge} over VXLAN: a tunnel port per remote VTEP (on the flood list, or behind a static MAC),
+     * through vnet's VTEP on {@code options}' local address and port (opened on first use, shared by every VNI on the
+     * port). Nothing is left behind when this throws.
+     */
+    public void addVxlan(String bridge, VxlanOptions options) throws IOException {
+        vxlanConfig.addVxlan(bridge, options);
     }
 
     /** Creates an in-memory port attached to {@code bridge}; inject into it with {@link #inject}. */
@@ -290,49 +282,18 @@ public final class Dataplane implements AutoCloseable {
             return p;
         });
         if (removed instanceof TapPort t) {
-            waitClosed(t);
+            TapPorts.waitClosed(t);
         }
         return removed != null;
     }
 
-    /** Closes {@code port} at the barrier and waits until every queue is closed (its TAP is gone). */
-    void closeAndWait(TapPort port) {
-        call(() -> {
-            port.close();
-            return null;
-        });
-        waitClosed(port);
-    }
-
-    private static void waitClosed(TapPort port) {
-        try {
-            port.closedFuture().get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.warn("port {}: its queues did not close within {} s: {}", port.name(), CALL_TIMEOUT_SECONDS,
-                    e.toString());
-        }
-    }
-
-    private void detachAndClose(Port p) {
+    void detachAndClose(Port p) {
         Bridge b = membership.remove(p);
         if (b != null) {
             b.detach(p);
         }
         attachments.forget(p);
         p.close();
-    }
-
-    void portFailed(TapPort port, String why) {
-        // Runs on the loop of the queue that saw the device vanish (its namespace was deleted): the port goes, the
-        // others stay. Removal changes what every loop reads, so it waits for the barrier; each queue of the port
-        // reports, only the first removes it.
-        loops.executeAtBarrier(() -> {
-            if (ports.get(port.name()) == port) {
-                ports.remove(port.name());
-                detachAndClose(port);
-                log.warn("port {} removed: {}", port.name(), why);
-            }
-        });
     }
 
     /**
@@ -571,7 +532,7 @@ public final class Dataplane implements AutoCloseable {
                 taps.clear();
             }
         }
-        taps.forEach(Dataplane::waitClosed);
+        taps.forEach(TapPorts::waitClosed);
         loops.shutdown();
     }
 
@@ -589,6 +550,7 @@ public final class Dataplane implements AutoCloseable {
                 }
             }
             ports.clear();
+            vxlanConfig.clear();
             router.neighbors().clear();
             router.releaseHeldFragments();
             captureControl.closeAll();

@@ -146,7 +146,8 @@ final class DataplaneViews {
             Bridge b = dp.requireBridge(bridge);
             List<FdbEntry> out = new ArrayList<>();
             b.table().forEach(dp.clock.nanos(), (mac, port, isStatic, age) ->
-                    out.add(new FdbEntry(new MacAddress(mac), port.name(), isStatic, age / 1e9)));
+                    out.add(new FdbEntry(new MacAddress(mac), port.name(), isStatic, age / 1e9,
+                            VxlanConfig.vtepOf(port))));
             return out;
         });
     }
@@ -178,7 +179,8 @@ final class DataplaneViews {
                     }
                 }
                 Bridge b = dp.membership.get(p);
-                String device = p instanceof TapPort t ? t.interfaceName() : p instanceof DevicePort ? "memory" : "router";
+                String device = p instanceof TapPort t ? t.interfaceName() : VxlanConfig.deviceOf(p) != null
+                        ? VxlanConfig.deviceOf(p) : p instanceof DevicePort ? "memory" : "router";
                 out.add(new PortStats(p.name(), device, b == null ? null : b.name(), c.rxFrames(), c.rxBytes(),
                         c.txFrames(), c.txBytes(), c.rxErrors(), drops));
             }

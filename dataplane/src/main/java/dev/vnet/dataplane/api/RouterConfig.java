@@ -157,10 +157,10 @@ final class RouterConfig {
                 dp.attachments.forget(port);
                 return null;
             });
-            dp.closeAndWait(port);
+            dp.taps.closeAndWait(port);
             throw new IOException("cannot set up uplink " + portName + ": " + e.getMessage(), e);
         }
-        port.onFailure(dp::portFailed);
+        port.onFailure(dp.taps::portFailed);
         log.info("uplink {} (tap {}) with router address {}", portName, port.interfaceName(), c);
     }
 

@@ -21,6 +21,7 @@ public final class Bridge {
     private final L2Forward forward;
     private final Attachments attachments;
     private Port[] members = new Port[0];
+    private Port[] floodMembers = new Port[0];
 
     /**
      * A bridge with an empty table of the given bound and aging time, whose members' frames enter it through
@@ -49,6 +50,11 @@ public final class Bridge {
         return members;
     }
 
+    /** The members floods go to: all but tunnels that only carry unicast to MACs configured behind them. */
+    public Port[] floodMembers() {
+        return floodMembers;
+    }
+
     /** The first stage frames from member ports enter. */
     public Stage input() {
         return input;
@@ -61,32 +67,56 @@ public final class Bridge {
 
     /** Makes {@code port} a member: frames it receives enter this bridge, floods include it. */
     public void attach(Port port) {
+        attach(port, true);
+    }
+
+    /**
+     * Makes {@code port} a member whose frames enter this bridge; floods include it when {@code floods} (a VXLAN
+     * tunnel to a VTEP that is not on the flood list gets only unicast, to MACs configured behind it).
+     */
+    public void attach(Port port, boolean floods) {
         for (Port p : members) {
             if (p == port) {
                 return;
             }
         }
-        Port[] next = Arrays.copyOf(members, members.length + 1);
-        next[members.length] = port;
-        members = next;
+        members = with(members, port);
+        if (floods) {
+            floodMembers = with(floodMembers, port);
+        }
         attachments.setIngress(port, input);
     }
 
-    /** Removes {@code port} and every table entry that points at it. */
-    public void detach(Port port) {
+    private static Port[] with(Port[] ports, Port port) {
+        Port[] next = Arrays.copyOf(ports, ports.length + 1);
+        next[ports.length] = port;
+        return next;
+    }
+
+    private static Port[] without(Port[] ports, Port port) {
         int at = -1;
-        for (int i = 0; i < members.length; i++) {
-            if (members[i] == port) {
+        for (int i = 0; i < ports.length; i++) {
+            if (ports[i] == port) {
                 at = i;
             }
         }
         if (at < 0) {
+            return ports;
+        }
+        Port[] next = new Port[ports.length - 1];
+        System.arraycopy(ports, 0, next, 0, at);
+        System.arraycopy(ports, at + 1, next, at, ports.length - at - 1);
+        return next;
+    }
+
+    /** Removes {@code port} and every table entry that points at it. */
+    public void detach(Port port) {
+        Port[] next = without(members, port);
+        if (next == members) {
             return;
         }
-        Port[] next = new Port[members.length - 1];
-        System.arraycopy(members, 0, next, 0, at);
-        System.arraycopy(members, at + 1, next, at, members.length - at - 1);
         members = next;
+        floodMembers = without(floodMembers, port);
         table.removePort(port);
         attachments.setIngress(port, null);
     }

@@ -9,8 +9,8 @@ import dev.vnet.dataplane.wire.MacAddr;
 
 /**
  * Forwarding decision: a known unicast destination goes to its port; broadcast, multicast and unknown unicast are
- * flooded to every member but the port the frame entered the bridge by; a destination learned on that port is dropped
- * (no reflection). The router hands frames to this stage directly (its port is the entry port then).
+ * flooded to every member that floods but the port the frame entered the bridge by (and that port's split-horizon
+ * group); a destination learned on that side is dropped (no reflection). The router hands frames to this stage directly (its port is the entry port then).
  */
 final class L2Forward extends Stage {
     private final Bridge bridge;
@@ -23,13 +23,13 @@ final class L2Forward extends Stage {
     protected Stage process(Frame frame) {
         long dst = Ethernet.dst(frame.buf(), frame.start());
         if (MacAddr.isGroup(dst)) {
-            return frame.flood(bridge.members());
+            return frame.flood(bridge.floodMembers());
         }
         Port out = bridge.table().lookup(dst, frame.now());
         if (out == null) {
-            return frame.flood(bridge.members());
+            return frame.flood(bridge.floodMembers());
         }
-        if (out == frame.l2InPort()) {
+        if (out.sameSide(frame.l2InPort())) {
             return frame.drop(DropReason.SAME_PORT);
         }
         return frame.forward(out);

@@ -6,7 +6,10 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.MacAddr;
 
-/** Learns the frame's source MAC on its ingress port (refreshing age, recording station moves). */
+/**
+ * Learns the frame's source MAC on its ingress port (refreshing age, recording station moves), unless the port does not
+ * learn (a VXLAN tunnel with learning off, as the kernel's {@code nolearning}).
+ */
 final class L2Learn extends Stage {
     private final MacTable table;
     private final L2Forward next;
@@ -18,6 +21,12 @@ final class L2Learn extends Stage {
 
     @Override
     protected Stage process(Frame frame) {
+        if (!frame.inPort().learning()) {
+            if (frame.traced()) {
+                frame.note("not learning on " + frame.inPort().name());
+            }
+            return next.run(frame);
+        }
         long src = Ethernet.src(frame.buf(), frame.start());
         Port on = table.learn(src, frame.inPort(), frame.now());
         if (frame.traced()) {

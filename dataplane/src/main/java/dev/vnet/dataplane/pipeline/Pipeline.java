@@ -345,7 +345,7 @@ public final class Pipeline implements FrameSink {
     private void flood(ByteBuf buf, Port except, Port[] ports, long offload) {
         int copies = 0;
         for (Port p : ports) {
-            if (p != except) {
+            if (!p.sameSide(except)) {
                 copies++;
             }
         }
@@ -359,7 +359,7 @@ public final class Pipeline implements FrameSink {
             buf.retain(copies - 1);
         }
         for (Port p : ports) {
-            if (p != except) {
+            if (!p.sameSide(except)) {
                 send(p, buf, offload);
             }
         }

@@ -49,6 +49,10 @@ public final class StageTrace {
         DecisionTrace.Steps out = new DecisionTrace.Steps();
         boolean gone = frame.verdict() == Verdict.CONSUMED;
         out.add(entry + in.name() + ": " + arrived);
+        String received = entry.startsWith("in ") ? in.describeReceived() : null;
+        if (received != null) {
+            out.add("  " + received);
+        }
         for (String line : lines(gone ? null : TupleView.of(buf), gone)) {
             out.add(line);
         }
@@ -57,6 +61,7 @@ public final class StageTrace {
                 Port to = frame.outPort();
                 boolean inside = !(to instanceof DevicePort);
                 out.add("=> forward to " + to.name() + (inside ? " (inside vnet: continues there)" : ""));
+                addSend(out, to, frame, buf);
                 if (inside) {
                     trace.follow(buf, number);
                 }
@@ -64,7 +69,7 @@ public final class StageTrace {
             case FLOOD -> {
                 StringBuilder to = new StringBuilder();
                 for (Port p : frame.floodPorts()) {
-                    if (p != frame.l2InPort()) {
+                    if (!p.sameSide(frame.l2InPort())) {
                         to.append(to.length() == 0 ? "" : ", ").append(p.name());
                         if (!(p instanceof DevicePort)) {
                             trace.follow(buf, number); // one buffer for every copy: the router's copy continues
@@ -72,12 +77,28 @@ public final class StageTrace {
                     }
                 }
                 out.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
+                for (Port p : frame.floodPorts()) {
+                    if (!p.sameSide(frame.l2InPort())) {
+                        addSend(out, p, frame, buf);
+                    }
+                }
             }
             case CONSUMED -> out.add("=> held by the dataplane (the step above says why)");
             case LOCAL -> out.add("=> for vnet itself (answered or handled locally)");
             default -> out.add("=> drop: " + frame.dropReason().label());
         }
         trace.finish(number, in.name(), out);
+    }
+
+    /** What sending the frame out of {@code to} involves beyond the port's name (a tunnel's encapsulation). */
+    private static void addSend(DecisionTrace.Steps out, Port to, Frame frame, ByteBuf buf) {
+        if (frame.verdict() == Verdict.CONSUMED) {
+            return;
+        }
+        String how = to.describeSend(buf);
+        if (how != null) {
+            out.add("  " + to.name() + ": " + how);
+        }
     }
 
     /**

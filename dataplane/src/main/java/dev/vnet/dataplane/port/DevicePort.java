@@ -17,6 +17,11 @@ public abstract class DevicePort extends Port {
         super(id, name);
     }
 
+    /** A device port in split-horizon group {@code splitHorizonGroup} that bridges learn from when {@code learning}. */
+    protected DevicePort(int id, String name, int splitHorizonGroup, boolean learning) {
+        super(id, name, splitHorizonGroup, learning);
+    }
+
     /** Queues a frame to send; takes ownership of one reference of {@code frame}. */
     public abstract void enqueue(ByteBuf frame);
 

@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.port;
 
 import dev.vnet.dataplane.loop.LoopThread;
+import io.netty.buffer.ByteBuf;
 
 /**
  * A place frames enter and leave a bridge or the router, with a dataplane-wide id, the name users know it by, and its
@@ -16,12 +17,39 @@ import dev.vnet.dataplane.loop.LoopThread;
 public abstract class Port {
     private final int id;
     private final String name;
+    private final int splitHorizonGroup;
+    private final boolean learning;
     private final PortCounters[] counters = new PortCounters[LoopThread.MAX_LOOPS]; // per loop, made on first use
 
     /** A port with a dataplane-wide unique {@code id} and a user-facing {@code name}. */
     protected Port(int id, String name) {
+        this(id, name, 0, true);
+    }
+
+    /**
+     * A port in split-horizon group {@code splitHorizonGroup} (0: none), whose frames' source MACs a bridge learns
+     * when {@code learning}.
+     */
+    protected Port(int id, String name, int splitHorizonGroup, boolean learning) {
         this.id = id;
         this.name = name;
+        this.splitHorizonGroup = splitHorizonGroup;
+        this.learning = learning;
+    }
+
+    /**
+     * True when a bridge must not send a frame that came in on {@code in} to this port: it is that port, or one of
+     * the same split-horizon group (as VPP's bridge domains have them). The VXLAN tunnels of one VNI are one group,
+     * so they act as the kernel's single vxlan device does on a bridge: what came from one remote VTEP never goes
+     * to another.
+     */
+    public final boolean sameSide(Port in) {
+        return in == this || (splitHorizonGroup != 0 && in != null && in.splitHorizonGroup == splitHorizonGroup);
+    }
+
+    /** False when a bridge must not learn source MACs from this port's frames (a tunnel with learning off). */
+    public final boolean learning() {
+        return learning;
     }
 
     /** Dataplane-wide unique id. */
@@ -56,7 +84,20 @@ public abstract class Port {
         return sum;
     }
 
-    /** Releases what the port holds (a device, queued frames); a router edge holds nothing. Idempotent. */
+    /**
+     * What a decision trace says of a frame this port just received beyond its name, or null for nothing (a tunnel
+     * says where the frame was decapsulated from).
+     */
+    public String describeReceived() {
+        return null;
+    }
+
+    /** What a decision trace says of sending {@code frame} out of this port, or null for nothing (a tunnel's encapsulation). */
+    public String describeSend(ByteBuf frame) {
+        return null;
+    }
+
+        /** Releases what the port holds (a device, queued frames); a router edge holds nothing. Idempotent. */
     public void close() {
     }
 

@@ -4,10 +4,7 @@ import dev.vnet.dataplane.loop.LoopThread;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.concurrent.Promise;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -74,26 +71,10 @@ public final class TapPort extends DevicePort {
 
     /** Queue {@code i} joins {@code loops[i]}'s epoll set; the future completes once every queue is reading. */
     public Future<Void> register(IoEventLoop[] loops) {
-        if (loops.length != queues.length) {
-            throw new IllegalArgumentException(queues.length + " queues, " + loops.length + " loops");
+        if (loops.length == queues.length) {
+            System.arraycopy(loops, 0, queueLoops, 0, loops.length);
         }
-        Promise<Void> done = GlobalEventExecutor.INSTANCE.newPromise();
-        AtomicInteger pending = new AtomicInteger(queues.length);
-        for (int q = 0; q < queues.length; q++) {
-            TapQueue queue = queues[q];
-            queueLoops[q] = loops[q];
-            loops[q].register(queue).addListener(f -> { // runs on the queue's loop
-                if (!f.isSuccess()) {
-                    done.tryFailure(f.cause());
-                    return;
-                }
-                queue.registered((IoRegistration) f.getNow());
-                if (pending.decrementAndGet() == 0) {
-                    done.trySuccess(null);
-                }
-            });
-        }
-        return done;
+        return LoopRegistration.registerAll(loops, queues, (r, q) -> queues[q].registered(r));
     }
 
     /** The TAP device's interface name. */

@@ -1,0 +1,128 @@
+package dev.vnet.dataplane.api;
+
+import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.port.Port;
+import dev.vnet.dataplane.vxlan.VtepPort;
+import dev.vnet.dataplane.vxlan.VxlanEndpoint;
+import dev.vnet.dataplane.wire.Ipv4Address;
+import dev.vnet.dataplane.wire.MacAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bridges extended over VXLAN: the VTEP endpoints (one per UDP port, shared by every VNI on it) and the tunnels
+ * ({@link VtepPort}s) on each bridge. {@link Dataplane#addVxlan}, split off it; documented there.
+ */
+final class VxlanConfig {
+    private static final Logger log = LoggerFactory.getLogger(Dataplane.class);
+
+    private final Dataplane dp;
+    private final Map<Integer, VxlanEndpoint> endpoints = new LinkedHashMap<>(); // by UDP port
+
+    VxlanConfig(Dataplane dp) {
+        this.dp = dp;
+    }
+
+    void addVxlan(String bridge, VxlanOptions o) throws IOException {
+        Bridge b = dp.call(() -> {
+            dp.checkOpen();
+            Bridge found = dp.requireBridge(bridge);
+            for (VxlanEndpoint e : endpoints.values()) {
+                for (VtepPort t : e.tunnels()) {
+                    if (t.vni() == o.vni()) {
+                        throw new IllegalArgumentException("VNI " + o.vni() + " already extends bridge '"
+                                + dp.membership.get(t).name() + "'");
+                    }
+                }
+            }
+            VxlanEndpoint e = endpoints.get(o.port());
+            if (e != null && (e.local() != o.local().value() || e.underlayMtu() != o.underlayMtu())) {
+                throw new IllegalArgumentException("UDP port " + o.port() + " is already vnet's VTEP on "
+                        + new Ipv4Address(e.local()) + " (underlay MTU " + e.underlayMtu() + "): every VNI on one "
+                        + "port shares its local address and MTU");
+            }
+            return found;
+        });
+        VxlanEndpoint endpoint = endpointFor(o);
+        dp.call(() -> {
+            List<Ipv4Address> vteps = new ArrayList<>(o.remotes());
+            o.staticMacs().values().stream().filter(a -> !vteps.contains(a)).distinct().forEach(vteps::add);
+            Map<Ipv4Address, VtepPort> byRemote = new LinkedHashMap<>();
+            for (Ipv4Address remote : vteps) {
+                String name = "vxlan" + o.vni() + "@" + remote;
+                dp.checkNewPort(name);
+                VtepPort t = endpoint.addTunnel(dp.nextPortId(), name, o.vni(), remote.value(), o.learning(),
+                        o.remotes().contains(remote));
+                dp.ports.put(name, t);
+                b.attach(t, t.floods());
+                dp.membership.put(t, b);
+                byRemote.put(remote, t);
+            }
+            for (Map.Entry<MacAddress, Ipv4Address> m : o.staticMacs().entrySet()) {
+                b.table().putStatic(m.getKey().value(), byRemote.get(m.getValue()));
+            }
+            log.info("bridge {} extends over VXLAN: VNI {}, VTEP {}:{}, flood list {}, {} static MACs, learning {}",
+                    bridge, o.vni(), o.local(), o.port(), o.remotes(), o.staticMacs().size(),
+                    o.learning() ? "on" : "off");
+            return null;
+        });
+    }
+
+    /** The endpoint on {@code o}'s port, opened and registered with the loops the first time. */
+    private VxlanEndpoint endpointFor(VxlanOptions o) throws IOException {
+        VxlanEndpoint existing = dp.call(() -> endpoints.get(o.port()));
+        if (existing != null) {
+            return existing;
+        }
+        VxlanEndpoint e = VxlanEndpoint.open(dp.nextPortId(), o.local().value(), o.port(), o.underlayMtu(),
+                dp.tapSinks, dp.allocator);
+        try {
+            e.register(dp.loops.all()).get(Dataplane.CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception ex) {
+            dp.call(() -> {
+                e.close();
+                return null;
+            });
+            throw new IOException("cannot register the VXLAN socket with the event loops: " + ex.getMessage(), ex);
+        }
+        dp.call(() -> {
+            endpoints.put(o.port(), e);
+            dp.ports.put(e.name(), e);
+            return null;
+        });
+        log.info("VTEP listening on {}:{} (underlay MTU {}, inner MTU {})", o.local(), o.port(), o.underlayMtu(),
+                o.innerMtu());
+        return e;
+    }
+
+    /** The tunnel's remote VTEP, or null for a port that is not a tunnel. */
+    static Ipv4Address vtepOf(Port p) {
+        return p instanceof VtepPort t ? new Ipv4Address(t.remote()) : null;
+    }
+
+    /**
+     * What a VXLAN port is, for {@code vnet ports}: a tunnel's remote ("vxlan 42 dst 10.10.0.2"), the VTEP's socket
+     * ("udp 10.10.0.1:4789"); null for other ports.
+     */
+    static String deviceOf(Port p) {
+        if (p instanceof VtepPort t) {
+            return "vxlan " + t.vni() + " dst " + new Ipv4Address(t.remote());
+        }
+        if (p instanceof VxlanEndpoint e) {
+            return "udp " + new Ipv4Address(e.local()) + ":" + e.port();
+        }
+        return null;
+    }
+
+    /** Forgets every endpoint (their ports are closed with the others). */
+    void clear() {
+        endpoints.clear();
+    }
+}
