@@ -38,6 +38,11 @@ public final class DryRun {
             lines.add("ip " + String.join(" ", args));
             return "";
         }
+
+        @Override
+        protected String runInStartingMounts(String... args) {
+            return run(args); // recorded, never run
+        }
     }
 
     /** The plan for {@code topology}, one step per line. */

@@ -442,6 +442,15 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     b.gateways().isEmpty() ? "" : ", gateway " + b.gateways().stream().map(Object::toString)
                             .collect(java.util.stream.Collectors.joining(", ")),
                     b.hasHostPort() ? ", host " + b.hostInterface() + " " + b.hostAddress() : ""));
+            if (b.vxlan() != null) {
+                VxlanSpec v = b.vxlan();
+                sb.append(String.format("    vxlan id %d local %s dstport %d, flood to %s%s, learning %s, "
+                                + "underlay mtu %d%n",
+                        v.vni(), v.local(), v.port(), v.remotes().isEmpty() ? "none" : v.remotes().stream()
+                                .map(Object::toString).collect(java.util.stream.Collectors.joining(" ")),
+                        v.staticMacs().isEmpty() ? "" : ", " + v.staticMacs().size() + " static MACs",
+                        v.learning() ? "on" : "off", underlayMtus.get(b.name())));
+            }
         }
         for (NamespaceSpec n : topology.namespaces()) {
             sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%s%n", n.name(), n.interfaceName(),

@@ -60,21 +60,26 @@ public class IpRoute2 {
 
     /** {@code ip netns add NAME}, made where every process sees it (see {@link StartingMounts}). */
     public void addNamespace(String name) throws IOException {
-        runCommand(inMachineMounts("netns", "add", name));
+        runInStartingMounts("netns", "add", name);
     }
 
     /** {@code ip netns delete NAME}, as {@link #addNamespace} made it. */
     public void deleteNamespace(String name) throws IOException {
-        runCommand(inMachineMounts("netns", "delete", name));
+        runInStartingMounts("netns", "delete", name);
     }
 
-    /** An {@code ip netns} command, run in the mount namespace vnet was started from ({@link StartingMounts}). */
-    private List<String> inMachineMounts(String... args) {
-        List<String> cmd = new ArrayList<>();
-        StartingMounts.path().ifPresent(ns -> cmd.addAll(List.of("nsenter", "--mount=" + ns, "--")));
-        cmd.add(ip);
+    /**
+     * Runs {@code ip ARGS} in the mount namespace vnet was started from ({@link StartingMounts}): as {@link #run} when
+     * vnet runs in it, else through {@code nsenter --mount}.
+     */
+    protected String runInStartingMounts(String... args) throws IOException {
+        java.util.Optional<String> mounts = StartingMounts.path();
+        if (mounts.isEmpty()) {
+            return run(args);
+        }
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--mount=" + mounts.get(), "--", ip));
         cmd.addAll(List.of(args));
-        return cmd;
+        return runCommand(cmd);
     }
 
     /** Moves interface {@code device} into namespace {@code ns} and renames it there to {@code newName}. */
