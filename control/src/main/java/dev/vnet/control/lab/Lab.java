@@ -5,6 +5,7 @@ import dev.vnet.control.capture.CaptureRecorder;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
 import dev.vnet.control.topology.VxlanSpec;
+import dev.vnet.dataplane.wire.Vxlan;
 import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.control.topology.MasqueradeSpec;
 import dev.vnet.control.topology.NamespaceSpec;
@@ -226,7 +227,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
      */
     private int bridgeMtu(BridgeSpec b) {
         return b.vxlan() == null ? TapOptions.DEFAULT_MTU
-                : Math.min(TapOptions.DEFAULT_MTU, VxlanSpec.innerMtu(underlayMtus.get(b.name())));
+                : Math.min(TapOptions.DEFAULT_MTU, Vxlan.innerMtu(underlayMtus.get(b.name())));
     }
 
     private void build() throws IOException {

@@ -29,8 +29,7 @@ final class VxlanUnderlay {
     static Map<String, Integer> resolve(Topology topology) throws LabException {
         Map<String, Integer> mtus = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        Map<VxlanSpec, Integer> byBlock = new java.util.IdentityHashMap<>();
-        List<String> bound = new ArrayList<>();
+        java.util.Set<String> bound = new java.util.HashSet<>();
         for (BridgeSpec b : topology.bridges()) {
             VxlanSpec v = b.vxlan();
             if (v == null) {
@@ -45,10 +44,8 @@ final class VxlanUnderlay {
             }
             int mtu = v.underlayMtu() != 0 ? v.underlayMtu() : mtuOf(holder);
             mtus.put(b.name(), mtu);
-            byBlock.put(v, mtu);
             String key = v.local() + ":" + v.port();
-            if (!bound.contains(key)) {
-                bound.add(key);
+            if (bound.add(key)) {
                 try (UdpSocket probe = UdpSocket.bind(v.local().value(), v.port(), true)) {
                     probe.port(); // bound, and closed at once
                 } catch (IOException e) {
@@ -57,7 +54,7 @@ final class VxlanUnderlay {
                 }
             }
         }
-        problems.addAll(VxlanSpec.mtuProblems(topology, v -> byBlock.getOrDefault(v, 0)));
+        problems.addAll(VxlanSpec.mtuProblems(topology, b -> mtus.getOrDefault(b.name(), 0)));
         if (!problems.isEmpty()) {
             throw new LabException(topology.name() + ": " + String.join("; ", problems) + "; nothing was created");
         }

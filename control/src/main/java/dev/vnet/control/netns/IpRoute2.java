@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,7 +74,7 @@ public class IpRoute2 {
      * vnet runs in it, else through {@code nsenter --mount}.
      */
     protected String runInStartingMounts(String... args) throws IOException {
-        java.util.Optional<String> mounts = StartingMounts.path();
+        Optional<String> mounts = StartingMounts.path();
         if (mounts.isEmpty()) {
             return run(args);
         }

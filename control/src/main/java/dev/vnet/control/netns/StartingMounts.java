@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 final class StartingMounts {
     private static final Path SELF = Path.of("/proc/self/ns/mnt");
-    private static volatile Optional<String> entry;
+    private static Optional<String> entry; // guarded by the class: path() is synchronized
     @SuppressWarnings("unused") // held open: the namespace stays enterable through its descriptor
     private static FileChannel held;
 

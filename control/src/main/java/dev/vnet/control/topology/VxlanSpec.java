@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * A bridge's extension over VXLAN, as the topology file's {@code vxlan:} block says it:
@@ -38,11 +39,6 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
         return new VxlanOptions(vni, local, port, remotes, staticMacs, learning, mtu);
     }
 
-    /** The largest inner MTU on an underlay of MTU {@code mtu}: 50 bytes less. */
-    public static int innerMtu(int mtu) {
-        return mtu - Vxlan.OVERHEAD_IPV4;
-    }
-
     /** What is wrong with this block alone, each message starting with {@code where}. */
     List<String> problems(String where) {
         List<String> problems = new ArrayList<>();
@@ -65,7 +61,7 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
             }
             checkRemote(where + ": static: " + m.getKey() + " dst " + m.getValue(), m.getValue(), problems);
         }
-        if (underlayMtu != 0 && innerMtu(underlayMtu) < 68) {
+        if (underlayMtu != 0 && Vxlan.innerMtu(underlayMtu) < 68) {
             problems.add(where + ": underlay-mtu " + underlayMtu + " leaves an inner MTU below IPv4's 68 bytes");
         }
         return problems;
@@ -73,11 +69,10 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
 
     /**
      * What is wrong with the VXLAN blocks of {@code bridges} together: each block alone, a VNI on two bridges, one UDP
-     * port on two local addresses, and (where the underlay MTU is given, or known as {@code underlayMtu} says) a
+     * port on two local addresses, and (where the block gives the underlay MTU) a
      * namespace on an extended bridge whose MTU does not fit the underlay.
      */
-    static List<String> problems(List<BridgeSpec> bridges, List<NamespaceSpec> namespaces,
-                                 java.util.function.ToIntFunction<VxlanSpec> underlayMtu) {
+    static List<String> problems(List<BridgeSpec> bridges, List<NamespaceSpec> namespaces) {
         List<String> problems = new ArrayList<>();
         Map<Integer, String> vnis = new LinkedHashMap<>();
         Map<Integer, Ipv4Address> locals = new LinkedHashMap<>();
@@ -98,12 +93,12 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
                         + "uses on port " + v.port() + " (one VTEP per port: every VNI on it shares its address)");
             }
         }
-        problems.addAll(mtuProblems(bridges, namespaces, underlayMtu));
+        problems.addAll(mtuProblems(bridges, namespaces, b -> b.vxlan().underlayMtu()));
         return problems;
     }
 
-    /** As {@link #mtuProblems(List, List, java.util.function.ToIntFunction)}, for {@code t}'s bridges and namespaces. */
-    public static List<String> mtuProblems(Topology t, java.util.function.ToIntFunction<VxlanSpec> underlayMtu) {
+    /** As {@link #mtuProblems(List, List, ToIntFunction)}, for {@code t}'s bridges and namespaces. */
+    public static List<String> mtuProblems(Topology t, ToIntFunction<BridgeSpec> underlayMtu) {
         return mtuProblems(t.bridges(), t.namespaces(), underlayMtu);
     }
 
@@ -112,18 +107,18 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
      * ({@code underlayMtu} gives 0 where it is not).
      */
     static List<String> mtuProblems(List<BridgeSpec> bridges, List<NamespaceSpec> namespaces,
-                                    java.util.function.ToIntFunction<VxlanSpec> underlayMtu) {
+                                    ToIntFunction<BridgeSpec> underlayMtu) {
         List<String> problems = new ArrayList<>();
         for (BridgeSpec b : bridges) {
-            int mtu = b.vxlan() == null ? 0 : underlayMtu.applyAsInt(b.vxlan());
+            int mtu = b.vxlan() == null ? 0 : underlayMtu.applyAsInt(b);
             if (mtu == 0) {
                 continue;
             }
             for (NamespaceSpec n : namespaces) {
-                if (n.bridge().equals(b.name()) && n.mtu() > innerMtu(mtu)) {
+                if (n.bridge().equals(b.name()) && n.mtu() > Vxlan.innerMtu(mtu)) {
                     problems.add("namespace " + n.name() + ": mtu " + n.mtu() + " does not fit bridge " + b.name()
                             + "'s VXLAN underlay (MTU " + mtu + ", less 50 bytes of encapsulation: at most "
-                            + innerMtu(mtu) + "); set mtu: " + innerMtu(mtu));
+                            + Vxlan.innerMtu(mtu) + "); set mtu: " + Vxlan.innerMtu(mtu));
                 }
             }
         }

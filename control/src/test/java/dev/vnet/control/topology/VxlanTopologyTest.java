@@ -2,6 +2,7 @@ package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.MacAddress;
+import dev.vnet.dataplane.wire.Vxlan;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -48,7 +49,7 @@ class VxlanTopologyTest {
         assertEquals(4789, v.port(), "IANA's port unless given (the kernel's own default is 8472)");
         assertTrue(v.learning());
         assertEquals(Map.of(MacAddress.parse("02:00:00:00:00:09"), Ipv4Address.parse("10.10.0.9")), v.staticMacs());
-        assertEquals(8950, VxlanSpec.innerMtu(v.underlayMtu()));
+        assertEquals(8950, Vxlan.innerMtu(v.underlayMtu()));
     }
 
     @Test

@@ -8,10 +8,8 @@ import dev.vnet.dataplane.l2.Bridge;
 import dev.vnet.dataplane.l3.NeighborTable;
 import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.pipeline.Pipeline;
-import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.PortCounters;
-import dev.vnet.dataplane.port.TapPort;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
@@ -179,9 +177,7 @@ final class DataplaneViews {
                     }
                 }
                 Bridge b = dp.membership.get(p);
-                String device = p instanceof TapPort t ? t.interfaceName() : VxlanConfig.deviceOf(p) != null
-                        ? VxlanConfig.deviceOf(p) : p instanceof DevicePort ? "memory" : "router";
-                out.add(new PortStats(p.name(), device, b == null ? null : b.name(), c.rxFrames(), c.rxBytes(),
+                out.add(new PortStats(p.name(), p.device(), b == null ? null : b.name(), c.rxFrames(), c.rxBytes(),
                         c.txFrames(), c.txBytes(), c.rxErrors(), drops));
             }
             return out;

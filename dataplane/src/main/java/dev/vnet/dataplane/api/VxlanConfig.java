@@ -107,20 +107,6 @@ final class VxlanConfig {
         return p instanceof VtepPort t ? new Ipv4Address(t.remote()) : null;
     }
 
-    /**
-     * What a VXLAN port is, for {@code vnet ports}: a tunnel's remote ("vxlan 42 dst 10.10.0.2"), the VTEP's socket
-     * ("udp 10.10.0.1:4789"); null for other ports.
-     */
-    static String deviceOf(Port p) {
-        if (p instanceof VtepPort t) {
-            return "vxlan " + t.vni() + " dst " + new Ipv4Address(t.remote());
-        }
-        if (p instanceof VxlanEndpoint e) {
-            return "udp " + new Ipv4Address(e.local()) + ":" + e.port();
-        }
-        return null;
-    }
-
     /** Forgets every endpoint (their ports are closed with the others). */
     void clear() {
         endpoints.clear();

@@ -23,6 +23,8 @@ import java.util.Map;
  */
 public record VxlanOptions(int vni, Ipv4Address local, int port, List<Ipv4Address> remotes,
                            Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu) {
+    private static final int MIN_IPV4_MTU = 68;
+
     /** Checks the values and copies the collections. */
     public VxlanOptions {
         if (vni < 0 || vni > Vxlan.MAX_VNI) {
@@ -31,9 +33,9 @@ public record VxlanOptions(int vni, Ipv4Address local, int port, List<Ipv4Addres
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("UDP port " + port + " is outside 1..65535");
         }
-        if (underlayMtu < 68 + Vxlan.OVERHEAD_IPV4 - 14 || underlayMtu > 65535) {
+        if (Vxlan.innerMtu(underlayMtu) < MIN_IPV4_MTU || underlayMtu > 65535) {
             throw new IllegalArgumentException("underlay MTU " + underlayMtu + " is outside "
-                    + (68 + Vxlan.OVERHEAD_IPV4 - 14) + "..65535");
+                    + (MIN_IPV4_MTU + Vxlan.OVERHEAD_IPV4) + "..65535 (an inner MTU of at least IPv4's 68)");
         }
         remotes = List.copyOf(remotes);
         staticMacs = Map.copyOf(staticMacs);
@@ -41,6 +43,6 @@ public record VxlanOptions(int vni, Ipv4Address local, int port, List<Ipv4Addres
 
     /** The largest inner MTU (the namespaces' interface MTU) that fits the underlay: its MTU less 50. */
     public int innerMtu() {
-        return underlayMtu - Vxlan.OVERHEAD_IPV4;
+        return Vxlan.innerMtu(underlayMtu);
     }
 }

@@ -10,7 +10,8 @@ import dev.vnet.dataplane.wire.MacAddr;
 /**
  * Forwarding decision: a known unicast destination goes to its port; broadcast, multicast and unknown unicast are
  * flooded to every member that floods but the port the frame entered the bridge by (and that port's split-horizon
- * group); a destination learned on that side is dropped (no reflection). The router hands frames to this stage directly (its port is the entry port then).
+ * group); a destination learned on that side is dropped (no reflection). The router hands frames to this stage
+ * directly (its port is the entry port then).
  */
 final class L2Forward extends Stage {
     private final Bridge bridge;

@@ -68,8 +68,10 @@ public final class StageTrace {
             }
             case FLOOD -> {
                 StringBuilder to = new StringBuilder();
+                List<Port> sentTo = new ArrayList<>();
                 for (Port p : frame.floodPorts()) {
                     if (!p.sameSide(frame.l2InPort())) {
+                        sentTo.add(p);
                         to.append(to.length() == 0 ? "" : ", ").append(p.name());
                         if (!(p instanceof DevicePort)) {
                             trace.follow(buf, number); // one buffer for every copy: the router's copy continues
@@ -77,10 +79,8 @@ public final class StageTrace {
                     }
                 }
                 out.add("=> flood to " + (to.length() == 0 ? "no other port" : to));
-                for (Port p : frame.floodPorts()) {
-                    if (!p.sameSide(frame.l2InPort())) {
-                        addSend(out, p, frame, buf);
-                    }
+                for (Port p : sentTo) {
+                    addSend(out, p, frame, buf);
                 }
             }
             case CONSUMED -> out.add("=> held by the dataplane (the step above says why)");

@@ -22,6 +22,12 @@ public abstract class DevicePort extends Port {
         super(id, name, splitHorizonGroup, learning);
     }
 
+    /** An in-memory port unless a subclass says otherwise (a TAP names its interface). */
+    @Override
+    public String device() {
+        return "memory";
+    }
+
     /** Queues a frame to send; takes ownership of one reference of {@code frame}. */
     public abstract void enqueue(ByteBuf frame);
 

@@ -97,7 +97,12 @@ public abstract class Port {
         return null;
     }
 
-        /** Releases what the port holds (a device, queued frames); a router edge holds nothing. Idempotent. */
+        /** What the port is, for {@code vnet ports}: a router's edge unless a subclass says otherwise. */
+    public String device() {
+        return "router";
+    }
+
+    /** Releases what the port holds (a device, queued frames); a router edge holds nothing. Idempotent. */
     public void close() {
     }
 

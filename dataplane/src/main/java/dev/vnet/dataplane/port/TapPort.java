@@ -82,6 +82,11 @@ public final class TapPort extends DevicePort {
         return interfaceName;
     }
 
+    @Override
+    public String device() {
+        return interfaceName;
+    }
+
     /** The options it was opened with. */
     public TapOptions options() {
         return options;

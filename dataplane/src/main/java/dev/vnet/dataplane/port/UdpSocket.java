@@ -5,6 +5,7 @@ import com.sun.jna.NativeLibrary;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 
 import java.io.IOException;
@@ -177,19 +178,8 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
+    /** The failure of {@code what} with {@code errno}, worded by the C library ("Address already in use"). */
     private static IOException failure(String what, int errno) {
-        return new IOException(what + " failed: errno " + errno + " (" + errnoName(errno) + ")");
-    }
-
-    private static String errnoName(int errno) {
-        return switch (errno) {
-            case 1 -> "operation not permitted";
-            case 13 -> "permission denied";
-            case 22 -> "invalid argument";
-            case 97 -> "address family not supported";
-            case 98 -> "address already in use";
-            case 99 -> "cannot assign requested address: no interface has it";
-            default -> "see errno(3)";
-        };
+        return Errors.newIOException(what, -errno);
     }
 }

@@ -69,6 +69,12 @@ public final class VtepPort extends DevicePort {
         return maxFrame;
     }
 
+    /** "vxlan 42 dst 10.10.0.2", as {@code ip -d link} and {@code bridge fdb} say it. */
+    @Override
+    public String device() {
+        return "vxlan " + vni + " dst " + Ipv4Addr.toString(remote);
+    }
+
     /** Native address of the remote's {@code struct sockaddr_in}, then of the VXLAN header. */
     long metaAddress() {
         return meta.memoryAddress();

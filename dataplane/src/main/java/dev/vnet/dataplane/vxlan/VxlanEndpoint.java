@@ -7,6 +7,8 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.UdpSocket;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Udp;
 import dev.vnet.dataplane.wire.Vxlan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -51,7 +53,7 @@ public final class VxlanEndpoint extends Port {
         this.underlayMtu = underlayMtu;
         this.senders = senders;
         this.queues = new VxlanQueue[receivers.length];
-        int readSize = underlayMtu - Ipv4.MIN_HEADER_LEN - dev.vnet.dataplane.wire.Udp.HEADER_LEN;
+        int readSize = underlayMtu - Ipv4.MIN_HEADER_LEN - Udp.HEADER_LEN;
         for (int q = 0; q < queues.length; q++) {
             queues[q] = new VxlanQueue(this, receivers[q], senders, sinks[q], alloc, readSize);
         }
@@ -94,6 +96,12 @@ public final class VxlanEndpoint extends Port {
         return LoopRegistration.registerAll(loops, queues, (r, q) -> queues[q].registered(r));
     }
 
+    /** "udp 10.10.0.1:4789": the socket the VTEP receives on. */
+    @Override
+    public String device() {
+        return "udp " + Ipv4Addr.toString(local) + ":" + port;
+    }
+
     /** The underlay address the VTEP sends from and receives on. */
     public int local() {
         return local;
@@ -111,7 +119,7 @@ public final class VxlanEndpoint extends Port {
 
     /** The longest inner frame (Ethernet header included) that fits the underlay: its MTU less 36 bytes. */
     public int maxInnerFrame() {
-        return underlayMtu - (Vxlan.OVERHEAD_IPV4 - Ethernet.HEADER_LEN);
+        return Vxlan.innerMtu(underlayMtu) + Ethernet.HEADER_LEN;
     }
 
     /**
@@ -120,8 +128,7 @@ public final class VxlanEndpoint extends Port {
      */
     public VtepPort addTunnel(int id, String name, int vni, int remote, boolean learning, boolean floods) {
         if (index.lookup(vni, remote) != null) {
-            throw new IllegalArgumentException("VNI " + vni + " already has a tunnel to "
-                    + dev.vnet.dataplane.wire.Ipv4Addr.toString(remote));
+            throw new IllegalArgumentException("VNI " + vni + " already has a tunnel to " + Ipv4Addr.toString(remote));
         }
         VtepPort t = new VtepPort(id, name, this, vni, remote, maxInnerFrame(), learning, floods);
         index = index.with(t);

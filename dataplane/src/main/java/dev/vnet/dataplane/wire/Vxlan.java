@@ -27,6 +27,14 @@ public final class Vxlan {
     /** The largest VNI (24 bits). */
     public static final int MAX_VNI = 0xFF_FFFF;
 
+    /**
+     * The largest inner MTU (the IP MTU of the interfaces on an extended bridge) an underlay of MTU
+     * {@code underlayMtu} carries: 50 bytes less, as the kernel sizes a vxlan device over its lower device.
+     */
+    public static int innerMtu(int underlayMtu) {
+        return underlayMtu - OVERHEAD_IPV4;
+    }
+
     /** The first word of every header vnet sends and accepts: the I flag, nothing else. */
     private static final int FLAGS_WORD = 0x0800_0000;
 
