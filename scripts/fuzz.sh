@@ -14,7 +14,8 @@ seconds="${1:-30}"
 [ $# -gt 0 ] && shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(PipelineFuzzTest#frames WireFuzzTest#headers WireFuzzTest#softwareOffload WireFuzzTest#pcapng)
+  targets=(PipelineFuzzTest#frames WireFuzzTest#headers WireFuzzTest#softwareOffload WireFuzzTest#pcapng
+    VxlanFuzzTest#groBatch)
 fi
 summary=()
 for t in "${targets[@]}"; do

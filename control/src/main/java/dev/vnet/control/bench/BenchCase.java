@@ -9,9 +9,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One measurement, run the same way on either network: iperf3 TCP (one stream or four; switched, masqueraded or
- * port-forwarded), iperf3 UDP with 64-byte frames (unpaced, or paced at 100 kpps), or ping round trips (50 and
- * 1 000 a second).
+ * One measurement, run the same way on either network: iperf3 TCP (one stream or four; switched, masqueraded,
+ * port-forwarded, or switched between two hosts over VXLAN), iperf3 UDP with 64-byte frames (unpaced, or paced at
+ * 100 kpps), or ping round trips (50 and 1 000 a second).
  *
  * @param id            short name, used in the JSON
  * @param title         what a person reads in the table
@@ -24,8 +24,11 @@ record BenchCase(String id, String title, String unit, boolean higherIsBetter, K
     /** What is measured. */
     enum Kind { TCP, UDP64, PING }
 
-    /** Where the traffic goes: red→blue switched, red→lan through MASQUERADE, lan→uplink:80 forwarded to blue. */
-    enum Path { L2, MASQUERADE, DNAT }
+    /**
+     * Where the traffic goes: red→blue switched, red→lan through MASQUERADE, lan→uplink:80 forwarded to blue, or
+     * red on one host → blue on another, switched over VXLAN ({@link KernelVxlanNetwork}, {@link VnetVxlanNetwork}).
+     */
+    enum Path { L2, MASQUERADE, DNAT, VXLAN }
 
     private static final int PORT_L2 = 5201;
     private static final int PORT_DNAT = 80; // the seed lab forwards the uplink's tcp/80 to blue:80
@@ -42,6 +45,8 @@ record BenchCase(String id, String title, String unit, boolean higherIsBetter, K
                         Path.MASQUERADE, 1, 0),
                 new BenchCase("tcp-1-dnat", "TCP, 1 stream, DNAT (lan -> uplink:80 -> blue)", "Gbit/s", true,
                         Kind.TCP, Path.DNAT, 1, 0),
+                new BenchCase("tcp-1-vxlan", "TCP, 1 stream, VXLAN (red -> blue, 2 hosts)", "Gbit/s", true,
+                        Kind.TCP, Path.VXLAN, 1, 0),
                 new BenchCase("udp64-unpaced", "UDP 64-byte frames, unpaced, L2", "kpps", true, Kind.UDP64, Path.L2,
                         1, 0),
                 new BenchCase("udp64-100k", "UDP 64-byte frames, offered 100 kpps, L2", "kpps", true, Kind.UDP64,
@@ -58,7 +63,7 @@ record BenchCase(String id, String title, String unit, boolean higherIsBetter, K
         String client = path == Path.DNAT ? net.lan() : net.red();
         String server = path == Path.MASQUERADE ? net.lan() : net.blue();
         String address = switch (path) {
-            case L2 -> "192.168.15.2";
+            case L2, VXLAN -> "192.168.15.2";
             case MASQUERADE -> "192.168.1.3";
             case DNAT -> "192.168.1.2";
         };

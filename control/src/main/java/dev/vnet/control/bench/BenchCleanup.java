@@ -18,7 +18,7 @@ final class BenchCleanup implements AutoCloseable {
     BenchCleanup(PrintStream progress) {
         this.hook = new Thread(() -> {
             progress.println();
-            progress.println("vnet bench: interrupted; removing both networks");
+            progress.println("vnet bench: interrupted; removing its networks");
             progress.flush();
             Proc.stopAll();
             Runnable r;

@@ -1,9 +1,10 @@
 package dev.vnet.control.bench;
 
 /**
- * One of the two networks a benchmark compares: the seed lab's shape (red and blue on a bridge with gateway
+ * One of the networks a benchmark compares: the seed lab's shape (red and blue on a bridge with gateway
  * 192.168.15.5, lan behind the uplink 192.168.1.2, MASQUERADE out of the uplink, tcp/80 on the uplink forwarded to
- * blue), built either by vnet or by the kernel. Only the namespace names differ between the two.
+ * blue), or red and blue on one bridge spread over two hosts by VXLAN; built either by vnet or by the kernel. Only
+ * the namespace names differ between the two builders of one shape.
  */
 interface BenchNetwork extends AutoCloseable {
     /** "kernel" or "vnet". */
@@ -15,8 +16,13 @@ interface BenchNetwork extends AutoCloseable {
     /** The namespace of blue (192.168.15.2). */
     String blue();
 
-    /** The namespace of lan (192.168.1.3, behind the uplink). */
+    /** The namespace of lan (192.168.1.3, behind the uplink); not every shape has one. */
     String lan();
+
+    /** The addresses red reaches, to warm the network up before measuring. */
+    default java.util.List<String> warmUpTargets() {
+        return java.util.List.of("192.168.15.2", "192.168.1.3");
+    }
 
     @Override
     void close();

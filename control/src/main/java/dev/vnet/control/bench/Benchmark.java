@@ -18,9 +18,10 @@ import java.util.Map;
 
 /**
  * {@code vnet bench}: the seed lab built twice, by the kernel ({@link KernelNetwork}) and by vnet
- * ({@link VnetNetwork}), every case run on both in alternation (which goes first swaps every run, so drift on a
- * shared machine hits both alike), then a table, JSON and a chart. Both networks are removed at the end, also on
- * failure, and on Ctrl-C or SIGTERM ({@link BenchCleanup}).
+ * ({@link VnetNetwork}), and for the VXLAN case two hosts built twice ({@link KernelVxlanNetwork},
+ * {@link VnetVxlanNetwork}); every case run on the kernel's and vnet's network in alternation (which goes first swaps
+ * every run, so drift on a shared machine hits both alike), then a table, JSON and a chart. The networks are removed
+ * at the end, also on failure, and on Ctrl-C or SIGTERM ({@link BenchCleanup}).
  */
 public final class Benchmark {
     private static final Logger log = LoggerFactory.getLogger(Benchmark.class);
@@ -75,32 +76,43 @@ public final class Benchmark {
                 ? " (the kernel bridge's traffic also goes through iptables and conntrack, as on this host)" : ""));
         List<BenchResult> results = new ArrayList<>();
         cases.forEach(c -> results.add(new BenchResult(c)));
-        progress.println("building both networks (namespaces " + prefix + "k-*, " + prefix + "v-*) ...");
+        boolean seedLab = cases.stream().anyMatch(c -> c.path() != BenchCase.Path.VXLAN);
+        boolean vxlan = cases.stream().anyMatch(c -> c.path() == BenchCase.Path.VXLAN);
+        boolean busy = vnetOptions.poll() == PollMode.BUSY;
+        progress.println("building the networks (namespaces " + (seedLab ? prefix + "k-*, " + prefix + "v-*" : "")
+                + (seedLab && vxlan ? ", " : "") + (vxlan ? prefix + "kx-*, " + prefix + "vx-*" : "") + ") ...");
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
         // for its own turns, built before and removed after each. An adaptive one is idle between its turns.
+        // (try-with-resources skips a null resource: a shape no chosen case needs is not built.)
         try (BenchCleanup cleanup = new BenchCleanup(progress);
-             KernelNetwork kernel = KernelNetwork.build(prefix + "k-", cleanup);
-             VnetNetwork vnet = vnetOptions.poll() == PollMode.BUSY ? null
-                     : VnetNetwork.build(prefix + "v-", offloads, vnetOptions, cleanup)) {
+             KernelNetwork kernel = seedLab ? KernelNetwork.build(prefix + "k-", cleanup) : null;
+             VnetNetwork vnet = seedLab && !busy ? VnetNetwork.build(prefix + "v-", offloads, vnetOptions, cleanup)
+                     : null;
+             KernelVxlanNetwork kernelVxlan = vxlan ? KernelVxlanNetwork.build(prefix + "kx-", cleanup) : null;
+             VnetVxlanNetwork vnetVxlan = vxlan && !busy
+                     ? VnetVxlanNetwork.build(prefix + "vx-", offloads, vnetOptions, cleanup) : null) {
             this.cleanup = cleanup;
-            warmUp(kernel);
-            if (vnet != null) {
-                warmUp(vnet);
+            for (BenchNetwork n : java.util.Arrays.asList(kernel, vnet, kernelVxlan, vnetVxlan)) {
+                if (n != null) {
+                    warmUp(n);
+                }
             }
             int step = 0;
             int steps = runs * cases.size() * 2;
             for (int run = 0; run < runs; run++) {
                 for (BenchResult r : results) {
+                    BenchCase c = r.benchCase();
+                    boolean overVxlan = c.path() == BenchCase.Path.VXLAN;
                     List<String> order = run % 2 == 0 ? List.of("kernel", "vnet") : List.of("vnet", "kernel");
                     for (String name : order) {
                         step++;
-                        progress.printf("[%d/%d] run %d: %-46s %-6s ... ", step, steps, run + 1,
-                                r.benchCase().title(), name);
+                        progress.printf("[%d/%d] run %d: %-46s %-6s ... ", step, steps, run + 1, c.title(), name);
                         progress.flush();
-                        double v = name.equals("kernel") ? r.benchCase().run(kernel, seconds)
-                                : vnet != null ? r.benchCase().run(vnet, seconds) : onFreshVnet(r.benchCase());
+                        BenchNetwork net = name.equals("kernel") ? (overVxlan ? kernelVxlan : kernel)
+                                : overVxlan ? vnetVxlan : vnet;
+                        double v = net != null ? c.run(net, seconds) : onFreshVnet(c);
                         r.add(name, v);
-                        progress.printf(java.util.Locale.ROOT, "%.2f %s%n", v, r.benchCase().unit());
+                        progress.printf(java.util.Locale.ROOT, "%.2f %s%n", v, c.unit());
                     }
                 }
             }
@@ -120,7 +132,9 @@ public final class Benchmark {
     }
 
     private double onFreshVnet(BenchCase c) throws IOException, LabException {
-        try (VnetNetwork vnet = VnetNetwork.build(prefix + "v-", offloads, vnetOptions, cleanup)) {
+        try (BenchNetwork vnet = c.path() == BenchCase.Path.VXLAN
+                ? VnetVxlanNetwork.build(prefix + "vx-", offloads, vnetOptions, cleanup)
+                : VnetNetwork.build(prefix + "v-", offloads, vnetOptions, cleanup)) {
             warmUp(vnet);
             return c.run(vnet, seconds);
         }
@@ -132,12 +146,10 @@ public final class Benchmark {
      * of pings leaves it interpreted, which shows in the round trips of a freshly started vnet). The same is done on
      * the kernel's network, so both are measured warm.
      */
-    private static void warmUp(BenchNetwork... nets) throws IOException {
-        for (BenchNetwork n : nets) {
-            for (String to : List.of("192.168.15.2", "192.168.1.3")) {
-                Proc.check(n.red(), 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", to);
-                Proc.check(n.red(), 60, "ping", "-q", "-f", "-c", Integer.toString(WARM_UP_PINGS), to);
-            }
+    private static void warmUp(BenchNetwork n) throws IOException {
+        for (String to : n.warmUpTargets()) {
+            Proc.check(n.red(), 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", to);
+            Proc.check(n.red(), 60, "ping", "-q", "-f", "-c", Integer.toString(WARM_UP_PINGS), to);
         }
     }
 

@@ -54,11 +54,20 @@ public final class DryRun {
         out.add("router: at most " + limits.maxConnections() + " connections, " + limits.maxNeighbors()
                 + " neighbors, " + limits.maxRoutes() + " routes; connection timeouts (s) "
                 + limits.timeouts().seconds());
+        java.util.Set<String> vteps = new java.util.HashSet<>();
         for (BridgeSpec b : topology.bridges()) {
             out.add("bridge " + b.name() + ": fdb bound " + b.options().fdbMaxEntries() + ", MAC aging "
                     + TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()) + " s");
             for (Ipv4Cidr g : b.gateways()) {
                 out.add("router: gateway " + g + " on " + b.name());
+            }
+            if (b.vxlan() != null) {
+                var v = b.vxlan();
+                out.add("bridge " + b.name() + ": " + v.describe(v.underlayMtu()));
+                if (vteps.add(v.local() + ":" + v.port())) {
+                    out.add("vnet: VTEP on udp " + v.local() + ":" + v.port() + " (a socket per event loop, and "
+                            + "send sockets on ephemeral ports)");
+                }
             }
         }
         int tap = 0;

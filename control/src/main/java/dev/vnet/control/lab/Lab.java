@@ -4,7 +4,6 @@ import dev.vnet.control.api.ControlServer;
 import dev.vnet.control.capture.CaptureRecorder;
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.topology.BridgeSpec;
-import dev.vnet.control.topology.VxlanSpec;
 import dev.vnet.dataplane.wire.Vxlan;
 import dev.vnet.control.topology.CaptureSpec;
 import dev.vnet.control.topology.MasqueradeSpec;
@@ -444,13 +443,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                             .collect(java.util.stream.Collectors.joining(", ")),
                     b.hasHostPort() ? ", host " + b.hostInterface() + " " + b.hostAddress() : ""));
             if (b.vxlan() != null) {
-                VxlanSpec v = b.vxlan();
-                sb.append(String.format("    vxlan id %d local %s dstport %d, flood to %s%s, learning %s, "
-                                + "underlay mtu %d%n",
-                        v.vni(), v.local(), v.port(), v.remotes().isEmpty() ? "none" : v.remotes().stream()
-                                .map(Object::toString).collect(java.util.stream.Collectors.joining(" ")),
-                        v.staticMacs().isEmpty() ? "" : ", " + v.staticMacs().size() + " static MACs",
-                        v.learning() ? "on" : "off", underlayMtus.get(b.name())));
+                sb.append("    ").append(b.vxlan().describe(underlayMtus.get(b.name()))).append('\n');
             }
         }
         for (NamespaceSpec n : topology.namespaces()) {

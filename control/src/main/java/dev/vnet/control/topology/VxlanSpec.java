@@ -39,6 +39,18 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
         return new VxlanOptions(vni, local, port, remotes, staticMacs, learning, mtu);
     }
 
+    /**
+     * "vxlan id 42 local 10.10.0.1 dstport 4789, flood to 10.10.0.2 10.10.0.3, learning on, underlay mtu 1500", as
+     * {@code ip -d link} words a vxlan device; an MTU of 0 reads "from the interface that holds" the local address.
+     */
+    public String describe(int mtu) {
+        return String.format("vxlan id %d local %s dstport %d, flood to %s%s, learning %s, underlay mtu %s", vni,
+                local, port, remotes.isEmpty() ? "none" : remotes.stream().map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining(" ")),
+                staticMacs.isEmpty() ? "" : ", " + staticMacs.size() + " static MACs", learning ? "on" : "off",
+                mtu > 0 ? Integer.toString(mtu) : "from the interface that holds " + local);
+    }
+
     /** What is wrong with this block alone, each message starting with {@code where}. */
     List<String> problems(String where) {
         List<String> problems = new ArrayList<>();

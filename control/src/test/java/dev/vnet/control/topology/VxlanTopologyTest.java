@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The topology file's {@code vxlan:} block: read as the issue suggests it, defaults, written back, and refused. */
+/** The topology file's {@code vxlan:} block: read in its suggested form, defaults, a dry run, written back, refused. */
 class VxlanTopologyTest {
     private static final String TWO_HOSTS = """
             bridges:
@@ -50,6 +50,15 @@ class VxlanTopologyTest {
         assertTrue(v.learning());
         assertEquals(Map.of(MacAddress.parse("02:00:00:00:00:09"), Ipv4Address.parse("10.10.0.9")), v.staticMacs());
         assertEquals(8950, Vxlan.innerMtu(v.underlayMtu()));
+    }
+
+    @Test
+    void aDryRunShowsTheTunnel() throws Exception {
+        List<String> plan = dev.vnet.control.lab.DryRun.plan(TopologyFile.parse("lab.yaml", TWO_HOSTS));
+        assertTrue(plan.contains("bridge v-net-0: vxlan id 42 local 10.10.0.1 dstport 4789, flood to 10.10.0.2 "
+                + "10.10.0.3, learning on, underlay mtu from the interface that holds 10.10.0.1"), String.join("\n", plan));
+        assertTrue(plan.contains("vnet: VTEP on udp 10.10.0.1:4789 (a socket per event loop, and send sockets on "
+                + "ephemeral ports)"), String.join("\n", plan));
     }
 
     @Test

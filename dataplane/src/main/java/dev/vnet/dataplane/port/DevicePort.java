@@ -32,7 +32,8 @@ public abstract class DevicePort extends Port {
     public abstract void enqueue(ByteBuf frame);
 
     /**
-     * True when the port can send frames with offloads as they are (a TAP with a virtio-net header); the pipeline
+     * True when the port can send frames with offloads as they are (a TAP with a virtio-net header, a VXLAN tunnel
+     * that hands segmentation to the kernel); the pipeline
      * completes checksums and segments super-frames in software before handing them to any other port.
      */
     public boolean acceptsOffloads() {

@@ -27,6 +27,12 @@ public final class PortCounters {
         txBytes += bytes;
     }
 
+    /** Counts {@code frames} sent frames of {@code bytes} in all (segments that left in one send). */
+    public void tx(int frames, int bytes) {
+        txFrames += frames;
+        txBytes += bytes;
+    }
+
     /** Counts a failed read. */
     public void rxError() {
         rxErrors++;

@@ -37,12 +37,42 @@ public final class UdpSocket implements AutoCloseable {
     private static final int IP_MTU_DISCOVER = 10;
     /** DF clear and the kernel free to fragment locally: what the kernel's vxlan sends by default ({@code df unset}). */
     private static final int IP_PMTUDISC_DONT = 0;
+    private static final int SOL_UDP = 17;
+    private static final int UDP_SEGMENT = 103;
+    private static final int UDP_GRO = 104;
     /** A {@code struct sockaddr_in}'s size. */
     public static final int SOCKADDR_IN_LEN = 16;
     /** A {@code struct msghdr}'s size on 64-bit Linux. */
     public static final int MSGHDR_LEN = 56;
     /** A {@code struct iovec}'s size on 64-bit Linux. */
     public static final int IOVEC_LEN = 16;
+    /** Offsets in a {@code struct msghdr} on 64-bit Linux. */
+    public static final int MSG_NAME = 0;
+    /** {@code msg_namelen}. */
+    public static final int MSG_NAMELEN = 8;
+    /** {@code msg_iov}. */
+    public static final int MSG_IOV = 16;
+    /** {@code msg_iovlen}. */
+    public static final int MSG_IOVLEN = 24;
+    /** {@code msg_control}. */
+    public static final int MSG_CONTROL = 32;
+    /** {@code msg_controllen}. */
+    public static final int MSG_CONTROLLEN = 40;
+    /** {@code msg_flags}. */
+    public static final int MSG_FLAGS = 48;
+    /** Room for one control message with up to 8 bytes of data ({@code CMSG_SPACE(8)}). */
+    public static final int CMSG_SPACE = 24;
+    /**
+     * Most datagrams one {@code UDP_SEGMENT} send may carry: the kernel's {@code UDP_MAX_SEGMENTS} was 64 until
+     * Linux 5.x raised it to 128; the lower bound works everywhere.
+     */
+    public static final int MAX_SEGMENTS = 64;
+    /** Most bytes one UDP send may carry over IPv4: 65535 less the IP and UDP headers. */
+    public static final int MAX_PAYLOAD = 65535 - 20 - 8;
+    private static final int CMSG_LEN = 0;
+    private static final int CMSG_LEVEL = 8;
+    private static final int CMSG_TYPE = 12;
+    private static final int CMSG_DATA = 16;
     /** {@code msg_flags}: the datagram was longer than the buffer. */
     public static final int MSG_TRUNC = 0x20;
     /** EAGAIN as {@link #recvmsg} and {@link #sendmsg} return it (negated). */
@@ -120,6 +150,46 @@ public final class UdpSocket implements AutoCloseable {
         } finally {
             s.release();
         }
+    }
+
+    /**
+     * Asks the kernel to hand this socket coalesced datagrams ({@code UDP_GRO}, Linux 5.0): one receive then returns
+     * several datagrams of one flow back to back, each of the size in the control message ({@link #groSize}) but the
+     * last. Returns false, leaving the socket as it was, when the kernel does not offer it.
+     */
+    public boolean enableGro() {
+        ByteBuf s = Unpooled.directBuffer(8);
+        try {
+            s.setIntLE(0, 1);
+            return setsockopt(fd, SOL_UDP, UDP_GRO, s.memoryAddress(), 4) == 0;
+        } finally {
+            s.release();
+        }
+    }
+
+    /**
+     * Writes at {@code buf[at]} the control message of a {@code UDP_SEGMENT} send ({@link #CMSG_SPACE} bytes): the
+     * kernel cuts the datagram into datagrams of {@code size} bytes (the last may be shorter), each with its own UDP
+     * header and checksum, as GSO does for TCP.
+     */
+    public static void writeSegmentSize(ByteBuf buf, int at, int size) {
+        buf.setZero(at, CMSG_SPACE);
+        buf.setLongLE(at + CMSG_LEN, CMSG_DATA + 2);
+        buf.setIntLE(at + CMSG_LEVEL, SOL_UDP);
+        buf.setIntLE(at + CMSG_TYPE, UDP_SEGMENT);
+        buf.setShortLE(at + CMSG_DATA, size);
+    }
+
+    /**
+     * The size of each datagram of a coalesced receive, from the control messages {@code recvmsg} wrote at
+     * {@code buf[at, at+length)}, or 0 when the datagram came alone (no {@code UDP_GRO} message).
+     */
+    public static int groSize(ByteBuf buf, int at, int length) {
+        if (length < CMSG_DATA + 4 || buf.getIntLE(at + CMSG_LEVEL) != SOL_UDP
+                || buf.getIntLE(at + CMSG_TYPE) != UDP_GRO) {
+            return 0;
+        }
+        return buf.getIntLE(at + CMSG_DATA);
     }
 
     private static void setInt(int fd, ByteBuf s, int level, int name, int value, String what) throws IOException {

@@ -4,6 +4,8 @@ import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.UdpSocket;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Offload;
+import dev.vnet.dataplane.wire.SoftwareOffload;
 import dev.vnet.dataplane.wire.Vxlan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -80,11 +82,35 @@ public final class VtepPort extends DevicePort {
         return meta.memoryAddress();
     }
 
+    /** The remote's {@code struct sockaddr_in} at {@link #SOCKADDR_AT}, the VXLAN header at {@link #HEADER_AT}. */
+    ByteBuf meta() {
+        return meta;
+    }
+
     @Override
     public void enqueue(ByteBuf frame) {
+        enqueue(frame, 0);
+    }
+
+    /**
+     * Takes frames with offloads: a TCP super-frame leaves as one {@code UDP_SEGMENT} send of its segments
+     * ({@link VxlanSender}), a partial checksum is completed here (in a copy when the frame is shared by a flood).
+     */
+    @Override
+    public boolean acceptsOffloads() {
+        return true;
+    }
+
+    @Override
+    public void enqueue(ByteBuf frame, long offload) {
         if (closed) {
             counters().drop(DropReason.PORT_CLOSED);
             frame.release();
+            return;
+        }
+        VxlanSender sender = endpoint.queue().sender();
+        if (Offload.isGso(offload)) {
+            sender.enqueueSuperFrame(this, frame, offload);
             return;
         }
         if (frame.readableBytes() > maxFrame) {
@@ -92,12 +118,30 @@ public final class VtepPort extends DevicePort {
             frame.release();
             return;
         }
-        endpoint.queue().enqueue(this, frame);
+        if (Offload.needsChecksum(offload)) {
+            frame = completed(frame, offload);
+        }
+        sender.enqueue(this, frame);
+    }
+
+    /** {@code frame} with its partial checksum filled in: in place if this is its only holder, else in a copy. */
+    private static ByteBuf completed(ByteBuf frame, long offload) {
+        ByteBuf own = frame;
+        if (frame.refCnt() > 1) {
+            try {
+                own = frame.alloc().directBuffer(frame.readableBytes());
+                own.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+            } finally {
+                frame.release();
+            }
+        }
+        SoftwareOffload.completeChecksum(own, own.readerIndex(), own.readableBytes(), offload);
+        return own;
     }
 
     @Override
     public void flush() {
-        endpoint.queue().flush();
+        endpoint.queue().sender().flush();
     }
 
     @Override

@@ -45,8 +45,8 @@ public final class VxlanEndpoint extends Port {
     private final IoEventLoop[] queueLoops;
     private volatile VtepIndex index = VtepIndex.EMPTY;
 
-    private VxlanEndpoint(int id, int local, int port, int underlayMtu, UdpSocket[] receivers, UdpSocket[] senders,
-                          FrameSink[] sinks, ByteBufAllocator alloc) {
+    private VxlanEndpoint(int id, int local, int port, int underlayMtu, UdpSocket[] receivers, boolean gro,
+                          UdpSocket[] senders, FrameSink[] sinks, ByteBufAllocator alloc) {
         super(id, "vxlan" + port);
         this.local = local;
         this.port = port;
@@ -55,7 +55,8 @@ public final class VxlanEndpoint extends Port {
         this.queues = new VxlanQueue[receivers.length];
         int readSize = underlayMtu - Ipv4.MIN_HEADER_LEN - Udp.HEADER_LEN;
         for (int q = 0; q < queues.length; q++) {
-            queues[q] = new VxlanQueue(this, receivers[q], senders, sinks[q], alloc, readSize);
+            queues[q] = new VxlanQueue(this, receivers[q], gro, new VxlanSender(this, senders, alloc), sinks[q], alloc,
+                    readSize);
         }
         this.queueLoops = new IoEventLoop[queues.length];
     }
@@ -69,9 +70,11 @@ public final class VxlanEndpoint extends Port {
         List<UdpSocket> opened = new ArrayList<>();
         try {
             UdpSocket[] receivers = new UdpSocket[sinks.length];
+            boolean gro = true;
             for (int i = 0; i < receivers.length; i++) {
                 receivers[i] = UdpSocket.bind(local, port, true);
                 opened.add(receivers[i]);
+                gro &= receivers[i].enableGro();
             }
             UdpSocket[] senders = new UdpSocket[SOURCE_PORTS];
             for (int i = 0; i < senders.length; i++) {
@@ -81,7 +84,7 @@ public final class VxlanEndpoint extends Port {
             for (UdpSocket s : opened) {
                 s.setBuffers(4 << 20);
             }
-            return new VxlanEndpoint(id, local, port, underlayMtu, receivers, senders, sinks, alloc);
+            return new VxlanEndpoint(id, local, port, underlayMtu, receivers, gro, senders, sinks, alloc);
         } catch (IOException | RuntimeException e) {
             opened.forEach(UdpSocket::close);
             throw e;

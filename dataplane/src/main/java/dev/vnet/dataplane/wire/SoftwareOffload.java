@@ -50,11 +50,30 @@ public final class SoftwareOffload {
      */
     public static int segment(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
                               Consumer<ByteBuf> out) {
+        return cut(buf, start, length, offload, alloc, out, null, null, 0, 0);
+    }
+
+    /**
+     * As {@link #segment}, but every segment is written into {@code dst} one after the other, each behind a copy of
+     * {@code prefix[prefixAt, prefixAt+prefixLen)} (an encapsulation header), so that the segments can leave in one
+     * write that the kernel cuts again ({@code UDP_SEGMENT}). {@code dst} needs room for
+     * {@code segments * (prefixLen + headers) + payload} bytes ({@link #headerLength}). Returns the number of
+     * segments, or -1 with nothing written.
+     */
+    public static int segmentInto(ByteBuf buf, int start, int length, long offload, ByteBuf dst, ByteBuf prefix,
+                                  int prefixAt, int prefixLen) {
+        return cut(buf, start, length, offload, null, null, dst, prefix, prefixAt, prefixLen);
+    }
+
+    /**
+     * The bytes of headers (Ethernet, IP, TCP) every segment of the super-frame {@code buf[start, start+length)}
+     * carries, or -1 when {@link #segment} would refuse it.
+     */
+    public static int headerLength(ByteBuf buf, int start, int length, long offload) {
         int ethType = Ethernet.type(buf, start);
         int l3 = start + (ethType == Ethernet.TYPE_VLAN ? Ethernet.VLAN_HEADER_LEN : Ethernet.HEADER_LEN);
-        int mss = Offload.gsoSize(offload);
         boolean v6 = Offload.gsoType(offload) == Offload.GSO_TCPV6;
-        if (Offload.gsoType(offload) != Offload.GSO_TCPV4 && !v6 || mss == 0) {
+        if (Offload.gsoType(offload) != Offload.GSO_TCPV4 && !v6 || Offload.gsoSize(offload) == 0) {
             return -1;
         }
         int ipHeader;
@@ -77,37 +96,58 @@ public final class SoftwareOffload {
         }
         int tcpLen = (buf.getUnsignedByte(l4 + Tcp.DATA_OFFSET) >>> 4) * 4;
         int headers = l4 + tcpLen - start;
-        int payload = length - headers;
-        if (tcpLen < Tcp.MIN_HEADER_LEN || payload < 0) {
+        if (tcpLen < Tcp.MIN_HEADER_LEN || headers > length) {
             return -1;
         }
+        int count = Math.max(1, (length - headers + Offload.gsoSize(offload) - 1) / Offload.gsoSize(offload));
+        return count > MAX_SEGMENTS ? -1 : headers;
+    }
+
+    /** {@link #segment} into buffers of their own ({@code dst} null), or {@link #segmentInto} {@code dst}. */
+    private static int cut(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
+                           Consumer<ByteBuf> out, ByteBuf dst, ByteBuf prefix, int prefixAt, int prefixLen) {
+        int headers = headerLength(buf, start, length, offload);
+        if (headers < 0) {
+            return -1;
+        }
+        int ethType = Ethernet.type(buf, start);
+        int l3 = start + (ethType == Ethernet.TYPE_VLAN ? Ethernet.VLAN_HEADER_LEN : Ethernet.HEADER_LEN);
+        int mss = Offload.gsoSize(offload);
+        boolean v6 = Offload.gsoType(offload) == Offload.GSO_TCPV6;
+        int l4 = l3 + (v6 ? IPV6_HEADER_LEN : Ipv4.headerLength(buf, l3));
+        int tcpLen = (buf.getUnsignedByte(l4 + Tcp.DATA_OFFSET) >>> 4) * 4;
+        int payload = length - headers;
         int ipOff = l3 - start;
         int tcpOff = l4 - start;
         int id = v6 ? 0 : buf.getUnsignedShort(l3 + Ipv4.ID);
         long seq = buf.getUnsignedInt(l4 + Tcp.SEQ);
         int flags = buf.getUnsignedByte(l4 + Tcp.FLAGS);
         int src = v6 ? 0 : Ipv4.src(buf, l3);
-        int dst = v6 ? 0 : Ipv4.dst(buf, l3);
+        int dst4 = v6 ? 0 : Ipv4.dst(buf, l3);
         // IPv6 pseudo-header (RFC 8200 8.1): both addresses, the upper-layer length and next header, added per segment.
         int addresses = v6 ? Checksum.add(buf, l3 + IPV6_SRC, 32, 0) : 0;
         int count = Math.max(1, (payload + mss - 1) / mss);
-        if (count > MAX_SEGMENTS) {
-            return -1;
-        }
         for (int i = 0; i < count; i++) {
             int off = i * mss;
             int size = Math.min(mss, payload - off);
-            ByteBuf s = alloc.apply(headers + size);
+            ByteBuf s;
+            if (dst != null) {
+                dst.writeBytes(prefix, prefixAt, prefixLen);
+                s = dst;
+            } else {
+                s = alloc.apply(headers + size);
+            }
+            int base = s.writerIndex();
             s.writeBytes(buf, start, headers);
             s.writeBytes(buf, start + headers + off, size);
             if (v6) {
-                s.setShort(ipOff + IPV6_PAYLOAD_LENGTH, tcpLen + size);
+                s.setShort(base + ipOff + IPV6_PAYLOAD_LENGTH, tcpLen + size);
             } else {
-                s.setShort(ipOff + Ipv4.TOTAL_LENGTH, headers - ipOff + size);
-                s.setShort(ipOff + Ipv4.ID, (id + i) & 0xFFFF);
-                Ipv4.updateChecksum(s, ipOff);
+                s.setShort(base + ipOff + Ipv4.TOTAL_LENGTH, headers - ipOff + size);
+                s.setShort(base + ipOff + Ipv4.ID, (id + i) & 0xFFFF);
+                Ipv4.updateChecksum(s, base + ipOff);
             }
-            s.setInt(tcpOff + Tcp.SEQ, (int) (seq + off));
+            s.setInt(base + tcpOff + Tcp.SEQ, (int) (seq + off));
             int f = flags;
             if (i < count - 1) {
                 f &= ~(Tcp.FIN | Tcp.PSH);
@@ -115,13 +155,15 @@ public final class SoftwareOffload {
             if (i > 0) {
                 f &= ~Tcp.CWR;
             }
-            s.setByte(tcpOff + Tcp.FLAGS, f);
-            s.setShort(tcpOff + Tcp.CHECKSUM, 0);
+            s.setByte(base + tcpOff + Tcp.FLAGS, f);
+            s.setShort(base + tcpOff + Tcp.CHECKSUM, 0);
             int pseudo = v6 ? addresses + tcpLen + size + Ipv4.PROTO_TCP
-                    : Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, tcpLen + size);
-            int sum = Checksum.add(s, tcpOff, tcpLen + size, pseudo);
-            s.setShort(tcpOff + Tcp.CHECKSUM, Checksum.finish(sum));
-            out.accept(s);
+                    : Checksum.pseudoHeader(src, dst4, Ipv4.PROTO_TCP, tcpLen + size);
+            int sum = Checksum.add(s, base + tcpOff, tcpLen + size, pseudo);
+            s.setShort(base + tcpOff + Tcp.CHECKSUM, Checksum.finish(sum));
+            if (dst == null) {
+                out.accept(s);
+            }
         }
         return count;
     }

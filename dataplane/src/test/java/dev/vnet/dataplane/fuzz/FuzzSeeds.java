@@ -96,6 +96,24 @@ public final class FuzzSeeds {
         return out;
     }
 
+    /**
+     * The super-frame {@code frame} cut into VXLAN datagrams of VNI 42, back to back as a coalesced read
+     * ({@code UDP_GRO}) hands them over, behind the two bytes that give {@link VxlanFuzzTest} the datagram size.
+     */
+    static byte[] groBatch(byte[] frame, long offload) {
+        ByteBuf f = io.netty.buffer.Unpooled.wrappedBuffer(frame);
+        ByteBuf header = io.netty.buffer.Unpooled.buffer(dev.vnet.dataplane.wire.Vxlan.HEADER_LEN);
+        dev.vnet.dataplane.wire.Vxlan.write(header, 0, 42);
+        int headers = dev.vnet.dataplane.wire.SoftwareOffload.headerLength(f, 0, frame.length, offload);
+        int mss = Offload.gsoSize(offload);
+        int size = dev.vnet.dataplane.wire.Vxlan.HEADER_LEN + headers + mss;
+        ByteBuf out = io.netty.buffer.Unpooled.buffer();
+        out.writeShort(size - 1);
+        dev.vnet.dataplane.wire.SoftwareOffload.segmentInto(f, 0, frame.length, offload, out, header, 0,
+                dev.vnet.dataplane.wire.Vxlan.HEADER_LEN);
+        return bytes(out);
+    }
+
     /** Sets the IPv4 total length and flags/offset of {@code frame} and its header checksum. */
     private static void setIpv4(byte[] frame, int totalLength, int flagsOffset) {
         ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(frame);
@@ -155,6 +173,11 @@ public final class FuzzSeeds {
         Files.write(scripts.resolve("fragmented-datagram-reversed"), reversed.toByteArray());
         Path offloads = Files.createDirectories(root.resolve("WireFuzzTestInputs/softwareOffload"));
         Files.write(offloads.resolve("tcp-super-frame"), sf);
+        Path batches = Files.createDirectories(root.resolve("VxlanFuzzTestInputs/groBatch"));
+        Files.write(batches.resolve("tcp-segments-vni-42"), groBatch(frame, offload));
+        byte[] two = groBatch(frame, offload);
+        two[2 + 6] = 43; // the first datagram on another VNI: the rest still join
+        Files.write(batches.resolve("tcp-segments-two-vnis"), two);
         System.out.println("seeds written under " + root);
     }
 }

@@ -6,6 +6,7 @@ import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.api.FdbEntry;
 import dev.vnet.dataplane.api.PortStats;
 import dev.vnet.dataplane.api.VxlanOptions;
+import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.testing.FrameBuilder;
 import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.trace.DecisionTrace;
@@ -13,6 +14,8 @@ import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.MacAddress;
+import dev.vnet.dataplane.wire.Offload;
+import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Vxlan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -49,6 +52,7 @@ class VxlanLoopbackTest {
     private static final int IP_B = Ipv4Addr.parse("192.0.2.2");
 
     private final int port = freeUdpPort();
+    private final Map<String, MemoryPort> hosts = new java.util.HashMap<>();
     private Dataplane a;
     private Dataplane b;
 
@@ -63,7 +67,7 @@ class VxlanLoopbackTest {
     private Dataplane vtep(Ipv4Address local, Ipv4Address remote, String host) throws Exception {
         Dataplane dp = Dataplane.start();
         dp.addBridge("br", BridgeOptions.defaults());
-        dp.addMemoryPort(host, "br");
+        hosts.put(host, dp.addMemoryPort(host, "br"));
         dp.addVxlan("br", new VxlanOptions(VNI, local, port, List.of(remote), Map.of(), true, 1500));
         return dp;
     }
@@ -210,6 +214,38 @@ class VxlanLoopbackTest {
             b.stopTrace(tb);
         }
         awaitSent(b, "hb").forEach(ByteBuf::release);
+    }
+
+    @Test
+    void aTcpSuperFrameCrossesInOneSendAndArrivesJoinedAgain() throws Exception {
+        a.inject("ha", FrameBuilder.arpRequest(MAC_A, IP_A, IP_B)); // B learns A, A floods until it learns B
+        awaitSent(b, "hb").forEach(ByteBuf::release);
+        hosts.get("hb").acceptOffloads(true);
+        int mss = 1398; // 1450 less the IP and TCP headers
+        byte[] data = new byte[40 * mss + 123];
+        new java.util.Random(7).nextBytes(data);
+        ByteBuf superFrame = FrameBuilder.tcp(MAC_B, MAC_A, IP_A, IP_B, 40000, 80, Tcp.ACK_FLAG | Tcp.PSH, data);
+        long gso = Offload.of(0, Offload.GSO_TCPV4, 54, mss, 0, 0);
+        a.executeOnLoop(0, () -> hosts.get("ha").inject(superFrame, gso)).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        await("41 segments through the tunnel", () -> stats(b, "vxlan42@127.0.0.1").rxFrames() >= 41 + 1);
+        assertEquals(41, stats(a, "vxlan42@127.0.0.2").txFrames() - 1, "A sent the super-frame as 41 datagrams");
+        List<ByteBuf> got = awaitSent(b, "hb");
+        List<Long> offloads = hosts.get("hb").drainOffloads();
+        try {
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            for (ByteBuf f : got) {
+                int l4 = 14 + 20;
+                int headers = l4 + Tcp.headerLength(f, l4);
+                joined.write(ByteBufUtil.getBytes(f, f.readerIndex() + headers, f.readableBytes() - headers));
+            }
+            assertTrue(java.util.Arrays.equals(data, joined.toByteArray()), "the payload, in order, once: "
+                    + joined.size() + " of " + data.length + " bytes in " + got.size() + " frames");
+            assertTrue(got.size() < 41 && offloads.stream().anyMatch(Offload::isGso),
+                    "the segments arrive joined into super-frames again: " + got.size() + " frames, offloads "
+                            + offloads.stream().map(Offload::describe).toList());
+        } finally {
+            got.forEach(ByteBuf::release);
+        }
     }
 
     private void send(DatagramSocket from, byte[] payload) throws java.io.IOException {
