@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with the address 198.51.100.N (N its place in the list, from 1) on {@code PREFIXuX}, a veth whose peer sits on a
  * kernel bridge in {@code PREFIXwire}. Transmit checksum offload is off on the hosts' veths, as a real NIC's wire
  * carries complete checksums (a veth otherwise passes packets whose checksums were never computed, which the kernel's
- * VTEP tolerates and a user-space one cannot tell from corruption).
+ * VTEP tolerates and a user-space one cannot tell from corruption), and GRO is on, as a NIC's driver has it (so the
+ * kernel hands a VTEP's socket coalesced datagrams, and vnet joins their segments again).
  *
  * <p>A host runs vnet as a user would start one host of several: {@code ip netns exec PREFIXhostX vnet up FILE
  * --prefix PREFIXx-}, so the namespaces that vnet makes are {@code PREFIXx-NAME}. {@link #close} stops every vnet it
@@ -56,10 +57,12 @@ final class VxlanHosts implements AutoCloseable {
                 sh("ip", "link", "set", dev, "netns", ns);
                 sh("ip", "link", "set", peer, "netns", wire);
                 sh("ip", "-n", wire, "link", "set", peer, "master", "sw", "up");
+                // A veth hands its peer's NAPI (GRO) only frames from a sender without TSO: off on both ends.
+                Cmd.inNs(wire, 20, "ethtool", "-K", peer, "tx", "off").assertOk();
                 sh("ip", "-n", ns, "addr", "add", address(h) + "/24", "dev", dev);
                 sh("ip", "-n", ns, "link", "set", dev, "up");
                 sh("ip", "-n", ns, "link", "set", "lo", "up");
-                Cmd.inNs(ns, 20, "ethtool", "-K", dev, "tx", "off").assertOk();
+                Cmd.inNs(ns, 20, "ethtool", "-K", dev, "tx", "off", "gro", "on").assertOk();
             }
         } catch (RuntimeException | Error e) {
             Cmd.deleteNamespaces(prefix);

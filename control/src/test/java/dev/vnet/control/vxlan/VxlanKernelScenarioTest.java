@@ -37,6 +37,14 @@ class VxlanKernelScenarioTest {
         }
     }
 
+    /** Counter {@code column} (0 RX-FRAMES, 1 RX-BYTES, 2 TX-FRAMES, 3 TX-BYTES) of port {@code port} in vnet ports. */
+    private static long counter(String ports, String port, int column) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(port)
+                + " .*?v-net-0\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(ports);
+        assertTrue(m.find(), "port " + port + " in vnet ports:\n" + ports);
+        return Long.parseLong(m.group(column + 1));
+    }
+
     /** tcpdump on {@code device} in {@code ns}, four packets to {@code file}; returns once it is listening. */
     private static Process capture(String ns, String device, Path file, String filter) throws Exception {
         Path log = Files.createTempFile("vnet-tcpdump", ".log");
@@ -108,6 +116,18 @@ class VxlanKernelScenarioTest {
                         + " master v-net-0"),
                 "vnet learned green's MAC behind the kernel's VTEP: " + fdb.out());
         CliRun ports = hosts.cli("A", "ports");
+        long datagrams = counter(ports.out(), "vxlan42@" + b, 0);
+        long writes = counter(ports.out(), red, 2);
+        System.out.printf("vxlan kernel scenario (%s): %d datagrams from the kernel's VTEP, %d frames written to red%n",
+                variant, datagrams, writes);
+        if (variant.endsWith(" udpcsum")) {
+            assertTrue(writes * 2 < datagrams, "the kernel's segments arrive coalesced (UDP_GRO) and are joined "
+                    + "again: " + datagrams + " datagrams, " + writes + " frames written to red:\n" + ports.out());
+        } else {
+            // The kernel never coalesces datagrams without a checksum (udp_gro_receive_segment: "requires non zero
+            // csum"): each is read and written alone, and nothing is lost.
+            assertTrue(writes <= datagrams, datagrams + " datagrams, " + writes + " frames written to red");
+        }
         assertTrue(ports.out().contains("vxlan42@" + b) && !ports.out().matches("(?s).*vxlan42@\\S+ .*vxlan-.*"),
                 "the tunnel's counters, without VXLAN drops: " + ports.out());
     }
