@@ -219,7 +219,20 @@ final class ShowCommands {
 
         @Override
         String render(JsonNode body) {
-            StringBuilder sb = new StringBuilder(String.format("%-14s %-11s %-9s %10s %12s %10s %12s  %s%n",
+            // Columns as wide as their longest entry (a tunnel's name and device are longer than a TAP's).
+            int nameWidth = "PORT".length();
+            int deviceWidth = "DEVICE".length();
+            int bridgeWidth = "BRIDGE".length();
+            for (JsonNode p : body) {
+                nameWidth = Math.max(nameWidth, String.valueOf(text(p, "name")).length());
+                deviceWidth = Math.max(deviceWidth, String.valueOf(text(p, "device")).length());
+                String bridge = text(p, "bridge");
+                bridgeWidth = Math.max(bridgeWidth, bridge == null ? 1 : bridge.length());
+            }
+            String row = "%-" + nameWidth + "s %-" + deviceWidth + "s %-" + bridgeWidth + "s %10s %12s %10s %12s  %s%n";
+            String numbers = "%-" + nameWidth + "s %-" + deviceWidth + "s %-" + bridgeWidth
+                    + "s %10d %12d %10d %12d  %s%n";
+            StringBuilder sb = new StringBuilder(String.format(row,
                     "PORT", "DEVICE", "BRIDGE", "RX-FRAMES", "RX-BYTES", "TX-FRAMES", "TX-BYTES", "DROPS"));
             for (JsonNode p : body) {
                 StringBuilder drops = new StringBuilder();
@@ -229,7 +242,7 @@ final class ShowCommands {
                             .append(d.getValue().asLong());
                 }
                 String bridge = text(p, "bridge");
-                sb.append(String.format("%-14s %-11s %-9s %10d %12d %10d %12d  %s%n", text(p, "name"),
+                sb.append(String.format(numbers, text(p, "name"),
                         text(p, "device"), bridge == null ? "-" : bridge, p.path("rxFrames").asLong(),
                         p.path("rxBytes").asLong(), p.path("txFrames").asLong(), p.path("txBytes").asLong(),
                         drops.length() == 0 ? "-" : drops));
