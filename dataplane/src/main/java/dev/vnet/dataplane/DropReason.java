@@ -48,6 +48,30 @@ public enum DropReason {
     UDP_TRUNCATED("udp-truncated"),
     /** UDP length field smaller than the header or larger than the IP payload. */
     UDP_BAD_LENGTH("udp-bad-length"),
+    /** Fewer than 40 bytes where an IPv6 header should be, or an extension header cut short. */
+    IPV6_TRUNCATED("ipv6-truncated"),
+    /** IP version field is not 6 in a frame of EtherType 0x86DD. */
+    IPV6_BAD_VERSION("ipv6-bad-version"),
+    /** Payload length larger than the frame holds. */
+    IPV6_BAD_LENGTH("ipv6-bad-length"),
+    /**
+     * An extension header a receiver must refuse (RFC 8200 section 4): hop-by-hop options anywhere but right after
+     * the fixed header, or a routing header of a type not processed here with segments left.
+     */
+    IPV6_BAD_EXTENSION("ipv6-bad-extension"),
+    /** A type 0 routing header with segments left, deprecated by RFC 5095 for the amplification it allows. */
+    IPV6_ROUTING_TYPE_0("ipv6-routing-type-0"),
+    /** More extension headers than any sound packet has: a chain crafted to make every router walk it. */
+    IPV6_EXTENSION_CHAIN_TOO_LONG("ipv6-extension-chain-too-long"),
+    /** ICMPv6 message shorter than its 4-byte header (8 with the rest of it). */
+    ICMPV6_TRUNCATED("icmpv6-truncated"),
+    /** ICMPv6 checksum (over the IPv6 pseudo-header and the message) does not verify. */
+    ICMPV6_BAD_CHECKSUM("icmpv6-bad-checksum"),
+    /**
+     * A neighbour discovery message that RFC 4861's validity checks refuse: hop limit other than 255 (it came from
+     * off the link), a code other than 0, too short, a multicast target, an option of length 0 or past the end.
+     */
+    NDP_INVALID("ndp-invalid"),
     /** A VXLAN datagram too short for its 8-byte header and an inner Ethernet header. */
     VXLAN_TRUNCATED("vxlan-truncated"),
     /**

@@ -7,8 +7,11 @@ import dev.vnet.dataplane.trace.TupleView;
 import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Icmp6;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Options;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ndp;
 import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.SoftwareOffload;
 import dev.vnet.dataplane.wire.Tcp;
@@ -69,6 +72,49 @@ class WireFuzzTest {
         }
     }
 
+    /**
+     * An IPv6 packet: a checked header's extension chain is walked to an upper-layer header inside the payload (or
+     * refused with a pointer inside it), and a checked ICMPv6 neighbour discovery message's options are read inside
+     * the message.
+     */
+    private static void ipv6(ByteBuf buf, int ip, int available) {
+        if (Ipv6.check(buf, ip, available) != null) {
+            return;
+        }
+        int end = Ipv6.HEADER_LEN + Ipv6.payloadLength(buf, ip);
+        Ipv6.srcHi(buf, ip);
+        Ipv6.dstLo(buf, ip);
+        long walk = Ipv6.walk(buf, ip);
+        if (Ipv6.refused(walk)) {
+            boolean cut = Ipv6.reason(walk) == dev.vnet.dataplane.DropReason.IPV6_TRUNCATED;
+            assertTrue(Ipv6.problemPointer(walk) < end || cut && Ipv6.problemPointer(walk) == end,
+                    "a refusal points inside the packet (a header cut short may start at its end)");
+            return;
+        }
+        int upper = Ipv6.upperOffset(walk);
+        assertTrue(upper <= end, "the upper-layer header starts inside the packet: " + upper + " of " + end);
+        if (Ipv6.upperProtocol(walk) != Ipv6.NH_ICMPV6 || Ipv6.isFragment(walk)) {
+            return;
+        }
+        int icmp = ip + upper;
+        int length = end - upper;
+        if (Icmp6.check(buf, ip, icmp, length) != null) {
+            return;
+        }
+        int type = Icmp6.type(buf, icmp);
+        if (Ndp.isNdp(type) && Ndp.check(buf, ip, icmp, length) == null) {
+            for (int option : new int[] {Ndp.OPT_SOURCE_LINK_ADDRESS, Ndp.OPT_TARGET_LINK_ADDRESS, Ndp.OPT_MTU}) {
+                int at = Ndp.option(buf, icmp, length, option);
+                assertTrue(at < 0 || at + buf.getUnsignedByte(at + 1) * 8 <= icmp + length, "an option fits");
+                Ndp.linkLayerAddress(buf, icmp, length, option);
+            }
+            if (type == Icmp6.TYPE_NEIGHBOR_SOLICITATION || type == Icmp6.TYPE_NEIGHBOR_ADVERTISEMENT) {
+                Ndp.targetHi(buf, icmp);
+                Ndp.targetLo(buf, icmp);
+            }
+        }
+    }
+
     /** Checks then reads every header the way the bridge, router and connection tracking do. */
     private static void parse(ByteBuf buf, int length) {
         if (Ethernet.check(buf, 0, length) != null) {
@@ -88,6 +134,10 @@ class WireFuzzTest {
             Arp.senderIp(buf, l3);
             Arp.targetMac(buf, l3);
             Arp.targetIp(buf, l3);
+        }
+        if (type == Ethernet.TYPE_IPV6) {
+            ipv6(buf, l3, length - l3);
+            return;
         }
         if (type != Ethernet.TYPE_IPV4 || Ipv4.check(buf, l3, length - l3) != null) {
             return;
