@@ -87,6 +87,11 @@ public enum DropReason {
      */
     VXLAN_UNKNOWN_VTEP("vxlan-unknown-vtep"),
     /**
+     * The first datagram from a sender that is no VTEP yet of a VNI taking any source ({@code any-source}): dropped
+     * while the tunnel to it is made, which carries what the sender sends next.
+     */
+    VXLAN_NEW_VTEP("vxlan-new-vtep"),
+    /**
      * A frame too long to send through the tunnel: with 50 bytes of encapsulation it would not fit the underlay's
      * MTU, and vnet never fragments the outer packet (the kernel's vxlan drops it too). Size the inner MTU as the
      * underlay's minus 50.

@@ -299,7 +299,7 @@ public final class TopologyFile {
 
     private VxlanSpec vxlan(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("vni", "local", "port", "remotes", "static", "learning",
-                "underlay-mtu"));
+                "underlay-mtu", "any-source"));
         if (f == null) {
             return null;
         }
@@ -326,11 +326,12 @@ public final class TopologyFile {
         }
         Boolean learning = value(f, node, where, "learning", false, TopologyFile::bool);
         Integer mtu = value(f, node, where, "underlay-mtu", false, integer("underlay-mtu", 576, 65535));
+        Boolean anySource = value(f, node, where, "any-source", false, TopologyFile::bool);
         if (vni == null || local == null) {
             return null;
         }
         return new VxlanSpec(vni, local, port == null ? Vxlan.PORT : port, remotes, macs,
-                learning == null || learning, mtu == null ? 0 : mtu);
+                learning == null || learning, mtu == null ? 0 : mtu, anySource != null && anySource);
     }
 
     private Ipv4Cidr parseAddress(Node at, String where, String field, String text) {

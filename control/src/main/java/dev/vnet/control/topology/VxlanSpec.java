@@ -16,7 +16,7 @@ import java.util.function.ToIntFunction;
 /**
  * A bridge's extension over VXLAN, as the topology file's {@code vxlan:} block says it:
  * {@code { vni: 42, local: 10.10.0.1, port: 4789, remotes: [10.10.0.2], learning: true }}, optionally with
- * {@code static: [{ mac: 02:..., dst: 10.10.0.3 }]} and {@code underlay-mtu}.
+ * {@code static: [{ mac: 02:..., dst: 10.10.0.3 }]}, {@code underlay-mtu} and {@code any-source}.
  *
  * @param vni         the VXLAN network identifier
  * @param local       vnet's underlay address (it must be an address of this host, vnet binds it)
@@ -25,18 +25,27 @@ import java.util.function.ToIntFunction;
  * @param staticMacs  MACs that live behind a given VTEP, never learned elsewhere
  * @param learning    learn remote MACs from what VTEPs send
  * @param underlayMtu the underlay's MTU, or 0 to take the MTU of the interface that holds {@code local}
+ * @param anySource   take datagrams from any sender (the kernel's behaviour), which becomes a VTEP of the VNI;
+ *                    off unless given: only the configured VTEPs are heard
  */
 public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> remotes,
-                        Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu) {
+                        Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu,
+                        boolean anySource) {
     /** Copies the collections (keeping the static MACs' order). */
     public VxlanSpec {
         remotes = List.copyOf(remotes);
         staticMacs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(staticMacs));
     }
 
+    /** A block hearing only its configured VTEPs. */
+    public VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> remotes,
+                     Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu) {
+        this(vni, local, port, remotes, staticMacs, learning, underlayMtu, false);
+    }
+
     /** The dataplane's options, on an underlay of MTU {@code mtu}. */
     public VxlanOptions options(int mtu) {
-        return new VxlanOptions(vni, local, port, remotes, staticMacs, learning, mtu);
+        return new VxlanOptions(vni, local, port, remotes, staticMacs, learning, mtu, anySource);
     }
 
     /**
@@ -44,10 +53,11 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
      * {@code ip -d link} words a vxlan device; an MTU of 0 reads "from the interface that holds" the local address.
      */
     public String describe(int mtu) {
-        return String.format("vxlan id %d local %s dstport %d, flood to %s%s, learning %s, underlay mtu %s", vni,
+        return String.format("vxlan id %d local %s dstport %d, flood to %s%s, learning %s%s, underlay mtu %s", vni,
                 local, port, remotes.isEmpty() ? "none" : remotes.stream().map(Object::toString)
                         .collect(java.util.stream.Collectors.joining(" ")),
                 staticMacs.isEmpty() ? "" : ", " + staticMacs.size() + " static MACs", learning ? "on" : "off",
+                anySource ? ", from any source" : "",
                 mtu > 0 ? Integer.toString(mtu) : "from the interface that holds " + local);
     }
 
@@ -166,6 +176,9 @@ public record VxlanSpec(int vni, Ipv4Address local, int port, List<Ipv4Address> 
             m.put("static", entries);
         }
         m.put("learning", learning);
+        if (anySource) {
+            m.put("any-source", true);
+        }
         if (underlayMtu != 0) {
             m.put("underlay-mtu", underlayMtu);
         }

@@ -45,11 +45,15 @@ class VxlanTopologyTest {
                       remotes: []
                       static: [{ mac: "02:00:00:00:00:09", dst: 10.10.0.9 }]
                       underlay-mtu: 9000
+                      any-source: true
                 """).bridges().get(0).vxlan();
         assertEquals(4789, v.port(), "IANA's port unless given (the kernel's own default is 8472)");
         assertTrue(v.learning());
         assertEquals(Map.of(MacAddress.parse("02:00:00:00:00:09"), Ipv4Address.parse("10.10.0.9")), v.staticMacs());
         assertEquals(8950, Vxlan.innerMtu(v.underlayMtu()));
+        assertTrue(v.anySource(), "any-source read");
+        assertTrue(!TopologyFile.parse("lab.yaml", TWO_HOSTS).bridges().get(0).vxlan().anySource(),
+                "only the configured VTEPs unless any-source is given");
     }
 
     @Test
@@ -63,9 +67,11 @@ class VxlanTopologyTest {
 
     @Test
     void writtenBackItReadsTheSame() throws Exception {
-        Topology t = TopologyFile.parse("lab.yaml", TWO_HOSTS);
-        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
-        assertEquals(t.bridges().get(0).vxlan(), back.bridges().get(0).vxlan());
+        for (String yaml : List.of(TWO_HOSTS, TWO_HOSTS.replace("learning: true }", "learning: true, any-source: true }"))) {
+            Topology t = TopologyFile.parse("lab.yaml", yaml);
+            Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
+            assertEquals(t.bridges().get(0).vxlan(), back.bridges().get(0).vxlan());
+        }
     }
 
     @Test
@@ -80,7 +86,7 @@ class VxlanTopologyTest {
                     vxlan: { vni: 16777216, local: 10.10.0.1, remotes: [224.0.0.1] }
                 """);
         assertTrue(p.contains("lab.yaml:3: bridge a: vxlan: unknown key 'flood' (known: vni, local, port, remotes, "
-                + "static, learning, underlay-mtu)"), p.toString());
+                + "static, learning, underlay-mtu, any-source)"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith("lab.yaml:7: bridge c: vxlan: vni: ")), p.toString());
         List<String> q = problems("""
                 bridges:

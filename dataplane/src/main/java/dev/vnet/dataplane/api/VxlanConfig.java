@@ -25,6 +25,8 @@ final class VxlanConfig {
 
     private final Dataplane dp;
     private final Map<Integer, VxlanEndpoint> endpoints = new LinkedHashMap<>(); // by UDP port
+    /** Makes the tunnels of learned VTEPs (any-source VNIs): a barrier call cannot run on a loop, which asks. */
+    private java.util.concurrent.ExecutorService learning;
 
     VxlanConfig(Dataplane dp) {
         this.dp = dp;
@@ -68,11 +70,43 @@ final class VxlanConfig {
             for (Map.Entry<MacAddress, Ipv4Address> m : o.staticMacs().entrySet()) {
                 b.table().putStatic(m.getKey().value(), byRemote.get(m.getValue()));
             }
-            log.info("bridge {} extends over VXLAN: VNI {}, VTEP {}:{}, flood list {}, {} static MACs, learning {}",
+            if (o.anySource()) {
+                if (learning == null) {
+                    learning = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "vnet-vxlan-learn");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                endpoint.learnFrom(o.vni(), (vni, remote) -> learning.execute(() -> learn(endpoint, b, o, remote)));
+            }
+            log.info("bridge {} extends over VXLAN: VNI {}, VTEP {}:{}, flood list {}, {} static MACs, learning {}{}",
                     bridge, o.vni(), o.local(), o.port(), o.remotes(), o.staticMacs().size(),
-                    o.learning() ? "on" : "off");
+                    o.learning() ? "on" : "off", o.anySource() ? ", any source" : "");
             return null;
         });
+    }
+
+    /** Makes {@code remote}, heard on {@code o}'s VNI, a unicast-only tunnel of bridge {@code b}. */
+    private void learn(VxlanEndpoint endpoint, Bridge b, VxlanOptions o, int remote) {
+        String name = "vxlan" + o.vni() + "@" + new Ipv4Address(remote);
+        try {
+            dp.call(() -> {
+                dp.checkOpen();
+                dp.checkNewPort(name);
+                VtepPort t = endpoint.addTunnel(dp.nextPortId(), name, o.vni(), remote, o.learning(), false);
+                dp.ports.put(name, t);
+                b.attach(t, false);
+                dp.membership.put(t, b);
+                return null;
+            });
+            log.info("VNI {}: learned VTEP {} (any source): port {}", o.vni(), new Ipv4Address(remote), name);
+        } catch (RuntimeException e) {
+            log.warn("VNI {}: cannot make a tunnel to the VTEP {} heard from: {}", o.vni(), new Ipv4Address(remote),
+                    e.getMessage());
+        } finally {
+            endpoint.learned(o.vni(), remote);
+        }
     }
 
     /** The endpoint on {@code o}'s port, opened and registered with the loops the first time. */
@@ -107,8 +141,11 @@ final class VxlanConfig {
         return p instanceof VtepPort t ? new Ipv4Address(t.remote()) : null;
     }
 
-    /** Forgets every endpoint (their ports are closed with the others). */
+    /** Forgets every endpoint (their ports are closed with the others) and stops learning VTEPs. */
     void clear() {
         endpoints.clear();
+        if (learning != null) {
+            learning.shutdownNow();
+        }
     }
 }

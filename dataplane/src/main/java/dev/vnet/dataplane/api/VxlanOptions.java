@@ -20,9 +20,13 @@ import java.util.Map;
  * @param learning    learn remote MACs from the frames VTEPs send (the kernel's {@code learning}, its default)
  * @param underlayMtu the underlay's MTU: an inner frame may be at most this less 36 bytes (an inner MTU of this
  *                    less 50)
+ * @param anySource   take datagrams from any sender, which becomes a VTEP of the VNI (unicast only, as the kernel's
+ *                    learned entries), as the kernel's vxlan does; off by default: only {@code remotes} and the
+ *                    VTEPs of {@code staticMacs} are heard
  */
 public record VxlanOptions(int vni, Ipv4Address local, int port, List<Ipv4Address> remotes,
-                           Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu) {
+                           Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu,
+                           boolean anySource) {
     private static final int MIN_IPV4_MTU = 68;
 
     /** Checks the values and copies the collections. */
@@ -39,6 +43,12 @@ public record VxlanOptions(int vni, Ipv4Address local, int port, List<Ipv4Addres
         }
         remotes = List.copyOf(remotes);
         staticMacs = Map.copyOf(staticMacs);
+    }
+
+    /** Options hearing only the configured VTEPs. */
+    public VxlanOptions(int vni, Ipv4Address local, int port, List<Ipv4Address> remotes,
+                        Map<MacAddress, Ipv4Address> staticMacs, boolean learning, int underlayMtu) {
+        this(vni, local, port, remotes, staticMacs, learning, underlayMtu, false);
     }
 
     /** The largest inner MTU (the namespaces' interface MTU) that fits the underlay: its MTU less 50. */

@@ -98,8 +98,10 @@ public final class Decapsulation {
         VtepPort tunnel = index.lookup(vni, from);
         DropReason bad = Vxlan.check(buf, at, n);
         if (tunnel == null) {
-            dropped(endpoint, n, bad != null ? bad
-                    : index.knowsVni(vni) ? DropReason.VXLAN_UNKNOWN_VTEP : DropReason.VXLAN_UNKNOWN_VNI);
+            DropReason why = bad != null ? bad : !index.knowsVni(vni) ? DropReason.VXLAN_UNKNOWN_VNI
+                    : index.anySource(vni) && endpoint.ask(vni, from) ? DropReason.VXLAN_NEW_VTEP
+                    : DropReason.VXLAN_UNKNOWN_VTEP;
+            dropped(endpoint, n, why);
             return null;
         }
         if (bad != null) {

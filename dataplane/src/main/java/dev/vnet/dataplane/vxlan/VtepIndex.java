@@ -9,16 +9,18 @@ import java.util.List;
  * whole when a tunnel is added or removed (at the loops' barrier), so lookups take no lock and allocate nothing.
  */
 final class VtepIndex {
-    static final VtepIndex EMPTY = new VtepIndex(new ArrayList<>());
+    static final VtepIndex EMPTY = new VtepIndex(new ArrayList<>(), new int[0]);
 
     private final List<VtepPort> all;
+    private final int[] anySource;
     private final long[] keys;
     private final VtepPort[] values;
     private final int[] vnis;
     private final int mask;
 
-    private VtepIndex(List<VtepPort> all) {
+    private VtepIndex(List<VtepPort> all, int[] anySource) {
         this.all = List.copyOf(all);
+        this.anySource = anySource;
         int capacity = Integer.highestOneBit(Math.max(4, all.size() * 4 - 1)) * 2;
         this.keys = new long[capacity];
         this.values = new VtepPort[capacity];
@@ -59,16 +61,29 @@ final class VtepIndex {
         return Arrays.binarySearch(vnis, vni) >= 0;
     }
 
+    /** True when datagrams of {@code vni} from any sender are taken, the sender becoming a VTEP of the VNI. */
+    boolean anySource(int vni) {
+        return anySource.length > 0 && Arrays.binarySearch(anySource, vni) >= 0;
+    }
+
     VtepIndex with(VtepPort t) {
         List<VtepPort> next = new ArrayList<>(all);
         next.add(t);
-        return new VtepIndex(next);
+        return new VtepIndex(next, anySource);
     }
 
     VtepIndex without(VtepPort t) {
         List<VtepPort> next = new ArrayList<>(all);
         next.remove(t);
-        return new VtepIndex(next);
+        return new VtepIndex(next, anySource);
+    }
+
+    /** This index, {@code vni} taking datagrams from any sender. */
+    VtepIndex withAnySource(int vni) {
+        int[] next = Arrays.copyOf(anySource, anySource.length + 1);
+        next[anySource.length] = vni;
+        Arrays.sort(next);
+        return new VtepIndex(all, next);
     }
 
     List<VtepPort> all() {

@@ -44,6 +44,10 @@ public final class VxlanEndpoint extends Port {
     private final VxlanQueue[] queues;
     private final IoEventLoop[] queueLoops;
     private volatile VtepIndex index = VtepIndex.EMPTY;
+    /** Senders a loop asked to have made VTEPs of a VNI, (VNI, address) as a long, until the tunnel is made. */
+    private final java.util.Set<Long> asked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger learnedVteps = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile VtepLearner learner;
 
     private VxlanEndpoint(int id, int local, int port, int underlayMtu, UdpSocket[] receivers, boolean gro,
                           UdpSocket[] senders, FrameSink[] sinks, ByteBufAllocator alloc) {
@@ -136,6 +140,50 @@ public final class VxlanEndpoint extends Port {
         VtepPort t = new VtepPort(id, name, this, vni, remote, maxInnerFrame(), learning, floods);
         index = index.with(t);
         return t;
+    }
+
+    /** Who makes the tunnels of senders that VNIs taking any source hear from (see {@link #learnFrom}). */
+    public interface VtepLearner {
+        /** Makes a tunnel of {@code vni} to {@code remote}, at the loops' barrier, later; never blocks. */
+        void learn(int vni, int remote);
+    }
+
+    /**
+     * Datagrams of {@code vni} from senders that are no VTEP of it are taken from now on (the kernel's behaviour): the
+     * first from a sender is dropped as {@code vxlan-new-vtep} while {@code learner} makes it a tunnel of the VNI,
+     * which then carries the rest. At most {@link #MAX_LEARNED_VTEPS} are made on this endpoint. Call at the loops'
+     * barrier.
+     */
+    public void learnFrom(int vni, VtepLearner learner) {
+        this.learner = learner;
+        index = index.withAnySource(vni);
+    }
+
+    /** Most tunnels an endpoint makes for senders it learned (a bound on what spoofed senders can make it hold). */
+    public static final int MAX_LEARNED_VTEPS = 256;
+
+    /**
+     * A loop heard {@code remote} on {@code vni}, which takes any source: true when a tunnel for it is asked for (or
+     * already is), false when the bound is reached. Allocates only for a sender not asked about before.
+     */
+    boolean ask(int vni, int remote) {
+        long key = ((long) vni << 32) | (remote & 0xFFFF_FFFFL);
+        if (asked.contains(key)) {
+            return true;
+        }
+        if (learnedVteps.get() >= MAX_LEARNED_VTEPS || learner == null) {
+            return false;
+        }
+        if (asked.add(key)) {
+            learnedVteps.incrementAndGet();
+            learner.learn(vni, remote);
+        }
+        return true;
+    }
+
+    /** The learner made the tunnel (or gave up): the sender may be asked about again if it is ever removed. */
+    public void learned(int vni, int remote) {
+        asked.remove(((long) vni << 32) | (remote & 0xFFFF_FFFFL));
     }
 
     /** Forgets {@code tunnel} (at the loops' barrier); the caller detaches and closes it. */

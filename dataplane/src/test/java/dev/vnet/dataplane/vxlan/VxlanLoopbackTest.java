@@ -48,6 +48,9 @@ class VxlanLoopbackTest {
     private static final Ipv4Address B = Ipv4Address.parse("127.0.0.2");
     private static final long MAC_A = MacAddr.parse("02:00:00:00:0a:01");
     private static final long MAC_B = MacAddr.parse("02:00:00:00:0b:01");
+    private static final long MAC_C = MacAddr.parse("02:00:00:00:0c:01");
+    private static final Ipv4Address C = Ipv4Address.parse("127.0.0.3");
+    private static final int IP_C = Ipv4Addr.parse("192.0.2.3");
     private static final int IP_A = Ipv4Addr.parse("192.0.2.1");
     private static final int IP_B = Ipv4Addr.parse("192.0.2.2");
 
@@ -245,6 +248,39 @@ class VxlanLoopbackTest {
                             + offloads.stream().map(Offload::describe).toList());
         } finally {
             got.forEach(ByteBuf::release);
+        }
+    }
+
+    @Test
+    void withAnySourceASenderThatIsNoVtepBecomesAUnicastTunnel() throws Exception {
+        a.close();
+        a = Dataplane.start();
+        a.addBridge("br", BridgeOptions.defaults());
+        hosts.put("ha", a.addMemoryPort("ha", "br"));
+        a.addVxlan("br", new VxlanOptions(VNI, A, port, List.of(B), Map.of(), true, 1500, true));
+        Dataplane c = vtep(C, A, "hc"); // C floods to A; A has never heard of C
+        try {
+            c.inject("hc", FrameBuilder.arpRequest(MAC_C, IP_C, IP_A));
+            await("the first datagram dropped as vxlan-new-vtep", () -> stats(a, "vxlan" + port).drops()
+                    .getOrDefault(DropReason.VXLAN_NEW_VTEP.label(), 0L) == 1);
+            await("a tunnel to C", () -> a.portNames().contains("vxlan42@127.0.0.3"));
+            c.inject("hc", FrameBuilder.arpRequest(MAC_C, IP_C, IP_A));
+            List<ByteBuf> got = awaitSent(a, "ha");
+            got.forEach(ByteBuf::release);
+            assertEquals(1, got.size(), "what C sends next crosses");
+            assertTrue(a.fdb("br").stream().anyMatch(e -> e.mac().value() == MAC_C && C.equals(e.vtep())),
+                    "C's host learned behind C: " + a.fdb("br"));
+            a.inject("ha", FrameBuilder.udp(MAC_C, MAC_A, IP_A, IP_C, 5000, 6000, new byte[10]));
+            got = awaitSent(c, "hc");
+            got.forEach(ByteBuf::release);
+            assertEquals(1, got.size(), "unicast to C's host goes to C");
+            a.inject("ha", FrameBuilder.arpRequest(MAC_A, IP_A, IP_B));
+            got = awaitSent(b, "hb");
+            got.forEach(ByteBuf::release);
+            Thread.sleep(200);
+            assertTrue(c.drainSent("hc").isEmpty(), "a learned VTEP gets no floods (only the flood list does)");
+        } finally {
+            c.close();
         }
     }
 
