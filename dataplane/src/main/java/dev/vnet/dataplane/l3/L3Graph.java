@@ -11,6 +11,7 @@ import dev.vnet.dataplane.wire.Icmp4;
  *
  * <pre>
  * L3Input(iface) ─ARP──▶ ArpInput                          answers for our addresses, learns neighbors
+ *                ├IPv6─▶ Ipv6Input                         NDP and echo for our addresses; not routed yet
  *                └IPv4─▶ Ipv4Input ──bad options──▶ IcmpError(parameter problem)
  *                          └▶ ConntrackIn              tracks, translates a known connection, DNAT
  *                               ├ours──▶ LocalDelivery ──echo reply──▶ Ipv4Output
@@ -25,13 +26,14 @@ import dev.vnet.dataplane.wire.Icmp4;
  * FragmentResume(iface) ─▶ ConntrackIn                 a held fragment goes on once its first was seen
  * </pre>
  *
- * An IPv6 input would be a third edge out of {@link L3Input} (ethertype 0x86DD) to stages of its own (Ipv6Input,
- * neighbor discovery beside ArpInput, ICMPv6 errors as {@link IcmpError}s of their own), sharing the tables' and
- * the connection tracker's mechanisms where the protocol allows (docs/architecture.md).
+ * IPv6 enters by the third edge out of {@link L3Input} (ethertype 0x86DD): {@link Ipv6Input} answers for the router's
+ * own addresses; routing, neighbour resolution, ICMPv6 errors and NAT66 are to follow as stages of their own,
+ * sharing the tables' and the connection tracker's mechanisms where the protocol allows (docs/architecture.md).
  */
 final class L3Graph {
     final LocalOutput localOutput = new LocalOutput();
     final ArpInput arpInput;
+    final Ipv6Input ipv6Input;
     final Ipv4Input ipv4Input;
     final ConntrackIn conntrackIn;
     /** What the router says back to senders; it sends through {@link #localOutput}. */
@@ -65,6 +67,7 @@ final class L3Graph {
         conntrackIn = new ConntrackIn(tables, nat, localDelivery, forward);
         ipv4Input = new Ipv4Input(tables, conntrackIn, parameterProblem);
         arpInput = new ArpInput(tables);
+        ipv6Input = new Ipv6Input(tables);
     }
 
     private IcmpError error(String label, int type, int code, DropReason reason) {
@@ -76,7 +79,7 @@ final class L3Graph {
      * Ethernet header) or from a device port of its own (an uplink).
      */
     Stage input(RouterInterface iface, boolean onBridge) {
-        return new L3Input(iface, !onBridge, ipv4Input, arpInput);
+        return new L3Input(iface, !onBridge, ipv4Input, arpInput, ipv6Input);
     }
 
     /** Where a fragment held for its datagram's first goes on, having come in by {@code iface}. */

@@ -8,23 +8,25 @@ import dev.vnet.dataplane.wire.MacAddr;
 
 /**
  * Where frames enter the router on one interface: the Ethernet header must be sound, addressed to the interface's
- * MAC or to a group, and untagged; ARP and IPv4 go on, anything else (IPv6 among it) is dropped and counted.
+ * MAC or to a group, and untagged; ARP, IPv4 and IPv6 go on, anything else is dropped and counted.
  */
 final class L3Input extends Stage {
     private final RouterInterface iface;
     private final boolean checkEthernet;
     private final Ipv4Input ipv4;
     private final ArpInput arp;
+    private final Ipv6Input ipv6;
 
     /**
      * The input of {@code iface}; {@code checkEthernet} false for an interface on a bridge, whose input stage has
      * checked the Ethernet header already.
      */
-    L3Input(RouterInterface iface, boolean checkEthernet, Ipv4Input ipv4, ArpInput arp) {
+    L3Input(RouterInterface iface, boolean checkEthernet, Ipv4Input ipv4, ArpInput arp, Ipv6Input ipv6) {
         this.iface = iface;
         this.checkEthernet = checkEthernet;
         this.ipv4 = ipv4;
         this.arp = arp;
+        this.ipv6 = ipv6;
     }
 
     @Override
@@ -47,6 +49,9 @@ final class L3Input extends Stage {
         }
         if (type == Ethernet.TYPE_ARP) {
             return arp.run(frame);
+        }
+        if (type == Ethernet.TYPE_IPV6) {
+            return ipv6.run(frame);
         }
         if (type == Ethernet.TYPE_VLAN || type == Ethernet.TYPE_QINQ) {
             return frame.drop(DropReason.VLAN_NOT_ROUTED);

@@ -102,6 +102,20 @@ public final class Router {
         tables.addAddress(iface, address, prefixLength);
     }
 
+    /**
+     * Adds IPv6 {@code cidr} to {@code iface} (beside its link-local address): the router answers neighbour
+     * solicitations and pings for it. IPv6 is not routed yet.
+     */
+    public void addAddress6(RouterInterface iface, dev.vnet.dataplane.wire.Ipv6Cidr cidr) {
+        for (RouterInterface i : tables.interfaces()) {
+            if (i.hasAddress6(cidr.address().hi(), cidr.address().lo())) {
+                throw new IllegalArgumentException("address " + cidr.address() + " is already the router's (on "
+                        + i.name() + ")");
+            }
+        }
+        iface.addAddress6(cidr);
+    }
+
     /** Adds a route to {@code network/length} via {@code gateway}, which must be on a connected subnet. */
     public void addRoute(int network, int length, int gateway) {
         RouterInterface via = tables.onLink(gateway);

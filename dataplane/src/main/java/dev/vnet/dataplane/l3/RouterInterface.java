@@ -3,11 +3,14 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
+import dev.vnet.dataplane.wire.Ndp;
 
 import java.util.Arrays;
 
 /**
- * One interface of the router: its MAC, its addresses, its MTU, the port it sends and receives through (its
+ * One interface of the router: its MAC, its addresses (IPv4; IPv6 with the link-local one from the MAC), its MTU, the port it sends and receives through (its
  * {@link RouterPort} on a bridge, or an uplink TAP), and the stage frames leaving by it go to (the bridge's forwarding
  * stage, or straight out of the uplink port).
  */
@@ -22,6 +25,12 @@ public final class RouterInterface {
     private int[] addresses = new int[0];
     private int[] prefixLengths = new int[0];
     private int[] broadcasts = new int[0]; // each subnet's directed broadcast; 255.255.255.255 for a /31 or /32
+    // IPv6: the link-local address from the MAC (always there, as the kernel gives every interface one), then the
+    // addresses added, as high and low halves.
+    private final Ipv6Address linkLocal;
+    private long[] v6Hi = new long[0];
+    private long[] v6Lo = new long[0];
+    private Ipv6Cidr[] v6 = new Ipv6Cidr[0];
 
     RouterInterface(int index, String name, long mac, int mtu, Port port, Stage output) {
         this.index = index;
@@ -30,6 +39,8 @@ public final class RouterInterface {
         this.mtu = mtu;
         this.port = port;
         this.output = output;
+        this.linkLocal = Ipv6Address.linkLocal(mac);
+        addAddress6(new Ipv6Cidr(linkLocal, 64));
     }
 
     /** Index in the router's interface table (routes refer to it). */
@@ -94,6 +105,54 @@ public final class RouterInterface {
         int mask = Ipv4Addr.mask(prefixLength);
         broadcasts = Arrays.copyOf(broadcasts, broadcasts.length + 1);
         broadcasts[broadcasts.length - 1] = prefixLength < 31 ? (address & mask) | ~mask : -1;
+    }
+
+    void addAddress6(Ipv6Cidr cidr) {
+        v6 = Arrays.copyOf(v6, v6.length + 1);
+        v6[v6.length - 1] = cidr;
+        v6Hi = Arrays.copyOf(v6Hi, v6Hi.length + 1);
+        v6Lo = Arrays.copyOf(v6Lo, v6Lo.length + 1);
+        v6Hi[v6Hi.length - 1] = cidr.address().hi();
+        v6Lo[v6Lo.length - 1] = cidr.address().lo();
+    }
+
+    /** The IPv6 link-local address (fe80:: and the modified EUI-64 of the MAC). */
+    public Ipv6Address linkLocal() {
+        return linkLocal;
+    }
+
+    /** IPv6 addresses, the link-local one first. */
+    public java.util.List<Ipv6Cidr> addresses6() {
+        return java.util.List.of(v6);
+    }
+
+    /** True when {@code hi:lo} is one of this interface's IPv6 addresses (link-local included). */
+    public boolean hasAddress6(long hi, long lo) {
+        for (int i = 0; i < v6Hi.length; i++) {
+            if (v6Hi[i] == hi && v6Lo[i] == lo) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when {@code hi:lo} is a group this interface listens to: all nodes (ff02::1), all routers (ff02::2), or
+     * the solicited-node group of one of its addresses.
+     */
+    public boolean listensTo6(long hi, long lo) {
+        if (hi != 0xFF02_0000_0000_0000L) {
+            return false;
+        }
+        if (lo == 1 || lo == 2) {
+            return true;
+        }
+        for (long a : v6Lo) {
+            if (lo == Ndp.solicitedNodeLo(a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when {@code ip} is one of this interface's addresses. */

@@ -18,9 +18,18 @@ public record Ipv4Cidr(int address, int prefixLength) {
 
     /** Parses {@code a.b.c.d/len}. */
     public static Ipv4Cidr parse(String text) {
+        int length = prefixLength(text, 32, "192.168.15.1/24");
+        return new Ipv4Cidr(Ipv4Addr.parse(text.substring(0, text.indexOf('/'))), length);
+    }
+
+    /**
+     * The prefix length after the slash of {@code text}, at most {@code max}; the message names the text and shows
+     * {@code example} when the slash is missing. Shared with {@link Ipv6Cidr}.
+     */
+    static int prefixLength(String text, int max, String example) {
         int slash = text.indexOf('/');
         if (slash < 0) {
-            throw new IllegalArgumentException("address '" + text + "' needs a prefix length, e.g. 192.168.15.1/24");
+            throw new IllegalArgumentException("address '" + text + "' needs a prefix length, e.g. " + example);
         }
         int length;
         try {
@@ -28,10 +37,11 @@ public record Ipv4Cidr(int address, int prefixLength) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("address '" + text + "' has a bad prefix length", e);
         }
-        if (length < 0 || length > 32) {
-            throw new IllegalArgumentException("address '" + text + "': prefix length " + length + " is outside 0..32");
+        if (length < 0 || length > max) {
+            throw new IllegalArgumentException("address '" + text + "': prefix length " + length + " is outside 0.."
+                    + max);
         }
-        return new Ipv4Cidr(Ipv4Addr.parse(text.substring(0, slash)), length);
+        return length;
     }
 
     /** The network this address is in. */

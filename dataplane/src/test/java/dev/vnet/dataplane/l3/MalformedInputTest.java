@@ -10,6 +10,7 @@ import dev.vnet.dataplane.wire.Checksum;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv6;
 import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Udp;
@@ -50,6 +51,13 @@ class MalformedInputTest {
     @AfterAll
     static void noLeaks() {
         LeakCheck.assertNoLeaks();
+    }
+
+    /** An IPv6 echo request from h1 (fd00:15::1) to {@code to}, sent to the router's MAC. */
+    private static ByteBuf v6EchoTo(String to) {
+        return dev.vnet.dataplane.testing.Frames6.echoRequest(GW1, H1,
+                dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::1"), dev.vnet.dataplane.wire.Ipv6Address.parse(to),
+                1, 1, new byte[8]);
     }
 
     /** One entry: a frame on a port of the harness and what must follow. */
@@ -129,8 +137,24 @@ class MalformedInputTest {
                 LAN_IP, 1, 2, new byte[4]), dropped(p1, DropReason.SRC_MAC_MULTICAST)));
         c.add(new Case("source MAC zero", p1, FrameBuilder.udp(GW1, 0, H1_IP, LAN_IP, 1, 2, new byte[4]),
                 dropped(p1, DropReason.SRC_MAC_ZERO)));
-        c.add(new Case("IPv6 to the router", p1, FrameBuilder.ethernet(GW1, H1, Ethernet.TYPE_IPV6, new byte[40]),
+        // IPv6 (the router answers neighbour discovery and pings for its own addresses; it does not route IPv6 yet)
+        c.add(new Case("IPv6 EtherType, version 0", p1, FrameBuilder.ethernet(GW1, H1, Ethernet.TYPE_IPV6,
+                new byte[40]), dropped(router, DropReason.IPV6_BAD_VERSION)));
+        ByteBuf v6 = v6EchoTo("fd00:16::3");
+        c.add(new Case("IPv6 header cut at 39 bytes", p1, truncate(v6.copy(), IP + 39),
+                dropped(router, DropReason.IPV6_TRUNCATED)));
+        ByteBuf longer = v6.copy();
+        longer.setShort(IP + Ipv6.PAYLOAD_LENGTH, 2000);
+        c.add(new Case("IPv6 payload length past the frame", p1, longer, dropped(router, DropReason.IPV6_BAD_LENGTH)));
+        c.add(new Case("IPv6 to another host: not routed yet", p1, v6,
                 dropped(router, DropReason.L3_PROTOCOL_UNSUPPORTED)));
+        ByteBuf offLink = dev.vnet.dataplane.testing.Frames6.neighborSolicitation(H1,
+                dev.vnet.dataplane.wire.Ipv6Address.parse("fe80::1"), dev.vnet.dataplane.wire.Ipv6Address.linkLocal(GW1));
+        offLink.setByte(IP + Ipv6.HOP_LIMIT, 254);
+        dev.vnet.dataplane.wire.Icmp6.updateChecksum(offLink, IP, IP + Ipv6.HEADER_LEN,
+                Ipv6.payloadLength(offLink, IP));
+        c.add(new Case("IPv6 neighbour solicitation routed here (hop limit 254)", p1, offLink,
+                silentlyDropped(router, DropReason.NDP_INVALID)));
         // ARP
         c.add(new Case("ARP cut short", p1, FrameBuilder.ethernet(GW1, H1, Ethernet.TYPE_ARP, new byte[20]),
                 dropped(router, DropReason.ARP_TRUNCATED)));

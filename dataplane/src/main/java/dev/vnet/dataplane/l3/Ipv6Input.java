@@ -1,0 +1,146 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.pipeline.Frame;
+import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp6;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ndp;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * IPv6 at a router interface, as far as the router goes with it yet: the header checked and its extension chain
+ * walked (each refusal dropped under its reason), then what is for the router itself. A neighbour solicitation for
+ * one of its addresses is answered with an advertisement (RFC 4861 section 7.2.4: router, solicited and override
+ * flags, the interface's MAC; to all nodes when the solicitation came from :: doing duplicate address detection), an
+ * echo request to one of them with an echo reply (RFC 4443 section 4.2); other neighbour discovery messages sent to
+ * the router are checked and consumed. IPv6 to other hosts is not routed yet ({@code l3-protocol-unsupported}), and
+ * other upper-layer protocols to the router find nothing listening ({@code local-unreachable}; no ICMPv6 errors
+ * yet). Reads only: the frame may be a flood shared with other ports.
+ */
+final class Ipv6Input extends Stage {
+    private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
+    private static final int NA_LEN = 24 + 8; // the message and one target link-layer address option
+    private static final int ECHO_HOP_LIMIT = 64;
+
+    private final RouterTables tables;
+
+    Ipv6Input(RouterTables tables) {
+        this.tables = tables;
+    }
+
+    @Override
+    protected Stage process(Frame frame) {
+        ByteBuf buf = frame.buf();
+        int ip = frame.l3Offset();
+        DropReason bad = Ipv6.check(buf, ip, frame.start() + frame.length() - ip);
+        if (bad != null) {
+            return frame.drop(bad);
+        }
+        RouterInterface iface = tables.iface(frame.inInterface());
+        long dstHi = Ipv6.dstHi(buf, ip);
+        long dstLo = Ipv6.dstLo(buf, ip);
+        boolean toUs = isLocal6(dstHi, dstLo);
+        if (!toUs && !iface.listensTo6(dstHi, dstLo)) {
+            return frame.drop(DropReason.L3_PROTOCOL_UNSUPPORTED); // IPv6 is not routed yet
+        }
+        long walk = Ipv6.walk(buf, ip);
+        if (Ipv6.refused(walk)) {
+            return frame.drop(Ipv6.reason(walk));
+        }
+        if (Ipv6.upperProtocol(walk) != Ipv6.NH_ICMPV6 || Ipv6.isFragment(walk)) {
+            return frame.drop(DropReason.LOCAL_UNREACHABLE);
+        }
+        int icmp = ip + Ipv6.upperOffset(walk);
+        int length = ip + Ipv6.HEADER_LEN + Ipv6.payloadLength(buf, ip) - icmp;
+        bad = Icmp6.check(buf, ip, icmp, length);
+        if (bad != null) {
+            return frame.drop(bad);
+        }
+        int type = Icmp6.type(buf, icmp);
+        if (Ndp.isNdp(type)) {
+            bad = Ndp.check(buf, ip, icmp, length);
+            if (bad != null) {
+                return frame.drop(bad);
+            }
+            if (type == Icmp6.TYPE_NEIGHBOR_SOLICITATION
+                    && iface.hasAddress6(Ndp.targetHi(buf, icmp), Ndp.targetLo(buf, icmp))) {
+                advertise(frame, iface, buf, ip, icmp, length);
+            }
+            return frame.local();
+        }
+        if (type == Icmp6.TYPE_ECHO_REQUEST && toUs) {
+            echoReply(frame, iface, buf, ip, icmp, length);
+        }
+        return frame.local();
+    }
+
+    private boolean isLocal6(long hi, long lo) {
+        for (RouterInterface i : tables.interfaces()) {
+            if (i.hasAddress6(hi, lo)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The neighbour advertisement answering the solicitation at {@code icmp}. */
+    private static void advertise(Frame frame, RouterInterface iface, ByteBuf buf, int ip, int icmp, int length) {
+        boolean fromUnspecified = Ipv6.srcHi(buf, ip) == 0 && Ipv6.srcLo(buf, ip) == 0;
+        long mac;
+        if (fromUnspecified) {
+            mac = ALL_NODES_MAC;
+        } else {
+            long announced = Ndp.linkLayerAddress(buf, icmp, length, Ndp.OPT_SOURCE_LINK_ADDRESS);
+            mac = announced >= 0 ? announced : Ethernet.src(buf, frame.start());
+        }
+        ByteBuf na = header(frame, iface, mac, NA_LEN, Ndp.HOP_LIMIT, buf, icmp + Ndp.TARGET,
+                fromUnspecified ? 0xFF02_0000_0000_0000L : Ipv6.srcHi(buf, ip),
+                fromUnspecified ? 1 : Ipv6.srcLo(buf, ip));
+        int out = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN;
+        na.setByte(out + Icmp6.TYPE, Icmp6.TYPE_NEIGHBOR_ADVERTISEMENT);
+        na.setByte(out + Icmp6.CODE, 0);
+        na.setInt(out + Ndp.NA_FLAGS, (Ndp.NA_ROUTER | (fromUnspecified ? 0 : Ndp.NA_SOLICITED) | Ndp.NA_OVERRIDE) << 24);
+        na.setBytes(out + Ndp.TARGET, buf, icmp + Ndp.TARGET, 16);
+        na.setByte(out + 24, Ndp.OPT_TARGET_LINK_ADDRESS);
+        na.setByte(out + 25, 1);
+        dev.vnet.dataplane.wire.MacAddr.set(na, out + 26, iface.mac());
+        Icmp6.updateChecksum(na, Ethernet.HEADER_LEN, out, NA_LEN);
+        frame.inject(iface.port(), iface.output(), na);
+    }
+
+    /** The echo reply to the request at {@code icmp}, from the address it was sent to, carrying its data back. */
+    private static void echoReply(Frame frame, RouterInterface iface, ByteBuf buf, int ip, int icmp, int length) {
+        ByteBuf reply = header(frame, iface, Ethernet.src(buf, frame.start()), length, ECHO_HOP_LIMIT, buf,
+                ip + Ipv6.DST, Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip));
+        int out = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN;
+        reply.setBytes(out, buf, icmp, length);
+        reply.setByte(out + Icmp6.TYPE, Icmp6.TYPE_ECHO_REPLY);
+        Icmp6.updateChecksum(reply, Ethernet.HEADER_LEN, out, length);
+        frame.inject(iface.port(), iface.output(), reply);
+    }
+
+    /**
+     * A frame from {@code iface} to {@code mac} with an IPv6 header (ICMPv6, {@code icmpLength} bytes of it to come,
+     * hop limit {@code hopLimit}) from the 16 bytes at {@code buf[src]} to {@code dstHi:dstLo}.
+     */
+    private static ByteBuf header(Frame frame, RouterInterface iface, long mac, int icmpLength, int hopLimit,
+                                  ByteBuf buf, int src, long dstHi, long dstLo) {
+        int total = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN + icmpLength;
+        ByteBuf out = frame.allocate(total);
+        out.writerIndex(total);
+        Ethernet.setDst(out, 0, mac);
+        Ethernet.setSrc(out, 0, iface.mac());
+        Ethernet.setType(out, 0, Ethernet.TYPE_IPV6);
+        int ip = Ethernet.HEADER_LEN;
+        out.setInt(ip + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
+        out.setShort(ip + Ipv6.PAYLOAD_LENGTH, icmpLength);
+        out.setByte(ip + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
+        out.setByte(ip + Ipv6.HOP_LIMIT, hopLimit);
+        out.setBytes(ip + Ipv6.SRC, buf, src, 16);
+        out.setLong(ip + Ipv6.DST, dstHi);
+        out.setLong(ip + Ipv6.DST + 8, dstLo);
+        return out;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.vnet.dataplane.testing;
+
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp6;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ndp;
+import io.netty.buffer.ByteBuf;
+
+/** IPv6 test frames with correct checksums, as {@link FrameBuilder} builds IPv4 ones. */
+public final class Frames6 {
+    private static final int IP = Ethernet.HEADER_LEN;
+    private static final int ICMP = IP + Ipv6.HEADER_LEN;
+
+    private Frames6() {
+    }
+
+    /** An IPv6 frame carrying ICMPv6 {@code message} (its checksum filled in here), hop limit {@code hopLimit}. */
+    public static ByteBuf icmp6(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int hopLimit,
+                                byte[] message) {
+        ByteBuf buf = FrameBuilder.of(new byte[ICMP + message.length]);
+        Ethernet.setDst(buf, 0, dstMac);
+        Ethernet.setSrc(buf, 0, srcMac);
+        Ethernet.setType(buf, 0, Ethernet.TYPE_IPV6);
+        buf.setInt(IP + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
+        buf.setShort(IP + Ipv6.PAYLOAD_LENGTH, message.length);
+        buf.setByte(IP + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
+        buf.setByte(IP + Ipv6.HOP_LIMIT, hopLimit);
+        buf.setLong(IP + Ipv6.SRC, src.hi());
+        buf.setLong(IP + Ipv6.SRC + 8, src.lo());
+        buf.setLong(IP + Ipv6.DST, dst.hi());
+        buf.setLong(IP + Ipv6.DST + 8, dst.lo());
+        buf.setBytes(ICMP, message);
+        Icmp6.updateChecksum(buf, IP, ICMP, message.length);
+        return buf;
+    }
+
+    /** An echo request from {@code src} to {@code dst} with identifier, sequence and {@code data}. */
+    public static ByteBuf echoRequest(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int id, int seq,
+                                      byte[] data) {
+        byte[] m = new byte[Icmp6.HEADER_LEN + data.length];
+        m[0] = (byte) Icmp6.TYPE_ECHO_REQUEST;
+        m[4] = (byte) (id >>> 8);
+        m[5] = (byte) id;
+        m[6] = (byte) (seq >>> 8);
+        m[7] = (byte) seq;
+        System.arraycopy(data, 0, m, Icmp6.HEADER_LEN, data.length);
+        return icmp6(dstMac, srcMac, src, dst, 64, m);
+    }
+
+    /**
+     * A neighbour solicitation for {@code target} from {@code src} (:: for duplicate address detection, then without
+     * a source link-layer address option) to the target's solicited-node group, hop limit 255.
+     */
+    public static ByteBuf neighborSolicitation(long srcMac, Ipv6Address src, Ipv6Address target) {
+        boolean dad = src.hi() == 0 && src.lo() == 0;
+        byte[] m = new byte[24 + (dad ? 0 : 8)];
+        m[0] = (byte) Icmp6.TYPE_NEIGHBOR_SOLICITATION;
+        put(m, Ndp.TARGET, target);
+        if (!dad) {
+            m[24] = (byte) Ndp.OPT_SOURCE_LINK_ADDRESS;
+            m[25] = 1;
+            for (int i = 0; i < 6; i++) {
+                m[26 + i] = (byte) (srcMac >>> (40 - 8 * i));
+            }
+        }
+        Ipv6Address group = new Ipv6Address(0xFF02_0000_0000_0000L, Ndp.solicitedNodeLo(target.lo()));
+        long groupMac = 0x3333_0000_0000L | (group.lo() & 0xFFFF_FFFFL);
+        return icmp6(groupMac, srcMac, src, group, Ndp.HOP_LIMIT, m);
+    }
+
+    private static void put(byte[] m, int at, Ipv6Address a) {
+        for (int i = 0; i < 8; i++) {
+            m[at + i] = (byte) (a.hi() >>> (56 - 8 * i));
+            m[at + 8 + i] = (byte) (a.lo() >>> (56 - 8 * i));
+        }
+    }
+}
