@@ -140,13 +140,14 @@ class MalformedInputTest {
         // IPv6 (the router answers neighbour discovery and pings for its own addresses; it does not route IPv6 yet)
         c.add(new Case("IPv6 EtherType, version 0", p1, FrameBuilder.ethernet(GW1, H1, Ethernet.TYPE_IPV6,
                 new byte[40]), dropped(router, DropReason.IPV6_BAD_VERSION)));
-        ByteBuf v6 = v6EchoTo("fd00:16::3");
-        c.add(new Case("IPv6 header cut at 39 bytes", p1, truncate(v6.copy(), IP + 39),
+        ByteBuf echo6 = v6EchoTo("fd00:16::3");
+        c.add(new Case("IPv6 header cut at 39 bytes", p1, truncate(echo6.copy(), IP + 39),
                 dropped(router, DropReason.IPV6_TRUNCATED)));
-        ByteBuf longer = v6.copy();
-        longer.setShort(IP + Ipv6.PAYLOAD_LENGTH, 2000);
-        c.add(new Case("IPv6 payload length past the frame", p1, longer, dropped(router, DropReason.IPV6_BAD_LENGTH)));
-        c.add(new Case("IPv6 to another host: not routed yet", p1, v6,
+        ByteBuf longer6 = echo6.copy();
+        longer6.setShort(IP + Ipv6.PAYLOAD_LENGTH, 2000);
+        c.add(new Case("IPv6 payload length past the frame", p1, longer6,
+                dropped(router, DropReason.IPV6_BAD_LENGTH)));
+        c.add(new Case("IPv6 to another host: not routed yet", p1, echo6,
                 dropped(router, DropReason.L3_PROTOCOL_UNSUPPORTED)));
         ByteBuf offLink = dev.vnet.dataplane.testing.Frames6.neighborSolicitation(H1,
                 dev.vnet.dataplane.wire.Ipv6Address.parse("fe80::1"), dev.vnet.dataplane.wire.Ipv6Address.linkLocal(GW1));
