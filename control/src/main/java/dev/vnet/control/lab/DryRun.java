@@ -61,6 +61,9 @@ public final class DryRun {
             for (Ipv4Cidr g : b.gateways()) {
                 out.add("router: gateway " + g + " on " + b.name());
             }
+            for (var g : b.gateways6()) {
+                out.add("router: gateway " + g + " on " + b.name() + " (IPv6: neighbour discovery and ping; not routed)");
+            }
             if (b.vxlan() != null) {
                 var v = b.vxlan();
                 out.add("bridge " + b.name() + ": " + v.describe(v.underlayMtu()));
@@ -88,6 +91,9 @@ public final class DryRun {
                     + (n.offloads() ? "" : ", offloads off"));
             ip.moveInterface(t, n.name(), n.interfaceName());
             ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
+            for (var a : n.addresses6()) {
+                ip.addAddress6(n.name(), n.interfaceName(), a.toString());
+            }
             if (n.defaultGateway() != 0) {
                 ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
             }

@@ -243,6 +243,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             for (Ipv4Cidr g : b.gateways()) {
                 dataplane.addGateway(b.name(), g, bridgeMtu(b));
             }
+            for (dev.vnet.dataplane.wire.Ipv6Cidr g : b.gateways6()) {
+                dataplane.addGateway6(b.name(), g, bridgeMtu(b));
+            }
             if (b.vxlan() != null) {
                 dataplane.addVxlan(b.name(), b.vxlan().options(underlayMtus.get(b.name())));
             }
@@ -301,6 +304,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                 new TapOptions(n.mtu(), TapOptions.DEFAULT_READ_BUDGET, n.offloads()));
         ip.moveInterface(tap, n.name(), n.interfaceName());
         ip.configureInterface(n.name(), n.interfaceName(), n.address().toString(), n.mtu());
+        for (dev.vnet.dataplane.wire.Ipv6Cidr a : n.addresses6()) {
+            ip.addAddress6(n.name(), n.interfaceName(), a.toString());
+        }
         if (n.defaultGateway() != 0) {
             ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
         }
@@ -439,17 +445,20 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         for (BridgeSpec b : topology.bridges()) {
             sb.append(String.format("  bridge %-10s fdb bound %d, MAC aging %d s%s%s%n", b.name(),
                     b.options().fdbMaxEntries(), TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()),
-                    b.gateways().isEmpty() ? "" : ", gateway " + b.gateways().stream().map(Object::toString)
-                            .collect(java.util.stream.Collectors.joining(", ")),
+                    b.gateways().isEmpty() && b.gateways6().isEmpty() ? "" : ", gateway "
+                            + java.util.stream.Stream.concat(b.gateways().stream(), b.gateways6().stream())
+                            .map(Object::toString).collect(java.util.stream.Collectors.joining(", ")),
                     b.hasHostPort() ? ", host " + b.hostInterface() + " " + b.hostAddress() : ""));
             if (b.vxlan() != null) {
                 sb.append("    ").append(b.vxlan().describe(underlayMtus.get(b.name()))).append('\n');
             }
         }
         for (NamespaceSpec n : topology.namespaces()) {
-            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%s%n", n.name(), n.interfaceName(),
+            sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%s%s%n", n.name(), n.interfaceName(),
                     n.address(), n.mtu(), n.bridge(), n.defaultGateway() == 0 ? ""
-                            : ", default via " + Ipv4Addr.toString(n.defaultGateway())));
+                            : ", default via " + Ipv4Addr.toString(n.defaultGateway()),
+                    n.addresses6().isEmpty() ? "" : ", IPv6 " + n.addresses6().stream().map(Object::toString)
+                            .collect(java.util.stream.Collectors.joining(" "))));
         }
         for (UplinkSpec u : topology.uplinks()) {
             sb.append(String.format("  namespace %-10s %s %-18s mtu %d  via uplink %s (router %s)%n",

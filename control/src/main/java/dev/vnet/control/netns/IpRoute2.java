@@ -116,6 +116,14 @@ public class IpRoute2 {
     }
 
     /**
+     * Adds IPv6 {@code cidr} to {@code device} in {@code ns} without duplicate address detection ({@code nodad}: the
+     * topology already says no other interface has it, and a tentative address could not be used for a second).
+     */
+    public void addAddress6(String ns, String device, String cidr) throws IOException {
+        run("-n", ns, "-6", "addr", "add", cidr, "dev", device, "nodad");
+    }
+
+    /**
      * Frames {@code device} in {@code ns} failed to send ({@code ip -s -j link}'s TX dropped): for a TAP, what the
      * namespace sent while vnet's queue was full. -1 when it cannot be read (the namespace is gone).
      */

@@ -2,6 +2,7 @@ package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 
 import java.util.List;
 
@@ -15,12 +16,20 @@ import java.util.List;
  *                      seeds' {@code ip addr add ... dev v-net-0}), or null for none
  * @param hostAddress   the host's address on that interface (with {@code hostInterface})
  * @param vxlan         how the bridge extends over VXLAN to other hosts, or null when it stays on this one
+ * @param gateways6     the router's IPv6 addresses on this bridge (beside the link-local one it always has there)
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
-                         Ipv4Cidr hostAddress, VxlanSpec vxlan) {
-    /** Copies the list. */
+                         Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6) {
+    /** Copies the lists. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
+        gateways6 = List.copyOf(gateways6);
+    }
+
+    /** A bridge without IPv6 gateway addresses. */
+    public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
+                      Ipv4Cidr hostAddress, VxlanSpec vxlan) {
+        this(name, options, gateways, hostInterface, hostAddress, vxlan, List.of());
     }
 
     /** A bridge on this host only. */

@@ -1,6 +1,9 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
+
+import java.util.List;
 
 /**
  * A network namespace vnet creates and attaches to a bridge through a TAP.
@@ -13,9 +16,21 @@ import dev.vnet.dataplane.wire.Ipv4Cidr;
  * @param defaultGateway the default route's next hop inside the namespace, or 0 for none
  * @param offloads       its TAP takes partial checksums and TCP super-frames (virtio-net header); off: one MTU-sized,
  *                       fully checksummed frame per read and write
+ * @param addresses6     the interface's IPv6 addresses (beside the link-local one the kernel gives it)
  */
 public record NamespaceSpec(String name, String bridge, String interfaceName, Ipv4Cidr address, int mtu,
-                            int defaultGateway, boolean offloads) {
+                            int defaultGateway, boolean offloads, List<Ipv6Cidr> addresses6) {
+    /** Copies the list. */
+    public NamespaceSpec {
+        addresses6 = List.copyOf(addresses6);
+    }
+
+    /** A namespace without IPv6 addresses. */
+    public NamespaceSpec(String name, String bridge, String interfaceName, Ipv4Cidr address, int mtu,
+                         int defaultGateway, boolean offloads) {
+        this(name, bridge, interfaceName, address, mtu, defaultGateway, offloads, List.of());
+    }
+
     /** A namespace with offloads on. */
     public NamespaceSpec(String name, String bridge, String interfaceName, Ipv4Cidr address, int mtu,
                          int defaultGateway) {
@@ -29,11 +44,12 @@ public record NamespaceSpec(String name, String bridge, String interfaceName, Ip
 
     /** The same namespace with {@code prefix} in front of its name. */
     public NamespaceSpec withPrefix(String prefix) {
-        return new NamespaceSpec(prefix + name, bridge, interfaceName, address, mtu, defaultGateway, offloads);
+        return new NamespaceSpec(prefix + name, bridge, interfaceName, address, mtu, defaultGateway, offloads,
+                addresses6);
     }
 
     /** The same namespace with offloads on or off. */
     public NamespaceSpec withOffloads(boolean on) {
-        return new NamespaceSpec(name, bridge, interfaceName, address, mtu, defaultGateway, on);
+        return new NamespaceSpec(name, bridge, interfaceName, address, mtu, defaultGateway, on, addresses6);
     }
 }

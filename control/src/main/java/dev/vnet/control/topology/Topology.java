@@ -161,6 +161,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             }
         }
         problems.addAll(VxlanSpec.problems(bridges, namespaces));
+        problems.addAll(Ipv6Checks.problems(bridges, namespaces));
         Set<String> nsNames = new HashSet<>();
         for (NamespaceSpec n : namespaces) {
             String where = "namespace " + n.name();

@@ -27,10 +27,13 @@ public final class TopologyDocument {
         for (BridgeSpec b : t.bridges()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", b.name());
-            if (b.gateways().size() == 1) {
-                m.put("gateway", b.gateways().get(0).toString());
-            } else if (!b.gateways().isEmpty()) {
-                m.put("gateway", b.gateways().stream().map(Ipv4Cidr::toString).toList());
+            List<String> gateways = new ArrayList<>();
+            b.gateways().forEach(g -> gateways.add(g.toString()));
+            b.gateways6().forEach(g -> gateways.add(g.toString()));
+            if (gateways.size() == 1) {
+                m.put("gateway", gateways.get(0));
+            } else if (!gateways.isEmpty()) {
+                m.put("gateway", gateways);
             }
             m.put("mac-aging", TimeUnit.NANOSECONDS.toSeconds(b.options().agingNanos()));
             m.put("fdb-max", b.options().fdbMaxEntries());
@@ -49,7 +52,13 @@ public final class TopologyDocument {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", n.name());
             m.put("bridge", n.bridge());
-            m.put("address", n.address().toString());
+            if (n.addresses6().isEmpty()) {
+                m.put("address", n.address().toString());
+            } else {
+                List<String> addresses = new ArrayList<>(List.of(n.address().toString()));
+                n.addresses6().forEach(a -> addresses.add(a.toString()));
+                m.put("address", addresses);
+            }
             m.put("interface", n.interfaceName());
             m.put("mtu", n.mtu());
             if (n.defaultGateway() != 0) {

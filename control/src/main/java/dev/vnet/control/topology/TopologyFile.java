@@ -11,6 +11,7 @@ import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -269,21 +270,8 @@ public final class TopologyFile {
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
         List<Ipv4Cidr> gateways = new ArrayList<>();
-        Node g = f.get("gateway");
-        if (g instanceof SequenceNode seq) {
-            for (Node item : seq.getValue()) {
-                Ipv4Cidr a = item instanceof ScalarNode s ? parseAddress(item, label, "gateway", s.getValue())
-                        : null;
-                if (a != null) {
-                    gateways.add(a);
-                }
-            }
-        } else if (g != null) {
-            Ipv4Cidr a = value(f, node, label, "gateway", false, Ipv4Cidr::parse);
-            if (a != null) {
-                gateways.add(a);
-            }
-        }
+        List<Ipv6Cidr> gateways6 = new ArrayList<>();
+        addresses(f.get("gateway"), label, "gateway", gateways, gateways6);
         Integer aging = value(f, node, label, "mac-aging", false, integer("mac-aging (seconds)", 1, 1_000_000));
         Integer fdbMax = value(f, node, label, "fdb-max", false, integer("fdb-max", 1, MacTable.MAX_MAX_ENTRIES));
         String hostPort = scalar(f, node, label, "host-port", false);
@@ -294,7 +282,7 @@ public final class TopologyFile {
         }
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
-        return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan);
+        return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan, gateways6);
     }
 
     private VxlanSpec vxlan(Node node, String where) {
@@ -334,12 +322,27 @@ public final class TopologyFile {
                 learning == null || learning, mtu == null ? 0 : mtu, anySource != null && anySource);
     }
 
-    private Ipv4Cidr parseAddress(Node at, String where, String field, String text) {
-        try {
-            return Ipv4Cidr.parse(text.trim());
-        } catch (IllegalArgumentException e) {
-            problem(at, where, field + ": " + e.getMessage());
-            return null;
+    /**
+     * The addresses of {@code field} (one, or a list), IPv4 into {@code v4} and IPv6 into {@code v6}, each that does
+     * not parse reported at its line; nothing when {@code n} is null.
+     */
+    private void addresses(Node n, String where, String field, List<Ipv4Cidr> v4, List<Ipv6Cidr> v6) {
+        List<Node> items = n instanceof SequenceNode seq ? seq.getValue() : n == null ? List.of() : List.of(n);
+        for (Node item : items) {
+            if (!(item instanceof ScalarNode s)) {
+                problem(item, where, field + ": expected an address such as 192.168.15.1/24 or fd00:15::1/64");
+                continue;
+            }
+            String text = s.getValue().trim();
+            try {
+                if (text.contains(":")) {
+                    v6.add(Ipv6Cidr.parse(text));
+                } else {
+                    v4.add(Ipv4Cidr.parse(text));
+                }
+            } catch (IllegalArgumentException e) {
+                problem(item, where, field + ": " + e.getMessage());
+            }
         }
     }
 
@@ -354,7 +357,19 @@ public final class TopologyFile {
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
         String bridge = scalar(f, node, label, "bridge", true);
-        Ipv4Cidr address = value(f, node, label, "address", true, Ipv4Cidr::parse);
+        List<Ipv4Cidr> v4 = new ArrayList<>();
+        List<Ipv6Cidr> v6 = new ArrayList<>();
+        if (f.containsKey("address")) {
+            int before = problems.size();
+            addresses(f.get("address"), label, "address", v4, v6);
+            if (problems.size() == before && v4.size() != 1) {
+                problem(f.get("address"), label, "address: one IPv4 address, and any IPv6 ones (got " + v4.size()
+                        + " IPv4)");
+            }
+        } else {
+            problem(node, label, "address: missing");
+        }
+        Ipv4Cidr address = v4.size() == 1 ? v4.get(0) : null;
         String ifname = scalar(f, node, label, "interface", false);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
         Integer via = value(f, node, label, "default-route", false, Ipv4Addr::parse);
@@ -363,7 +378,7 @@ public final class TopologyFile {
             return null;
         }
         return new NamespaceSpec(name, bridge, ifname == null ? SeedLab.INTERFACE : ifname, address,
-                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via == null ? 0 : via, offloads == null || offloads);
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via == null ? 0 : via, offloads == null || offloads, v6);
     }
 
     private UplinkSpec uplink(Node node, String where) {

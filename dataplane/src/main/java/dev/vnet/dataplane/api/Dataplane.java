@@ -305,6 +305,14 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
+     * Gives the router IPv6 {@code address} on {@code bridge} (its interface there made with MTU {@code mtu} if it has
+     * none yet, with its link-local address): it answers neighbour discovery and pings for it; IPv6 is not routed yet.
+     */
+    public void addGateway6(String bridge, dev.vnet.dataplane.wire.Ipv6Cidr address, int mtu) {
+        routerConfig.addGateway6(bridge, address, mtu);
+    }
+
+    /**
      * Creates TAP {@code interfaceName} as a routed uplink port named {@code portName} with router address
      * {@code address}: the far side of the TAP is another network (a namespace of hosts), reached through the router.
      */

@@ -9,6 +9,7 @@ import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,20 +34,36 @@ final class RouterConfig {
 
     void addGateway(String bridge, Ipv4Cidr c, int mtu) {
         dp.call(() -> {
-            dp.checkOpen();
-            Bridge b = dp.requireBridge(bridge);
-            RouterInterface iface = dp.routerInterfaces.get(bridge);
-            if (iface == null) {
-                RouterPort port = new RouterPort(dp.nextPortId(), "gw:" + bridge);
-                iface = dp.router.addBridgeInterface(b, port, MacAddr.derived(port.name()), mtu);
-                dp.routerInterfaces.put(bridge, iface);
-                dp.ports.put(port.name(), port);
-                dp.membership.put(port, b);
-            }
+            RouterInterface iface = bridgeInterface(bridge, mtu);
             dp.router.addAddress(iface, c.address(), c.prefixLength());
             log.info("gateway {} on bridge {} (router MAC {})", c, bridge, MacAddr.toString(iface.mac()));
             return null;
         });
+    }
+
+    void addGateway6(String bridge, Ipv6Cidr c, int mtu) {
+        dp.call(() -> {
+            RouterInterface iface = bridgeInterface(bridge, mtu);
+            dp.router.addAddress6(iface, c);
+            log.info("gateway {} on bridge {} (link-local {}, router MAC {})", c, bridge, iface.linkLocal(),
+                    MacAddr.toString(iface.mac()));
+            return null;
+        });
+    }
+
+    /** The router's interface on {@code bridge}, made (with MTU {@code mtu}) the first time; at the barrier. */
+    private RouterInterface bridgeInterface(String bridge, int mtu) {
+        dp.checkOpen();
+        Bridge b = dp.requireBridge(bridge);
+        RouterInterface iface = dp.routerInterfaces.get(bridge);
+        if (iface == null) {
+            RouterPort port = new RouterPort(dp.nextPortId(), "gw:" + bridge);
+            iface = dp.router.addBridgeInterface(b, port, MacAddr.derived(port.name()), mtu);
+            dp.routerInterfaces.put(bridge, iface);
+            dp.ports.put(port.name(), port);
+            dp.membership.put(port, b);
+        }
+        return iface;
     }
 
     void addRoute(Ipv4Cidr c, int gw) {
