@@ -48,6 +48,12 @@ public enum DropReason {
     UDP_TRUNCATED("udp-truncated"),
     /** UDP length field smaller than the header or larger than the IP payload. */
     UDP_BAD_LENGTH("udp-bad-length"),
+    /**
+     * A router advertisement from a tenant's port, dropped at the bridge so that one namespace cannot become everyone's
+     * gateway (RA guard, RFC 6105); also an IPv6 packet from a tenant that could be one but hides its upper-layer
+     * header (in a later fragment, or behind a chain of extension headers the walk refuses: RFC 7113).
+     */
+    RA_GUARD("ra-guard"),
     /** Fewer than 40 bytes where an IPv6 header should be, or an extension header cut short. */
     IPV6_TRUNCATED("ipv6-truncated"),
     /** IP version field is not 6 in a frame of EtherType 0x86DD. */

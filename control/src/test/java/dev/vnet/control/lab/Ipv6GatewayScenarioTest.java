@@ -24,14 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A dual-stack bridge with the kernel's own IPv6 in the namespaces: red (fd00:15::1) and blue (fd00:15::2) on
  * v-net-0, whose gateway has fd00:15::5/64 beside 192.168.15.5/24. They ping each other over IPv6 (switched); red's
  * kernel resolves the gateway by neighbour discovery, learns it is a router, and gets answers to pings on its global
- * and its link-local address.
+ * and its link-local address. A router advertisement red sends (mausezahn, a raw frame) stops at the bridge (RA guard):
+ * blue takes no default route from it.
  */
 class Ipv6GatewayScenarioTest {
     private static ScenarioLab net;
 
     @BeforeAll
     static void up() throws Exception {
-        RootScenario.require("ip", "ping");
+        RootScenario.require("ip", "ping", "mausezahn");
         net = ScenarioLab.up(TopologyFile.parse("dual-stack", """
                 bridges:
                   - name: v-net-0
@@ -58,6 +59,47 @@ class Ipv6GatewayScenarioTest {
     private static void pings(String from, String to) {
         Cmd.Result r = Cmd.inNs(net.ns(from), 20, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "3", to);
         assertEquals(0, r.exit(), from + " pings " + to + ": " + r);
+    }
+
+    @Test
+    void aRouterAdvertisementFromATenantStopsAtTheBridge() throws Exception {
+        long mac = MacAddr.parse(Cmd.inNs(net.ns("red"), 5, "cat", "/sys/class/net/eth0/address").assertOk().out()
+                .trim());
+        byte[] m = new byte[16 + 32]; // lifetime 1800 s, a prefix information option for 2001:db8:bad::/64
+        m[0] = (byte) 134;
+        m[4] = 64;
+        m[6] = 0x07;
+        m[7] = 0x08;
+        m[16] = 3;
+        m[17] = 4;
+        m[18] = 64;
+        m[19] = (byte) 0xC0;
+        for (int i = 20; i < 28; i++) {
+            m[i] = (byte) 0xFF;
+        }
+        m[32] = 0x20;
+        m[33] = 0x01;
+        m[34] = 0x0d;
+        m[35] = (byte) 0xb8;
+        m[36] = 0x0b;
+        m[37] = (byte) 0xad;
+        io.netty.buffer.ByteBuf ra = dev.vnet.dataplane.testing.Frames6.icmp6(0x3333_0000_0001L, mac,
+                Ipv6Address.linkLocal(mac), Ipv6Address.parse("ff02::1"), 255, m);
+        String hex = io.netty.buffer.ByteBufUtil.hexDump(ra).replaceAll("(..)(?!$)", "$1:");
+        ra.release();
+        long before = guarded();
+        Cmd.inNs(net.ns("red"), 20, "mausezahn", "eth0", "-q", "-c", "1", hex).assertOk();
+        assertEquals(before + 1, Await.until(5_000, Ipv6GatewayScenarioTest::guarded, n -> n > before),
+                "red's advertisement dropped at the bridge as ra-guard");
+        String routes = Cmd.inNs(net.ns("blue"), 5, "ip", "-6", "route").assertOk().out();
+        assertTrue(!routes.contains("default") && !routes.contains("2001:db8:bad"),
+                "blue took no route from red: " + routes);
+    }
+
+    /** The ra-guard drops on red's port. */
+    private static long guarded() {
+        return net.dataplane().portStats().stream().filter(p -> p.name().equals(net.ns("red"))).findFirst()
+                .orElseThrow().drops().getOrDefault(DropReason.RA_GUARD.label(), 0L);
     }
 
     @Test

@@ -71,6 +71,12 @@ public final class MemoryPort extends DevicePort {
         this.acceptsOffloads = on;
     }
 
+    /** A namespace's or the host's interface: a tenant ({@link Port#tenant}). */
+    @Override
+    public boolean tenant() {
+        return true;
+    }
+
     @Override
     public boolean acceptsOffloads() {
         return acceptsOffloads;

@@ -52,6 +52,15 @@ public abstract class Port {
         return learning;
     }
 
+    /**
+     * True for a port that leads to a tenant (a namespace's or the host's TAP, a test's in-memory host): what it sends
+     * is not trusted to speak for the network, so a bridge drops router advertisements from it (RA guard, RFC 6105).
+     * The router's own port and VXLAN tunnels (which carry a remote gateway's) are not tenants.
+     */
+    public boolean tenant() {
+        return false;
+    }
+
     /** Dataplane-wide unique id. */
     public final int id() {
         return id;

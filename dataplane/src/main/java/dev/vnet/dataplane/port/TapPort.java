@@ -127,6 +127,12 @@ public final class TapPort extends DevicePort {
         queue().enqueue(frame, 0);
     }
 
+    /** A namespace's or the host's interface: a tenant ({@link Port#tenant}). */
+    @Override
+    public boolean tenant() {
+        return true;
+    }
+
     @Override
     public boolean acceptsOffloads() {
         return options.offloads();
