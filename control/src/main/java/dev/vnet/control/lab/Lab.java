@@ -246,6 +246,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             for (dev.vnet.dataplane.wire.Ipv6Cidr g : b.gateways6()) {
                 dataplane.addGateway6(b.name(), g, bridgeMtu(b));
             }
+            if (!b.gateways6().isEmpty() && !b.routerAdvertisements()) {
+                dataplane.setRouterAdvertisements(b.name(), false);
+            }
             if (b.vxlan() != null) {
                 dataplane.addVxlan(b.name(), b.vxlan().options(underlayMtus.get(b.name())));
             }

@@ -17,9 +17,11 @@ import java.util.List;
  * @param hostAddress   the host's address on that interface (with {@code hostInterface})
  * @param vxlan         how the bridge extends over VXLAN to other hosts, or null when it stays on this one
  * @param gateways6     the router's IPv6 addresses on this bridge (beside the link-local one it always has there)
+ * @param routerAdvertisements the router advertises the IPv6 prefixes on this bridge (the default)
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
-                         Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6) {
+                         Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6,
+                         boolean routerAdvertisements) {
     /** Copies the lists. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
@@ -29,7 +31,7 @@ public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gate
     /** A bridge without IPv6 gateway addresses. */
     public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
                       Ipv4Cidr hostAddress, VxlanSpec vxlan) {
-        this(name, options, gateways, hostInterface, hostAddress, vxlan, List.of());
+        this(name, options, gateways, hostInterface, hostAddress, vxlan, List.of(), true);
     }
 
     /** A bridge on this host only. */

@@ -44,6 +44,9 @@ public final class TopologyDocument {
             if (b.vxlan() != null) {
                 m.put("vxlan", b.vxlan().document());
             }
+            if (!b.routerAdvertisements()) {
+                m.put("router-advertisements", false);
+            }
             bridges.add(m);
         }
         doc.put("bridges", bridges);

@@ -261,7 +261,7 @@ public final class TopologyFile {
 
     private BridgeSpec bridge(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max", "host-port",
-                "host-address", "vxlan"));
+                "host-address", "vxlan", "router-advertisements"));
         if (f == null) {
             return null;
         }
@@ -277,12 +277,14 @@ public final class TopologyFile {
         String hostPort = scalar(f, node, label, "host-port", false);
         Ipv4Cidr hostAddress = value(f, node, label, "host-address", false, Ipv4Cidr::parse);
         VxlanSpec vxlan = f.containsKey("vxlan") ? vxlan(f.get("vxlan"), label + ": vxlan") : null;
+        Boolean adverts = value(f, node, label, "router-advertisements", false, TopologyFile::bool);
         if (name == null) {
             return null;
         }
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
-        return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan, gateways6);
+        return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan, gateways6,
+                adverts == null || adverts);
     }
 
     private VxlanSpec vxlan(Node node, String where) {

@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A dual-stack bridge with the kernel's own IPv6 in the namespaces: red (fd00:15::1) and blue (fd00:15::2) on
  * v-net-0, whose gateway has fd00:15::5/64 beside 192.168.15.5/24. They ping each other over IPv6 (switched); red's
  * kernel resolves the gateway by neighbour discovery, learns it is a router, and gets answers to pings on its global
- * and its link-local address. A router advertisement red sends (mausezahn, a raw frame) stops at the bridge (RA guard):
+ * and its link-local address. Green, given no IPv6 address, forms one from the prefix in the gateway's router
+ * advertisements (SLAAC), and takes no default route from them (IPv6 is not routed yet). A router advertisement red sends (mausezahn, a raw frame) stops at the bridge (RA guard):
  * blue takes no default route from it.
  */
 class Ipv6GatewayScenarioTest {
@@ -40,6 +41,7 @@ class Ipv6GatewayScenarioTest {
                 namespaces:
                   - { name: red, bridge: v-net-0, address: [192.168.15.1/24, fd00:15::1/64] }
                   - { name: blue, bridge: v-net-0, address: [192.168.15.2/24, fd00:15::2/64] }
+                  - { name: green, bridge: v-net-0, address: 192.168.15.3/24 }
                 """));
         for (String ns : new String[] {"red", "blue"}) {
             // The link-local address the kernel gave the interface passes duplicate address detection first.
@@ -100,6 +102,22 @@ class Ipv6GatewayScenarioTest {
     private static long guarded() {
         return net.dataplane().portStats().stream().filter(p -> p.name().equals(net.ns("red"))).findFirst()
                 .orElseThrow().drops().getOrDefault(DropReason.RA_GUARD.label(), 0L);
+    }
+
+    @Test
+    void aNamespaceWithoutAnIpv6AddressFormsOneFromTheGatewaysAdvertisement() throws Exception {
+        long mac = MacAddr.parse(Cmd.inNs(net.ns("green"), 5, "cat", "/sys/class/net/eth0/address").assertOk().out()
+                .trim());
+        // The kernel's default address generation: the prefix and the interface's modified EUI-64.
+        Ipv6Address slaac = new Ipv6Address(Ipv6Address.parse("fd00:15::").hi(), Ipv6Address.linkLocal(mac).lo());
+        String addresses = Await.until(20_000, () -> Cmd.inNs(net.ns("green"), 5, "ip", "-6", "addr", "show", "dev",
+                "eth0").out(), out -> out.contains(slaac + "/64"));
+        assertTrue(addresses.contains(slaac + "/64") && addresses.contains("dynamic"),
+                "green formed " + slaac + " from the advertised prefix: " + addresses);
+        pings("green", "fd00:15::1");
+        String routes = Cmd.inNs(net.ns("green"), 5, "ip", "-6", "route").assertOk().out();
+        assertTrue(!routes.contains("default"), "no default route: the advertisements' router lifetime is 0: "
+                + routes);
     }
 
     @Test

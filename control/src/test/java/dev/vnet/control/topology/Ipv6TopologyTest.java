@@ -38,6 +38,16 @@ class Ipv6TopologyTest {
     }
 
     @Test
+    void routerAdvertisementsAreOnUnlessTurnedOff() throws Exception {
+        assertTrue(TopologyFile.parse("lab.yaml", DUAL).bridges().get(0).routerAdvertisements());
+        Topology off = TopologyFile.parse("lab.yaml", DUAL.replace("gateway: [192.168.15.5/24, fd00:15::5/64]",
+                "gateway: [192.168.15.5/24, fd00:15::5/64]\n    router-advertisements: false"));
+        assertTrue(!off.bridges().get(0).routerAdvertisements());
+        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(off), "written"));
+        assertTrue(!back.bridges().get(0).routerAdvertisements(), "written back");
+    }
+
+    @Test
     void writtenBackItReadsTheSame() throws Exception {
         Topology t = TopologyFile.parse("lab.yaml", DUAL);
         String yaml = TopologyDocument.yaml(TopologyDocument.tree(t), "written");

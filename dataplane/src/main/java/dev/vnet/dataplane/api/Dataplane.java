@@ -312,6 +312,11 @@ public final class Dataplane implements AutoCloseable {
         routerConfig.addGateway6(bridge, address, mtu);
     }
 
+    /** Turns the router's advertisements on {@code bridge} (on once it has an IPv6 gateway address) on or off. */
+    public void setRouterAdvertisements(String bridge, boolean on) {
+        routerConfig.setRouterAdvertisements(bridge, on);
+    }
+
     /**
      * Creates TAP {@code interfaceName} as a routed uplink port named {@code portName} with router address
      * {@code address}: the far side of the TAP is another network (a namespace of hosts), reached through the router.

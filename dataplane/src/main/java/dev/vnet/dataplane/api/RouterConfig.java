@@ -51,6 +51,17 @@ final class RouterConfig {
         });
     }
 
+    void setRouterAdvertisements(String bridge, boolean on) {
+        dp.call(() -> {
+            RouterInterface iface = dp.routerInterfaces.get(bridge);
+            if (iface == null) {
+                throw new IllegalArgumentException("bridge '" + bridge + "' has no gateway");
+            }
+            dp.router.setRouterAdvertisements(iface, on);
+            return null;
+        });
+    }
+
     /** The router's interface on {@code bridge}, made (with MTU {@code mtu}) the first time; at the barrier. */
     private RouterInterface bridgeInterface(String bridge, int mtu) {
         dp.checkOpen();

@@ -14,8 +14,8 @@ import io.netty.buffer.ByteBuf;
  * walked (each refusal dropped under its reason), then what is for the router itself. A neighbour solicitation for
  * one of its addresses is answered with an advertisement (RFC 4861 section 7.2.4: router, solicited and override
  * flags, the interface's MAC; to all nodes when the solicitation came from :: doing duplicate address detection), an
- * echo request to one of them with an echo reply (RFC 4443 section 4.2); other neighbour discovery messages sent to
- * the router are checked and consumed. IPv6 to other hosts is not routed yet ({@code l3-protocol-unsupported}), and
+ * echo request to one of them with an echo reply (RFC 4443 section 4.2), a router solicitation with an advertisement
+ * ({@link RouterAdvertisements}); other neighbour discovery messages sent to the router are checked and consumed. IPv6 to other hosts is not routed yet ({@code l3-protocol-unsupported}), and
  * other upper-layer protocols to the router find nothing listening ({@code local-unreachable}; no ICMPv6 errors
  * yet). Reads only: the frame may be a flood shared with other ports.
  */
@@ -67,6 +67,8 @@ final class Ipv6Input extends Stage {
             if (type == Icmp6.TYPE_NEIGHBOR_SOLICITATION
                     && iface.hasAddress6(Ndp.targetHi(buf, icmp), Ndp.targetLo(buf, icmp))) {
                 advertise(frame, iface, buf, ip, icmp, length);
+            } else if (type == Icmp6.TYPE_ROUTER_SOLICITATION && RouterAdvertisements.mayAnswer(iface, frame.now())) {
+                frame.inject(iface.port(), iface.output(), RouterAdvertisements.build(frame::allocate, iface));
             }
             return frame.local();
         }

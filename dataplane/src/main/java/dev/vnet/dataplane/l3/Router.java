@@ -116,6 +116,11 @@ public final class Router {
         iface.addAddress6(cidr);
     }
 
+    /** Turns the router advertisements of {@code iface} on (the default once it has an IPv6 address) or off. */
+    public void setRouterAdvertisements(RouterInterface iface, boolean on) {
+        iface.setAdvertises(on);
+    }
+
     /** Adds a route to {@code network/length} via {@code gateway}, which must be on a connected subnet. */
     public void addRoute(int network, int length, int gateway) {
         RouterInterface via = tables.onLink(gateway);
@@ -221,6 +226,8 @@ public final class Router {
      */
     public void tick(long now, Pipeline pipeline) {
         IcmpOutput icmp = graph.icmp;
+        RouterAdvertisements.tick(now, tables.interfaces(), pipeline::allocate,
+                (i, ra) -> pipeline.inject(i.port(), i.output(), ra));
         nat.fragments().expire(now);
         nat.localReassembly().expire(now, pipeline::allocate, (quote, in) -> {
             int l3 = Ethernet.HEADER_LEN;

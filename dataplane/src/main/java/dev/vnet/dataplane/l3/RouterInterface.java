@@ -31,6 +31,13 @@ public final class RouterInterface {
     private long[] v6Hi = new long[0];
     private long[] v6Lo = new long[0];
     private Ipv6Cidr[] v6 = new Ipv6Cidr[0];
+    // Router advertisements: the schedule is the router's timer's (at the barrier); the last one sent is also read and
+    // set by the loop that answers a solicitation, hence atomic.
+    private boolean advertises = true;
+    private int advertisementsSent;
+    private long nextAdvertisement = Long.MIN_VALUE;
+    private final java.util.concurrent.atomic.AtomicLong lastAdvertisement =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
     RouterInterface(int index, String name, long mac, int mtu, Port port, Stage output) {
         this.index = index;
@@ -124,6 +131,38 @@ public final class RouterInterface {
     /** IPv6 addresses, the link-local one first. */
     public java.util.List<Ipv6Cidr> addresses6() {
         return java.util.List.of(v6);
+    }
+
+    /** True when the interface sends router advertisements: it has IPv6 prefixes and they are not turned off. */
+    boolean advertises() {
+        return advertises && v6.length > 1;
+    }
+
+    /** Turns router advertisements on this interface on or off (at the barrier). */
+    void setAdvertises(boolean on) {
+        this.advertises = on;
+    }
+
+    /** The prefixes advertised: those of the addresses given (not the link-local one). */
+    java.util.List<Ipv6Cidr> advertisedPrefixes() {
+        return java.util.List.of(v6).subList(1, v6.length);
+    }
+
+    int advertisementsSent() {
+        return advertisementsSent;
+    }
+
+    long nextAdvertisement() {
+        return nextAdvertisement;
+    }
+
+    void scheduleAdvertisement(int sent, long next) {
+        this.advertisementsSent = sent;
+        this.nextAdvertisement = next;
+    }
+
+    java.util.concurrent.atomic.AtomicLong lastAdvertisement() {
+        return lastAdvertisement;
     }
 
     /** True when {@code hi:lo} is one of this interface's IPv6 addresses (link-local included). */

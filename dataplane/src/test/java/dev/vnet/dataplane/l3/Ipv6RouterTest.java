@@ -151,6 +151,88 @@ class Ipv6RouterTest {
         }
     }
 
+    /** The router advertisements p1 got since the last call, each checked as RFC 4861 checks one. */
+    private static List<ByteBuf> advertisements(RouterHarness h) {
+        List<ByteBuf> got = h.sent(h.p1);
+        for (ByteBuf ra : got) {
+            assertSound(ra);
+            assertEquals(Icmp6.TYPE_ROUTER_ADVERTISEMENT, Icmp6.type(ra, ICMP));
+            assertNull(Ndp.check(ra, IP, ICMP, Ipv6.payloadLength(ra, IP)), "valid by RFC 4861");
+        }
+        long atBlue = h.sent(h.p2).stream().filter(f -> Ethernet.type(f, 0) == Ethernet.TYPE_IPV6
+                && Icmp6.type(f, ICMP) == Icmp6.TYPE_ROUTER_ADVERTISEMENT).count();
+        assertEquals(got.size(), atBlue, "every advertisement reaches all nodes");
+        return got;
+    }
+
+    @Test
+    void advertisementsCarryThePrefixAndMtuButNoDefaultRouterYet() {
+        try (RouterHarness h = harness()) {
+            h.tick();
+            ByteBuf ra = only(advertisements(h));
+            assertEquals(0x3333_0000_0001L, Ethernet.dst(ra, 0));
+            assertEquals(GW_LINK_LOCAL.lo(), Ipv6.srcLo(ra, IP), "from the link-local address");
+            assertEquals(0, ra.getUnsignedShort(ICMP + Ndp.RA_LIFETIME), "lifetime 0: IPv6 is not routed yet");
+            int length = Ipv6.payloadLength(ra, IP);
+            assertEquals(GW1, Ndp.linkLayerAddress(ra, ICMP, length, Ndp.OPT_SOURCE_LINK_ADDRESS));
+            int mtu = Ndp.option(ra, ICMP, length, Ndp.OPT_MTU);
+            assertEquals(1500, ra.getInt(mtu + 4));
+            int prefix = Ndp.option(ra, ICMP, length, Ndp.OPT_PREFIX);
+            assertEquals(64, ra.getUnsignedByte(prefix + 2));
+            assertEquals(0xC0, ra.getUnsignedByte(prefix + 3), "on-link and autonomous: hosts form addresses");
+            assertEquals(86_400, ra.getInt(prefix + 4));
+            assertEquals(14_400, ra.getInt(prefix + 8));
+            assertEquals(GW.hi(), ra.getLong(prefix + 16));
+            assertEquals(0, ra.getLong(prefix + 24), "the prefix, not the gateway's address");
+        }
+    }
+
+    @Test
+    void advertisementsFollowRfc4861sScheduleAndAnswerSolicitationsAtMostEveryThreeSeconds() {
+        try (RouterHarness h = harness()) {
+            h.tick();
+            assertEquals(1, advertisements(h).size(), "one at once");
+            h.clock.advance(15, java.util.concurrent.TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(0, advertisements(h).size());
+            h.clock.advance(1, java.util.concurrent.TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(1, advertisements(h).size(), "the second 16 s later");
+            h.clock.advance(16, java.util.concurrent.TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(1, advertisements(h).size(), "the third");
+            h.clock.advance(199, java.util.concurrent.TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(0, advertisements(h).size(), "then 200 s apart");
+            h.clock.advance(1, java.util.concurrent.TimeUnit.SECONDS);
+            h.tick();
+            assertEquals(1, advertisements(h).size());
+
+            byte[] rs = new byte[8 + 8];
+            rs[0] = (byte) Icmp6.TYPE_ROUTER_SOLICITATION;
+            rs[8] = (byte) Ndp.OPT_SOURCE_LINK_ADDRESS;
+            rs[9] = 1;
+            h.send(h.p1, Frames6.icmp6(0x3333_0000_0002L, H1, Ipv6Address.parse("fe80::1"),
+                    Ipv6Address.parse("ff02::2"), 255, rs));
+            assertEquals(0, advertisements(h).size(), "a solicitation right after an advertisement waits for the next");
+            h.clock.advance(3, java.util.concurrent.TimeUnit.SECONDS);
+            h.send(h.p1, Frames6.icmp6(0x3333_0000_0002L, H1, Ipv6Address.parse("fe80::1"),
+                    Ipv6Address.parse("ff02::2"), 255, rs));
+            assertEquals(1, advertisements(h).size(), "3 s later it is answered");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void anInterfaceWithoutPrefixesOrWithAdvertisementsOffIsSilent() {
+        try (RouterHarness h = harness()) {
+            h.router.setRouterAdvertisements(h.router.interfaces().get(0), false);
+            h.tick();
+            assertEquals(0, advertisements(h).size());
+            assertEquals(0, h.sent(h.p3).size(), "br2 has no IPv6 prefix");
+        }
+    }
+
     @Test
     void anAddressTheRouterHasAlreadyIsRefused() {
         try (RouterHarness h = harness()) {

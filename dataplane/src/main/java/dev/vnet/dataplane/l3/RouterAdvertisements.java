@@ -1,0 +1,116 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp6;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
+import dev.vnet.dataplane.wire.MacAddr;
+import dev.vnet.dataplane.wire.Ndp;
+import io.netty.buffer.ByteBuf;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * Router advertisements (RFC 4861 section 6.2) on the interfaces that have IPv6 prefixes: three at start-up 16 s apart
+ * (MAX_INITIAL_RTR_ADVERTISEMENTS, MAX_INITIAL_RTR_ADVERT_INTERVAL), then one every 200 s (MinRtrAdvInterval's
+ * default), and one in answer to a router solicitation at most every 3 s (MIN_DELAY_BETWEEN_RAS), all to all nodes.
+ * Each carries the interface's MAC, its MTU and a prefix information option per prefix: on-link, and autonomous for a
+ * /64 (RFC 4862: hosts form their addresses from it), valid 1 day and preferred 4 hours (radvd's defaults).
+ *
+ * <p>The router lifetime is 0: the router does not route IPv6 yet, and a host that took it for its default router
+ * would send it packets it drops. Hosts still take the prefixes (SLAAC) and the MTU.
+ */
+final class RouterAdvertisements {
+    static final int INITIAL = 3;
+    static final long INITIAL_INTERVAL = TimeUnit.SECONDS.toNanos(16);
+    static final long INTERVAL = TimeUnit.SECONDS.toNanos(200);
+    static final long MIN_DELAY = TimeUnit.SECONDS.toNanos(3);
+    static final long VALID_SECONDS = 86_400;
+    static final long PREFERRED_SECONDS = 14_400;
+    private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
+    private static final int RA_LEN = 16;
+    private static final int PREFIX_OPTION_LEN = 32;
+    private static final int CUR_HOP_LIMIT = 64;
+
+    private RouterAdvertisements() {
+    }
+
+    /** The periodic advertisements due at {@code now} on {@code ifaces}, each handed to {@code send}. */
+    static void tick(long now, List<RouterInterface> ifaces, IntFunction<ByteBuf> alloc, Sender send) {
+        for (RouterInterface i : ifaces) {
+            if (!i.advertises() || now < i.nextAdvertisement()) {
+                continue;
+            }
+            int sent = i.advertisementsSent();
+            i.scheduleAdvertisement(sent + 1, now + (sent + 1 < INITIAL ? INITIAL_INTERVAL : INTERVAL));
+            i.lastAdvertisement().set(now);
+            send.send(i, build(alloc, i));
+        }
+    }
+
+    /** True when an advertisement may answer a solicitation on {@code i} at {@code now} (one per 3 s at most). */
+    static boolean mayAnswer(RouterInterface i, long now) {
+        if (!i.advertises()) {
+            return false;
+        }
+        long last = i.lastAdvertisement().get();
+        return now - last >= MIN_DELAY && i.lastAdvertisement().compareAndSet(last, now);
+    }
+
+    /** Where an advertisement goes. */
+    interface Sender {
+        void send(RouterInterface i, ByteBuf frame);
+    }
+
+    /** The advertisement of {@code i}, in a frame from {@code alloc}. */
+    static ByteBuf build(IntFunction<ByteBuf> alloc, RouterInterface i) {
+        List<Ipv6Cidr> prefixes = i.advertisedPrefixes();
+        int length = RA_LEN + 8 + 8 + PREFIX_OPTION_LEN * prefixes.size();
+        int ip = Ethernet.HEADER_LEN;
+        int ra = ip + Ipv6.HEADER_LEN;
+        int total = ra + length;
+        ByteBuf f = alloc.apply(total);
+        f.writerIndex(total);
+        f.setZero(0, total);
+        Ethernet.setDst(f, 0, ALL_NODES_MAC);
+        Ethernet.setSrc(f, 0, i.mac());
+        Ethernet.setType(f, 0, Ethernet.TYPE_IPV6);
+        f.setInt(ip + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
+        f.setShort(ip + Ipv6.PAYLOAD_LENGTH, length);
+        f.setByte(ip + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
+        f.setByte(ip + Ipv6.HOP_LIMIT, Ndp.HOP_LIMIT);
+        f.setLong(ip + Ipv6.SRC, i.linkLocal().hi());
+        f.setLong(ip + Ipv6.SRC + 8, i.linkLocal().lo());
+        f.setLong(ip + Ipv6.DST, 0xFF02_0000_0000_0000L);
+        f.setLong(ip + Ipv6.DST + 8, 1);
+        f.setByte(ra + Icmp6.TYPE, Icmp6.TYPE_ROUTER_ADVERTISEMENT);
+        f.setByte(ra + Ndp.RA_HOP_LIMIT, CUR_HOP_LIMIT);
+        // router lifetime, reachable time, retransmission timer: 0 (not a default router; the hosts' own timers)
+        int at = ra + RA_LEN;
+        f.setByte(at, Ndp.OPT_SOURCE_LINK_ADDRESS);
+        f.setByte(at + 1, 1);
+        MacAddr.set(f, at + 2, i.mac());
+        at += 8;
+        f.setByte(at, Ndp.OPT_MTU);
+        f.setByte(at + 1, 1);
+        f.setInt(at + 4, i.mtu());
+        at += 8;
+        for (Ipv6Cidr p : prefixes) {
+            f.setByte(at, Ndp.OPT_PREFIX);
+            f.setByte(at + 1, PREFIX_OPTION_LEN / 8);
+            f.setByte(at + 2, p.prefixLength());
+            f.setByte(at + 3, p.prefixLength() == 64 ? 0xC0 : 0x80); // on-link; autonomous for a /64
+            f.setInt(at + 4, (int) VALID_SECONDS);
+            f.setInt(at + 8, (int) PREFERRED_SECONDS);
+            long hiMask = p.prefixLength() >= 64 ? -1L : p.prefixLength() == 0 ? 0 : -1L << (64 - p.prefixLength());
+            long loMask = p.prefixLength() <= 64 ? 0 : -1L << (128 - p.prefixLength());
+            f.setLong(at + 16, p.address().hi() & hiMask);
+            f.setLong(at + 24, p.address().lo() & loMask);
+            at += PREFIX_OPTION_LEN;
+        }
+        Icmp6.updateChecksum(f, ip, ra, length);
+        return f;
+    }
+}
