@@ -1,11 +1,12 @@
 package dev.vnet.dataplane.trace;
 
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.MacAddr;
 
 /**
- * One line describing a frame the way tcpdump does ({@code IP 192.168.15.1.40000 > 192.168.1.3.80: tcp [S] len 0}),
- * from its bytes alone. Never throws on a short or malformed frame: it says what it could read.
+ * One line describing a frame the way tcpdump does ({@code IP 192.168.15.1.40000 > 192.168.1.3.80: tcp [S] len 0},
+ * {@code IP6 fd00:15::1 > fd00:15::5: icmp6 echo request id 7 seq 1, hlim 64}), from its bytes alone. Never throws on a short or malformed frame: it says what it could read.
  */
 public final class FrameSummary {
     private FrameSummary() {
@@ -28,6 +29,9 @@ public final class FrameSummary {
         int type = u16(f, 12);
         if (type == 0x0806) {
             return arp(f, length);
+        }
+        if (type == 0x86dd) {
+            return ipv6(f, length);
         }
         if (type != 0x0800) {
             return macs + ", ethertype 0x" + String.format("%04x", type) + ", length " + length;
@@ -72,6 +76,73 @@ public final class FrameSummary {
             return "IP " + src + " > " + dst + ": icmp " + what + frag + ttl;
         }
         return "IP " + src + " > " + dst + ": proto " + proto + ", length " + total + frag + ttl;
+    }
+
+    /**
+     * An IPv6 packet, as tcpdump prints it ({@code IP6 fd00:15::1 > fd00:15::5: icmp6 echo request id 7 seq 1, hlim
+     * 64}), its extension headers skipped (at most 8) within the bytes there are.
+     */
+    private static String ipv6(byte[] f, int length) {
+        int ip = 14;
+        if (length < ip + 40) {
+            return "IP6 truncated (" + length + " bytes)";
+        }
+        String src = new Ipv6Address(u64(f, ip + 8), u64(f, ip + 16)).toString();
+        String dst = new Ipv6Address(u64(f, ip + 24), u64(f, ip + 32)).toString();
+        String hlim = ", hlim " + (f[ip + 7] & 0xff);
+        int next = f[ip + 6] & 0xff;
+        int at = ip + 40;
+        String frag = "";
+        for (int n = 0; n < 8 && (next == 0 || next == 43 || next == 44 || next == 60) && at + 8 <= length; n++) {
+            if (next == 44) {
+                int offset = u16(f, at + 2) & 0xfff8;
+                frag = " (frag offset " + offset + ((f[at + 3] & 1) != 0 ? ", more" : "") + ")";
+                if (offset != 0) {
+                    return "IP6 " + src + " > " + dst + ": next header " + (f[at] & 0xff) + frag + hlim;
+                }
+            }
+            int size = next == 44 ? 8 : ((f[at + 1] & 0xff) + 1) * 8;
+            next = f[at] & 0xff;
+            at += size;
+        }
+        String head = "IP6 " + src + " > " + dst + ": ";
+        if (next == 58 && length >= at + 4) {
+            return head + "icmp6 " + icmp6(f, at, length) + frag + hlim;
+        }
+        if (next == 6 && length >= at + 20) {
+            int payload = ip + 40 + u16(f, ip + 4) - at - ((f[at + 12] >> 4) & 0x0f) * 4;
+            return "IP6 " + src + "." + u16(f, at) + " > " + dst + "." + u16(f, at + 2) + ": tcp ["
+                    + tcpFlags(f[at + 13] & 0xff) + "] len " + Math.max(payload, 0) + frag + hlim;
+        }
+        if (next == 17 && length >= at + 8) {
+            return "IP6 " + src + "." + u16(f, at) + " > " + dst + "." + u16(f, at + 2) + ": udp len "
+                    + Math.max(u16(f, at + 4) - 8, 0) + frag + hlim;
+        }
+        return head + "next header " + next + ", payload length " + u16(f, ip + 4) + frag + hlim;
+    }
+
+    private static String icmp6(byte[] f, int at, int length) {
+        int t = f[at] & 0xff;
+        boolean target = length >= at + 24;
+        String tgt = target ? new Ipv6Address(u64(f, at + 8), u64(f, at + 16)).toString() : "?";
+        return switch (t) {
+            case 128, 129 -> (t == 128 ? "echo request" : "echo reply")
+                    + (length >= at + 8 ? " id " + u16(f, at + 4) + " seq " + u16(f, at + 6) : "");
+            case 133 -> "router solicitation";
+            case 134 -> "router advertisement" + (length >= at + 8 ? ", lifetime " + u16(f, at + 6) + " s" : "");
+            case 135 -> "neighbor solicitation, who has " + tgt;
+            case 136 -> "neighbor advertisement, tgt is " + tgt;
+            case 1 -> "unreachable code " + (f[at + 1] & 0xff);
+            case 2 -> "packet too big" + (length >= at + 8 ? ", mtu " + (u32(f, at + 4) & 0xffffffffL) : "");
+            case 3 -> "time exceeded";
+            case 4 -> "parameter problem code " + (f[at + 1] & 0xff);
+            case 143 -> "multicast listener report v2";
+            default -> "type " + t + " code " + (f[at + 1] & 0xff);
+        };
+    }
+
+    private static long u64(byte[] f, int at) {
+        return (long) u32(f, at) << 32 | (u32(f, at + 4) & 0xffffffffL);
     }
 
     private static String arp(byte[] f, int length) {
