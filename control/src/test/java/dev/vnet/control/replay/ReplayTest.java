@@ -66,7 +66,7 @@ class ReplayTest {
                 out);
         assertTrue(out.contains("skipped: sent by vnet out of blue (replay makes its own)"), out);
         assertTrue(out.endsWith("20 frames replayed, 37 skipped\nsent out of each port: red 8, blue 10, uplink 5\n"
-                + "dropped: l3-protocol-unsupported 1, no-route 1, ttl-exceeded 1\n"), out);
+                + "dropped: no-route 1, ttl-exceeded 1\n"), out);
     }
 
     @Test
@@ -76,7 +76,7 @@ class ReplayTest {
         assertTrue(!out.contains("icmp echo request id 3189 seq 1, ttl 64\n    BridgeInput"), out);
         // Every frame still went through: the same totals as without a filter.
         assertTrue(out.endsWith("20 frames replayed, 37 skipped\nsent out of each port: red 8, blue 10, uplink 5\n"
-                + "dropped: l3-protocol-unsupported 1, no-route 1, ttl-exceeded 1\n"), out);
+                + "dropped: no-route 1, ttl-exceeded 1\n"), out);
     }
 
     @Test

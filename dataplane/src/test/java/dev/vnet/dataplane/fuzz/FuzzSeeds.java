@@ -78,6 +78,20 @@ public final class FuzzSeeds {
         tagged[15] = 0x0A;
         System.arraycopy(big, 12, tagged, 16, big.length - 12);
         f.put("vlan-tagged", tagged);
+        // IPv6 to the router: a solicitation for its address, a ping, a router solicitation (the seed lab's numbering).
+        dev.vnet.dataplane.wire.Ipv6Address h1v6 = dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::1");
+        dev.vnet.dataplane.wire.Ipv6Address gwv6 = dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::5");
+        f.put("ipv6-neighbor-solicitation-for-gateway", bytes(dev.vnet.dataplane.testing.Frames6
+                .neighborSolicitation(H1, h1v6, gwv6)));
+        f.put("ipv6-echo-to-gateway", bytes(dev.vnet.dataplane.testing.Frames6.echoRequest(GW1, H1, h1v6, gwv6, 9, 1,
+                new byte[16])));
+        byte[] rs = new byte[16];
+        rs[0] = (byte) 133;
+        rs[8] = 1;
+        rs[9] = 1;
+        f.put("ipv6-router-solicitation-from-h1", bytes(dev.vnet.dataplane.testing.Frames6.icmp6(0x3333_0000_0002L, H1,
+                dev.vnet.dataplane.wire.Ipv6Address.linkLocal(H1), dev.vnet.dataplane.wire.Ipv6Address.parse("ff02::2"),
+                255, rs)));
         return f;
     }
 

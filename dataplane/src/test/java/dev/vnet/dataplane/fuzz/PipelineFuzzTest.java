@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The whole dataplane fed hostile frames: two bridges, the router and the seed lab's NAT (MASQUERADE out of the
- * uplink, two port forwards) on in-memory ports, with small tables so that fuzzing reaches their bounds. An input is
+ * uplink, two port forwards), IPv6 addresses on br1 and the uplink, on in-memory ports, with small tables so that fuzzing reaches their bounds. An input is
  * a script ({@link FuzzScript}): frames on any of the four ports, with or without offload state, and jumps of the
  * clock that run aging and the router's timer.
  *
@@ -41,6 +41,9 @@ class PipelineFuzzTest {
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
         RouterHarness h = new RouterHarness(new RouterLimits(CONNECTIONS, NEIGHBORS, 64, ConntrackTimeouts.defaults()),
                 alloc, FDB_ENTRIES).withSeedNat();
+        // IPv6 on br1 and the uplink: neighbour discovery, pings and router advertisements are fuzzed too.
+        h.router.addAddress6(h.router.interfaces().get(0), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::5/64"));
+        h.router.addAddress6(h.router.interfaces().get(2), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:1::2/64"));
         MemoryPort[] ports = {h.p1, h.p2, h.p3, h.uplink};
         try {
             FuzzScript.run(input, alloc, new FuzzScript.Target() {
