@@ -120,6 +120,11 @@ final class IcmpOutput {
         }
     }
 
+    /** The limit on ICMP errors, which ICMPv6 errors share (as the kernel's global budget is shared). */
+    IcmpRateLimit errorLimit() {
+        return errors;
+    }
+
     /** Where the packets the router builds enter the graph. */
     Stage localOutput() {
         return localOutput;

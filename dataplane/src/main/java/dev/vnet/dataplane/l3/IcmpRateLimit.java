@@ -39,9 +39,17 @@ final class IcmpRateLimit {
     private long refused;
 
     /** True when an error of {@code type}/{@code code} may be sent to {@code destination} at {@code now}. */
-    synchronized boolean allow(int destination, int type, int code, long now) {
-        if (type == Icmp4.TYPE_DEST_UNREACHABLE && code == 4) {
-            return true; // fragmentation needed
+    boolean allow(int destination, int type, int code, long now) {
+        return allow(destination, type == Icmp4.TYPE_DEST_UNREACHABLE && code == 4, now); // fragmentation needed
+    }
+
+    /**
+     * True when an error may be sent to the destination keyed {@code destination} (an IPv4 address, or an IPv6
+     * address folded to 32 bits) at {@code now}; always for one that path-MTU discovery depends on ({@code exempt}).
+     */
+    synchronized boolean allow(int destination, boolean exempt, long now) {
+        if (exempt) {
+            return true;
         }
         int s = slot(destination);
         long capacity = PER_DESTINATION_BURST * PER_DESTINATION_NANOS;

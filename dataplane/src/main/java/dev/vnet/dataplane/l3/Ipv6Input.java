@@ -25,9 +25,12 @@ final class Ipv6Input extends Stage {
     private static final int ECHO_HOP_LIMIT = 64;
 
     private final RouterTables tables;
+    private final IcmpRateLimit errors;
 
-    Ipv6Input(RouterTables tables) {
+    /** The stage, its ICMPv6 errors within {@code errors} (the router's limit for ICMP errors of both families). */
+    Ipv6Input(RouterTables tables, IcmpRateLimit errors) {
         this.tables = tables;
+        this.errors = errors;
     }
 
     @Override
@@ -47,9 +50,20 @@ final class Ipv6Input extends Stage {
         }
         long walk = Ipv6.walk(buf, ip);
         if (Ipv6.refused(walk)) {
-            return frame.drop(Ipv6.reason(walk));
+            DropReason why = Ipv6.reason(walk);
+            if (toUs && (why == DropReason.IPV6_ROUTING_TYPE_0 || why == DropReason.IPV6_BAD_EXTENSION)) {
+                // RFC 8200 4.1 and 4.4: code 1 points at a hop-by-hop next header out of place, code 0 at a field.
+                int pointer = Ipv6.problemPointer(walk);
+                int code = why == DropReason.IPV6_BAD_EXTENSION
+                        && buf.getUnsignedByte(ip + pointer) == Ipv6.NH_HOP_BY_HOP ? 1 : 0;
+                error(frame, iface, ip, Icmp6.TYPE_PARAMETER_PROBLEM, code, pointer);
+            }
+            return frame.drop(why);
         }
         if (Ipv6.upperProtocol(walk) != Ipv6.NH_ICMPV6 || Ipv6.isFragment(walk)) {
+            if (toUs && !Ipv6.isFragment(walk) && Ipv6.upperProtocol(walk) == Ipv6.NH_UDP) {
+                error(frame, iface, ip, Icmp6.TYPE_DEST_UNREACHABLE, 4, 0); // port unreachable: nothing listens
+            }
             return frame.drop(DropReason.LOCAL_UNREACHABLE);
         }
         int icmp = ip + Ipv6.upperOffset(walk);
@@ -76,6 +90,22 @@ final class Ipv6Input extends Stage {
             echoReply(frame, iface, buf, ip, icmp, length);
         }
         return frame.local();
+    }
+
+    /**
+     * ICMPv6 {@code type}/{@code code} about the packet at {@code ip} (sent to one of the router's addresses), from
+     * that address back to its sender, when RFC 4443 2.4(e) and the rate limit allow it.
+     */
+    private void error(Frame frame, RouterInterface iface, int ip, int type, int code, int restOfHeader) {
+        ByteBuf buf = frame.buf();
+        boolean linkMulticast = dev.vnet.dataplane.wire.MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
+        if (!Icmp6Errors.allowed(buf, ip, type, code, linkMulticast) || !errors.allow(
+                Icmp6Errors.rateKey(Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip)), type == Icmp6.TYPE_PACKET_TOO_BIG,
+                frame.now())) {
+            return;
+        }
+        frame.inject(iface.port(), iface.output(), Icmp6Errors.build(frame::allocate, buf, frame.start(), ip, type,
+                code, restOfHeader, iface.mac(), ip + Ipv6.DST));
     }
 
     private boolean isLocal6(long hi, long lo) {

@@ -67,7 +67,7 @@ final class L3Graph {
         conntrackIn = new ConntrackIn(tables, nat, localDelivery, forward);
         ipv4Input = new Ipv4Input(tables, conntrackIn, parameterProblem);
         arpInput = new ArpInput(tables);
-        ipv6Input = new Ipv6Input(tables);
+        ipv6Input = new Ipv6Input(tables, icmp.errorLimit());
     }
 
     private IcmpError error(String label, int type, int code, DropReason reason) {

@@ -234,6 +234,56 @@ class Ipv6RouterTest {
     }
 
     @Test
+    void udpToTheGatewayIsAnsweredPortUnreachableQuotingThePacketWithinTheErrorLimit() {
+        try (RouterHarness h = harness()) {
+            ByteBuf udp = Frames6.udp(GW1, H1, RED, GW, 40000, 9, "anyone?".getBytes());
+            byte[] sent = ByteBufUtil.getBytes(udp, IP, udp.readableBytes() - IP);
+            h.send(h.p1, udp);
+            ByteBuf e = only(h.sent(h.p1));
+            assertSound(e);
+            assertEquals(H1, Ethernet.dst(e, 0));
+            assertEquals(GW.lo(), Ipv6.srcLo(e, IP), "from the address the datagram was sent to");
+            assertEquals(RED.lo(), Ipv6.dstLo(e, IP));
+            assertEquals(Icmp6.TYPE_DEST_UNREACHABLE, Icmp6.type(e, ICMP));
+            assertEquals(4, Icmp6.code(e, ICMP), "port unreachable");
+            assertArrayEquals(sent, ByteBufUtil.getBytes(e, ICMP + Icmp6.HEADER_LEN, sent.length), "the packet quoted");
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.LOCAL_UNREACHABLE));
+            for (int i = 0; i < 20; i++) {
+                h.send(h.p1, Frames6.udp(GW1, H1, RED, GW, 40000, 9, new byte[4]));
+            }
+            assertEquals(5, h.sent(h.p1).size(), "a burst of 6 to one host, then one a second (the first was one)");
+            h.clock.advance(1, java.util.concurrent.TimeUnit.SECONDS);
+            h.send(h.p1, Frames6.udp(GW1, H1, RED, GW, 40000, 9, new byte[4]));
+            assertEquals(1, h.sent(h.p1).size(), "a second later, one more");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void aRoutingHeaderOrAMisplacedHopByHopHeaderIsAnsweredWithAParameterProblem() {
+        try (RouterHarness h = harness()) {
+            byte[] rh0 = java.util.HexFormat.of().parseHex("3a02000100000000" + "20010db8000000000000000000000009");
+            h.send(h.p1, Frames6.ipv6(GW1, H1, RED, GW, Ipv6.NH_ROUTING, 64, rh0));
+            ByteBuf e = only(h.sent(h.p1));
+            assertSound(e);
+            assertEquals(Icmp6.TYPE_PARAMETER_PROBLEM, Icmp6.type(e, ICMP));
+            assertEquals(0, Icmp6.code(e, ICMP), "erroneous header field");
+            assertEquals(Ipv6.HEADER_LEN + 2, e.getInt(ICMP + Icmp6.MTU_OR_POINTER), "at the routing type");
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.IPV6_ROUTING_TYPE_0));
+
+            byte[] late = java.util.HexFormat.of().parseHex("0000010400000000" + "3a00010400000000");
+            h.send(h.p1, Frames6.ipv6(GW1, H1, RED, GW, Ipv6.NH_DEST_OPTS, 64, late));
+            e = only(h.sent(h.p1));
+            assertEquals(1, Icmp6.code(e, ICMP), "unrecognized next header: hop-by-hop out of place");
+            assertEquals(Ipv6.HEADER_LEN, e.getInt(ICMP + Icmp6.MTU_OR_POINTER), "at the next header field naming it");
+
+            h.send(h.p1, Frames6.udp(GW1, H1, new Ipv6Address(0, 0), GW, 40000, 9, new byte[4]));
+            assertTrue(h.sent(h.p1).isEmpty(), "nothing answers a packet from ::");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
     void anAddressTheRouterHasAlreadyIsRefused() {
         try (RouterHarness h = harness()) {
             RouterInterface br2 = h.router.interfaces().get(1);

@@ -15,22 +15,47 @@ public final class Frames6 {
     private Frames6() {
     }
 
-    /** An IPv6 frame carrying ICMPv6 {@code message} (its checksum filled in here), hop limit {@code hopLimit}. */
-    public static ByteBuf icmp6(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int hopLimit,
-                                byte[] message) {
-        ByteBuf buf = FrameBuilder.of(new byte[ICMP + message.length]);
+    /** An IPv6 frame carrying {@code payload} as it is after a header of next header {@code nextHeader}. */
+    public static ByteBuf ipv6(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int nextHeader,
+                               int hopLimit, byte[] payload) {
+        ByteBuf buf = FrameBuilder.of(new byte[ICMP + payload.length]);
         Ethernet.setDst(buf, 0, dstMac);
         Ethernet.setSrc(buf, 0, srcMac);
         Ethernet.setType(buf, 0, Ethernet.TYPE_IPV6);
         buf.setInt(IP + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
-        buf.setShort(IP + Ipv6.PAYLOAD_LENGTH, message.length);
-        buf.setByte(IP + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
+        buf.setShort(IP + Ipv6.PAYLOAD_LENGTH, payload.length);
+        buf.setByte(IP + Ipv6.NEXT_HEADER, nextHeader);
         buf.setByte(IP + Ipv6.HOP_LIMIT, hopLimit);
         buf.setLong(IP + Ipv6.SRC, src.hi());
         buf.setLong(IP + Ipv6.SRC + 8, src.lo());
         buf.setLong(IP + Ipv6.DST, dst.hi());
         buf.setLong(IP + Ipv6.DST + 8, dst.lo());
-        buf.setBytes(ICMP, message);
+        buf.setBytes(ICMP, payload);
+        return buf;
+    }
+
+    /** A UDP datagram over IPv6 with a correct checksum. */
+    public static ByteBuf udp(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int srcPort, int dstPort,
+                              byte[] data) {
+        byte[] u = new byte[8 + data.length];
+        u[0] = (byte) (srcPort >>> 8);
+        u[1] = (byte) srcPort;
+        u[2] = (byte) (dstPort >>> 8);
+        u[3] = (byte) dstPort;
+        u[4] = (byte) (u.length >>> 8);
+        u[5] = (byte) u.length;
+        System.arraycopy(data, 0, u, 8, data.length);
+        ByteBuf buf = ipv6(dstMac, srcMac, src, dst, Ipv6.NH_UDP, 64, u);
+        int sum = dev.vnet.dataplane.wire.Checksum.add(buf, ICMP, u.length,
+                Ipv6.pseudoHeader(buf, IP, Ipv6.NH_UDP, u.length));
+        buf.setShort(ICMP + 6, dev.vnet.dataplane.wire.Checksum.finish(sum));
+        return buf;
+    }
+
+    /** An IPv6 frame carrying ICMPv6 {@code message} (its checksum filled in here), hop limit {@code hopLimit}. */
+    public static ByteBuf icmp6(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int hopLimit,
+                                byte[] message) {
+        ByteBuf buf = ipv6(dstMac, srcMac, src, dst, Ipv6.NH_ICMPV6, hopLimit, message);
         Icmp6.updateChecksum(buf, IP, ICMP, message.length);
         return buf;
     }

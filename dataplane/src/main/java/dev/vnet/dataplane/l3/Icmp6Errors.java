@@ -1,0 +1,80 @@
+package dev.vnet.dataplane.l3;
+
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp6;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ndp;
+import io.netty.buffer.ByteBuf;
+
+import java.util.function.IntFunction;
+
+/**
+ * Builds ICMPv6 error messages (RFC 4443 section 3) quoting as much of the offending packet as fits in IPv6's minimum
+ * MTU (section 2.4(c)), and says when none may be sent (section 2.4(e)): not about an ICMPv6 error, nor about a
+ * packet from the unspecified or a multicast address, nor (but for packet too big and an unrecognized option's
+ * parameter problem) about one sent to a multicast address or as a link-layer multicast.
+ */
+final class Icmp6Errors {
+    /** The whole error stays within the minimum MTU. */
+    static final int MAX_QUOTE = Ipv6.MIN_MTU - Ipv6.HEADER_LEN - Icmp6.HEADER_LEN;
+    private static final int HOP_LIMIT = 64;
+
+    private Icmp6Errors() {
+    }
+
+    /** True when an error of {@code type}/{@code code} may answer the packet at {@code ip} (sent as a link multicast or not). */
+    static boolean allowed(ByteBuf buf, int ip, int type, int code, boolean linkMulticast) {
+        long srcHi = Ipv6.srcHi(buf, ip);
+        if (srcHi == 0 && Ipv6.srcLo(buf, ip) == 0 || Ndp.isMulticast(srcHi)) {
+            return false;
+        }
+        boolean anyDestination = type == Icmp6.TYPE_PACKET_TOO_BIG || type == Icmp6.TYPE_PARAMETER_PROBLEM && code == 2;
+        if (!anyDestination && (linkMulticast || Ndp.isMulticast(Ipv6.dstHi(buf, ip)))) {
+            return false;
+        }
+        long walk = Ipv6.walk(buf, ip);
+        if (!Ipv6.refused(walk) && !Ipv6.isFragment(walk) && Ipv6.upperProtocol(walk) == Ipv6.NH_ICMPV6) {
+            int icmp = ip + Ipv6.upperOffset(walk);
+            return icmp >= ip + Ipv6.HEADER_LEN + Ipv6.payloadLength(buf, ip) || !Icmp6.isError(Icmp6.type(buf, icmp));
+        }
+        return true;
+    }
+
+    /** The key the rate limit counts errors to {@code hi:lo} under. */
+    static int rateKey(long hi, long lo) {
+        long x = hi ^ lo;
+        return (int) (x ^ (x >>> 32));
+    }
+
+    /**
+     * The error frame for the packet at {@code ip} in the frame at {@code start}, from {@code mac} and the 16 bytes at
+     * {@code orig[src]}, to the packet's source and the frame's sender: type, code and the second word
+     * {@code restOfHeader} (an MTU, a pointer), then the packet as far as it fits.
+     */
+    static ByteBuf build(IntFunction<ByteBuf> allocate, ByteBuf orig, int start, int ip, int type, int code,
+                         int restOfHeader, long mac, int src) {
+        int packet = Ipv6.HEADER_LEN + Ipv6.payloadLength(orig, ip);
+        int quote = Math.min(packet, MAX_QUOTE);
+        int length = Icmp6.HEADER_LEN + quote;
+        int out = Ethernet.HEADER_LEN;
+        int icmp = out + Ipv6.HEADER_LEN;
+        ByteBuf e = allocate.apply(icmp + length);
+        e.writerIndex(icmp + length);
+        Ethernet.setDst(e, 0, Ethernet.src(orig, start));
+        Ethernet.setSrc(e, 0, mac);
+        Ethernet.setType(e, 0, Ethernet.TYPE_IPV6);
+        e.setInt(out + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
+        e.setShort(out + Ipv6.PAYLOAD_LENGTH, length);
+        e.setByte(out + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
+        e.setByte(out + Ipv6.HOP_LIMIT, HOP_LIMIT);
+        e.setBytes(out + Ipv6.SRC, orig, src, 16);
+        e.setBytes(out + Ipv6.DST, orig, ip + Ipv6.SRC, 16);
+        e.setByte(icmp + Icmp6.TYPE, type);
+        e.setByte(icmp + Icmp6.CODE, code);
+        e.setShort(icmp + Icmp6.CHECKSUM, 0);
+        e.setInt(icmp + Icmp6.MTU_OR_POINTER, restOfHeader);
+        e.setBytes(icmp + Icmp6.HEADER_LEN, orig, ip, quote);
+        Icmp6.updateChecksum(e, out, icmp, length);
+        return e;
+    }
+}
