@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A dual-stack bridge with the kernel's own IPv6 in the namespaces: red (fd00:15::1) and blue (fd00:15::2) on
  * v-net-0, whose gateway has fd00:15::5/64 beside 192.168.15.5/24. They ping each other over IPv6 (switched); red's
  * kernel resolves the gateway by neighbour discovery, learns it is a router, and gets answers to pings on its global
- * and its link-local address. Green, given no IPv6 address, forms one from the prefix in the gateway's router
+ * and its link-local address; a UDP datagram to it is refused with an ICMPv6 error red's kernel accepts. Green, given no IPv6 address, forms one from the prefix in the gateway's router
  * advertisements (SLAAC), and takes no default route from them (IPv6 is not routed yet). A router advertisement red sends (mausezahn, a raw frame) stops at the bridge (RA guard):
  * blue takes no default route from it.
  */
@@ -118,6 +119,16 @@ class Ipv6GatewayScenarioTest {
         String routes = Cmd.inNs(net.ns("green"), 5, "ip", "-6", "route").assertOk().out();
         assertTrue(!routes.contains("default"), "no default route: the advertisements' router lifetime is 0: "
                 + routes);
+    }
+
+    @Test
+    void udpToTheGatewayIsRefusedByAnErrorTheSendersKernelMatchesToItsSocket() {
+        // Nothing listens on the gateway's udp/9999: vnet answers ICMPv6 port unreachable, and red's kernel hands it
+        // to the socket only if it quotes exactly what the socket sent.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Cmd.Result r = Cmd.inNs(net.ns("red"), 30, java, "-cp", System.getProperty("java.class.path"),
+                dev.vnet.control.testing.UdpRefusedProbe.class.getName(), "fd00:15::5", "9999");
+        assertEquals("refused", r.out().trim(), r.toString());
     }
 
     @Test
