@@ -69,6 +69,13 @@ public enum DropReason {
     IPV6_ROUTING_TYPE_0("ipv6-routing-type-0"),
     /** More extension headers than any sound packet has: a chain crafted to make every router walk it. */
     IPV6_EXTENSION_CHAIN_TOO_LONG("ipv6-extension-chain-too-long"),
+    /** An IPv6 source no host may have: multicast, or loopback from the wire (the kernel's ip6_rcv_core drops these). */
+    IPV6_MARTIAN_SOURCE("ipv6-martian-source"),
+    /**
+     * An IPv6 destination no packet from the wire may have: unspecified, loopback, or a multicast group of scope 0 or
+     * interface-local (RFC 4291 2.7).
+     */
+    IPV6_MARTIAN_DESTINATION("ipv6-martian-destination"),
     /** ICMPv6 message shorter than its 4-byte header (8 with the rest of it). */
     ICMPV6_TRUNCATED("icmpv6-truncated"),
     /** ICMPv6 checksum (over the IPv6 pseudo-header and the message) does not verify. */

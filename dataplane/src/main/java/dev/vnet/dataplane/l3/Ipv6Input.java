@@ -10,8 +10,9 @@ import dev.vnet.dataplane.wire.Ndp;
 import io.netty.buffer.ByteBuf;
 
 /**
- * IPv6 at a router interface, as far as the router goes with it yet: the header checked and its extension chain
- * walked (each refusal dropped under its reason), then what is for the router itself. A neighbour solicitation for
+ * IPv6 at a router interface, as far as the router goes with it yet: the header checked, martian sources and
+ * destinations dropped as the kernel's ip6_rcv_core drops them, the extension chain walked (each refusal dropped under
+ * its reason), then what is for the router itself. A neighbour solicitation for
  * one of its addresses is answered with an advertisement (RFC 4861 section 7.2.4: router, solicited and override
  * flags, the interface's MAC; to all nodes when the solicitation came from :: doing duplicate address detection), an
  * echo request to one of them with an echo reply (RFC 4443 section 4.2), a router solicitation with an advertisement
@@ -44,6 +45,13 @@ final class Ipv6Input extends Stage {
         RouterInterface iface = tables.iface(frame.inInterface());
         long dstHi = Ipv6.dstHi(buf, ip);
         long dstLo = Ipv6.dstLo(buf, ip);
+        long srcHi = Ipv6.srcHi(buf, ip);
+        if (Ndp.isMulticast(srcHi) || srcHi == 0 && Ipv6.srcLo(buf, ip) == 1) {
+            return frame.drop(DropReason.IPV6_MARTIAN_SOURCE);
+        }
+        if (dstHi == 0 && (dstLo == 0 || dstLo == 1) || Ndp.isMulticast(dstHi) && ((dstHi >>> 48) & 0xF) <= 1) {
+            return frame.drop(DropReason.IPV6_MARTIAN_DESTINATION);
+        }
         boolean toUs = isLocal6(dstHi, dstLo);
         if (!toUs && !iface.listensTo6(dstHi, dstLo)) {
             return frame.drop(DropReason.L3_PROTOCOL_UNSUPPORTED); // IPv6 is not routed yet

@@ -284,6 +284,23 @@ class Ipv6RouterTest {
     }
 
     @Test
+    void martianSourcesAndDestinationsAreDroppedAsTheKernelDropsThem() {
+        try (RouterHarness h = harness()) {
+            for (String src : List.of("ff02::1", "::1")) {
+                h.send(h.p1, Frames6.echoRequest(GW1, H1, Ipv6Address.parse(src), GW, 1, 1, new byte[8]));
+            }
+            assertEquals(2, h.gw1Port.counters().drops(DropReason.IPV6_MARTIAN_SOURCE), "multicast and loopback");
+            for (String dst : List.of("::", "::1", "ff01::1", "ff00::1")) {
+                h.send(h.p1, Frames6.echoRequest(GW1, H1, RED, Ipv6Address.parse(dst), 1, 1, new byte[8]));
+            }
+            assertEquals(4, h.gw1Port.counters().drops(DropReason.IPV6_MARTIAN_DESTINATION),
+                    "unspecified, loopback, interface-local and scope-0 multicast");
+            assertTrue(h.sent(h.p1).isEmpty(), "none answered");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
     void anAddressTheRouterHasAlreadyIsRefused() {
         try (RouterHarness h = harness()) {
             RouterInterface br2 = h.router.interfaces().get(1);
