@@ -20,17 +20,21 @@ import java.util.concurrent.TimeUnit;
  * the flow). Used by that loop only.
  *
  * <p>A plain frame is one {@code sendmsg} of two pieces, the tunnel's header and the frame, so it is neither copied
- * nor written. A TCP super-frame from a TAP is cut into segments at enqueue time, each behind its VXLAN header, one
- * after the other in one buffer, and leaves in one {@code sendmsg} with {@code UDP_SEGMENT} (two when the datagrams
- * pass the 64 KiB a send can carry): the kernel cuts it into datagrams and computes their checksums, so a 64 KiB
- * super-frame costs one or two system calls instead of some forty. If the kernel refuses {@code UDP_SEGMENT} (older
- * than 4.18), the datagrams are sent one by one from then on, and that is logged once.
+ * nor written. A TCP super-frame from a TAP is cut into segments at enqueue time without copying its payload: each
+ * segment's VXLAN header and Ethernet, IP and TCP headers (with its TCP checksum, summed over the payload in place)
+ * go one after the other into a small buffer ({@link SoftwareOffload#segmentHeaders}), and the datagrams leave as a
+ * scatter-gather list of (headers, payload slice) pieces in one {@code sendmsg} with {@code UDP_SEGMENT} (two when
+ * they pass the 64 KiB a send can carry): the kernel gathers them, cuts the stream into datagrams and computes their
+ * UDP checksums, so a 64 KiB super-frame costs one or two system calls instead of some forty, and one copy (the
+ * kernel's). If the kernel refuses {@code UDP_SEGMENT} (older than 4.18), the datagrams are sent one by one from then
+ * on, and that is logged once.
  */
 final class VxlanSender {
     private static final Logger log = LoggerFactory.getLogger(VxlanSender.class);
     private static final int TX_RING = 64;
     private static final int IOV_AT = UdpSocket.MSGHDR_LEN;
-    private static final int CONTROL_AT = IOV_AT + 2 * UdpSocket.IOVEC_LEN;
+    /** Room for two pieces (headers, payload) per datagram of one send. */
+    private static final int CONTROL_AT = IOV_AT + 2 * UdpSocket.MAX_SEGMENTS * UdpSocket.IOVEC_LEN;
     private static final int META_LEN = CONTROL_AT + UdpSocket.CMSG_SPACE;
     private static final int EIO = -5;
     private static final int EINVAL = -22;
@@ -42,8 +46,12 @@ final class VxlanSender {
     private final ByteBuf meta = Unpooled.directBuffer(META_LEN, META_LEN);
     private final VtepPort[] ports = new VtepPort[TX_RING];
     private final ByteBuf[] frames = new ByteBuf[TX_RING];
-    /** 0: a plain frame; otherwise the size of each datagram in a buffer of segments (the last may be shorter). */
-    private final int[] datagramSizes = new int[TX_RING];
+    /** A super-frame's segment headers (each behind its VXLAN header), or null for a plain frame. */
+    private final ByteBuf[] headers = new ByteBuf[TX_RING];
+    /** For a super-frame: bytes of headers per segment (VXLAN's included), MSS, and where its payload starts. */
+    private final int[] headerLens = new int[TX_RING];
+    private final int[] mssOf = new int[TX_RING];
+    private final int[] payloadAt = new int[TX_RING];
     private final int[] senderOf = new int[TX_RING];
     private final RateLimitedLog sendErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(1));
     private boolean segmentOffload = true;
@@ -71,7 +79,7 @@ final class VxlanSender {
             }
             frame = direct;
         }
-        add(tunnel, frame, 0, endpoint.senderFor(frame, frame.readerIndex(), frame.readableBytes()));
+        add(tunnel, frame, null, 0, 0, endpoint.senderFor(frame, frame.readerIndex(), frame.readableBytes()));
     }
 
     /**
@@ -80,48 +88,59 @@ final class VxlanSender {
      * {@code vxlan-too-big}, a super-frame that cannot be cut as {@code offload-unsupported}.
      */
     void enqueueSuperFrame(VtepPort tunnel, ByteBuf frame, long offload) {
-        ByteBuf batch = null;
+        ByteBuf heads = null;
+        boolean queued = false;
         try {
+            if (!frame.hasMemoryAddress()) {
+                tunnel.counters().drop(DropReason.OFFLOAD_UNSUPPORTED); // super-frames come from TAPs, in direct memory
+                return;
+            }
             int from = frame.readerIndex();
             int length = frame.readableBytes();
-            int headers = SoftwareOffload.headerLength(frame, from, length, offload);
-            if (headers < 0) {
+            int h = SoftwareOffload.headerLength(frame, from, length, offload);
+            if (h < 0) {
                 tunnel.counters().drop(DropReason.OFFLOAD_UNSUPPORTED);
                 return;
             }
             int mss = Offload.gsoSize(offload);
-            if (headers + mss > tunnel.maxFrame()) {
+            if (h + mss > tunnel.maxFrame()) {
                 tunnel.counters().drop(DropReason.VXLAN_TOO_BIG);
                 return;
             }
-            int payload = length - headers;
-            int segments = Math.max(1, (payload + mss - 1) / mss);
-            batch = alloc.directBuffer(segments * (Vxlan.HEADER_LEN + headers) + payload);
-            SoftwareOffload.segmentInto(frame, from, length, offload, batch, tunnel.meta(), VtepPort.HEADER_AT,
+            int segments = Math.max(1, (length - h + mss - 1) / mss);
+            heads = alloc.directBuffer(segments * (Vxlan.HEADER_LEN + h));
+            SoftwareOffload.segmentHeaders(frame, from, length, offload, heads, tunnel.meta(), VtepPort.HEADER_AT,
                     Vxlan.HEADER_LEN);
-            int sender = endpoint.senderFor(frame, from, length);
-            add(tunnel, batch, Vxlan.HEADER_LEN + headers + mss, sender);
-            batch = null;
+            add(tunnel, frame, heads, Vxlan.HEADER_LEN + h, mss, endpoint.senderFor(frame, from, length));
+            queued = true;
         } finally {
-            frame.release();
-            if (batch != null) {
-                batch.release();
+            if (!queued) {
+                frame.release();
+                if (heads != null) {
+                    heads.release();
+                }
             }
         }
     }
 
-    private void add(VtepPort tunnel, ByteBuf buf, int datagramSize, int sender) {
+    private void add(VtepPort tunnel, ByteBuf frame, ByteBuf heads, int headerLen, int mss, int sender) {
         if (closed) {
             tunnel.counters().drop(DropReason.PORT_CLOSED);
-            buf.release();
+            frame.release();
+            if (heads != null) {
+                heads.release();
+            }
             return;
         }
         if (count == TX_RING) {
             flush();
         }
         ports[count] = tunnel;
-        frames[count] = buf;
-        datagramSizes[count] = datagramSize;
+        frames[count] = frame;
+        headers[count] = heads;
+        headerLens[count] = headerLen;
+        mssOf[count] = mss;
+        payloadAt[count] = frame.readerIndex() + headerLen - Vxlan.HEADER_LEN;
         senderOf[count++] = sender;
     }
 
@@ -132,19 +151,24 @@ final class VxlanSender {
         for (int i = 0; i < n; i++) {
             VtepPort tunnel = ports[i];
             ByteBuf buf = frames[i];
+            ByteBuf heads = headers[i];
             ports[i] = null;
             frames[i] = null;
+            headers[i] = null;
             try {
-                if (datagramSizes[i] == 0) {
+                if (heads == null) {
                     sendFrame(tunnel, buf, senders[senderOf[i]]);
                 } else {
-                    sendSegments(tunnel, buf, datagramSizes[i], senders[senderOf[i]]);
+                    sendSegments(tunnel, buf, heads, headerLens[i], mssOf[i], payloadAt[i], senders[senderOf[i]]);
                 }
             } catch (RuntimeException e) {
                 tunnel.counters().drop(DropReason.TX_ERROR);
                 sendErrors.warn(System.nanoTime(), "tunnel " + tunnel.name() + ": send threw: {}", e.toString());
             } finally {
                 buf.release();
+                if (heads != null) {
+                    heads.release();
+                }
             }
         }
     }
@@ -154,6 +178,7 @@ final class VxlanSender {
         int length = frame.readableBytes();
         long tunnelMeta = tunnel.metaAddress();
         meta.setLongLE(UdpSocket.MSG_NAME, tunnelMeta + VtepPort.SOCKADDR_AT);
+        meta.setLongLE(UdpSocket.MSG_IOV, meta.memoryAddress() + IOV_AT);
         meta.setLongLE(UdpSocket.MSG_IOVLEN, 2);
         meta.setLongLE(UdpSocket.MSG_CONTROL, 0);
         meta.setLongLE(UdpSocket.MSG_CONTROLLEN, 0);
@@ -165,26 +190,45 @@ final class VxlanSender {
         counted(tunnel, n, Vxlan.HEADER_LEN + length, 1, length);
     }
 
-    /** Datagrams of {@code size} bytes back to back in {@code batch}: as few {@code UDP_SEGMENT} sends as fit. */
-    private void sendSegments(VtepPort tunnel, ByteBuf batch, int size, UdpSocket sender) {
-        int total = batch.readableBytes();
+    /**
+     * The datagrams of a super-frame: segment {@code i} is {@code headerLen} bytes of {@code heads} then its slice of
+     * the payload at {@code frame[payloadAt + i * mss]}; as few {@code UDP_SEGMENT} sends as fit.
+     */
+    private void sendSegments(VtepPort tunnel, ByteBuf frame, ByteBuf heads, int headerLen, int mss, int payloadAt,
+                              UdpSocket sender) {
+        int segments = heads.readableBytes() / headerLen;
+        int payload = frame.writerIndex() - payloadAt;
+        int size = headerLen + mss;
         int perSend = Math.max(1, Math.min(UdpSocket.MAX_SEGMENTS, UdpSocket.MAX_PAYLOAD / size));
-        for (int off = 0; off < total; off += perSend * size) {
-            int bytes = Math.min(perSend * size, total - off);
-            int datagrams = (bytes + size - 1) / size;
-            long address = batch.memoryAddress() + batch.readerIndex() + off;
+        long headsAt = heads.memoryAddress() + heads.readerIndex();
+        long payloadBase = frame.memoryAddress() + payloadAt;
+        long iov = meta.memoryAddress() + IOV_AT;
+        for (int first = 0; first < segments; first += perSend) {
+            int n = Math.min(perSend, segments - first);
+            int bytes = 0;
+            for (int k = 0; k < n; k++) {
+                int i = first + k;
+                int slice = Math.min(mss, payload - i * mss);
+                int at = IOV_AT + 2 * k * UdpSocket.IOVEC_LEN;
+                meta.setLongLE(at, headsAt + (long) i * headerLen);
+                meta.setLongLE(at + 8, headerLen);
+                meta.setLongLE(at + UdpSocket.IOVEC_LEN, payloadBase + (long) i * mss);
+                meta.setLongLE(at + UdpSocket.IOVEC_LEN + 8, slice);
+                bytes += headerLen + slice;
+            }
             if (segmentOffload) {
-                long n = sendOne(tunnel, sender, address, bytes, size);
-                if (n == bytes || !refusesSegmentation(n)) {
-                    counted(tunnel, n, bytes, datagrams, bytes - datagrams * Vxlan.HEADER_LEN);
+                long sent = sendPieces(tunnel, sender, iov, 2 * n, size);
+                if (sent == bytes || !refusesSegmentation(sent)) {
+                    counted(tunnel, sent, bytes, n, bytes - n * Vxlan.HEADER_LEN);
                     continue;
                 }
                 segmentOffload = false;
-                log.warn("the kernel refuses UDP_SEGMENT (errno {}): VXLAN datagrams are sent one by one", -n);
+                log.warn("the kernel refuses UDP_SEGMENT (errno {}): VXLAN datagrams are sent one by one", -sent);
             }
-            for (int d = 0; d < bytes; d += size) {
-                int one = Math.min(size, bytes - d);
-                counted(tunnel, sendOne(tunnel, sender, address + d, one, 0), one, 1, one - Vxlan.HEADER_LEN);
+            for (int k = 0; k < n; k++) {
+                long pieces = iov + 2L * k * UdpSocket.IOVEC_LEN;
+                int one = headerLen + (int) meta.getLongLE(IOV_AT + 2 * k * UdpSocket.IOVEC_LEN + UdpSocket.IOVEC_LEN + 8);
+                counted(tunnel, sendPieces(tunnel, sender, pieces, 2, 0), one, 1, one - Vxlan.HEADER_LEN);
             }
         }
     }
@@ -193,12 +237,11 @@ final class VxlanSender {
         return n == EIO || n == EINVAL || n == ENOPROTOOPT;
     }
 
-    /** One {@code sendmsg} of {@code bytes} at {@code address}, cut into {@code segmentSize} datagrams unless 0. */
-    private long sendOne(VtepPort tunnel, UdpSocket sender, long address, int bytes, int segmentSize) {
+    /** One {@code sendmsg} of the {@code pieces} iovecs at {@code iov}, cut into {@code segmentSize} datagrams unless 0. */
+    private long sendPieces(VtepPort tunnel, UdpSocket sender, long iov, int pieces, int segmentSize) {
         meta.setLongLE(UdpSocket.MSG_NAME, tunnel.metaAddress() + VtepPort.SOCKADDR_AT);
-        meta.setLongLE(UdpSocket.MSG_IOVLEN, 1);
-        meta.setLongLE(IOV_AT, address);
-        meta.setLongLE(IOV_AT + 8, bytes);
+        meta.setLongLE(UdpSocket.MSG_IOV, iov);
+        meta.setLongLE(UdpSocket.MSG_IOVLEN, pieces);
         if (segmentSize > 0) {
             UdpSocket.writeSegmentSize(meta, CONTROL_AT, segmentSize);
             meta.setLongLE(UdpSocket.MSG_CONTROL, meta.memoryAddress() + CONTROL_AT);
@@ -234,6 +277,10 @@ final class VxlanSender {
         for (int i = 0; i < count; i++) {
             ports[i].counters().drop(DropReason.PORT_CLOSED);
             frames[i].release();
+            if (headers[i] != null) {
+                headers[i].release();
+                headers[i] = null;
+            }
             frames[i] = null;
             ports[i] = null;
         }

@@ -50,7 +50,7 @@ public final class SoftwareOffload {
      */
     public static int segment(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
                               Consumer<ByteBuf> out) {
-        return cut(buf, start, length, offload, alloc, out, null, null, 0, 0);
+        return cut(buf, start, length, offload, alloc, out, null, null, 0, 0, false);
     }
 
     /**
@@ -62,7 +62,19 @@ public final class SoftwareOffload {
      */
     public static int segmentInto(ByteBuf buf, int start, int length, long offload, ByteBuf dst, ByteBuf prefix,
                                   int prefixAt, int prefixLen) {
-        return cut(buf, start, length, offload, null, null, dst, prefix, prefixAt, prefixLen);
+        return cut(buf, start, length, offload, null, null, dst, prefix, prefixAt, prefixLen, false);
+    }
+
+    /**
+     * As {@link #segmentInto}, but only each segment's prefix and headers are written into {@code dst} (the payload
+     * stays where it is: segment {@code i}'s is {@code gsoSize} bytes at {@code start + headers + i * gsoSize}, the
+     * last one shorter), each TCP checksum computed over the headers written and the payload read in place. So the
+     * segments can leave as a scatter-gather list of (headers, payload) pieces, the payload never copied.
+     * {@code dst} needs room for {@code segments * (prefixLen + headers)} bytes.
+     */
+    public static int segmentHeaders(ByteBuf buf, int start, int length, long offload, ByteBuf dst, ByteBuf prefix,
+                                     int prefixAt, int prefixLen) {
+        return cut(buf, start, length, offload, null, null, dst, prefix, prefixAt, prefixLen, true);
     }
 
     /**
@@ -105,7 +117,8 @@ public final class SoftwareOffload {
 
     /** {@link #segment} into buffers of their own ({@code dst} null), or {@link #segmentInto} {@code dst}. */
     private static int cut(ByteBuf buf, int start, int length, long offload, IntFunction<ByteBuf> alloc,
-                           Consumer<ByteBuf> out, ByteBuf dst, ByteBuf prefix, int prefixAt, int prefixLen) {
+                           Consumer<ByteBuf> out, ByteBuf dst, ByteBuf prefix, int prefixAt, int prefixLen,
+                           boolean headersOnly) {
         int headers = headerLength(buf, start, length, offload);
         if (headers < 0) {
             return -1;
@@ -139,7 +152,9 @@ public final class SoftwareOffload {
             }
             int base = s.writerIndex();
             s.writeBytes(buf, start, headers);
-            s.writeBytes(buf, start + headers + off, size);
+            if (!headersOnly) {
+                s.writeBytes(buf, start + headers + off, size);
+            }
             if (v6) {
                 s.setShort(base + ipOff + IPV6_PAYLOAD_LENGTH, tcpLen + size);
             } else {
@@ -159,7 +174,9 @@ public final class SoftwareOffload {
             s.setShort(base + tcpOff + Tcp.CHECKSUM, 0);
             int pseudo = v6 ? addresses + tcpLen + size + Ipv4.PROTO_TCP
                     : Checksum.pseudoHeader(src, dst4, Ipv4.PROTO_TCP, tcpLen + size);
-            int sum = Checksum.add(s, base + tcpOff, tcpLen + size, pseudo);
+            // The TCP header's length is a multiple of 4: its sum and the payload's add up as one region's would.
+            int sum = headersOnly ? Checksum.add(buf, start + headers + off, size, Checksum.add(s, base + tcpOff, tcpLen,
+                    pseudo)) : Checksum.add(s, base + tcpOff, tcpLen + size, pseudo);
             s.setShort(base + tcpOff + Tcp.CHECKSUM, Checksum.finish(sum));
             if (dst == null) {
                 out.accept(s);

@@ -153,6 +153,28 @@ class TcpCoalescingTest {
     }
 
     @Test
+    void headersCutAlonePlusThePayloadInPlaceAreTheSegmentsCutWhole() {
+        ByteBuf f = superFrame(3 * MSS + 321, Tcp.ACK_FLAG | Tcp.PSH);
+        Cut whole = cut(f);
+        ByteBuf prefix = Unpooled.buffer(PREFIX).writeBytes(new byte[] {-18, -18, -18, -18, -18, -18, -18, -18});
+        int headers = SoftwareOffload.headerLength(f, 0, f.readableBytes(), gso());
+        ByteBuf heads = Unpooled.directBuffer(4 * (PREFIX + headers));
+        assertEquals(4, SoftwareOffload.segmentHeaders(f, 0, f.readableBytes(), gso(), heads, prefix, 0, PREFIX));
+        assertEquals(4 * (PREFIX + headers), heads.readableBytes(), "headers only");
+        for (int i = 0; i < 4; i++) {
+            ByteBuf joined = Unpooled.buffer();
+            joined.writeBytes(heads, i * (PREFIX + headers), PREFIX + headers);
+            joined.writeBytes(f, headers + i * MSS, whole.payloads()[i]);
+            byte[] expected = ByteBufUtil.getBytes(whole.buf(), whole.starts()[i] - PREFIX,
+                    PREFIX + headers + whole.payloads()[i]);
+            assertArrayEquals(expected, ByteBufUtil.getBytes(joined), "segment " + i + ", checksums included");
+        }
+        heads.release();
+        whole.buf().release();
+        f.release();
+    }
+
+    @Test
     void segmentsJoinOnlyWhereTheKernelsGroWouldJoinThem() {
         assertTrue(secondJoins(c -> { }), "an untouched segment joins");
         assertFalse(secondJoins(set(L4 + Tcp.SEQ, 4, 7000 + MSS + 1)), "a gap in the sequence");
