@@ -50,6 +50,15 @@ import java.util.Map;
 public final class ControlServer implements AutoCloseable {
     /** File name of the socket inside the state directory. */
     public static final String SOCKET_NAME = "vnet.sock";
+    /** The IPv6 addresses of an attach request ({@code "addresses6": ["fd00:15::3/64"]}), none when absent. */
+    private static java.util.List<dev.vnet.dataplane.wire.Ipv6Cidr> addresses6(JsonNode list) {
+        java.util.List<dev.vnet.dataplane.wire.Ipv6Cidr> out = new java.util.ArrayList<>();
+        for (JsonNode a : list) {
+            out.add(dev.vnet.dataplane.wire.Ipv6Cidr.parse(a.asText()));
+        }
+        return out;
+    }
+
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     private static final int MAX_HEAD = 16384;
     private static final int MAX_BODY = 65536;
@@ -159,7 +168,7 @@ public final class ControlServer implements AutoCloseable {
                         body.path("mtu").asInt(1500),
                         body.hasNonNull("default-route")
                                 ? dev.vnet.dataplane.wire.Ipv4Addr.parse(body.get("default-route").asText()) : 0,
-                        body.path("offloads").asBoolean(true));
+                        body.path("offloads").asBoolean(true), addresses6(body.path("addresses6")));
                 try {
                     lab.attach(spec);
                 } catch (IllegalArgumentException | IllegalStateException e) {

@@ -29,8 +29,10 @@ final class AttachCommands {
         String name;
         @Option(names = "--bridge", required = true, paramLabel = "BRIDGE", description = "The bridge to attach to.")
         String bridge;
-        @Option(names = "--address", required = true, paramLabel = "A.B.C.D/LEN", description = "Its address.")
-        String address;
+        @Option(names = "--address", required = true, paramLabel = "ADDRESS/LEN",
+                description = "Its address: one IPv4 address, and any IPv6 ones (repeat the option: --address "
+                        + "192.168.15.3/24 --address fd00:15::3/64).")
+        java.util.List<String> addresses;
         @Option(names = "--default-route", paramLabel = "GATEWAY", description = "Its default route's next hop.")
         String defaultRoute;
         @Option(names = "--mtu", paramLabel = "N", description = "Its MTU (default: ${DEFAULT-VALUE}).")
@@ -40,17 +42,28 @@ final class AttachCommands {
 
         @Override
         public Integer call() {
+            java.util.List<String> v4 = addresses.stream().filter(a -> !a.contains(":")).toList();
+            java.util.List<String> v6 = addresses.stream().filter(a -> a.contains(":")).toList();
+            if (v4.size() != 1) {
+                System.err.println("vnet attach: --address: one IPv4 address, and any IPv6 ones (got " + v4.size()
+                        + " IPv4)");
+                return 2;
+            }
+            String address = v4.get(0);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("name", name);
             body.put("bridge", bridge);
             body.put("address", address);
+            if (!v6.isEmpty()) {
+                body.put("addresses6", v6);
+            }
             body.put("mtu", mtu);
             if (defaultRoute != null) {
                 body.put("default-route", defaultRoute);
             }
             try {
                 new ControlClient(lab.stateDir()).call("POST", "/namespaces", body);
-                System.out.println("attached " + name + " to " + bridge + " as " + address);
+                System.out.println("attached " + name + " to " + bridge + " as " + String.join(" ", addresses));
                 return 0;
             } catch (IOException e) {
                 System.err.println("vnet attach: " + e.getMessage());

@@ -132,6 +132,24 @@ class Ipv6GatewayScenarioTest {
     }
 
     @Test
+    void aNamespaceAttachedAtRuntimeWithAnIpv6AddressReachesTheGateway() {
+        String state = net.stateDir().toString();
+        String pink = net.ns("pink");
+        assertEquals(0, dev.vnet.control.cli.Main.run("attach", pink, "--bridge", "v-net-0", "--address",
+                "192.168.15.9/24", "--address", "fd00:15::9/64", "--state-dir", state));
+        try {
+            Cmd.Result r = Cmd.inNs(pink, 20, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "3", "fd00:15::5");
+            assertEquals(0, r.exit(), "pink pings the gateway over IPv6: " + r);
+            assertEquals(1, dev.vnet.control.cli.Main.run("attach", net.ns("bad"), "--bridge", "v-net-0",
+                    "--address", "192.168.15.10/24", "--address", "fd00:99::10/64", "--state-dir", state),
+                    "an IPv6 address outside the bridge's prefixes is refused");
+            assertTrue(!Cmd.namespaces().contains(net.ns("bad")), "and nothing was created for it");
+        } finally {
+            dev.vnet.control.cli.Main.run("detach", pink, "--state-dir", state);
+        }
+    }
+
+    @Test
     void redAndBluePingEachOtherOverIpv6() {
         pings("red", "fd00:15::2");
         pings("blue", "fd00:15::1");
