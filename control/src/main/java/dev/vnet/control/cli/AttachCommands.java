@@ -1,7 +1,6 @@
 package dev.vnet.control.cli;
 
 import dev.vnet.control.api.ControlClient;
-import dev.vnet.control.lab.StateFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -9,7 +8,6 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;

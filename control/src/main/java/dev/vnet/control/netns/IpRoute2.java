@@ -1,13 +1,11 @@
 package dev.vnet.control.netns;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The iproute2 driver: namespaces and links are made and configured by running {@code ip}, exactly the commands the

@@ -1,7 +1,6 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.wire.Ipv4Addr;
-import dev.vnet.dataplane.wire.Ipv4Cidr;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 

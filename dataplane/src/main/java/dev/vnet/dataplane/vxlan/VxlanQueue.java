@@ -3,7 +3,6 @@ package dev.vnet.dataplane.vxlan;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.port.FrameSink;
 import dev.vnet.dataplane.port.UdpSocket;
-import dev.vnet.dataplane.wire.Vxlan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;

@@ -5,7 +5,6 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.testing.FrameBuilder;
 import dev.vnet.dataplane.testing.LeakCheck;
 import dev.vnet.dataplane.testing.RouterHarness;
-import dev.vnet.dataplane.wire.Arp;
 import dev.vnet.dataplane.wire.Checksum;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;

@@ -13,7 +13,6 @@ import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.MacAddr;
-import dev.vnet.dataplane.wire.MacAddress;
 import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Vxlan;
