@@ -6,6 +6,7 @@ import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv6;
 import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.Offload;
 import dev.vnet.dataplane.wire.Tcp;
@@ -34,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  * gets (length, VLAN tag, source a station) and its MACs and EtherType; {@link #ipv4} the router's IPv4 header check
  * (version, IHL, lengths, header checksum) and addresses; {@link #flowKey} both, the transport check and ports, and
  * the connection key conntrack looks up; {@link #virtioHeader} the virtio-net header in front of every read when
- * offloads are on. Each invocation parses {@link #BATCH} frames; results are per frame.
+ * offloads are on; {@link #ipv6} the router's IPv6 header check and extension-header walk to the upper-layer header,
+ * on IPv6 frames of the same flows (every other one behind a hop-by-hop header). Each invocation parses
+ * {@link #BATCH} frames; results are per frame.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,6 +54,7 @@ public class WireParseBenchmark {
     private static final int IP = Ethernet.HEADER_LEN;
 
     private ByteBuf[] frames;
+    private ByteBuf[] frames6;
     private ByteBuf headers;
     private int next;
     private long lastLo;
@@ -59,6 +63,7 @@ public class WireParseBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         frames = new ByteBuf[FRAMES];
+        frames6 = new ByteBuf[FRAMES];
         headers = PooledByteBufAllocator.DEFAULT.directBuffer(FRAMES * Offload.HEADER_LEN);
         for (int i = 0; i < FRAMES; i++) {
             long dstMac = MacAddr.parse("02:00:00:00:01:00") + i;
@@ -68,6 +73,7 @@ public class WireParseBenchmark {
             frames[i] = i % 2 == 0
                     ? BenchFrames.udp(64, dstMac, srcMac, src, dst, 10_000 + i, 53, 64)
                     : BenchFrames.tcp(74, dstMac, srcMac, src, dst, 20_000 + i, 80);
+            frames6[i] = ipv6(dstMac, srcMac, i, i % 2 == 0);
             long offload = i % 2 == 0 ? 0 : Offload.of(Offload.NEEDS_CSUM, Offload.GSO_TCPV4, 54, 1448, 34, 16);
             headers.writeZero(Offload.HEADER_LEN);
             Offload.write(headers, i * Offload.HEADER_LEN, offload);
@@ -80,7 +86,63 @@ public class WireParseBenchmark {
         for (ByteBuf f : frames) {
             f.release();
         }
+        for (ByteBuf f : frames6) {
+            f.release();
+        }
         headers.release();
+    }
+
+    /** An IPv6 UDP datagram of flow {@code i} (fd00:15::i to 2001:db8::i), behind a hop-by-hop header or not. */
+    private static ByteBuf ipv6(long dstMac, long srcMac, int i, boolean hopByHop) {
+        int ext = hopByHop ? 8 : 0;
+        int length = IP + Ipv6.HEADER_LEN + ext + 8 + 18;
+        ByteBuf f = PooledByteBufAllocator.DEFAULT.directBuffer(length);
+        f.writeZero(length);
+        Ethernet.setDst(f, 0, dstMac);
+        Ethernet.setSrc(f, 0, srcMac);
+        Ethernet.setType(f, 0, Ethernet.TYPE_IPV6);
+        f.setInt(IP, 6 << 28);
+        f.setShort(IP + Ipv6.PAYLOAD_LENGTH, ext + 8 + 18);
+        f.setByte(IP + Ipv6.NEXT_HEADER, hopByHop ? Ipv6.NH_HOP_BY_HOP : Ipv6.NH_UDP);
+        f.setByte(IP + Ipv6.HOP_LIMIT, 64);
+        f.setLong(IP + Ipv6.SRC, 0xFD00_0015_0000_0000L);
+        f.setLong(IP + Ipv6.SRC + 8, i);
+        f.setLong(IP + Ipv6.DST, 0x2001_0DB8_0000_0000L);
+        f.setLong(IP + Ipv6.DST + 8, i);
+        int at = IP + Ipv6.HEADER_LEN;
+        if (hopByHop) {
+            f.setByte(at, Ipv6.NH_UDP);
+            f.setByte(at + 2, 1); // PadN over the rest
+            f.setByte(at + 3, 4);
+            at += 8;
+        }
+        f.setShort(at, 10_000 + i);
+        f.setShort(at + 2, 53);
+        f.setShort(at + 4, 8 + 18);
+        return f;
+    }
+
+    /** IPv6 header check and extension walk, then the addresses and upper-layer protocol. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long ipv6() {
+        long acc = 0;
+        int i = next;
+        for (int n = 0; n < BATCH; n++) {
+            ByteBuf f = frames6[i];
+            if (Ipv6.check(f, IP, f.readableBytes() - IP) == null) {
+                long walk = Ipv6.walk(f, IP);
+                acc += Ipv6.srcLo(f, IP) ^ Ipv6.dstHi(f, IP) ^ Ipv6.upperProtocol(walk) ^ Ipv6.upperOffset(walk);
+            }
+            i = (i + 1) & (FRAMES - 1);
+        }
+        next = i;
+        return acc;
+    }
+
+    /** The upper-layer protocol and its offset of IPv6 frame {@code i}, for the functional test. */
+    long ipv6Walk(int i) {
+        return Ipv6.walk(frames6[i], IP);
     }
 
     /** Ethernet check, then destination, source and EtherType. */

@@ -30,6 +30,14 @@ class WireBenchmarksTest {
             }
             assertNotEquals(0, b.ethernet() + b.ipv4() + b.flowKey());
             assertTrue(b.virtioHeader() != 0, "the TCP frames' headers carry offload state");
+            for (int i = 0; i < WireParseBenchmark.FRAMES; i++) {
+                long walk = b.ipv6Walk(i);
+                assertEquals(dev.vnet.dataplane.wire.Ipv6.NH_UDP, dev.vnet.dataplane.wire.Ipv6.upperProtocol(walk),
+                        "IPv6 frame " + i + " walks to its UDP header");
+                assertEquals(i % 2 == 0 ? 48 : 40, dev.vnet.dataplane.wire.Ipv6.upperOffset(walk),
+                        "behind a hop-by-hop header every other frame");
+            }
+            assertNotEquals(0, b.ipv6());
         } finally {
             b.tearDown();
         }
