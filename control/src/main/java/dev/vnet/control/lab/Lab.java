@@ -249,6 +249,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             if (!b.gateways6().isEmpty() && !b.routerAdvertisements()) {
                 dataplane.setRouterAdvertisements(b.name(), false);
             }
+            if (!b.rdnss().isEmpty()) {
+                dataplane.setDnsServers(b.name(), b.rdnss());
+            }
             if (b.vxlan() != null) {
                 dataplane.addVxlan(b.name(), b.vxlan().options(underlayMtus.get(b.name())));
             }

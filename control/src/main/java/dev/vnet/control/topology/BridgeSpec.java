@@ -2,6 +2,7 @@ package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
 
 import java.util.List;
@@ -18,20 +19,22 @@ import java.util.List;
  * @param vxlan         how the bridge extends over VXLAN to other hosts, or null when it stays on this one
  * @param gateways6     the router's IPv6 addresses on this bridge (beside the link-local one it always has there)
  * @param routerAdvertisements the router advertises the IPv6 prefixes on this bridge (the default)
+ * @param rdnss         the recursive DNS servers the advertisements name (RFC 8106), none unless given
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
                          Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6,
-                         boolean routerAdvertisements) {
+                         boolean routerAdvertisements, List<Ipv6Address> rdnss) {
     /** Copies the lists. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
         gateways6 = List.copyOf(gateways6);
+        rdnss = List.copyOf(rdnss);
     }
 
     /** A bridge without IPv6 gateway addresses. */
     public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
                       Ipv4Cidr hostAddress, VxlanSpec vxlan) {
-        this(name, options, gateways, hostInterface, hostAddress, vxlan, List.of(), true);
+        this(name, options, gateways, hostInterface, hostAddress, vxlan, List.of(), true, List.of());
     }
 
     /** A bridge on this host only. */

@@ -11,8 +11,9 @@ import java.util.Map;
 /**
  * What is wrong with a topology's IPv6 addresses (bridge gateways and namespace addresses), each message naming the
  * element and field: an address no interface may be given (unspecified, loopback, multicast, link-local, which the
- * kernel and the router make themselves), a prefix length outside 1..128, an address used twice, and a namespace's
- * address outside every IPv6 prefix of its bridge's gateway.
+ * kernel and the router make themselves), a prefix length outside 1..128, an address used twice, a namespace's
+ * address outside every IPv6 prefix of its bridge's gateway, and DNS servers to advertise that are not unicast or on
+ * a bridge without an IPv6 gateway.
  */
 final class Ipv6Checks {
     private Ipv6Checks() {
@@ -23,6 +24,15 @@ final class Ipv6Checks {
         Map<Ipv6Address, String> owners = new HashMap<>();
         Map<String, List<Ipv6Cidr>> prefixes = new HashMap<>();
         for (BridgeSpec b : bridges) {
+            if (!b.rdnss().isEmpty() && b.gateways6().isEmpty()) {
+                problems.add("bridge " + b.name() + ": rdnss: the router advertises DNS servers only where it has an "
+                        + "IPv6 gateway address; give the bridge one");
+            }
+            for (Ipv6Address d : b.rdnss()) {
+                if (d.hi() == 0 && (d.lo() == 0 || d.lo() == 1) || (d.hi() >>> 56) == 0xFF) {
+                    problems.add("bridge " + b.name() + ": rdnss: " + d + " is not a unicast address");
+                }
+            }
             for (Ipv6Cidr g : b.gateways6()) {
                 String where = "bridge " + b.name() + ": gateway";
                 if (usable(where, g, problems)) {

@@ -46,6 +46,9 @@ public final class TopologyDocument {
             if (!b.routerAdvertisements()) {
                 m.put("router-advertisements", false);
             }
+            if (!b.rdnss().isEmpty()) {
+                m.put("rdnss", b.rdnss().stream().map(Object::toString).toList());
+            }
             bridges.add(m);
         }
         doc.put("bridges", bridges);

@@ -11,6 +11,7 @@ import dev.vnet.dataplane.l3.RouterLimits;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -261,7 +262,7 @@ public final class TopologyFile {
 
     private BridgeSpec bridge(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max", "host-port",
-                "host-address", "vxlan", "router-advertisements"));
+                "host-address", "vxlan", "router-advertisements", "rdnss"));
         if (f == null) {
             return null;
         }
@@ -278,13 +279,23 @@ public final class TopologyFile {
         Ipv4Cidr hostAddress = value(f, node, label, "host-address", false, Ipv4Cidr::parse);
         VxlanSpec vxlan = f.containsKey("vxlan") ? vxlan(f.get("vxlan"), label + ": vxlan") : null;
         Boolean adverts = value(f, node, label, "router-advertisements", false, TopologyFile::bool);
+        List<Ipv6Address> rdnss = new ArrayList<>();
+        Node dns = f.get("rdnss");
+        List<Node> servers = dns instanceof SequenceNode seq ? seq.getValue() : dns == null ? List.of() : List.of(dns);
+        for (Node item : servers) {
+            try {
+                rdnss.add(Ipv6Address.parse(item instanceof ScalarNode sc ? sc.getValue() : ""));
+            } catch (IllegalArgumentException e) {
+                problem(item, label, "rdnss: " + e.getMessage());
+            }
+        }
         if (name == null) {
             return null;
         }
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
         return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan, gateways6,
-                adverts == null || adverts);
+                adverts == null || adverts, rdnss);
     }
 
     private VxlanSpec vxlan(Node node, String where) {

@@ -48,6 +48,31 @@ class Ipv6TopologyTest {
     }
 
     @Test
+    void dnsServersToAdvertiseAreReadWrittenBackAndChecked() throws Exception {
+        String withDns = DUAL.replace("gateway: [192.168.15.5/24, fd00:15::5/64]",
+                "gateway: [192.168.15.5/24, fd00:15::5/64]\n    rdnss: [fd00:15::53]");
+        Topology t = TopologyFile.parse("lab.yaml", withDns);
+        assertEquals("[fd00:15::53]", t.bridges().get(0).rdnss().toString());
+        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
+        assertEquals(t.bridges().get(0).rdnss(), back.bridges().get(0).rdnss());
+        String all = String.join("\n", problems("""
+                bridges:
+                  - name: a
+                    gateway: 192.168.15.5/24
+                    rdnss: [fd00:15::53]
+                  - name: b
+                    gateway: [192.168.16.5/24, fd00:16::5/64]
+                    rdnss: [ff02::1]
+                """));
+        assertTrue(all.contains("bridge a: rdnss: the router advertises DNS servers only where it has an IPv6 gateway"),
+                all);
+        assertTrue(all.contains("bridge b: rdnss: ff02::1 is not a unicast address"), all);
+        assertTrue(String.join("\n", problems(DUAL.replace("gateway: [192.168.15.5/24, fd00:15::5/64]",
+                "gateway: [192.168.15.5/24, fd00:15::5/64]\n    rdnss: [fd00::zz]")))
+                .contains("lab.yaml:4: bridge v-net-0: rdnss: 'fd00::zz' is not an IPv6 address"));
+    }
+
+    @Test
     void writtenBackItReadsTheSame() throws Exception {
         Topology t = TopologyFile.parse("lab.yaml", DUAL);
         String yaml = TopologyDocument.yaml(TopologyDocument.tree(t), "written");

@@ -312,6 +312,11 @@ public final class Dataplane implements AutoCloseable {
         routerConfig.addGateway6(bridge, address, mtu);
     }
 
+    /** The recursive DNS servers the router's advertisements on {@code bridge} name (RFC 8106). */
+    public void setDnsServers(String bridge, List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
+        routerConfig.setDnsServers(bridge, servers);
+    }
+
     /** Turns the router's advertisements on {@code bridge} (on once it has an IPv6 gateway address) on or off. */
     public void setRouterAdvertisements(String bridge, boolean on) {
         routerConfig.setRouterAdvertisements(bridge, on);

@@ -51,6 +51,17 @@ final class RouterConfig {
         });
     }
 
+    void setDnsServers(String bridge, java.util.List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
+        dp.call(() -> {
+            RouterInterface iface = dp.routerInterfaces.get(bridge);
+            if (iface == null) {
+                throw new IllegalArgumentException("bridge '" + bridge + "' has no gateway");
+            }
+            dp.router.setDnsServers(iface, servers);
+            return null;
+        });
+    }
+
     void setRouterAdvertisements(String bridge, boolean on) {
         dp.call(() -> {
             RouterInterface iface = dp.routerInterfaces.get(bridge);

@@ -116,6 +116,11 @@ public final class Router {
         iface.addAddress6(cidr);
     }
 
+    /** The recursive DNS servers the advertisements of {@code iface} name (RFC 8106); none by default. */
+    public void setDnsServers(RouterInterface iface, List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
+        iface.setDnsServers(servers);
+    }
+
     /** Turns the router advertisements of {@code iface} on (the default once it has an IPv6 address) or off. */
     public void setRouterAdvertisements(RouterInterface iface, boolean on) {
         iface.setAdvertises(on);

@@ -17,7 +17,8 @@ import java.util.function.IntFunction;
  * (MAX_INITIAL_RTR_ADVERTISEMENTS, MAX_INITIAL_RTR_ADVERT_INTERVAL), then one every 200 s (MinRtrAdvInterval's
  * default), and one in answer to a router solicitation at most every 3 s (MIN_DELAY_BETWEEN_RAS), all to all nodes.
  * Each carries the interface's MAC, its MTU and a prefix information option per prefix: on-link, and autonomous for a
- * /64 (RFC 4862: hosts form their addresses from it), valid 1 day and preferred 4 hours (radvd's defaults).
+ * /64 (RFC 4862: hosts form their addresses from it), valid 1 day and preferred 4 hours (radvd's defaults); and the
+ * recursive DNS servers given, if any (RFC 8106), valid 3 advertisement intervals (600 s, its recommendation).
  *
  * <p>The router lifetime is 0: the router does not route IPv6 yet, and a host that took it for its default router
  * would send it packets it drops. Hosts still take the prefixes (SLAAC) and the MTU.
@@ -29,6 +30,7 @@ final class RouterAdvertisements {
     static final long MIN_DELAY = TimeUnit.SECONDS.toNanos(3);
     static final long VALID_SECONDS = 86_400;
     static final long PREFERRED_SECONDS = 14_400;
+    static final long DNS_SECONDS = 3 * 200;
     private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
     private static final int RA_LEN = 16;
     private static final int PREFIX_OPTION_LEN = 32;
@@ -67,7 +69,9 @@ final class RouterAdvertisements {
     /** The advertisement of {@code i}, in a frame from {@code alloc}. */
     static ByteBuf build(IntFunction<ByteBuf> alloc, RouterInterface i) {
         List<Ipv6Cidr> prefixes = i.advertisedPrefixes();
-        int length = RA_LEN + 8 + 8 + PREFIX_OPTION_LEN * prefixes.size();
+        List<dev.vnet.dataplane.wire.Ipv6Address> dns = i.dnsServers();
+        int dnsLen = dns.isEmpty() ? 0 : 8 + 16 * dns.size();
+        int length = RA_LEN + 8 + 8 + PREFIX_OPTION_LEN * prefixes.size() + dnsLen;
         int ip = Ethernet.HEADER_LEN;
         int ra = ip + Ipv6.HEADER_LEN;
         int total = ra + length;
@@ -109,6 +113,17 @@ final class RouterAdvertisements {
             f.setLong(at + 16, p.address().hi() & hiMask);
             f.setLong(at + 24, p.address().lo() & loMask);
             at += PREFIX_OPTION_LEN;
+        }
+        if (!dns.isEmpty()) {
+            f.setByte(at, Ndp.OPT_RDNSS);
+            f.setByte(at + 1, dnsLen / 8);
+            f.setInt(at + 4, (int) DNS_SECONDS);
+            at += 8;
+            for (dev.vnet.dataplane.wire.Ipv6Address a : dns) {
+                f.setLong(at, a.hi());
+                f.setLong(at + 8, a.lo());
+                at += 16;
+            }
         }
         Icmp6.updateChecksum(f, ip, ra, length);
         return f;

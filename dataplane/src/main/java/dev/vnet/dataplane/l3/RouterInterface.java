@@ -10,9 +10,10 @@ import dev.vnet.dataplane.wire.Ndp;
 import java.util.Arrays;
 
 /**
- * One interface of the router: its MAC, its addresses (IPv4; IPv6 with the link-local one from the MAC), its MTU, the port it sends and receives through (its
- * {@link RouterPort} on a bridge, or an uplink TAP), and the stage frames leaving by it go to (the bridge's forwarding
- * stage, or straight out of the uplink port).
+ * One interface of the router: its MAC, its addresses (IPv4; IPv6 with the link-local one from the MAC), its MTU,
+ * the port it sends and receives through (its {@link RouterPort} on a bridge, or an uplink TAP), the stage frames
+ * leaving by it go to (the bridge's forwarding stage, or straight out of the uplink port), and what its router
+ * advertisements say and when they are due.
  */
 public final class RouterInterface {
     private final int index;
@@ -34,6 +35,7 @@ public final class RouterInterface {
     // Router advertisements: the schedule is the router's timer's (at the barrier); the last one sent is also read and
     // set by the loop that answers a solicitation, hence atomic.
     private boolean advertises = true;
+    private java.util.List<Ipv6Address> dnsServers = java.util.List.of();
     private int advertisementsSent;
     private long nextAdvertisement = Long.MIN_VALUE;
     private final java.util.concurrent.atomic.AtomicLong lastAdvertisement =
@@ -141,6 +143,16 @@ public final class RouterInterface {
     /** Turns router advertisements on this interface on or off (at the barrier). */
     void setAdvertises(boolean on) {
         this.advertises = on;
+    }
+
+    /** The recursive DNS servers advertised (RFC 8106), none unless given. */
+    java.util.List<Ipv6Address> dnsServers() {
+        return dnsServers;
+    }
+
+    /** Sets the DNS servers advertised (at the barrier). */
+    void setDnsServers(java.util.List<Ipv6Address> servers) {
+        this.dnsServers = java.util.List.copyOf(servers);
     }
 
     /** The prefixes advertised: those of the addresses given (not the link-local one). */

@@ -188,6 +188,25 @@ class Ipv6RouterTest {
     }
 
     @Test
+    void advertisementsNameTheDnsServersGiven() {
+        try (RouterHarness h = harness()) {
+            h.router.setDnsServers(h.router.interfaces().get(0),
+                    List.of(Ipv6Address.parse("fd00:15::53"), Ipv6Address.parse("2001:db8::53")));
+            h.tick();
+            ByteBuf ra = only(advertisements(h));
+            int length = Ipv6.payloadLength(ra, IP);
+            int rdnss = Ndp.option(ra, ICMP, length, Ndp.OPT_RDNSS);
+            assertTrue(rdnss > 0, "an RDNSS option (RFC 8106)");
+            assertEquals(5, ra.getUnsignedByte(rdnss + 1), "8 bytes and two addresses: 5 units of 8");
+            assertEquals(600, ra.getInt(rdnss + 4), "valid three advertisement intervals");
+            assertEquals(Ipv6Address.parse("fd00:15::53"), new Ipv6Address(ra.getLong(rdnss + 8),
+                    ra.getLong(rdnss + 16)));
+            assertEquals(Ipv6Address.parse("2001:db8::53"), new Ipv6Address(ra.getLong(rdnss + 24),
+                    ra.getLong(rdnss + 32)));
+        }
+    }
+
+    @Test
     void advertisementsFollowRfc4861sScheduleAndAnswerSolicitationsAtMostEveryThreeSeconds() {
         try (RouterHarness h = harness()) {
             h.tick();
