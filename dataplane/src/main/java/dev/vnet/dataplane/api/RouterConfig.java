@@ -53,24 +53,25 @@ final class RouterConfig {
 
     void setDnsServers(String bridge, java.util.List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
         dp.call(() -> {
-            RouterInterface iface = dp.routerInterfaces.get(bridge);
-            if (iface == null) {
-                throw new IllegalArgumentException("bridge '" + bridge + "' has no gateway");
-            }
-            dp.router.setDnsServers(iface, servers);
+            dp.router.setDnsServers(gatewayOf(bridge), servers);
             return null;
         });
     }
 
     void setRouterAdvertisements(String bridge, boolean on) {
         dp.call(() -> {
-            RouterInterface iface = dp.routerInterfaces.get(bridge);
-            if (iface == null) {
-                throw new IllegalArgumentException("bridge '" + bridge + "' has no gateway");
-            }
-            dp.router.setRouterAdvertisements(iface, on);
+            dp.router.setRouterAdvertisements(gatewayOf(bridge), on);
             return null;
         });
+    }
+
+    /** The router's interface on {@code bridge}, which must have a gateway (at the barrier). */
+    private RouterInterface gatewayOf(String bridge) {
+        RouterInterface iface = dp.routerInterfaces.get(bridge);
+        if (iface == null) {
+            throw new IllegalArgumentException("bridge '" + bridge + "' has no gateway");
+        }
+        return iface;
     }
 
     /** The router's interface on {@code bridge}, made (with MTU {@code mtu}) the first time; at the barrier. */
