@@ -230,8 +230,6 @@ final class ShowCommands {
                 bridgeWidth = Math.max(bridgeWidth, bridge == null ? 1 : bridge.length());
             }
             String row = "%-" + nameWidth + "s %-" + deviceWidth + "s %-" + bridgeWidth + "s %10s %12s %10s %12s  %s%n";
-            String numbers = "%-" + nameWidth + "s %-" + deviceWidth + "s %-" + bridgeWidth
-                    + "s %10d %12d %10d %12d  %s%n";
             StringBuilder sb = new StringBuilder(String.format(row,
                     "PORT", "DEVICE", "BRIDGE", "RX-FRAMES", "RX-BYTES", "TX-FRAMES", "TX-BYTES", "DROPS"));
             for (JsonNode p : body) {
@@ -242,7 +240,7 @@ final class ShowCommands {
                             .append(d.getValue().asLong());
                 }
                 String bridge = text(p, "bridge");
-                sb.append(String.format(numbers, text(p, "name"),
+                sb.append(String.format(row, text(p, "name"),
                         text(p, "device"), bridge == null ? "-" : bridge, p.path("rxFrames").asLong(),
                         p.path("rxBytes").asLong(), p.path("txFrames").asLong(), p.path("txBytes").asLong(),
                         drops.length() == 0 ? "-" : drops));

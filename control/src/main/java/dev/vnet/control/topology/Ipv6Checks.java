@@ -1,5 +1,6 @@
 package dev.vnet.control.topology;
 
+import dev.vnet.dataplane.wire.Ipv6;
 import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
 
@@ -29,7 +30,7 @@ final class Ipv6Checks {
                         + "IPv6 gateway address; give the bridge one");
             }
             for (Ipv6Address d : b.rdnss()) {
-                if (d.hi() == 0 && (d.lo() == 0 || d.lo() == 1) || (d.hi() >>> 56) == 0xFF) {
+                if (Ipv6.isUnspecified(d.hi(), d.lo()) || Ipv6.isLoopback(d.hi(), d.lo()) || Ipv6.isMulticast(d.hi())) {
                     problems.add("bridge " + b.name() + ": rdnss: " + d + " is not a unicast address");
                 }
             }
@@ -63,9 +64,9 @@ final class Ipv6Checks {
     private static boolean usable(String where, Ipv6Cidr a, List<String> problems) {
         long hi = a.address().hi();
         long lo = a.address().lo();
-        String why = hi == 0 && (lo == 0 || lo == 1) ? "the unspecified or loopback address"
-                : (hi >>> 56) == 0xFF ? "a multicast address"
-                : (hi >>> 54) == (0xFE80L >>> 6) ? "a link-local address (every interface has its own already)"
+        String why = Ipv6.isUnspecified(hi, lo) || Ipv6.isLoopback(hi, lo) ? "the unspecified or loopback address"
+                : Ipv6.isMulticast(hi) ? "a multicast address"
+                : Ipv6.isLinkLocal(hi) ? "a link-local address (every interface has its own already)"
                 : a.prefixLength() == 0 ? "prefix length 0" : null;
         if (why != null) {
             problems.add(where + " " + a + " is " + why);

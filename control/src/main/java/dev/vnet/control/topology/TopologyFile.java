@@ -280,9 +280,7 @@ public final class TopologyFile {
         VxlanSpec vxlan = f.containsKey("vxlan") ? vxlan(f.get("vxlan"), label + ": vxlan") : null;
         Boolean adverts = value(f, node, label, "router-advertisements", false, TopologyFile::bool);
         List<Ipv6Address> rdnss = new ArrayList<>();
-        Node dns = f.get("rdnss");
-        List<Node> servers = dns instanceof SequenceNode seq ? seq.getValue() : dns == null ? List.of() : List.of(dns);
-        for (Node item : servers) {
+        for (Node item : items(f.get("rdnss"))) {
             try {
                 rdnss.add(Ipv6Address.parse(item instanceof ScalarNode sc ? sc.getValue() : ""));
             } catch (IllegalArgumentException e) {
@@ -335,13 +333,17 @@ public final class TopologyFile {
                 learning == null || learning, mtu == null ? 0 : mtu, anySource != null && anySource);
     }
 
+    /** The entries of a value that may be one or a list: none for an absent one. */
+    private static List<Node> items(Node n) {
+        return n instanceof SequenceNode seq ? seq.getValue() : n == null ? List.of() : List.of(n);
+    }
+
     /**
      * The addresses of {@code field} (one, or a list), IPv4 into {@code v4} and IPv6 into {@code v6}, each that does
      * not parse reported at its line; nothing when {@code n} is null.
      */
     private void addresses(Node n, String where, String field, List<Ipv4Cidr> v4, List<Ipv6Cidr> v6) {
-        List<Node> items = n instanceof SequenceNode seq ? seq.getValue() : n == null ? List.of() : List.of(n);
-        for (Node item : items) {
+        for (Node item : items(n)) {
             if (!(item instanceof ScalarNode s)) {
                 problem(item, where, field + ": expected an address such as 192.168.15.1/24 or fd00:15::1/64");
                 continue;

@@ -58,14 +58,7 @@ final class VxlanConfig {
             o.staticMacs().values().stream().filter(a -> !vteps.contains(a)).distinct().forEach(vteps::add);
             Map<Ipv4Address, VtepPort> byRemote = new LinkedHashMap<>();
             for (Ipv4Address remote : vteps) {
-                String name = "vxlan" + o.vni() + "@" + remote;
-                dp.checkNewPort(name);
-                VtepPort t = endpoint.addTunnel(dp.nextPortId(), name, o.vni(), remote.value(), o.learning(),
-                        o.remotes().contains(remote));
-                dp.ports.put(name, t);
-                b.attach(t, t.floods());
-                dp.membership.put(t, b);
-                byRemote.put(remote, t);
+                byRemote.put(remote, attachTunnel(endpoint, b, o, remote.value(), o.remotes().contains(remote)));
             }
             for (Map.Entry<MacAddress, Ipv4Address> m : o.staticMacs().entrySet()) {
                 b.table().putStatic(m.getKey().value(), byRemote.get(m.getValue()));
@@ -87,20 +80,28 @@ final class VxlanConfig {
         });
     }
 
+    /**
+     * A tunnel of {@code o}'s VNI to {@code remote} on {@code endpoint}, a port of bridge {@code b} that gets floods
+     * when {@code floods}; at the barrier.
+     */
+    private VtepPort attachTunnel(VxlanEndpoint endpoint, Bridge b, VxlanOptions o, int remote, boolean floods) {
+        String name = "vxlan" + o.vni() + "@" + new Ipv4Address(remote);
+        dp.checkNewPort(name);
+        VtepPort t = endpoint.addTunnel(dp.nextPortId(), name, o.vni(), remote, o.learning(), floods);
+        dp.ports.put(name, t);
+        b.attach(t, floods);
+        dp.membership.put(t, b);
+        return t;
+    }
+
     /** Makes {@code remote}, heard on {@code o}'s VNI, a unicast-only tunnel of bridge {@code b}. */
     private void learn(VxlanEndpoint endpoint, Bridge b, VxlanOptions o, int remote) {
-        String name = "vxlan" + o.vni() + "@" + new Ipv4Address(remote);
         try {
-            dp.call(() -> {
+            VtepPort t = dp.call(() -> {
                 dp.checkOpen();
-                dp.checkNewPort(name);
-                VtepPort t = endpoint.addTunnel(dp.nextPortId(), name, o.vni(), remote, o.learning(), false);
-                dp.ports.put(name, t);
-                b.attach(t, false);
-                dp.membership.put(t, b);
-                return null;
+                return attachTunnel(endpoint, b, o, remote, false);
             });
-            log.info("VNI {}: learned VTEP {} (any source): port {}", o.vni(), new Ipv4Address(remote), name);
+            log.info("VNI {}: learned VTEP {} (any source): port {}", o.vni(), new Ipv4Address(remote), t.name());
         } catch (RuntimeException e) {
             log.warn("VNI {}: cannot make a tunnel to the VTEP {} heard from: {}", o.vni(), new Ipv4Address(remote),
                     e.getMessage());

@@ -8,12 +8,12 @@ import dev.vnet.dataplane.wire.Ndp;
 import io.netty.buffer.ByteBuf;
 
 /**
- * RA guard (RFC 6105), part of a bridge's input ({@link BridgeInput}): a router advertisement from a tenant's port is dropped ({@code ra-guard}),
- * so a namespace cannot advertise itself as everyone's router; the router's port and VXLAN tunnels are trusted
- * ({@link dev.vnet.dataplane.port.Port#tenant}). Only a packet that could be an advertisement is looked into: IPv6
- * from a link-local source with hop limit 255 (RFC 4861 6.1.2); one of those whose ICMPv6 header cannot be found in it
- * (a fragment, or an extension chain the walk refuses) is dropped too, as RFC 7113 advises, since it could hide one.
- * Everything else goes on untouched.
+ * RA guard (RFC 6105), part of a bridge's input ({@link BridgeInput}): a router advertisement from a tenant's port is
+ * dropped ({@code ra-guard}), so a namespace cannot advertise itself as everyone's router; the router's port and VXLAN
+ * tunnels are trusted ({@link dev.vnet.dataplane.port.Port#tenant}). Only a packet that could be an advertisement is
+ * looked into: IPv6 from a link-local source with hop limit 255 (RFC 4861 6.1.2); one of those whose ICMPv6 header
+ * cannot be found in it (a fragment, or an extension chain the walk refuses) is dropped too, as RFC 7113 advises, since
+ * it could hide one. Everything else goes on untouched.
  */
 final class RaGuard {
     private RaGuard() {
@@ -32,7 +32,7 @@ final class RaGuard {
         }
         int ip = start + Ethernet.headerLength(buf, start);
         if (Ipv6.check(buf, ip, start + frame.length() - ip) != null || Ipv6.hopLimit(buf, ip) != Ndp.HOP_LIMIT
-                || !Ndp.isLinkLocal(Ipv6.srcHi(buf, ip))) {
+                || !Ipv6.isLinkLocal(Ipv6.srcHi(buf, ip))) {
             return false;
         }
         long walk = Ipv6.walk(buf, ip);

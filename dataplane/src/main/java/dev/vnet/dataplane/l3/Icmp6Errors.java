@@ -3,7 +3,6 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp6;
 import dev.vnet.dataplane.wire.Ipv6;
-import dev.vnet.dataplane.wire.Ndp;
 import io.netty.buffer.ByteBuf;
 
 import java.util.function.IntFunction;
@@ -22,17 +21,19 @@ final class Icmp6Errors {
     private Icmp6Errors() {
     }
 
-    /** True when an error of {@code type}/{@code code} may answer the packet at {@code ip} (sent as a link multicast or not). */
-    static boolean allowed(ByteBuf buf, int ip, int type, int code, boolean linkMulticast) {
+    /**
+     * True when an error of {@code type}/{@code code} may answer the packet at {@code ip} (sent as a link multicast or
+     * not), whose extension chain walked to {@code walk} ({@link Ipv6#walk}).
+     */
+    static boolean allowed(ByteBuf buf, int ip, long walk, int type, int code, boolean linkMulticast) {
         long srcHi = Ipv6.srcHi(buf, ip);
-        if (srcHi == 0 && Ipv6.srcLo(buf, ip) == 0 || Ndp.isMulticast(srcHi)) {
+        if (Ipv6.isUnspecified(srcHi, Ipv6.srcLo(buf, ip)) || Ipv6.isMulticast(srcHi)) {
             return false;
         }
         boolean anyDestination = type == Icmp6.TYPE_PACKET_TOO_BIG || type == Icmp6.TYPE_PARAMETER_PROBLEM && code == 2;
-        if (!anyDestination && (linkMulticast || Ndp.isMulticast(Ipv6.dstHi(buf, ip)))) {
+        if (!anyDestination && (linkMulticast || Ipv6.isMulticast(Ipv6.dstHi(buf, ip)))) {
             return false;
         }
-        long walk = Ipv6.walk(buf, ip);
         if (!Ipv6.refused(walk) && !Ipv6.isFragment(walk) && Ipv6.upperProtocol(walk) == Ipv6.NH_ICMPV6) {
             int icmp = ip + Ipv6.upperOffset(walk);
             return icmp >= ip + Ipv6.HEADER_LEN + Ipv6.payloadLength(buf, ip) || !Icmp6.isError(Icmp6.type(buf, icmp));
@@ -57,18 +58,9 @@ final class Icmp6Errors {
         int quote = Math.min(packet, MAX_QUOTE);
         int length = Icmp6.HEADER_LEN + quote;
         int out = Ethernet.HEADER_LEN;
-        int icmp = out + Ipv6.HEADER_LEN;
-        ByteBuf e = allocate.apply(icmp + length);
-        e.writerIndex(icmp + length);
-        Ethernet.setDst(e, 0, Ethernet.src(orig, start));
-        Ethernet.setSrc(e, 0, mac);
-        Ethernet.setType(e, 0, Ethernet.TYPE_IPV6);
-        e.setInt(out + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
-        e.setShort(out + Ipv6.PAYLOAD_LENGTH, length);
-        e.setByte(out + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
-        e.setByte(out + Ipv6.HOP_LIMIT, HOP_LIMIT);
-        e.setBytes(out + Ipv6.SRC, orig, src, 16);
-        e.setBytes(out + Ipv6.DST, orig, ip + Ipv6.SRC, 16);
+        int icmp = Icmp6Frame.ICMP;
+        ByteBuf e = Icmp6Frame.allocate(allocate, Ethernet.src(orig, start), mac, length, HOP_LIMIT,
+                orig.getLong(src), orig.getLong(src + 8), Ipv6.srcHi(orig, ip), Ipv6.srcLo(orig, ip));
         e.setByte(icmp + Icmp6.TYPE, type);
         e.setByte(icmp + Icmp6.CODE, code);
         e.setShort(icmp + Icmp6.CHECKSUM, 0);

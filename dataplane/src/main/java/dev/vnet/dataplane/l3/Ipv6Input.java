@@ -12,13 +12,15 @@ import io.netty.buffer.ByteBuf;
 /**
  * IPv6 at a router interface, as far as the router goes with it yet: the header checked, martian sources and
  * destinations dropped as the kernel's ip6_rcv_core drops them, the extension chain walked (each refusal dropped under
- * its reason), then what is for the router itself. A neighbour solicitation for
- * one of its addresses is answered with an advertisement (RFC 4861 section 7.2.4: router, solicited and override
- * flags, the interface's MAC; to all nodes when the solicitation came from :: doing duplicate address detection), an
- * echo request to one of them with an echo reply (RFC 4443 section 4.2), a router solicitation with an advertisement
- * ({@link RouterAdvertisements}); other neighbour discovery messages sent to the router are checked and consumed. IPv6 to other hosts is not routed yet ({@code l3-protocol-unsupported}), and
- * other upper-layer protocols to the router find nothing listening ({@code local-unreachable}; no ICMPv6 errors
- * yet). Reads only: the frame may be a flood shared with other ports.
+ * its reason), then what is for the router itself. A neighbour solicitation for one of its addresses is answered with
+ * an advertisement (RFC 4861 section 7.2.4: router, solicited and override flags, the interface's MAC; to all nodes
+ * when the solicitation came from :: doing duplicate address detection), an echo request to one of them with an echo
+ * reply (RFC 4443 section 4.2), a router solicitation with an advertisement ({@link RouterAdvertisements}); other
+ * neighbour discovery messages sent to the router are checked and consumed. IPv6 to other hosts is not routed yet
+ * ({@code l3-protocol-unsupported}). Other upper-layer protocols to the router find nothing listening
+ * ({@code local-unreachable}; UDP answered with ICMPv6 port unreachable), and a routing header or misplaced hop-by-hop
+ * header the walk refuses is answered with a parameter problem pointing at it ({@link Icmp6Errors}, within the
+ * router's ICMP error limits). Reads only: the frame may be a flood shared with other ports.
  */
 final class Ipv6Input extends Stage {
     private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
@@ -46,13 +48,14 @@ final class Ipv6Input extends Stage {
         long dstHi = Ipv6.dstHi(buf, ip);
         long dstLo = Ipv6.dstLo(buf, ip);
         long srcHi = Ipv6.srcHi(buf, ip);
-        if (Ndp.isMulticast(srcHi) || srcHi == 0 && Ipv6.srcLo(buf, ip) == 1) {
+        if (Ipv6.isMulticast(srcHi) || Ipv6.isLoopback(srcHi, Ipv6.srcLo(buf, ip))) {
             return frame.drop(DropReason.IPV6_MARTIAN_SOURCE);
         }
-        if (dstHi == 0 && (dstLo == 0 || dstLo == 1) || Ndp.isMulticast(dstHi) && ((dstHi >>> 48) & 0xF) <= 1) {
+        if (Ipv6.isUnspecified(dstHi, dstLo) || Ipv6.isLoopback(dstHi, dstLo)
+                || Ipv6.isMulticast(dstHi) && ((dstHi >>> 48) & 0xF) <= 1) { // scope 0 or interface-local
             return frame.drop(DropReason.IPV6_MARTIAN_DESTINATION);
         }
-        boolean toUs = isLocal6(dstHi, dstLo);
+        boolean toUs = tables.isLocal6(dstHi, dstLo);
         if (!toUs && !iface.listensTo6(dstHi, dstLo)) {
             return frame.drop(DropReason.L3_PROTOCOL_UNSUPPORTED); // IPv6 is not routed yet
         }
@@ -64,13 +67,13 @@ final class Ipv6Input extends Stage {
                 int pointer = Ipv6.problemPointer(walk);
                 int code = why == DropReason.IPV6_BAD_EXTENSION
                         && buf.getUnsignedByte(ip + pointer) == Ipv6.NH_HOP_BY_HOP ? 1 : 0;
-                error(frame, iface, ip, Icmp6.TYPE_PARAMETER_PROBLEM, code, pointer);
+                error(frame, iface, ip, walk, Icmp6.TYPE_PARAMETER_PROBLEM, code, pointer);
             }
             return frame.drop(why);
         }
         if (Ipv6.upperProtocol(walk) != Ipv6.NH_ICMPV6 || Ipv6.isFragment(walk)) {
             if (toUs && !Ipv6.isFragment(walk) && Ipv6.upperProtocol(walk) == Ipv6.NH_UDP) {
-                error(frame, iface, ip, Icmp6.TYPE_DEST_UNREACHABLE, 4, 0); // port unreachable: nothing listens
+                error(frame, iface, ip, walk, Icmp6.TYPE_DEST_UNREACHABLE, 4, 0); // port unreachable: nothing listens
             }
             return frame.drop(DropReason.LOCAL_UNREACHABLE);
         }
@@ -104,10 +107,10 @@ final class Ipv6Input extends Stage {
      * ICMPv6 {@code type}/{@code code} about the packet at {@code ip} (sent to one of the router's addresses), from
      * that address back to its sender, when RFC 4443 2.4(e) and the rate limit allow it.
      */
-    private void error(Frame frame, RouterInterface iface, int ip, int type, int code, int restOfHeader) {
+    private void error(Frame frame, RouterInterface iface, int ip, long walk, int type, int code, int restOfHeader) {
         ByteBuf buf = frame.buf();
         boolean linkMulticast = dev.vnet.dataplane.wire.MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
-        if (!Icmp6Errors.allowed(buf, ip, type, code, linkMulticast) || !errors.allow(
+        if (!Icmp6Errors.allowed(buf, ip, walk, type, code, linkMulticast) || !errors.allow(
                 Icmp6Errors.rateKey(Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip)), type == Icmp6.TYPE_PACKET_TOO_BIG,
                 frame.now())) {
             return;
@@ -116,18 +119,10 @@ final class Ipv6Input extends Stage {
                 code, restOfHeader, iface.mac(), ip + Ipv6.DST));
     }
 
-    private boolean isLocal6(long hi, long lo) {
-        for (RouterInterface i : tables.interfaces()) {
-            if (i.hasAddress6(hi, lo)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** The neighbour advertisement answering the solicitation at {@code icmp}. */
     private static void advertise(Frame frame, RouterInterface iface, ByteBuf buf, int ip, int icmp, int length) {
-        boolean fromUnspecified = Ipv6.srcHi(buf, ip) == 0 && Ipv6.srcLo(buf, ip) == 0;
+        boolean fromUnspecified = Ipv6.isUnspecified(Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip));
         long mac;
         if (fromUnspecified) {
             mac = ALL_NODES_MAC;
@@ -135,13 +130,15 @@ final class Ipv6Input extends Stage {
             long announced = Ndp.linkLayerAddress(buf, icmp, length, Ndp.OPT_SOURCE_LINK_ADDRESS);
             mac = announced >= 0 ? announced : Ethernet.src(buf, frame.start());
         }
-        ByteBuf na = header(frame, iface, mac, NA_LEN, Ndp.HOP_LIMIT, buf, icmp + Ndp.TARGET,
+        ByteBuf na = Icmp6Frame.allocate(frame::allocate, mac, iface.mac(), NA_LEN, Ndp.HOP_LIMIT,
+                Ndp.targetHi(buf, icmp), Ndp.targetLo(buf, icmp),
                 fromUnspecified ? 0xFF02_0000_0000_0000L : Ipv6.srcHi(buf, ip),
                 fromUnspecified ? 1 : Ipv6.srcLo(buf, ip));
-        int out = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN;
+        int out = Icmp6Frame.ICMP;
         na.setByte(out + Icmp6.TYPE, Icmp6.TYPE_NEIGHBOR_ADVERTISEMENT);
         na.setByte(out + Icmp6.CODE, 0);
-        na.setInt(out + Ndp.NA_FLAGS, (Ndp.NA_ROUTER | (fromUnspecified ? 0 : Ndp.NA_SOLICITED) | Ndp.NA_OVERRIDE) << 24);
+        int flags = Ndp.NA_ROUTER | (fromUnspecified ? 0 : Ndp.NA_SOLICITED) | Ndp.NA_OVERRIDE;
+        na.setInt(out + Ndp.NA_FLAGS, flags << 24);
         na.setBytes(out + Ndp.TARGET, buf, icmp + Ndp.TARGET, 16);
         na.setByte(out + 24, Ndp.OPT_TARGET_LINK_ADDRESS);
         na.setByte(out + 25, 1);
@@ -152,35 +149,12 @@ final class Ipv6Input extends Stage {
 
     /** The echo reply to the request at {@code icmp}, from the address it was sent to, carrying its data back. */
     private static void echoReply(Frame frame, RouterInterface iface, ByteBuf buf, int ip, int icmp, int length) {
-        ByteBuf reply = header(frame, iface, Ethernet.src(buf, frame.start()), length, ECHO_HOP_LIMIT, buf,
-                ip + Ipv6.DST, Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip));
-        int out = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN;
+        ByteBuf reply = Icmp6Frame.allocate(frame::allocate, Ethernet.src(buf, frame.start()), iface.mac(), length,
+                ECHO_HOP_LIMIT, Ipv6.dstHi(buf, ip), Ipv6.dstLo(buf, ip), Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip));
+        int out = Icmp6Frame.ICMP;
         reply.setBytes(out, buf, icmp, length);
         reply.setByte(out + Icmp6.TYPE, Icmp6.TYPE_ECHO_REPLY);
         Icmp6.updateChecksum(reply, Ethernet.HEADER_LEN, out, length);
         frame.inject(iface.port(), iface.output(), reply);
-    }
-
-    /**
-     * A frame from {@code iface} to {@code mac} with an IPv6 header (ICMPv6, {@code icmpLength} bytes of it to come,
-     * hop limit {@code hopLimit}) from the 16 bytes at {@code buf[src]} to {@code dstHi:dstLo}.
-     */
-    private static ByteBuf header(Frame frame, RouterInterface iface, long mac, int icmpLength, int hopLimit,
-                                  ByteBuf buf, int src, long dstHi, long dstLo) {
-        int total = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN + icmpLength;
-        ByteBuf out = frame.allocate(total);
-        out.writerIndex(total);
-        Ethernet.setDst(out, 0, mac);
-        Ethernet.setSrc(out, 0, iface.mac());
-        Ethernet.setType(out, 0, Ethernet.TYPE_IPV6);
-        int ip = Ethernet.HEADER_LEN;
-        out.setInt(ip + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
-        out.setShort(ip + Ipv6.PAYLOAD_LENGTH, icmpLength);
-        out.setByte(ip + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
-        out.setByte(ip + Ipv6.HOP_LIMIT, hopLimit);
-        out.setBytes(ip + Ipv6.SRC, buf, src, 16);
-        out.setLong(ip + Ipv6.DST, dstHi);
-        out.setLong(ip + Ipv6.DST + 8, dstLo);
-        return out;
     }
 }

@@ -2,7 +2,6 @@ package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp6;
-import dev.vnet.dataplane.wire.Ipv6;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.Ndp;
@@ -73,22 +72,10 @@ final class RouterAdvertisements {
         int dnsLen = dns.isEmpty() ? 0 : 8 + 16 * dns.size();
         int length = RA_LEN + 8 + 8 + PREFIX_OPTION_LEN * prefixes.size() + dnsLen;
         int ip = Ethernet.HEADER_LEN;
-        int ra = ip + Ipv6.HEADER_LEN;
-        int total = ra + length;
-        ByteBuf f = alloc.apply(total);
-        f.writerIndex(total);
-        f.setZero(0, total);
-        Ethernet.setDst(f, 0, ALL_NODES_MAC);
-        Ethernet.setSrc(f, 0, i.mac());
-        Ethernet.setType(f, 0, Ethernet.TYPE_IPV6);
-        f.setInt(ip + Ipv6.VERSION_CLASS_FLOW, 6 << 28);
-        f.setShort(ip + Ipv6.PAYLOAD_LENGTH, length);
-        f.setByte(ip + Ipv6.NEXT_HEADER, Ipv6.NH_ICMPV6);
-        f.setByte(ip + Ipv6.HOP_LIMIT, Ndp.HOP_LIMIT);
-        f.setLong(ip + Ipv6.SRC, i.linkLocal().hi());
-        f.setLong(ip + Ipv6.SRC + 8, i.linkLocal().lo());
-        f.setLong(ip + Ipv6.DST, 0xFF02_0000_0000_0000L);
-        f.setLong(ip + Ipv6.DST + 8, 1);
+        int ra = Icmp6Frame.ICMP;
+        ByteBuf f = Icmp6Frame.allocate(alloc, ALL_NODES_MAC, i.mac(), length, Ndp.HOP_LIMIT, i.linkLocal().hi(),
+                i.linkLocal().lo(), 0xFF02_0000_0000_0000L, 1);
+        f.setZero(ra, length);
         f.setByte(ra + Icmp6.TYPE, Icmp6.TYPE_ROUTER_ADVERTISEMENT);
         f.setByte(ra + Ndp.RA_HOP_LIMIT, CUR_HOP_LIMIT);
         // router lifetime, reachable time, retransmission timer: 0 (not a default router; the hosts' own timers)
@@ -108,10 +95,8 @@ final class RouterAdvertisements {
             f.setByte(at + 3, p.prefixLength() == 64 ? 0xC0 : 0x80); // on-link; autonomous for a /64
             f.setInt(at + 4, (int) VALID_SECONDS);
             f.setInt(at + 8, (int) PREFERRED_SECONDS);
-            long hiMask = p.prefixLength() >= 64 ? -1L : p.prefixLength() == 0 ? 0 : -1L << (64 - p.prefixLength());
-            long loMask = p.prefixLength() <= 64 ? 0 : -1L << (128 - p.prefixLength());
-            f.setLong(at + 16, p.address().hi() & hiMask);
-            f.setLong(at + 24, p.address().lo() & loMask);
+            f.setLong(at + 16, p.network().hi());
+            f.setLong(at + 24, p.network().lo());
             at += PREFIX_OPTION_LEN;
         }
         if (!dns.isEmpty()) {

@@ -78,6 +78,16 @@ final class RouterTables {
         return null;
     }
 
+    /** True when {@code hi:lo} is one of the router's IPv6 addresses (a link-local one included). */
+    boolean isLocal6(long hi, long lo) {
+        for (RouterInterface i : interfaces()) {
+            if (i.hasAddress6(hi, lo)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when {@code ip} is one of the router's addresses. */
     boolean isLocal(int ip) {
         if ((localFilter & (1L << filterBit(ip))) == 0) {

@@ -6,7 +6,8 @@ import dev.vnet.dataplane.wire.MacAddr;
 
 /**
  * One line describing a frame the way tcpdump does ({@code IP 192.168.15.1.40000 > 192.168.1.3.80: tcp [S] len 0},
- * {@code IP6 fd00:15::1 > fd00:15::5: icmp6 echo request id 7 seq 1, hlim 64}), from its bytes alone. Never throws on a short or malformed frame: it says what it could read.
+ * {@code IP6 fd00:15::1 > fd00:15::5: icmp6 echo request id 7 seq 1, hlim 64}), from its bytes alone. Never throws on a
+ * short or malformed frame: it says what it could read.
  */
 public final class FrameSummary {
     private FrameSummary() {
@@ -80,7 +81,8 @@ public final class FrameSummary {
 
     /**
      * An IPv6 packet, as tcpdump prints it ({@code IP6 fd00:15::1 > fd00:15::5: icmp6 echo request id 7 seq 1, hlim
-     * 64}), its extension headers skipped (at most 8) within the bytes there are.
+     * 64}), its extension headers skipped (at most 8) within the bytes there are: a summary sees the first 128 bytes
+     * of a frame, where {@link dev.vnet.dataplane.wire.Ipv6#walk} wants the whole packet its header announces.
      */
     private static String ipv6(byte[] f, int length) {
         int ip = 14;

@@ -33,8 +33,6 @@ public final class Decapsulation {
     private final int[] starts = new int[MAX_BATCH];
     private final int[] lengths = new int[MAX_BATCH];
     private final int[] payloads = new int[MAX_BATCH];
-    private final int[] runStarts = new int[MAX_BATCH];
-    private final int[] runPayloads = new int[MAX_BATCH];
 
     /** Decapsulation for {@code endpoint}'s tunnels, frames to {@code sink}, copies from {@code alloc}. */
     public Decapsulation(VxlanEndpoint endpoint, FrameSink sink, ByteBufAllocator alloc) {
@@ -132,10 +130,8 @@ public final class Decapsulation {
                     frame.writeBytes(buf, starts[i], lengths[i]);
                     sink.receive(tunnels[i], frame, 0);
                 } else {
-                    System.arraycopy(starts, i, runStarts, 0, j - i);
-                    System.arraycopy(payloads, i, runPayloads, 0, j - i);
                     ByteBuf frame = alloc.directBuffer(lengths[i] - mss + runPayload);
-                    long offload = TcpCoalescing.build(buf, runStarts, runPayloads, j - i, frame);
+                    long offload = TcpCoalescing.build(buf, starts, payloads, i, j, frame);
                     sink.receive(tunnels[i], frame, offload);
                 }
             } catch (RuntimeException e) {

@@ -48,10 +48,9 @@ final class VxlanSender {
     private final ByteBuf[] frames = new ByteBuf[TX_RING];
     /** A super-frame's segment headers (each behind its VXLAN header), or null for a plain frame. */
     private final ByteBuf[] headers = new ByteBuf[TX_RING];
-    /** For a super-frame: bytes of headers per segment (VXLAN's included), MSS, and where its payload starts. */
+    /** For a super-frame: bytes of headers per segment (VXLAN's included), and the MSS. */
     private final int[] headerLens = new int[TX_RING];
     private final int[] mssOf = new int[TX_RING];
-    private final int[] payloadAt = new int[TX_RING];
     private final int[] senderOf = new int[TX_RING];
     private final RateLimitedLog sendErrors = new RateLimitedLog(log, TimeUnit.SECONDS.toNanos(1));
     private boolean segmentOffload = true;
@@ -140,7 +139,6 @@ final class VxlanSender {
         headers[count] = heads;
         headerLens[count] = headerLen;
         mssOf[count] = mss;
-        payloadAt[count] = frame.readerIndex() + headerLen - Vxlan.HEADER_LEN;
         senderOf[count++] = sender;
     }
 
@@ -159,7 +157,7 @@ final class VxlanSender {
                 if (heads == null) {
                     sendFrame(tunnel, buf, senders[senderOf[i]]);
                 } else {
-                    sendSegments(tunnel, buf, heads, headerLens[i], mssOf[i], payloadAt[i], senders[senderOf[i]]);
+                    sendSegments(tunnel, buf, heads, headerLens[i], mssOf[i], senders[senderOf[i]]);
                 }
             } catch (RuntimeException e) {
                 tunnel.counters().drop(DropReason.TX_ERROR);
@@ -192,10 +190,12 @@ final class VxlanSender {
 
     /**
      * The datagrams of a super-frame: segment {@code i} is {@code headerLen} bytes of {@code heads} then its slice of
-     * the payload at {@code frame[payloadAt + i * mss]}; as few {@code UDP_SEGMENT} sends as fit.
+     * the payload, which follows the super-frame's own headers, at {@code i * mss}; as few {@code UDP_SEGMENT}
+     * sends as fit.
      */
-    private void sendSegments(VtepPort tunnel, ByteBuf frame, ByteBuf heads, int headerLen, int mss, int payloadAt,
+    private void sendSegments(VtepPort tunnel, ByteBuf frame, ByteBuf heads, int headerLen, int mss,
                               UdpSocket sender) {
+        int payloadAt = frame.readerIndex() + headerLen - Vxlan.HEADER_LEN;
         int segments = heads.readableBytes() / headerLen;
         int payload = frame.writerIndex() - payloadAt;
         int size = headerLen + mss;
@@ -226,9 +226,9 @@ final class VxlanSender {
                 log.warn("the kernel refuses UDP_SEGMENT (errno {}): VXLAN datagrams are sent one by one", -sent);
             }
             for (int k = 0; k < n; k++) {
-                long pieces = iov + 2L * k * UdpSocket.IOVEC_LEN;
-                int one = headerLen + (int) meta.getLongLE(IOV_AT + 2 * k * UdpSocket.IOVEC_LEN + UdpSocket.IOVEC_LEN + 8);
-                counted(tunnel, sendPieces(tunnel, sender, pieces, 2, 0), one, 1, one - Vxlan.HEADER_LEN);
+                int one = headerLen + Math.min(mss, payload - (first + k) * mss);
+                counted(tunnel, sendPieces(tunnel, sender, iov + 2L * k * UdpSocket.IOVEC_LEN, 2, 0), one, 1,
+                        one - Vxlan.HEADER_LEN);
             }
         }
     }
@@ -237,7 +237,7 @@ final class VxlanSender {
         return n == EIO || n == EINVAL || n == ENOPROTOOPT;
     }
 
-    /** One {@code sendmsg} of the {@code pieces} iovecs at {@code iov}, cut into {@code segmentSize} datagrams unless 0. */
+    /** One {@code sendmsg} of {@code pieces} iovecs at {@code iov}, cut in {@code segmentSize} datagrams (0: not). */
     private long sendPieces(VtepPort tunnel, UdpSocket sender, long iov, int pieces, int segmentSize) {
         meta.setLongLE(UdpSocket.MSG_NAME, tunnel.metaAddress() + VtepPort.SOCKADDR_AT);
         meta.setLongLE(UdpSocket.MSG_IOV, iov);

@@ -119,6 +119,42 @@ public final class Ipv6 {
         return buf.getLong(ip + DST + 8);
     }
 
+    /**
+     * Writes a fixed header at {@code ip}: version 6, traffic class and flow label 0, {@code payloadLength},
+     * {@code nextHeader}, {@code hopLimit} and the two addresses.
+     */
+    public static void write(ByteBuf buf, int ip, int payloadLength, int nextHeader, int hopLimit, long srcHi,
+                             long srcLo, long dstHi, long dstLo) {
+        buf.setInt(ip + VERSION_CLASS_FLOW, 6 << 28);
+        buf.setShort(ip + PAYLOAD_LENGTH, payloadLength);
+        buf.setByte(ip + NEXT_HEADER, nextHeader);
+        buf.setByte(ip + HOP_LIMIT, hopLimit);
+        buf.setLong(ip + SRC, srcHi);
+        buf.setLong(ip + SRC + 8, srcLo);
+        buf.setLong(ip + DST, dstHi);
+        buf.setLong(ip + DST + 8, dstLo);
+    }
+
+    /** True for an address in ff00::/8, given its high 64 bits. */
+    public static boolean isMulticast(long hi) {
+        return (hi >>> 56) == 0xFF;
+    }
+
+    /** True for an address in fe80::/10, given its high 64 bits. */
+    public static boolean isLinkLocal(long hi) {
+        return (hi >>> 54) == (0xFE80L >>> 6);
+    }
+
+    /** True for the unspecified address (::). */
+    public static boolean isUnspecified(long hi, long lo) {
+        return hi == 0 && lo == 0;
+    }
+
+    /** True for the loopback address (::1). */
+    public static boolean isLoopback(long hi, long lo) {
+        return hi == 0 && lo == 1;
+    }
+
     /** The sum of the TCP/UDP/ICMPv6 pseudo-header (RFC 8200 section 8.1) for {@code length} upper-layer bytes. */
     public static int pseudoHeader(ByteBuf buf, int ip, int nextHeader, int length) {
         return Checksum.fold(Checksum.add(buf, ip + SRC, 32, 0) + (length >>> 16) + (length & 0xFFFF) + nextHeader);
@@ -133,7 +169,8 @@ public final class Ipv6 {
      * {@link #upperOffset}, {@link #isFragment} and {@link #problemPointer}: the upper-layer protocol and where its
      * header starts (the protocol is {@link #NH_NONE} or {@link #NH_ESP} when nothing readable follows), or the
      * reason the packet is refused and, for an ICMPv6 parameter problem, the offset of the offending byte from
-     * {@code ip} (inside the packet; for a header cut short, where it starts, which may be the packet's end). Refused: a header cut short ({@code ipv6-truncated}), hop-by-hop options anywhere but first
+     * {@code ip} (inside the packet; for a header cut short, where it starts, which may be the packet's end).
+     * Refused: a header cut short ({@code ipv6-truncated}), hop-by-hop options anywhere but first
      * ({@code ipv6-bad-extension}, RFC 8200 section 4.1), a type 0 routing header with segments left
      * ({@code ipv6-routing-type-0}, RFC 5095; with none left it is skipped), a routing header of another unknown type
      * with segments left ({@code ipv6-bad-extension}, RFC 8200 section 4.4), more than

@@ -21,14 +21,22 @@ public record Ipv6Cidr(Ipv6Address address, int prefixLength) {
         return new Ipv6Cidr(Ipv6Address.parse(text.substring(0, text.indexOf('/'))), length);
     }
 
+    /** The prefix itself: the address with its host bits cleared. */
+    public Ipv6Address network() {
+        return new Ipv6Address(address.hi() & hiMask(), address.lo() & loMask());
+    }
+
     /** True when the address {@code hi:lo} is inside this prefix. */
     public boolean contains(long hi, long lo) {
-        if (prefixLength <= 64) {
-            long mask = prefixLength == 0 ? 0 : -1L << (64 - prefixLength);
-            return ((hi ^ address.hi()) & mask) == 0;
-        }
-        long mask = -1L << (128 - prefixLength);
-        return hi == address.hi() && ((lo ^ address.lo()) & mask) == 0;
+        return ((hi ^ address.hi()) & hiMask()) == 0 && ((lo ^ address.lo()) & loMask()) == 0;
+    }
+
+    private long hiMask() {
+        return prefixLength >= 64 ? -1L : prefixLength == 0 ? 0 : -1L << (64 - prefixLength);
+    }
+
+    private long loMask() {
+        return prefixLength <= 64 ? 0 : -1L << (128 - prefixLength);
     }
 
     @Override

@@ -79,7 +79,7 @@ public final class Ndp {
         if (Ipv6.hopLimit(buf, ip) != HOP_LIMIT || Icmp6.code(buf, icmp) != 0 || length < optionsOffset(type)) {
             return DropReason.NDP_INVALID;
         }
-        boolean unspecifiedSource = Ipv6.srcHi(buf, ip) == 0 && Ipv6.srcLo(buf, ip) == 0;
+        boolean unspecifiedSource = Ipv6.isUnspecified(Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip));
         if (unspecifiedSource && option(buf, icmp, length, OPT_SOURCE_LINK_ADDRESS) >= 0) {
             return DropReason.NDP_INVALID;
         }
@@ -88,10 +88,10 @@ public final class Ndp {
         }
         switch (type) {
             case Icmp6.TYPE_NEIGHBOR_SOLICITATION, Icmp6.TYPE_NEIGHBOR_ADVERTISEMENT -> {
-                if (isMulticast(targetHi(buf, icmp))) {
+                if (Ipv6.isMulticast(targetHi(buf, icmp))) {
                     return DropReason.NDP_INVALID;
                 }
-                boolean toGroup = isMulticast(Ipv6.dstHi(buf, ip));
+                boolean toGroup = Ipv6.isMulticast(Ipv6.dstHi(buf, ip));
                 if (type == Icmp6.TYPE_NEIGHBOR_SOLICITATION && unspecifiedSource
                         && !isSolicitedNode(Ipv6.dstHi(buf, ip), Ipv6.dstLo(buf, ip))) {
                     return DropReason.NDP_INVALID;
@@ -102,7 +102,7 @@ public final class Ndp {
                 }
             }
             case Icmp6.TYPE_ROUTER_ADVERTISEMENT -> {
-                if (!isLinkLocal(Ipv6.srcHi(buf, ip))) {
+                if (!Ipv6.isLinkLocal(Ipv6.srcHi(buf, ip))) {
                     return DropReason.NDP_INVALID;
                 }
             }
@@ -170,16 +170,6 @@ public final class Ndp {
     /** The low 64 bits of an NS's or NA's target address. */
     public static long targetLo(ByteBuf buf, int icmp) {
         return buf.getLong(icmp + TARGET + 8);
-    }
-
-    /** True for an address in ff00::/8, given its high 64 bits. */
-    public static boolean isMulticast(long hi) {
-        return (hi >>> 56) == 0xFF;
-    }
-
-    /** True for an address in fe80::/10, given its high 64 bits. */
-    public static boolean isLinkLocal(long hi) {
-        return (hi >>> 54) == (0xFE80L >>> 6);
     }
 
     /** True for a solicited-node group address, ff02::1:ffXX:XXXX (RFC 4291 section 2.7.1). */

@@ -84,29 +84,29 @@ public final class TcpCoalescing {
     }
 
     /**
-     * Builds in {@code out} the super-frame of the {@code count} segments at {@code starts[i]} with payloads
-     * {@code payloads[i]} in {@code buf} (a run {@link #continues} accepted): the first segment's headers, PSH if the
-     * last had it, the IP total length and header checksum of the whole, and the TCP checksum field holding the
-     * pseudo-header sum as a partial checksum. Returns the frame's offload state: a TCPv4 super-frame of segments of
-     * the first payload's size, checksum partial.
+     * Builds in {@code out} the super-frame of the segments at {@code starts[i]} with payloads {@code payloads[i]} in
+     * {@code buf}, {@code i} from {@code from} up to {@code to} (a run {@link #continues} accepted): the first
+     * segment's headers, PSH if the last had it, the IP total length and header checksum of the whole, and the TCP
+     * checksum field holding the pseudo-header sum as a partial checksum. Returns the frame's offload state: a TCPv4
+     * super-frame of segments of the first payload's size, checksum partial.
      */
-    public static long build(ByteBuf buf, int[] starts, int[] payloads, int count, ByteBuf out) {
-        int first = starts[0];
+    public static long build(ByteBuf buf, int[] starts, int[] payloads, int from, int to, ByteBuf out) {
+        int first = starts[from];
         int tcpLen = Tcp.headerLength(buf, first + TCP);
         int headers = TCP + tcpLen;
         int base = out.writerIndex();
         out.writeBytes(buf, first, headers);
         int total = 0;
-        for (int i = 0; i < count; i++) {
+        for (int i = from; i < to; i++) {
             out.writeBytes(buf, starts[i] + headers, payloads[i]);
             total += payloads[i];
         }
-        int lastFlags = Tcp.flags(buf, starts[count - 1] + TCP);
+        int lastFlags = Tcp.flags(buf, starts[to - 1] + TCP);
         out.setByte(base + TCP + Tcp.FLAGS, Tcp.flags(out, base + TCP) | (lastFlags & Tcp.PSH));
         out.setShort(base + IP + Ipv4.TOTAL_LENGTH, Ipv4.MIN_HEADER_LEN + tcpLen + total);
         Ipv4.updateChecksum(out, base + IP);
         out.setShort(base + TCP + Tcp.CHECKSUM, Checksum.pseudoHeader(Ipv4.src(out, base + IP),
                 Ipv4.dst(out, base + IP), Ipv4.PROTO_TCP, tcpLen + total));
-        return Offload.of(Offload.NEEDS_CSUM, Offload.GSO_TCPV4, headers, payloads[0], TCP, Tcp.CHECKSUM);
+        return Offload.of(Offload.NEEDS_CSUM, Offload.GSO_TCPV4, headers, payloads[from], TCP, Tcp.CHECKSUM);
     }
 }

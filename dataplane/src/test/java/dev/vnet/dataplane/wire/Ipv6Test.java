@@ -101,7 +101,7 @@ class Ipv6Test {
         assertEquals(Ipv6.NH_ICMPV6, Ipv6.nextHeader(rs, IP));
         long sender = Ndp.linkLayerAddress(rs, icmp(rs), icmpLength(rs), Ndp.OPT_SOURCE_LINK_ADDRESS);
         assertTrue(sender == A || sender == B, "a router solicitation names its sender: " + MacAddr.toString(sender));
-        assertTrue(Ndp.isLinkLocal(Ipv6.srcHi(rs, IP)), "from the link-local address");
+        assertTrue(Ipv6.isLinkLocal(Ipv6.srcHi(rs, IP)), "from the link-local address");
 
         int dad = 0;
         for (byte[] f : kernel()) {

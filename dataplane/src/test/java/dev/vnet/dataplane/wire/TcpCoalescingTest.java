@@ -93,7 +93,7 @@ class TcpCoalescingTest {
                 run += c.payloads()[i];
             }
         }
-        return TcpCoalescing.build(c.buf(), c.starts(), c.payloads(), n, out);
+        return TcpCoalescing.build(c.buf(), c.starts(), c.payloads(), 0, n, out);
     }
 
     @Test
