@@ -2,7 +2,8 @@
 # Installs what vnet needs to build, run and test, on Debian/Ubuntu, when it is missing:
 # a JDK (17 or newer), Maven, iproute2, libpcap (capture filters), the tools the tests drive (ping, OpenBSD
 # netcat, iperf3, curl) and nft (vnet bench's kernel network). With --test also the capture readers the tests check
-# vnet's files with (tcpdump, tshark).
+# vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3) and the path tracers (tracepath,
+# traceroute).
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -46,6 +47,9 @@ if [ "${1:-}" = "--test" ]; then
   have tshark || need tshark
   have mausezahn || need netsniff-ng
   have hping3 || need hping3
+  # The IPv6 routing scenarios trace the path and its MTU as users do.
+  have tracepath || need iputils-tracepath
+  have traceroute || need traceroute
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -76,6 +76,21 @@ public enum DropReason {
      * interface-local (RFC 4291 2.7).
      */
     IPV6_MARTIAN_DESTINATION("ipv6-martian-destination"),
+    /**
+     * An IPv6 packet to a link-local address (fe80::/10) that is not the router's: such an address names a host on
+     * the sender's own link, and a router forwards nothing to it (RFC 4291 section 2.5.6).
+     */
+    IPV6_LINK_LOCAL_NOT_ROUTED("ipv6-link-local-not-routed"),
+    /**
+     * An IPv6 packet from a link-local source that would have to leave its link: not forwarded, and answered with
+     * ICMPv6 destination unreachable, beyond scope of source address (RFC 4443 section 3.1, code 2).
+     */
+    IPV6_BEYOND_SCOPE("ipv6-beyond-scope"),
+    /**
+     * An IPv6 packet bigger than the egress MTU: routers never fragment IPv6 (RFC 8200 section 5); ICMPv6 Packet Too
+     * Big with the MTU was sent, so path-MTU discovery works.
+     */
+    PACKET_TOO_BIG("packet-too-big"),
     /** ICMPv6 message shorter than its 4-byte header (8 with the rest of it). */
     ICMPV6_TRUNCATED("icmpv6-truncated"),
     /** ICMPv6 checksum (over the IPv6 pseudo-header and the message) does not verify. */
@@ -140,15 +155,18 @@ public enum DropReason {
     L3_PROTOCOL_UNSUPPORTED("l3-protocol-unsupported"),
     /** An IPv4 packet unicast to another host in a link-layer broadcast: not forwarded (RFC 1812 section 5.3.4). */
     LINK_BROADCAST_NOT_ROUTED("link-broadcast-not-routed"),
-    /** Time to live ran out; ICMP time exceeded was sent. */
+    /** Time to live (IPv6: hop limit) ran out; ICMP (ICMPv6) time exceeded was sent. */
     TTL_EXCEEDED("ttl-exceeded"),
-    /** No route to the destination; ICMP net unreachable was sent. */
+    /** No route to the destination; ICMP net unreachable (ICMPv6 no route to destination) was sent. */
     NO_ROUTE("no-route"),
     /** Too big for the egress MTU with DF set; ICMP fragmentation needed was sent. */
     FRAGMENTATION_NEEDED("fragmentation-needed"),
     /** Packets to the router for a port or protocol it does not serve; a TCP reset or ICMP unreachable was sent. */
     LOCAL_UNREACHABLE("local-unreachable"),
-    /** The next hop did not answer ARP; ICMP host unreachable was sent. */
+    /**
+     * The next hop did not answer ARP (neighbour solicitations); ICMP host unreachable (ICMPv6 address unreachable)
+     * was sent.
+     */
     NEIGHBOR_UNRESOLVED("neighbor-unresolved"),
     /** The queue of frames waiting for the next hop's ARP reply was full. */
     NEIGHBOR_QUEUE_FULL("neighbor-queue-full"),

@@ -10,9 +10,12 @@ import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.api.FlowTuple;
 import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.api.IpProtocol;
+import dev.vnet.dataplane.wire.IpPrefix;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,10 +117,15 @@ public final class ControlServer implements AutoCloseable {
         get("/neigh", r -> ok(dp.neighbors()));
         get("/routes", r -> ok(dp.routes()));
         on("POST", "/routes", r -> {
-            dp.addRoute(Ipv4Cidr.parse(r.param("to")), Ipv4Addr.parse(r.param("via")));
+            if (IpPrefix.parse(r.param("to")) instanceof Ipv6Cidr to6) {
+                dp.addRoute6(to6, Ipv6Address.parse(r.param("via")));
+            } else {
+                dp.addRoute(Ipv4Cidr.parse(r.param("to")), Ipv4Addr.parse(r.param("via")));
+            }
             return new Response(201, Map.of("added", r.param("to") + " via " + r.param("via")));
         });
-        on("DELETE", "/routes", r -> found(dp.removeRoute(Ipv4Cidr.parse(r.param("to"))),
+        on("DELETE", "/routes", r -> found(IpPrefix.parse(r.param("to")) instanceof Ipv6Cidr to6
+                ? dp.removeRoute6(to6) : dp.removeRoute(Ipv4Cidr.parse(r.param("to"))),
                 "no static route to " + r.param("to")));
         get("/conntrack", r -> ok(dp.connections()));
         get("/nat", r -> ok(dp.natRules()));
@@ -168,7 +176,9 @@ public final class ControlServer implements AutoCloseable {
                         body.path("mtu").asInt(1500),
                         body.hasNonNull("default-route")
                                 ? dev.vnet.dataplane.wire.Ipv4Addr.parse(body.get("default-route").asText()) : 0,
-                        body.path("offloads").asBoolean(true), addresses6(body.path("addresses6")));
+                        body.path("offloads").asBoolean(true), addresses6(body.path("addresses6")),
+                        body.hasNonNull("default-route6")
+                                ? Ipv6Address.parse(body.get("default-route6").asText()) : null);
                 try {
                     lab.attach(spec);
                 } catch (IllegalArgumentException | IllegalStateException e) {
@@ -210,6 +220,8 @@ public final class ControlServer implements AutoCloseable {
         ToStringSerializer text = ToStringSerializer.instance;
         values.addSerializer(Ipv4Cidr.class, text);
         values.addSerializer(Ipv4Address.class, text);
+        values.addSerializer(Ipv6Cidr.class, text);
+        values.addSerializer(Ipv6Address.class, text);
         values.addSerializer(ForwardProtocol.class, text);
         values.addSerializer(IpProtocol.class, text);
         values.addSerializer(FlowTuple.class, text);

@@ -17,7 +17,7 @@ final class AttachCommands {
     private AttachCommands() {
     }
 
-    /** {@code vnet attach NAME --bridge B --address A/L [--default-route GW] [--mtu N]}. */
+    /** {@code vnet attach NAME --bridge B --address A/L... [--default-route GW...] [--mtu N]}. */
     @Command(name = "attach", mixinStandardHelpOptions = true,
             description = "Create namespace NAME and attach it to a bridge of the running vnet, checked against the "
                     + "running topology first. Example: vnet attach green --bridge v-net-0 --address 192.168.15.3/24 "
@@ -31,8 +31,10 @@ final class AttachCommands {
                 description = "Its address: one IPv4 address, and any IPv6 ones (repeat the option: --address "
                         + "192.168.15.3/24 --address fd00:15::3/64).")
         java.util.List<String> addresses;
-        @Option(names = "--default-route", paramLabel = "GATEWAY", description = "Its default route's next hop.")
-        String defaultRoute;
+        @Option(names = "--default-route", paramLabel = "GATEWAY",
+                description = "Its default route's next hop; one per family (repeat the option: --default-route "
+                        + "192.168.15.5 --default-route fd00:15::5).")
+        java.util.List<String> defaultRoutes = new java.util.ArrayList<>();
         @Option(names = "--mtu", paramLabel = "N", description = "Its MTU (default: ${DEFAULT-VALUE}).")
         int mtu = 1500;
         @picocli.CommandLine.Mixin
@@ -56,8 +58,17 @@ final class AttachCommands {
                 body.put("addresses6", v6);
             }
             body.put("mtu", mtu);
-            if (defaultRoute != null) {
-                body.put("default-route", defaultRoute);
+            java.util.List<String> via4 = defaultRoutes.stream().filter(a -> !a.contains(":")).toList();
+            java.util.List<String> via6 = defaultRoutes.stream().filter(a -> a.contains(":")).toList();
+            if (via4.size() > 1 || via6.size() > 1) {
+                System.err.println("vnet attach: --default-route: one per family (got " + defaultRoutes + ")");
+                return 2;
+            }
+            if (!via4.isEmpty()) {
+                body.put("default-route", via4.get(0));
+            }
+            if (!via6.isEmpty()) {
+                body.put("default-route6", via6.get(0));
             }
             try {
                 new ControlClient(lab.stateDir()).call("POST", "/namespaces", body);

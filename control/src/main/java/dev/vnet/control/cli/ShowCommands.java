@@ -30,9 +30,10 @@ final class ShowCommands {
         }
     }
 
-    /** {@code vnet neigh}: the router's ARP table, as {@code ip neigh} prints it. */
+    /** {@code vnet neigh}: the router's ARP table and IPv6 neighbour cache, as {@code ip neigh} prints them. */
     @Command(name = "neigh", mixinStandardHelpOptions = true,
-            description = "Show the router's neighbor (ARP) table of the running vnet, like 'ip neigh'.")
+            description = "Show the router's neighbor tables (ARP, and IPv6 neighbour discovery) of the running vnet, "
+                    + "like 'ip neigh'.")
     static final class Neigh extends ShowCommand {
         @Override
         String resource() {
@@ -58,9 +59,10 @@ final class ShowCommands {
         }
     }
 
-    /** {@code vnet route}: the router's routes, as {@code ip route} prints them. */
+    /** {@code vnet route}: the router's routes, as {@code ip route} and {@code ip -6 route} print them. */
     @Command(name = "route", mixinStandardHelpOptions = true,
-            description = "Show the router's route table of the running vnet, like 'ip route'.")
+            description = "Show the router's IPv4 and IPv6 routes of the running vnet, like 'ip route' and "
+                    + "'ip -6 route'.")
     static final class Route extends ShowCommand {
         @Override
         String resource() {
@@ -72,7 +74,7 @@ final class ShowCommands {
             StringBuilder sb = new StringBuilder();
             for (JsonNode r : body) {
                 String prefix = text(r, "prefix");
-                sb.append("0.0.0.0/0".equals(prefix) ? "default" : prefix);
+                sb.append("0.0.0.0/0".equals(prefix) || "::/0".equals(prefix) ? "default" : prefix);
                 String gw = text(r, "gateway");
                 if (gw != null) {
                     sb.append(" via ").append(gw);

@@ -97,6 +97,9 @@ public final class DryRun {
             if (n.defaultGateway() != 0) {
                 ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
             }
+            if (n.defaultGateway6() != null) {
+                ip.addDefaultRoute6(n.name(), n.defaultGateway6().toString());
+            }
         }
         for (UplinkSpec u : topology.uplinks()) {
             String t = "<tap" + tap++ + ">";
@@ -106,20 +109,27 @@ public final class DryRun {
                 ip.addNamespace(u.namespace());
             }
             out.add("vnet: open TAP " + t + " as routed port " + u.name() + ", router address " + u.routerAddress()
+                    + u.routerAddresses6().stream().map(a -> ", " + a).collect(java.util.stream.Collectors.joining())
                     + (u.offloads() ? "" : ", offloads off"));
             if (u.inRootNamespace()) {
                 ip.renameInterface(t, u.interfaceName());
                 ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
+                for (var a : u.hostAddresses6()) {
+                    ip.addRootAddress6(u.interfaceName(), a.toString());
+                }
             } else {
                 ip.moveInterface(t, u.namespace(), u.interfaceName());
                 ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());
+                for (var a : u.hostAddresses6()) {
+                    ip.addAddress6(u.namespace(), u.interfaceName(), a.toString());
+                }
             }
         }
         if (!topology.routes().isEmpty() || !topology.masquerades().isEmpty() || !topology.forwards().isEmpty()) {
             out.add("# router rules");
         }
         for (RouteSpec r : topology.routes()) {
-            out.add("route " + r.destination() + " via " + Ipv4Addr.toString(r.gateway()));
+            out.add("route " + r.destination() + " via " + r.gateway());
         }
         for (MasqueradeSpec m : topology.masquerades()) {
             out.add("masquerade " + m.source() + " out of " + m.out());

@@ -280,6 +280,10 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                         new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
                 ip.renameInterface(tap, u.interfaceName());
                 ip.configureRootInterface(u.interfaceName(), u.hostAddress().toString(), u.mtu());
+                for (var a : u.hostAddresses6()) {
+                    ip.addRootAddress6(u.interfaceName(), a.toString());
+                }
+                addRouterAddresses6(u);
                 log.info("root namespace reached through uplink {} as {} {}", u.name(), u.interfaceName(),
                         u.hostAddress());
                 continue;
@@ -289,6 +293,10 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     new TapOptions(u.mtu(), TapOptions.DEFAULT_READ_BUDGET, u.offloads()));
             ip.moveInterface(tap, u.namespace(), u.interfaceName());
             ip.configureInterface(u.namespace(), u.interfaceName(), u.hostAddress().toString(), u.mtu());
+            for (var a : u.hostAddresses6()) {
+                ip.addAddress6(u.namespace(), u.interfaceName(), a.toString());
+            }
+            addRouterAddresses6(u);
             log.info("namespace {} reached through uplink {} as {} {}", u.namespace(), u.name(), u.interfaceName(),
                     u.hostAddress());
         }
@@ -297,6 +305,12 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             recorders.add(CaptureRecorder.start(dataplane, c));
         }
         api = ControlServer.start(stateDir, dataplane, this);
+    }
+
+    private void addRouterAddresses6(UplinkSpec u) {
+        for (var a : u.routerAddresses6()) {
+            dataplane.addAddress6(u.name(), a);
+        }
     }
 
     private String nextTapName() {
@@ -315,6 +329,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         }
         if (n.defaultGateway() != 0) {
             ip.addDefaultRoute(n.name(), Ipv4Addr.toString(n.defaultGateway()));
+        }
+        if (n.defaultGateway6() != null) {
+            ip.addDefaultRoute6(n.name(), n.defaultGateway6().toString());
         }
         attached.add(n);
         log.info("namespace {} attached to {} as {} {}", n.name(), n.bridge(), n.interfaceName(), n.address());
@@ -414,7 +431,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         List<RouteSpec> routes = new ArrayList<>();
         for (var r : dataplane.routes()) {
             if (r.gateway() != null) {
-                routes.add(new RouteSpec(r.prefix(), r.gateway().value()));
+                routes.add(new RouteSpec(r.prefix(), r.gateway()));
             }
         }
         List<PortForwardSpec> forwards = new ArrayList<>();
@@ -461,8 +478,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         }
         for (NamespaceSpec n : topology.namespaces()) {
             sb.append(String.format("  namespace %-10s %s %-18s mtu %d  on %s%s%s%n", n.name(), n.interfaceName(),
-                    n.address(), n.mtu(), n.bridge(), n.defaultGateway() == 0 ? ""
-                            : ", default via " + Ipv4Addr.toString(n.defaultGateway()),
+                    n.address(), n.mtu(), n.bridge(), (n.defaultGateway() == 0 ? ""
+                            : ", default via " + Ipv4Addr.toString(n.defaultGateway()))
+                            + (n.defaultGateway6() == null ? "" : ", default via " + n.defaultGateway6()),
                     n.addresses6().isEmpty() ? "" : ", IPv6 " + n.addresses6().stream().map(Object::toString)
                             .collect(java.util.stream.Collectors.joining(" "))));
         }
@@ -472,7 +490,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                     u.interfaceName(), u.hostAddress(), u.mtu(), u.name(), u.routerAddress()));
         }
         for (RouteSpec r : topology.routes()) {
-            sb.append(String.format("  route %s via %s%n", r.destination(), Ipv4Addr.toString(r.gateway())));
+            sb.append(String.format("  route %s via %s%n", r.destination(), r.gateway()));
         }
         for (MasqueradeSpec m : topology.masquerades()) {
             sb.append(String.format("  masquerade %s out of %s%n", m.source(), m.out()));

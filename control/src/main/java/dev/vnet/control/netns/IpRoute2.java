@@ -121,6 +121,16 @@ public class IpRoute2 {
         run("-n", ns, "-6", "addr", "add", cidr, "dev", device, "nodad");
     }
 
+    /** {@code ip -n NS -6 route add default via GATEWAY}. */
+    public void addDefaultRoute6(String ns, String gateway) throws IOException {
+        run("-n", ns, "-6", "route", "add", "default", "via", gateway);
+    }
+
+    /** As {@link #addAddress6}, for {@code device} in the root namespace (an uplink whose far side is the host). */
+    public void addRootAddress6(String device, String cidr) throws IOException {
+        run("-6", "addr", "add", cidr, "dev", device, "nodad");
+    }
+
     /**
      * Frames {@code device} in {@code ns} failed to send ({@code ip -s -j link}'s TX dropped): for a TAP, what the
      * namespace sent while vnet's queue was full. -1 when it cannot be read (the namespace is gone).

@@ -161,7 +161,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             }
         }
         problems.addAll(VxlanSpec.problems(bridges, namespaces));
-        problems.addAll(Ipv6Checks.problems(bridges, namespaces));
+        problems.addAll(Ipv6Checks.problems(bridges, namespaces, uplinks, routes));
         Set<String> nsNames = new HashSet<>();
         for (NamespaceSpec n : namespaces) {
             String where = "namespace " + n.name();
@@ -225,14 +225,18 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             connected.add(u.routerAddress());
         }
         for (RouteSpec r : routes) {
-            Ipv4Cidr d = r.destination();
+            if (r.isIpv6()) {
+                continue; // Ipv6Checks
+            }
+            Ipv4Cidr d = (Ipv4Cidr) r.destination();
             String where = "route " + d;
             if (d.address() != d.network()) {
                 problems.add(where + ": has host bits set (did you mean " + Ipv4Addr.toString(d.network()) + "/"
                         + d.prefixLength() + "?)");
             }
-            if (connected.stream().noneMatch(c -> Ipv4Addr.contains(c.address(), c.prefixLength(), r.gateway()))) {
-                problems.add(where + ": gateway " + Ipv4Addr.toString(r.gateway())
+            int gw = ((dev.vnet.dataplane.wire.Ipv4Address) r.gateway()).value();
+            if (connected.stream().noneMatch(c -> Ipv4Addr.contains(c.address(), c.prefixLength(), gw))) {
+                problems.add(where + ": gateway " + r.gateway()
                         + " is not on any subnet the router is connected to");
             }
         }

@@ -57,17 +57,18 @@ public final class TopologyDocument {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", n.name());
             m.put("bridge", n.bridge());
-            if (n.addresses6().isEmpty()) {
-                m.put("address", n.address().toString());
-            } else {
-                List<String> addresses = new ArrayList<>(List.of(n.address().toString()));
-                n.addresses6().forEach(a -> addresses.add(a.toString()));
-                m.put("address", addresses);
-            }
+            m.put("address", oneOrList(n.address(), n.addresses6()));
             m.put("interface", n.interfaceName());
             m.put("mtu", n.mtu());
+            List<String> vias = new ArrayList<>();
             if (n.defaultGateway() != 0) {
-                m.put("default-route", Ipv4Addr.toString(n.defaultGateway()));
+                vias.add(Ipv4Addr.toString(n.defaultGateway()));
+            }
+            if (n.defaultGateway6() != null) {
+                vias.add(n.defaultGateway6().toString());
+            }
+            if (!vias.isEmpty()) {
+                m.put("default-route", vias.size() == 1 ? vias.get(0) : vias);
             }
             if (!n.offloads()) {
                 m.put("offloads", false);
@@ -83,8 +84,8 @@ public final class TopologyDocument {
                 m.put("namespace", u.namespace());
             }
             m.put("interface", u.interfaceName());
-            m.put("address", u.hostAddress().toString());
-            m.put("router-address", u.routerAddress().toString());
+            m.put("address", oneOrList(u.hostAddress(), u.hostAddresses6()));
+            m.put("router-address", oneOrList(u.routerAddress(), u.routerAddresses6()));
             m.put("mtu", u.mtu());
             if (!u.offloads()) {
                 m.put("offloads", false);
@@ -94,7 +95,7 @@ public final class TopologyDocument {
         doc.put("uplinks", uplinks);
         List<Object> routes = new ArrayList<>();
         for (RouteSpec r : t.routes()) {
-            routes.add(ordered("to", r.destination().toString(), "via", Ipv4Addr.toString(r.gateway())));
+            routes.add(ordered("to", r.destination().toString(), "via", r.gateway().toString()));
         }
         doc.put("routes", routes);
         List<Object> masquerades = new ArrayList<>();
@@ -138,6 +139,16 @@ public final class TopologyDocument {
             doc.put("captures", captures);
         }
         return doc;
+    }
+
+    /** One IPv4 address as a scalar, or it and the IPv6 ones as a list, as the file takes them. */
+    private static Object oneOrList(Object v4, List<?> v6) {
+        if (v6.isEmpty()) {
+            return v4.toString();
+        }
+        List<String> all = new ArrayList<>(List.of(v4.toString()));
+        v6.forEach(a -> all.add(a.toString()));
+        return all;
     }
 
     private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {

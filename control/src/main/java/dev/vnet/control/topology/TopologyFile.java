@@ -1,6 +1,8 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.api.BridgeOptions;
+import dev.vnet.dataplane.wire.IpAddress;
+import dev.vnet.dataplane.wire.IpPrefix;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.MacAddress;
 import dev.vnet.dataplane.wire.Vxlan;
@@ -42,18 +44,13 @@ import java.util.function.Function;
  * they name. Nothing is created from a file with problems. The YAML is read as a node tree: no objects are built from
  * the document.
  */
-public final class TopologyFile {
+public final class TopologyFile extends YamlElementReader {
     private static final List<String> TOP = List.of("bridges", "namespaces", "uplinks", "routes", "masquerade",
             "forwards", "limits", "captures");
     private static final List<String> LIMITS = List.of("connections", "neighbors", "routes", "timeouts");
 
-    private final String file;
-    private final List<String> problems = new ArrayList<>();
-    private final Map<String, Integer> lineOf = new LinkedHashMap<>();
-    private final Map<Node, List<String>> knownKeys = new java.util.IdentityHashMap<>();
-
     private TopologyFile(String file) {
-        this.file = file;
+        super(file);
     }
 
     /** Why a file could not be read, in words: the exceptions for the common cases carry only the path. */
@@ -155,110 +152,14 @@ public final class TopologyFile {
         return best == null ? 1 : lineOf.get(best);
     }
 
-    private static int line(Node n) {
-        return n.getStartMark().getLine() + 1;
-    }
 
-    private void problem(Node at, String where, String message) {
-        problems.add(file + ":" + line(at) + ": " + where + ": " + message);
-    }
 
-    /**
-     * The known fields of a mapping; null when the node is not a mapping. Unknown keys are reported by
-     * {@link #reportUnknown} once the element has a name to be reported under.
-     */
-    private Map<String, Node> fields(Node node, String where, List<String> known) {
-        if (!(node instanceof MappingNode m)) {
-            problem(node, where, "expected a mapping of " + String.join(", ", known));
-            return null;
-        }
-        knownKeys.put(node, known);
-        Map<String, Node> out = new LinkedHashMap<>();
-        for (NodeTuple t : m.getValue()) {
-            String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
-            if (key != null && known.contains(key)) {
-                out.put(key, t.getValueNode());
-            }
-        }
-        return out;
-    }
 
-    private void reportUnknown(Node node, String label, List<String> known) {
-        for (NodeTuple t : ((MappingNode) node).getValue()) {
-            String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
-            if (key == null || !known.contains(key)) {
-                problem(t.getKeyNode(), label, "unknown key '" + key + "' (known: " + String.join(", ", known) + ")");
-            }
-        }
-    }
 
-    private <T> List<T> list(Node node, String where, ElementReader<T> reader) {
-        List<T> out = new ArrayList<>();
-        if (node == null) {
-            return out;
-        }
-        if (!(node instanceof SequenceNode seq)) {
-            problem(node, where, "expected a list");
-            return out;
-        }
-        int i = 0;
-        for (Node item : seq.getValue()) {
-            T value = reader.read(item, where + "[" + i++ + "]");
-            if (value != null) {
-                out.add(value);
-            }
-        }
-        return out;
-    }
 
-    @FunctionalInterface
-    private interface ElementReader<T> {
-        T read(Node node, String where);
-    }
 
-    private String scalar(Map<String, Node> f, Node parent, String where, String key, boolean required) {
-        Node n = f.get(key);
-        if (n == null) {
-            if (required) {
-                problem(parent, where, key + ": missing");
-            }
-            return null;
-        }
-        if (!(n instanceof ScalarNode s)) {
-            problem(n, where, key + ": expected a single value");
-            return null;
-        }
-        return s.getValue();
-    }
 
-    private <T> T value(Map<String, Node> f, Node parent, String where, String key, boolean required,
-                        Function<String, T> parse) {
-        String text = scalar(f, parent, where, key, required);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return parse.apply(text.trim());
-        } catch (IllegalArgumentException e) {
-            problem(f.get(key), where, key + ": " + e.getMessage());
-            return null;
-        }
-    }
 
-    private static Function<String, Integer> integer(String what, int min, int max) {
-        return text -> {
-            int v;
-            try {
-                v = Integer.parseInt(text);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a whole number");
-            }
-            if (v < min || v > max) {
-                throw new IllegalArgumentException(what + " " + v + " is outside " + min + ".." + max);
-            }
-            return v;
-        };
-    }
 
     private BridgeSpec bridge(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max", "host-port",
@@ -333,33 +234,7 @@ public final class TopologyFile {
                 learning == null || learning, mtu == null ? 0 : mtu, anySource != null && anySource);
     }
 
-    /** The entries of a value that may be one or a list: none for an absent one. */
-    private static List<Node> items(Node n) {
-        return n instanceof SequenceNode seq ? seq.getValue() : n == null ? List.of() : List.of(n);
-    }
 
-    /**
-     * The addresses of {@code field} (one, or a list), IPv4 into {@code v4} and IPv6 into {@code v6}, each that does
-     * not parse reported at its line; nothing when {@code n} is null.
-     */
-    private void addresses(Node n, String where, String field, List<Ipv4Cidr> v4, List<Ipv6Cidr> v6) {
-        for (Node item : items(n)) {
-            if (!(item instanceof ScalarNode s)) {
-                problem(item, where, field + ": expected an address such as 192.168.15.1/24 or fd00:15::1/64");
-                continue;
-            }
-            String text = s.getValue().trim();
-            try {
-                if (text.contains(":")) {
-                    v6.add(Ipv6Cidr.parse(text));
-                } else {
-                    v4.add(Ipv4Cidr.parse(text));
-                }
-            } catch (IllegalArgumentException e) {
-                problem(item, where, field + ": " + e.getMessage());
-            }
-        }
-    }
 
     private NamespaceSpec namespace(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "bridge", "address", "interface", "mtu",
@@ -372,28 +247,46 @@ public final class TopologyFile {
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
         String bridge = scalar(f, node, label, "bridge", true);
-        List<Ipv4Cidr> v4 = new ArrayList<>();
         List<Ipv6Cidr> v6 = new ArrayList<>();
-        if (f.containsKey("address")) {
-            int before = problems.size();
-            addresses(f.get("address"), label, "address", v4, v6);
-            if (problems.size() == before && v4.size() != 1) {
-                problem(f.get("address"), label, "address: one IPv4 address, and any IPv6 ones (got " + v4.size()
-                        + " IPv4)");
-            }
-        } else {
-            problem(node, label, "address: missing");
-        }
-        Ipv4Cidr address = v4.size() == 1 ? v4.get(0) : null;
+        Ipv4Cidr address = oneIpv4AndIpv6(f, node, label, "address", v6);
         String ifname = scalar(f, node, label, "interface", false);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
-        Integer via = value(f, node, label, "default-route", false, Ipv4Addr::parse);
+        List<IpAddress> vias = gateways(f.get("default-route"), label);
         Boolean offloads = value(f, node, label, "offloads", false, TopologyFile::bool);
         if (name == null || bridge == null || address == null) {
             return null;
         }
+        int via = vias.stream().filter(a -> a instanceof Ipv4Address).mapToInt(a -> ((Ipv4Address) a).value())
+                .findFirst().orElse(0);
+        Ipv6Address via6 = vias.stream().filter(a -> a instanceof Ipv6Address).map(a -> (Ipv6Address) a).findFirst()
+                .orElse(null);
         return new NamespaceSpec(name, bridge, ifname == null ? SeedLab.INTERFACE : ifname, address,
-                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via == null ? 0 : via, offloads == null || offloads, v6);
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu, via, offloads == null || offloads, v6, via6);
+    }
+
+    /**
+     * A namespace's default routes: one next hop or a list, at most one per family, each reported at its line when it
+     * does not parse.
+     */
+    private List<IpAddress> gateways(Node n, String where) {
+        List<IpAddress> out = new ArrayList<>();
+        for (Node item : items(n)) {
+            if (!(item instanceof ScalarNode s)) {
+                problem(item, where, "default-route: expected an address such as 192.168.15.5 or fd00:15::5");
+                continue;
+            }
+            try {
+                IpAddress a = IpAddress.parse(s.getValue().trim());
+                if (out.stream().anyMatch(b -> b.getClass() == a.getClass())) {
+                    problem(item, where, "default-route: one per family (" + a + " is a second)");
+                } else {
+                    out.add(a);
+                }
+            } catch (IllegalArgumentException e) {
+                problem(item, where, "default-route: " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private UplinkSpec uplink(Node node, String where) {
@@ -408,8 +301,10 @@ public final class TopologyFile {
         reportUnknown(node, label, knownKeys.get(node));
         String namespace = scalar(f, node, label, "namespace", false);
         String ifname = scalar(f, node, label, "interface", false);
-        Ipv4Cidr host = value(f, node, label, "address", true, Ipv4Cidr::parse);
-        Ipv4Cidr router = value(f, node, label, "router-address", true, Ipv4Cidr::parse);
+        List<Ipv6Cidr> host6 = new ArrayList<>();
+        List<Ipv6Cidr> router6 = new ArrayList<>();
+        Ipv4Cidr host = oneIpv4AndIpv6(f, node, label, "address", host6);
+        Ipv4Cidr router = oneIpv4AndIpv6(f, node, label, "router-address", router6);
         Integer mtu = value(f, node, label, "mtu", false, integer("mtu", TapOptions.MIN_MTU, TapOptions.MAX_MTU));
         Boolean offloads = value(f, node, label, "offloads", false, TopologyFile::bool);
         if (name == null || host == null || router == null) {
@@ -420,7 +315,26 @@ public final class TopologyFile {
             return null;
         }
         return new UplinkSpec(name, namespace, ifname == null ? SeedLab.INTERFACE : ifname, host, router,
-                mtu == null ? TapOptions.DEFAULT_MTU : mtu, offloads == null || offloads);
+                mtu == null ? TapOptions.DEFAULT_MTU : mtu, offloads == null || offloads, host6, router6);
+    }
+
+    /**
+     * The addresses of a field that holds one IPv4 address and any IPv6 ones (one value or a list): the IPv4 one
+     * returned (null, and a problem, when there is not exactly one), the IPv6 ones added to {@code v6}.
+     */
+    private Ipv4Cidr oneIpv4AndIpv6(Map<String, Node> f, Node node, String label, String field, List<Ipv6Cidr> v6) {
+        if (!f.containsKey(field)) {
+            problem(node, label, field + ": missing");
+            return null;
+        }
+        List<Ipv4Cidr> v4 = new ArrayList<>();
+        int before = problems.size();
+        addresses(f.get(field), label, field, v4, v6);
+        if (problems.size() == before && v4.size() != 1) {
+            problem(f.get(field), label, field + ": one IPv4 address, and any IPv6 ones (got " + v4.size()
+                    + " IPv4)");
+        }
+        return v4.size() == 1 ? v4.get(0) : null;
     }
 
     private RouteSpec route(Node node, String where) {
@@ -428,12 +342,19 @@ public final class TopologyFile {
         if (f == null) {
             return null;
         }
-        Ipv4Cidr to = value(f, node, where, "to", true, Ipv4Cidr::parse);
+        IpPrefix to = value(f, node, where, "to", true, IpPrefix::parse);
         String label = to == null ? where : "route " + to;
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
-        Integer via = value(f, node, label, "via", true, Ipv4Addr::parse);
-        return to == null || via == null ? null : new RouteSpec(to, via);
+        IpAddress via = value(f, node, label, "via", true, IpAddress::parse);
+        if (to == null || via == null) {
+            return null;
+        }
+        if ((to instanceof Ipv6Cidr) != (via instanceof Ipv6Address)) {
+            problem(f.get("via"), label, "via: " + via + " is not of the destination's family");
+            return null;
+        }
+        return new RouteSpec(to, via);
     }
 
     private MasqueradeSpec masquerade(Node node, String where) {
@@ -516,13 +437,6 @@ public final class TopologyFile {
                 drops != null && drops, rotate == null ? 0 : rotate, keep == null ? CaptureSpec.DEFAULT_KEEP : keep);
     }
 
-    private static boolean bool(String text) {
-        return switch (text) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
-        };
-    }
 
     /**
      * A size in bytes: a whole number with an optional unit, kB/MB/GB (powers of 1000) or KiB/MiB/GiB (1024); 0 is

@@ -1,6 +1,9 @@
 package dev.vnet.control.topology;
 
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
+
+import java.util.List;
 
 /**
  * An uplink: a TAP that is a routed port of vnet's router, whose far side is another network, a namespace of hosts
@@ -14,9 +17,24 @@ import dev.vnet.dataplane.wire.Ipv4Cidr;
  * @param routerAddress the router's address on this link
  * @param mtu           the link's MTU, on both sides
  * @param offloads      its TAP takes partial checksums and TCP super-frames (see {@link NamespaceSpec})
+ * @param hostAddresses6   the far side's IPv6 addresses on this link
+ * @param routerAddresses6 the router's IPv6 addresses on this link (beside its link-local one)
  */
 public record UplinkSpec(String name, String namespace, String interfaceName, Ipv4Cidr hostAddress,
-                         Ipv4Cidr routerAddress, int mtu, boolean offloads) {
+                         Ipv4Cidr routerAddress, int mtu, boolean offloads, List<Ipv6Cidr> hostAddresses6,
+                         List<Ipv6Cidr> routerAddresses6) {
+    /** Copies the lists. */
+    public UplinkSpec {
+        hostAddresses6 = List.copyOf(hostAddresses6);
+        routerAddresses6 = List.copyOf(routerAddresses6);
+    }
+
+    /** An uplink without IPv6. */
+    public UplinkSpec(String name, String namespace, String interfaceName, Ipv4Cidr hostAddress,
+                      Ipv4Cidr routerAddress, int mtu, boolean offloads) {
+        this(name, namespace, interfaceName, hostAddress, routerAddress, mtu, offloads, List.of(), List.of());
+    }
+
     /** An uplink with offloads on. */
     public UplinkSpec(String name, String namespace, String interfaceName, Ipv4Cidr hostAddress,
                       Ipv4Cidr routerAddress, int mtu) {
@@ -25,13 +43,15 @@ public record UplinkSpec(String name, String namespace, String interfaceName, Ip
 
     /** The same uplink with offloads on or off. */
     public UplinkSpec withOffloads(boolean on) {
-        return new UplinkSpec(name, namespace, interfaceName, hostAddress, routerAddress, mtu, on);
+        return new UplinkSpec(name, namespace, interfaceName, hostAddress, routerAddress, mtu, on, hostAddresses6,
+                routerAddresses6);
     }
 
     /** The same uplink with {@code prefix} in front of its namespace's name (a root-namespace uplink is unchanged). */
     public UplinkSpec withPrefix(String prefix) {
         return namespace == null ? this
-                : new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu, offloads);
+                : new UplinkSpec(name, prefix + namespace, interfaceName, hostAddress, routerAddress, mtu, offloads,
+                hostAddresses6, routerAddresses6);
     }
 
     /** True when the TAP stays in the root namespace. */

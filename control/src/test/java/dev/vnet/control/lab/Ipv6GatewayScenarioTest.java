@@ -25,9 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A dual-stack bridge with the kernel's own IPv6 in the namespaces: red (fd00:15::1) and blue (fd00:15::2) on
  * v-net-0, whose gateway has fd00:15::5/64 beside 192.168.15.5/24. They ping each other over IPv6 (switched); red's
  * kernel resolves the gateway by neighbour discovery, learns it is a router, and gets answers to pings on its global
- * and its link-local address; a UDP datagram to it is refused with an ICMPv6 error red's kernel accepts. Green, given no IPv6 address, forms one from the prefix in the gateway's router
- * advertisements (SLAAC), and takes no default route from them (IPv6 is not routed yet). A router advertisement red sends (mausezahn, a raw frame) stops at the bridge (RA guard):
- * blue takes no default route from it.
+ * and its link-local address; a UDP datagram to it is refused with an ICMPv6 error red's kernel accepts. Green, given
+ * no IPv6 address, forms one from the prefix in the gateway's router advertisements (SLAAC), and takes no default
+ * route from them (the gateway reaches no other IPv6 prefix here). A router advertisement red sends (mausezahn, a raw
+ * frame) stops at the bridge (RA guard): blue takes no default route from it.
  */
 class Ipv6GatewayScenarioTest {
     private static ScenarioLab net;
@@ -44,11 +45,7 @@ class Ipv6GatewayScenarioTest {
                   - { name: blue, bridge: v-net-0, address: [192.168.15.2/24, fd00:15::2/64] }
                   - { name: green, bridge: v-net-0, address: 192.168.15.3/24 }
                 """));
-        for (String ns : new String[] {"red", "blue"}) {
-            // The link-local address the kernel gave the interface passes duplicate address detection first.
-            Await.until(10_000, () -> Cmd.inNs(net.ns(ns), 5, "ip", "-6", "addr", "show", "dev", "eth0").out(),
-                    out -> out.contains("fe80::") && !out.contains("tentative"));
-        }
+        net.awaitIpv6("red", "blue");
     }
 
     @AfterAll

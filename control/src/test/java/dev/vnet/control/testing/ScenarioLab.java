@@ -51,6 +51,17 @@ public final class ScenarioLab implements AutoCloseable {
         return prefix + name;
     }
 
+    /**
+     * Waits until the link-local address the kernel gave eth0 in each of {@code names} has passed duplicate address
+     * detection (until then the kernel sends no IPv6 from it), at most 10 s.
+     */
+    public void awaitIpv6(String... names) throws Exception {
+        for (String name : names) {
+            Await.until(10_000, () -> Cmd.inNs(ns(name), 5, "ip", "-6", "addr", "show", "dev", "eth0").out(),
+                    out -> out.contains("fe80::") && !out.contains("tentative"));
+        }
+    }
+
     /** The namespace prefix. */
     public String prefix() {
         return prefix;

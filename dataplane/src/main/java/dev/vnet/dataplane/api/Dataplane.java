@@ -15,6 +15,8 @@ import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.util.Clock;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -306,14 +308,33 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * Gives the router IPv6 {@code address} on {@code bridge} (its interface there made with MTU {@code mtu} if it has
-     * none yet, with its link-local address): it answers neighbour discovery and pings for it; IPv6 is not routed yet.
+     * none yet, with its link-local address): it answers neighbour discovery and pings for it, advertises its prefix
+     * and routes to it.
      */
-    public void addGateway6(String bridge, dev.vnet.dataplane.wire.Ipv6Cidr address, int mtu) {
+    public void addGateway6(String bridge, Ipv6Cidr address, int mtu) {
         routerConfig.addGateway6(bridge, address, mtu);
     }
 
+    /**
+     * Gives the router interface {@code interfaceName} (an uplink port's name, or a bridge's) the IPv6 address
+     * {@code address} too, with its connected route.
+     */
+    public void addAddress6(String interfaceName, Ipv6Cidr address) {
+        routerConfig.addAddress6(interfaceName, address);
+    }
+
+    /** Adds a static IPv6 route to {@code to} via {@code gateway}, which must be on one of the router's prefixes. */
+    public void addRoute6(Ipv6Cidr to, Ipv6Address gateway) {
+        routerConfig.addRoute6(to, gateway);
+    }
+
+    /** Removes the static IPv6 route to {@code to}; false if there is none (connected routes cannot be removed). */
+    public boolean removeRoute6(Ipv6Cidr to) {
+        return routerConfig.removeRoute6(to);
+    }
+
     /** The recursive DNS servers the router's advertisements on {@code bridge} name (RFC 8106). */
-    public void setDnsServers(String bridge, List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
+    public void setDnsServers(String bridge, List<Ipv6Address> servers) {
         routerConfig.setDnsServers(bridge, servers);
     }
 

@@ -14,6 +14,8 @@ import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddress;
 
 import java.util.ArrayList;
@@ -115,8 +117,11 @@ final class DataplaneViews {
     List<NeighborEntry> neighbors() {
         return dp.call(() -> {
             List<NeighborEntry> out = new ArrayList<>();
-            dp.router.neighbors().forEach((ip, mac, iface, state, queued) -> out.add(new NeighborEntry(
-                    new Ipv4Address(ip), mac == NeighborTable.UNRESOLVED ? null : new MacAddress(mac),
+            dp.router.neighbors().forEach((hi, lo, mac, iface, state, queued) -> out.add(new NeighborEntry(
+                    new Ipv4Address((int) lo), mac == NeighborTable.UNRESOLVED ? null : new MacAddress(mac),
+                    dp.router.iface(iface).name(), state.name(), queued)));
+            dp.router.neighbors6().forEach((hi, lo, mac, iface, state, queued) -> out.add(new NeighborEntry(
+                    new Ipv6Address(hi, lo), mac == NeighborTable.UNRESOLVED ? null : new MacAddress(mac),
                     dp.router.iface(iface).name(), state.name(), queued)));
             return out;
         });
@@ -127,6 +132,9 @@ final class DataplaneViews {
             List<RouteEntry> out = new ArrayList<>();
             dp.router.routes().forEach((network, length, iface, gateway) -> out.add(new RouteEntry(
                     new Ipv4Cidr(network, length), dp.router.iface(iface).name(), Ipv4Address.orNull(gateway))));
+            dp.router.routes6().forEach((hi, lo, length, iface, gwHi, gwLo) -> out.add(new RouteEntry(
+                    new Ipv6Cidr(new Ipv6Address(hi, lo), length), dp.router.iface(iface).name(),
+                    gwHi == 0 && gwLo == 0 ? null : new Ipv6Address(gwHi, gwLo))));
             return out;
         });
     }

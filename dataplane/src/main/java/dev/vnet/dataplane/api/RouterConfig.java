@@ -1,6 +1,7 @@
 package dev.vnet.dataplane.api;
 
 import dev.vnet.dataplane.l2.Bridge;
+import dev.vnet.dataplane.l3.Router;
 import dev.vnet.dataplane.l3.RouterInterface;
 import dev.vnet.dataplane.l3.RouterPort;
 import dev.vnet.dataplane.port.DevicePort;
@@ -9,6 +10,7 @@ import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import org.slf4j.Logger;
@@ -20,7 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The router's configuration: gateways on bridges, uplink interfaces, static routes, MASQUERADE and port forwards,
+ * The router's configuration: gateways on bridges, uplink interfaces, addresses, static routes (IPv4 and IPv6), MASQUERADE and port forwards,
  * each changed at the loops' barrier. {@link Dataplane}'s router methods, split off it; documented there.
  */
 final class RouterConfig {
@@ -51,7 +53,41 @@ final class RouterConfig {
         });
     }
 
-    void setDnsServers(String bridge, java.util.List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
+    void addAddress6(String interfaceName, Ipv6Cidr c) {
+        dp.call(() -> {
+            dp.checkOpen();
+            dp.router.addAddress6(requireInterface(interfaceName), c);
+            log.info("address {} on router interface {}", c, interfaceName);
+            return null;
+        });
+    }
+
+    void addRoute6(Ipv6Cidr c, Ipv6Address gw) {
+        dp.call(() -> {
+            dp.router.addRoute6(c, gw);
+            log.info("route {} via {}", c.network() + "/" + c.prefixLength(), gw);
+            return null;
+        });
+    }
+
+    boolean removeRoute6(Ipv6Cidr c) {
+        return dp.call(() -> removed(dp.router.removeStaticRoute6(c), c));
+    }
+
+    /** What a route removal means to the caller: true when removed, false when there was none; connected: refused. */
+    private static boolean removed(Router.RouteRemoval outcome, Object route) {
+        return switch (outcome) {
+            case NO_SUCH_ROUTE -> false;
+            case CONNECTED -> throw new IllegalArgumentException("route " + route + " is connected (an interface "
+                    + "address): remove the address instead");
+            case REMOVED -> {
+                log.info("route {} removed", route);
+                yield true;
+            }
+        };
+    }
+
+    void setDnsServers(String bridge, java.util.List<Ipv6Address> servers) {
         dp.call(() -> {
             dp.router.setDnsServers(gatewayOf(bridge), servers);
             return null;
@@ -143,15 +179,7 @@ final class RouterConfig {
     }
 
     boolean removeRoute(Ipv4Cidr c) {
-        return dp.call(() -> switch (dp.router.removeStaticRoute(c.network(), c.prefixLength())) {
-            case NO_SUCH_ROUTE -> false;
-            case CONNECTED -> throw new IllegalArgumentException("route " + c + " is connected (an interface "
-                    + "address): remove the address instead");
-            case REMOVED -> {
-                log.info("route {} removed", c);
-                yield true;
-            }
-        });
+        return dp.call(() -> removed(dp.router.removeStaticRoute(c.network(), c.prefixLength()), c));
     }
 
     RouterInterface requireInterface(String name) {

@@ -48,19 +48,19 @@ final class Icmp6Errors {
     }
 
     /**
-     * The error frame for the packet at {@code ip} in the frame at {@code start}, from {@code mac} and the 16 bytes at
-     * {@code orig[src]}, to the packet's source and the frame's sender: type, code and the second word
-     * {@code restOfHeader} (an MTU, a pointer), then the packet as far as it fits.
+     * The error frame for the packet at {@code ip}, from {@code srcMac} to {@code dstMac} (0 when neighbour
+     * resolution fills it in) and from the address {@code srcHi:srcLo} to the packet's source: type, code and the
+     * second word {@code restOfHeader} (an MTU, a pointer), then the packet as far as it fits.
      */
-    static ByteBuf build(IntFunction<ByteBuf> allocate, ByteBuf orig, int start, int ip, int type, int code,
-                         int restOfHeader, long mac, int src) {
+    static ByteBuf build(IntFunction<ByteBuf> allocate, ByteBuf orig, int ip, int type, int code, int restOfHeader,
+                         long dstMac, long srcMac, long srcHi, long srcLo) {
         int packet = Ipv6.HEADER_LEN + Ipv6.payloadLength(orig, ip);
         int quote = Math.min(packet, MAX_QUOTE);
         int length = Icmp6.HEADER_LEN + quote;
         int out = Ethernet.HEADER_LEN;
         int icmp = Icmp6Frame.ICMP;
-        ByteBuf e = Icmp6Frame.allocate(allocate, Ethernet.src(orig, start), mac, length, HOP_LIMIT,
-                orig.getLong(src), orig.getLong(src + 8), Ipv6.srcHi(orig, ip), Ipv6.srcLo(orig, ip));
+        ByteBuf e = Icmp6Frame.allocate(allocate, dstMac, srcMac, length, HOP_LIMIT, srcHi, srcLo,
+                Ipv6.srcHi(orig, ip), Ipv6.srcLo(orig, ip));
         e.setByte(icmp + Icmp6.TYPE, type);
         e.setByte(icmp + Icmp6.CODE, code);
         e.setShort(icmp + Icmp6.CHECKSUM, 0);

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * kernel limits them. Everything it builds re-enters the graph at {@link LocalOutput} and is routed like any packet
  * the router sends.
  */
-final class IcmpOutput {
+final class IcmpOutput implements IcmpError.Sender {
     private final RouterTables tables;
     private final NatState nat;
     private final LocalOutput localOutput;
@@ -45,7 +45,8 @@ final class IcmpOutput {
      * limit has room (RFC 1812 4.3.2.8: a router should limit the rate of ICMP errors it originates). False when
      * none was sent.
      */
-    boolean error(Frame frame, int type, int code, int restOfHeader) {
+    @Override
+    public boolean error(Frame frame, int type, int code, int restOfHeader) {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         if (!mayAnswer(frame) || !errors.allow(Ipv4.src(buf, ip), type, code, frame.now())) {
@@ -118,6 +119,11 @@ final class IcmpOutput {
             pipeline.inject(port, localOutput, IcmpErrors.build(pipeline::allocate, about, l3, type, code, 0, src,
                     nextIpId()));
         }
+    }
+
+    @Override
+    public String sourceOf(Frame frame) {
+        return dev.vnet.dataplane.wire.Ipv4Addr.toString(Ipv4.src(frame.buf(), frame.l3Offset()));
     }
 
     /** The limit on ICMP errors, which ICMPv6 errors share (as the kernel's global budget is shared). */

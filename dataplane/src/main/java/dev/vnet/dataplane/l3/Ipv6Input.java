@@ -6,21 +6,23 @@ import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp6;
 import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.Ndp;
 import io.netty.buffer.ByteBuf;
 
 /**
- * IPv6 at a router interface, as far as the router goes with it yet: the header checked, martian sources and
- * destinations dropped as the kernel's ip6_rcv_core drops them, the extension chain walked (each refusal dropped under
- * its reason), then what is for the router itself. A neighbour solicitation for one of its addresses is answered with
- * an advertisement (RFC 4861 section 7.2.4: router, solicited and override flags, the interface's MAC; to all nodes
- * when the solicitation came from :: doing duplicate address detection), an echo request to one of them with an echo
- * reply (RFC 4443 section 4.2), a router solicitation with an advertisement ({@link RouterAdvertisements}); other
- * neighbour discovery messages sent to the router are checked and consumed. IPv6 to other hosts is not routed yet
- * ({@code l3-protocol-unsupported}). Other upper-layer protocols to the router find nothing listening
- * ({@code local-unreachable}; UDP answered with ICMPv6 port unreachable), and a routing header or misplaced hop-by-hop
- * header the walk refuses is answered with a parameter problem pointing at it ({@link Icmp6Errors}, within the
- * router's ICMP error limits). Reads only: the frame may be a flood shared with other ports.
+ * IPv6 at a router interface: the header checked, martian sources and destinations dropped as the kernel's
+ * ip6_rcv_core drops them, the extension chain walked (each refusal dropped under its reason); unicast for another
+ * host goes to {@link Ipv6Forward}, multicast for a group the router is not in is taken and ignored, and the rest is
+ * for the router itself. A neighbour solicitation for one of its addresses is answered with an advertisement (RFC 4861
+ * section 7.2.4: router, solicited and override flags, the interface's MAC; to all nodes when the solicitation came
+ * from :: doing duplicate address detection) and teaches the router where its sender is; an advertisement resolves a
+ * neighbour the router asked about; an echo request to one of its addresses gets an echo reply (RFC 4443 section
+ * 4.2), a router solicitation an advertisement ({@link RouterAdvertisements}); other neighbour discovery messages are
+ * checked and consumed. Other upper-layer protocols to the router find nothing listening ({@code local-unreachable};
+ * UDP answered with ICMPv6 port unreachable), and a routing header or misplaced hop-by-hop header the walk refuses is
+ * answered with a parameter problem pointing at it ({@link Icmp6Errors}, within the router's ICMP error limits). What
+ * is for the router is only read: the frame may be a flood shared with other ports.
  */
 final class Ipv6Input extends Stage {
     private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
@@ -29,11 +31,16 @@ final class Ipv6Input extends Stage {
 
     private final RouterTables tables;
     private final IcmpRateLimit errors;
+    private final Ipv6Forward forward;
 
-    /** The stage, its ICMPv6 errors within {@code errors} (the router's limit for ICMP errors of both families). */
-    Ipv6Input(RouterTables tables, IcmpRateLimit errors) {
+    /**
+     * The stage, its ICMPv6 errors within {@code errors} (the router's limit for ICMP errors of both families), what is
+     * not for the router going to {@code forward}.
+     */
+    Ipv6Input(RouterTables tables, IcmpRateLimit errors, Ipv6Forward forward) {
         this.tables = tables;
         this.errors = errors;
+        this.forward = forward;
     }
 
     @Override
@@ -56,10 +63,10 @@ final class Ipv6Input extends Stage {
             return frame.drop(DropReason.IPV6_MARTIAN_DESTINATION);
         }
         boolean toUs = tables.isLocal6(dstHi, dstLo);
-        if (!toUs && !iface.listensTo6(dstHi, dstLo)) {
-            return frame.drop(DropReason.L3_PROTOCOL_UNSUPPORTED); // IPv6 is not routed yet
-        }
         long walk = Ipv6.walk(buf, ip);
+        if (!toUs && !iface.listensTo6(dstHi, dstLo)) {
+            return notForUs(frame, buf, ip, walk, dstHi);
+        }
         if (Ipv6.refused(walk)) {
             DropReason why = Ipv6.reason(walk);
             if (toUs && (why == DropReason.IPV6_ROUTING_TYPE_0 || why == DropReason.IPV6_BAD_EXTENSION)) {
@@ -91,9 +98,15 @@ final class Ipv6Input extends Stage {
             }
             if (type == Icmp6.TYPE_NEIGHBOR_SOLICITATION
                     && iface.hasAddress6(Ndp.targetHi(buf, icmp), Ndp.targetLo(buf, icmp))) {
+                learn(frame, iface, Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip),
+                        Ndp.linkLayerAddress(buf, icmp, length, Ndp.OPT_SOURCE_LINK_ADDRESS), true);
                 advertise(frame, iface, buf, ip, icmp, length);
+            } else if (type == Icmp6.TYPE_NEIGHBOR_ADVERTISEMENT) {
+                learn(frame, iface, Ndp.targetHi(buf, icmp), Ndp.targetLo(buf, icmp),
+                        Ndp.linkLayerAddress(buf, icmp, length, Ndp.OPT_TARGET_LINK_ADDRESS), false);
             } else if (type == Icmp6.TYPE_ROUTER_SOLICITATION && RouterAdvertisements.mayAnswer(iface, frame.now())) {
-                frame.inject(iface.port(), iface.output(), RouterAdvertisements.build(frame::allocate, iface));
+                frame.inject(iface.port(), iface.output(), RouterAdvertisements.build(frame::allocate, iface,
+                        tables.routes6()));
             }
             return frame.local();
         }
@@ -104,19 +117,63 @@ final class Ipv6Input extends Stage {
     }
 
     /**
+     * An IPv6 packet for neither the router nor a group it listens to: a multicast one is taken and ignored (the
+     * router routes no multicast, as the kernel without a multicast routing daemon); a unicast one is forwarded,
+     * unless its extension chain is refused, it is to a link-local address, or it came in a link-layer multicast
+     * (the kernel's ip6_forward drops what was not sent to its MAC).
+     */
+    private Stage notForUs(Frame frame, ByteBuf buf, int ip, long walk, long dstHi) {
+        if (Ipv6.isMulticast(dstHi)) {
+            return frame.local();
+        }
+        if (Ipv6.refused(walk)) {
+            return frame.drop(Ipv6.reason(walk));
+        }
+        if (Ipv6.isLinkLocal(dstHi)) {
+            return frame.drop(DropReason.IPV6_LINK_LOCAL_NOT_ROUTED);
+        }
+        if (MacAddr.isGroup(Ethernet.dst(buf, frame.start()))) {
+            return frame.drop(DropReason.LINK_BROADCAST_NOT_ROUTED);
+        }
+        int end = ip + Ipv6.HEADER_LEN + Ipv6.payloadLength(buf, ip);
+        if (end < frame.start() + frame.length()) {
+            frame.trimTo(end - frame.start()); // Ethernet padding: unicast, the buffer is this frame's alone
+        }
+        return forward.run(frame);
+    }
+
+    /**
+     * Records that {@code hi:lo} is at {@code mac} (from a neighbour discovery message's link-layer address option;
+     * none, -1, records nothing), releasing what waited for it. A solicitation for one of the router's addresses
+     * creates the entry (RFC 4861 7.2.3); an advertisement only updates one under way or known (7.2.5: the router
+     * does not take unsolicited claims for addresses it never asked about). The router's own addresses are never
+     * believed, as {@link ArpInput} does not believe them.
+     */
+    private void learn(Frame frame, RouterInterface iface, long hi, long lo, long mac, boolean create) {
+        if (mac < 0 || Ipv6.isUnspecified(hi, lo) || tables.isLocal6(hi, lo)) {
+            return;
+        }
+        tables.neighbors6().confirm(hi, lo, mac, iface.index(), frame.now(), create, (waiting, offload) -> {
+            Ethernet.setDst(waiting, waiting.readerIndex(), mac);
+            frame.inject(iface.port(), iface.output(), waiting, offload);
+        });
+    }
+
+    /**
      * ICMPv6 {@code type}/{@code code} about the packet at {@code ip} (sent to one of the router's addresses), from
      * that address back to its sender, when RFC 4443 2.4(e) and the rate limit allow it.
      */
     private void error(Frame frame, RouterInterface iface, int ip, long walk, int type, int code, int restOfHeader) {
         ByteBuf buf = frame.buf();
-        boolean linkMulticast = dev.vnet.dataplane.wire.MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
+        boolean linkMulticast = MacAddr.isGroup(Ethernet.dst(buf, frame.start()));
         if (!Icmp6Errors.allowed(buf, ip, walk, type, code, linkMulticast) || !errors.allow(
                 Icmp6Errors.rateKey(Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip)), type == Icmp6.TYPE_PACKET_TOO_BIG,
                 frame.now())) {
             return;
         }
-        frame.inject(iface.port(), iface.output(), Icmp6Errors.build(frame::allocate, buf, frame.start(), ip, type,
-                code, restOfHeader, iface.mac(), ip + Ipv6.DST));
+        frame.inject(iface.port(), iface.output(), Icmp6Errors.build(frame::allocate, buf, ip, type, code,
+                restOfHeader, Ethernet.src(buf, frame.start()), iface.mac(), Ipv6.dstHi(buf, ip),
+                Ipv6.dstLo(buf, ip)));
     }
 
 
@@ -142,7 +199,7 @@ final class Ipv6Input extends Stage {
         na.setBytes(out + Ndp.TARGET, buf, icmp + Ndp.TARGET, 16);
         na.setByte(out + 24, Ndp.OPT_TARGET_LINK_ADDRESS);
         na.setByte(out + 25, 1);
-        dev.vnet.dataplane.wire.MacAddr.set(na, out + 26, iface.mac());
+        MacAddr.set(na, out + 26, iface.mac());
         Icmp6.updateChecksum(na, Ethernet.HEADER_LEN, out, NA_LEN);
         frame.inject(iface.port(), iface.output(), na);
     }

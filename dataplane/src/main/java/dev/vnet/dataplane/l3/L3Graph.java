@@ -3,6 +3,7 @@ package dev.vnet.dataplane.l3;
 import dev.vnet.dataplane.DropReason;
 import dev.vnet.dataplane.pipeline.Stage;
 import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Icmp6;
 
 /**
  * The router's stage graph, declared in one place: every stage is built here with the tables it reads and the stages
@@ -11,7 +12,11 @@ import dev.vnet.dataplane.wire.Icmp4;
  *
  * <pre>
  * L3Input(iface) ─ARP──▶ ArpInput                          answers for our addresses, learns neighbors
- *                ├IPv6─▶ Ipv6Input                         NDP and echo for our addresses; not routed yet
+ *                ├IPv6─▶ Ipv6Input ─ours──▶ NDP, echo, RS answered; UDP refused (port unreachable)
+ *                │          └other─▶ Ipv6Forward ──hop limit 1 / no route / link-local source / too big──▶
+ *                │                     │               IcmpError(ICMPv6 time exceeded / no route / beyond scope / too big)
+ *                │                     └▶ Neighbor6Output ─▶ iface output
+ *                │  built by the router (ICMPv6 errors) ─▶ Ipv6Output ─▶ Neighbor6Output
  *                └IPv4─▶ Ipv4Input ──bad options──▶ IcmpError(parameter problem)
  *                          └▶ ConntrackIn              tracks, translates a known connection, DNAT
  *                               ├ours──▶ LocalDelivery ──echo reply──▶ Ipv4Output
@@ -26,9 +31,11 @@ import dev.vnet.dataplane.wire.Icmp4;
  * FragmentResume(iface) ─▶ ConntrackIn                 a held fragment goes on once its first was seen
  * </pre>
  *
- * IPv6 enters by the third edge out of {@link L3Input} (ethertype 0x86DD): {@link Ipv6Input} answers for the router's
- * own addresses; routing, neighbour resolution, ICMPv6 errors and NAT66 are to follow as stages of their own,
- * sharing the tables' and the connection tracker's mechanisms where the protocol allows (docs/architecture.md).
+ * IPv6 enters by the second edge out of {@link L3Input} (ethertype 0x86DD) and has stages of its own where the
+ * protocol differs (no header checksum, no fragmentation by routers, neighbour discovery over ICMPv6) and the same
+ * mechanisms where it does not: the neighbour table ({@link NeighborTable}, a second instance), the ICMP error rate
+ * limit (one budget for both families). Connection tracking and NAT66 are to come between input and forwarding, as
+ * {@link ConntrackIn} sits for IPv4 (docs/architecture.md).
  */
 final class L3Graph {
     final LocalOutput localOutput = new LocalOutput();
@@ -38,6 +45,8 @@ final class L3Graph {
     final ConntrackIn conntrackIn;
     /** What the router says back to senders; it sends through {@link #localOutput}. */
     final IcmpOutput icmp;
+    /** The ICMPv6 errors the router sends about packets it forwards; they go out through {@link Ipv6Output}. */
+    final Icmp6Output icmp6;
 
     L3Graph(RouterTables tables, NatState nat) {
         this.icmp = new IcmpOutput(tables, nat, localOutput);
@@ -67,11 +76,22 @@ final class L3Graph {
         conntrackIn = new ConntrackIn(tables, nat, localDelivery, forward);
         ipv4Input = new Ipv4Input(tables, conntrackIn, parameterProblem);
         arpInput = new ArpInput(tables);
-        ipv6Input = new Ipv6Input(tables, icmp.errorLimit());
+        Neighbor6Output neighbor6Output = new Neighbor6Output(tables);
+        icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output));
+        Ipv6Forward forward6 = new Ipv6Forward(tables,
+                error6("time exceeded in-transit", Icmp6.TYPE_TIME_EXCEEDED, 0, DropReason.TTL_EXCEEDED),
+                error6("unreachable route", Icmp6.TYPE_DEST_UNREACHABLE, 0, DropReason.NO_ROUTE),
+                error6("unreachable beyond-scope", Icmp6.TYPE_DEST_UNREACHABLE, 2, DropReason.IPV6_BEYOND_SCOPE),
+                error6("packet too big", Icmp6.TYPE_PACKET_TOO_BIG, 0, DropReason.PACKET_TOO_BIG), neighbor6Output);
+        ipv6Input = new Ipv6Input(tables, icmp.errorLimit(), forward6);
+    }
+
+    private IcmpError error6(String label, int type, int code, DropReason reason) {
+        return new IcmpError(icmp6, "ICMP6 " + label, type, code, reason);
     }
 
     private IcmpError error(String label, int type, int code, DropReason reason) {
-        return new IcmpError(icmp, label, type, code, reason);
+        return new IcmpError(icmp, "ICMP " + label, type, code, reason);
     }
 
     /**

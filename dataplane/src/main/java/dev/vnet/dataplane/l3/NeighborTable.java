@@ -9,23 +9,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * The router's ARP cache (RFC 826, with the reachability states of RFC 1122 section 2.3.2.1 and RFC 4861 section 7.3
- * that Linux also uses for IPv4): next-hop address to MAC, with a bounded queue of frames waiting for resolution.
+ * A neighbour table of the router: the ARP cache (RFC 826, with the reachability states of RFC 1122 section 2.3.2.1
+ * and RFC 4861 section 7.3 that Linux also uses for IPv4), or the IPv6 neighbour cache (RFC 4861): next-hop address to
+ * MAC, with a bounded queue of frames waiting for resolution. The router has one of each, as the kernel has arp_tbl
+ * and nd_tbl; keys are 128 bits, an IPv4 address held in its IPv4-mapped form ({@link #v4}).
  *
  * <p>States and transitions ({@link State}):
  * <ul>
- *   <li>INCOMPLETE: created by the first frame to an unknown next hop; an ARP request is sent at once and every
- *       {@link #RETRANSMIT_NANOS} up to {@link #MAX_PROBES} times; a reply makes it REACHABLE and releases the queue;
- *       no reply makes it fail: queued frames go to {@link Actions#unresolved} (the router drops them and sends ICMP
- *       host unreachable) and the entry is removed.</li>
- *   <li>REACHABLE: confirmed by an ARP reply or a request from that host; after {@link #REACHABLE_NANOS} without a
- *       confirmation it becomes STALE.</li>
+ *   <li>INCOMPLETE: created by the first frame to an unknown next hop; a request (ARP, or a neighbour
+ *       solicitation) is sent at once and every {@link #RETRANSMIT_NANOS} up to {@link #MAX_PROBES} times; a reply
+ *       makes it REACHABLE and releases the queue; no reply makes it fail: queued frames go to
+ *       {@link Actions#unresolved} (the router drops them and sends ICMP host unreachable, ICMPv6 address
+ *       unreachable) and the entry is removed.</li>
+ *   <li>REACHABLE: confirmed by a reply (ARP, neighbour advertisement) or a request from that host; after
+ *       {@link #REACHABLE_NANOS} without a confirmation it becomes STALE.</li>
  *   <li>STALE: still used for forwarding; when used, it is re-probed (MAX_PROBES requests); an answer makes it
  *       REACHABLE, silence removes it. A STALE entry unused for {@link #GC_STALE_NANOS} is removed.</li>
  * </ul>
  *
  * <p>Bounds: at most {@code maxEntries} neighbors ({@link #DEFAULT_MAX_ENTRIES}, as the kernel's gc_thresh3); at most
- * {@link #QUEUE_PER_NEIGHBOR} frames queued per neighbor. Open addressing on the int address, parallel arrays: no
+ * {@link #QUEUE_PER_NEIGHBOR} frames queued per neighbor. Open addressing on the address, parallel arrays: no
  * allocation on lookup.
  *
  * <p>Several event loops share one table. {@link #macFor}, once per routed packet, reads optimistically under a
@@ -40,7 +43,7 @@ public final class NeighborTable {
     public static final int DEFAULT_MAX_ENTRIES = 1024;
     /** Frames queued per unresolved neighbor; more are dropped. */
     public static final int QUEUE_PER_NEIGHBOR = 16;
-    /** Time between ARP requests for one neighbor. */
+    /** Time between requests for one neighbor. */
     public static final long RETRANSMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Unanswered requests before a neighbor is given up. */
     public static final int MAX_PROBES = 3;
@@ -54,7 +57,7 @@ public final class NeighborTable {
 
     /** Outcome of {@link #enqueue}. */
     public enum Enqueued {
-        /** A new INCOMPLETE entry holds the frame: send the first ARP request now. */
+        /** A new INCOMPLETE entry holds the frame: send the first request now. */
         NEW,
         /** The frame joined the queue of a resolution under way. */
         QUEUED,
@@ -83,11 +86,11 @@ public final class NeighborTable {
 
     /** What the table asks of the router during {@link #tick}. */
     public interface Actions {
-        /** Send an ARP request for {@code ip} out of interface {@code iface}. */
-        void sendRequest(int iface, int ip);
+        /** Send a request (ARP, or a neighbour solicitation) for the address {@code hi:lo} out of {@code iface}. */
+        void sendRequest(int iface, long hi, long lo);
 
-        /** Resolution of {@code ip} failed: {@code frame} (owned by the callee) can never be sent. */
-        void unresolved(int iface, int ip, ByteBuf frame);
+        /** Resolution of {@code hi:lo} failed: {@code frame} (owned by the callee) can never be sent. */
+        void unresolved(int iface, long hi, long lo, ByteBuf frame);
     }
 
     private static final State[] STATES = State.values();
@@ -98,7 +101,8 @@ public final class NeighborTable {
     private final int maxEntries;
     private final int mask;
     private final boolean[] used;
-    private final int[] keys;
+    private final long[] keyHi; // the address's high 64 bits (0 for IPv4)
+    private final long[] keyLo; // its low 64 bits (::ffff:a.b.c.d for IPv4)
     private final long[] macs;
     private final byte[] states;
     private final int[] ifaces;
@@ -125,7 +129,8 @@ public final class NeighborTable {
         int capacity = Math.max(4, Integer.highestOneBit(maxEntries * 2 - 1) << 1);
         this.mask = capacity - 1;
         used = new boolean[capacity];
-        keys = new int[capacity];
+        keyHi = new long[capacity];
+        keyLo = new long[capacity];
         macs = new long[capacity];
         states = new byte[capacity];
         ifaces = new int[capacity];
@@ -139,25 +144,39 @@ public final class NeighborTable {
         queueLength = new byte[capacity];
     }
 
-    private int home(int ip) {
-        return (int) (((ip & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L) >>> 32) & mask;
+    /** The key of IPv4 address {@code ip}: its IPv4-mapped IPv6 form's low half (the high half is 0). */
+    public static long v4(int ip) {
+        return 0xFFFF_0000_0000L | (ip & 0xFFFF_FFFFL);
     }
 
-    private int find(int ip) {
+    private int home(long hi, long lo) {
+        long h = hi * 0xC2B2_AE3D_27D4_EB4FL ^ lo * 0x9E37_79B9_7F4A_7C15L;
+        return (int) (h >>> 32) & mask;
+    }
+
+    private int find(long hi, long lo) {
         // Bounded: an optimistic reader may see the table while a writer changes it (it retries afterwards).
-        for (int i = home(ip), n = 0; used[i] && n <= mask; i = (i + 1) & mask, n++) {
-            if (keys[i] == ip) {
+        for (int i = home(hi, lo), n = 0; used[i] && n <= mask; i = (i + 1) & mask, n++) {
+            if (keyLo[i] == lo && keyHi[i] == hi) {
                 return i;
             }
         }
         return -1;
     }
 
-    /** The MAC to send to {@code ip}, or {@link #UNRESOLVED}. A STALE entry is returned and scheduled for a probe. */
+    /** As {@link #macFor(long, long, long)} for IPv4 address {@code ip}. */
     public long macFor(int ip, long now) {
+        return macFor(0, v4(ip), now);
+    }
+
+    /**
+     * The MAC to send to the address {@code hi:lo}, or {@link #UNRESOLVED}. A STALE entry is returned and scheduled
+     * for a probe.
+     */
+    public long macFor(long hi, long lo, long now) {
         long stamp = lock.tryOptimisticRead();
         if (stamp != 0) {
-            int i = find(ip);
+            int i = find(hi, lo);
             int state = i < 0 ? -1 : states[i];
             long mac = i < 0 ? UNRESOLVED : macs[i];
             long since = i < 0 ? 0 : now - confirmed[i];
@@ -175,14 +194,14 @@ public final class NeighborTable {
         }
         stamp = lock.writeLock();
         try {
-            return macForLocked(ip, now);
+            return macForLocked(hi, lo, now);
         } finally {
             lock.unlockWrite(stamp);
         }
     }
 
-    private long macForLocked(int ip, long now) {
-        int i = find(ip);
+    private long macForLocked(long hi, long lo, long now) {
+        int i = find(hi, lo);
         if (i < 0) {
             return UNRESOLVED;
         }
@@ -210,22 +229,27 @@ public final class NeighborTable {
 
     /** As {@link #enqueue(int, int, ByteBuf, long)}, for a frame with offload state {@code offload}. */
     public Enqueued enqueue(int ip, int iface, ByteBuf frame, long offload, long now) {
+        return enqueue(0, v4(ip), iface, frame, offload, now);
+    }
+
+    /** As {@link #enqueue(int, int, ByteBuf, long, long)}, for the address {@code hi:lo}. */
+    public Enqueued enqueue(long hi, long lo, int iface, ByteBuf frame, long offload, long now) {
         long stamp = lock.writeLock();
         try {
-            return enqueueLocked(ip, iface, frame, offload, now);
+            return enqueueLocked(hi, lo, iface, frame, offload, now);
         } finally {
             lock.unlockWrite(stamp);
         }
     }
 
-    private Enqueued enqueueLocked(int ip, int iface, ByteBuf frame, long offload, long now) {
-        int i = find(ip);
+    private Enqueued enqueueLocked(long hi, long lo, int iface, ByteBuf frame, long offload, long now) {
+        int i = find(hi, lo);
         if (i < 0) {
             if (size >= maxEntries) {
                 tableFull++;
                 return Enqueued.TABLE_FULL;
             }
-            i = insert(ip);
+            i = insert(hi, lo);
             states[i] = (byte) State.INCOMPLETE.ordinal();
             ifaces[i] = iface;
             macs[i] = UNRESOLVED;
@@ -262,16 +286,22 @@ public final class NeighborTable {
      * handed to {@code release} in order, then owned by the callee. Returns false if nothing was recorded.
      */
     public boolean confirm(int ip, long mac, int iface, long now, boolean create, Release release) {
+        return confirm(0, v4(ip), mac, iface, now, create, release);
+    }
+
+    /** As {@link #confirm(int, long, int, long, boolean, Release)}, for the address {@code hi:lo}. */
+    public boolean confirm(long hi, long lo, long mac, int iface, long now, boolean create, Release release) {
         long stamp = lock.writeLock();
         try {
-            return confirmLocked(ip, mac, iface, now, create, release);
+            return confirmLocked(hi, lo, mac, iface, now, create, release);
         } finally {
             lock.unlockWrite(stamp);
         }
     }
 
-    private boolean confirmLocked(int ip, long mac, int iface, long now, boolean create, Release release) {
-        int i = find(ip);
+    private boolean confirmLocked(long hi, long lo, long mac, int iface, long now, boolean create,
+                                  Release release) {
+        int i = find(hi, lo);
         if (i < 0) {
             if (!create) {
                 return false;
@@ -280,7 +310,7 @@ public final class NeighborTable {
                 tableFull++;
                 return false;
             }
-            i = insert(ip);
+            i = insert(hi, lo);
             queueLength[i] = 0;
         }
         macs[i] = mac;
@@ -300,7 +330,7 @@ public final class NeighborTable {
         return true;
     }
 
-    /** Sends due ARP requests, fails unanswered neighbors, ages and collects entries. Run about once a second. */
+    /** Sends due requests (ARP, or neighbour solicitations), fails unanswered neighbors, ages and collects entries. Run about once a second. */
     public void tick(long now, Actions actions) {
         long stamp = lock.writeLock();
         try {
@@ -328,7 +358,7 @@ public final class NeighborTable {
                 }
                 probes[i]++;
                 nextProbe[i] = now + RETRANSMIT_NANOS;
-                actions.sendRequest(ifaces[i], keys[i]);
+                actions.sendRequest(ifaces[i], keyHi[i], keyLo[i]);
             } else if (s == State.STALE && !probing[i] && now - lastUsed[i] >= GC_STALE_NANOS) {
                 deleteSlot(i);
                 continue;
@@ -340,7 +370,8 @@ public final class NeighborTable {
     private void fail(int i, Actions actions) {
         failed++;
         int n = queueLength[i];
-        int ip = keys[i];
+        long hi = keyHi[i];
+        long lo = keyLo[i];
         int iface = ifaces[i];
         ByteBuf[] q = queues[i];
         queueLength[i] = 0;
@@ -351,18 +382,19 @@ public final class NeighborTable {
         deleteSlot(i);
         if (pending != null) {
             for (ByteBuf f : pending) {
-                actions.unresolved(iface, ip, f);
+                actions.unresolved(iface, hi, lo, f);
             }
         }
     }
 
-    private int insert(int ip) {
-        int i = home(ip);
+    private int insert(long hi, long lo) {
+        int i = home(hi, lo);
         while (used[i]) {
             i = (i + 1) & mask;
         }
         used[i] = true;
-        keys[i] = ip;
+        keyHi[i] = hi;
+        keyLo[i] = lo;
         size++;
         return i;
     }
@@ -371,9 +403,10 @@ public final class NeighborTable {
         int hole = slot;
         ByteBuf[] holeQueue = queues[slot];
         for (int i = (slot + 1) & mask; used[i]; i = (i + 1) & mask) {
-            int h = home(keys[i]);
+            int h = home(keyHi[i], keyLo[i]);
             if (((i - h) & mask) >= ((i - hole) & mask)) {
-                keys[hole] = keys[i];
+                keyHi[hole] = keyHi[i];
+                keyLo[hole] = keyLo[i];
                 macs[hole] = macs[i];
                 states[hole] = states[i];
                 ifaces[hole] = ifaces[i];
@@ -446,7 +479,7 @@ public final class NeighborTable {
     public void forEach(EntryVisitor visitor) {
         for (int i = 0; i <= mask; i++) {
             if (used[i]) {
-                visitor.visit(keys[i], macs[i], ifaces[i], STATES[states[i]], queueLength[i]);
+                visitor.visit(keyHi[i], keyLo[i], macs[i], ifaces[i], STATES[states[i]], queueLength[i]);
             }
         }
     }
@@ -454,13 +487,21 @@ public final class NeighborTable {
     /** Receives entries from {@link #forEach}. */
     @FunctionalInterface
     public interface EntryVisitor {
-        /** One entry; {@code mac} is {@link #UNRESOLVED} while INCOMPLETE. */
-        void visit(int ip, long mac, int iface, State state, int queued);
+        /**
+         * One entry, for the address {@code hi:lo} (IPv4 as {@link #v4}); {@code mac} is {@link #UNRESOLVED} while
+         * INCOMPLETE.
+         */
+        void visit(long hi, long lo, long mac, int iface, State state, int queued);
     }
 
     /** The state of {@code ip}'s entry, or null when there is none. */
     public State stateOf(int ip) {
-        int i = find(ip);
+        return stateOf(0, v4(ip));
+    }
+
+    /** The state of the entry for the address {@code hi:lo}, or null when there is none. */
+    public State stateOf(long hi, long lo) {
+        int i = find(hi, lo);
         return i < 0 ? null : STATES[states[i]];
     }
 

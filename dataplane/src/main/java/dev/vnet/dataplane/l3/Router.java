@@ -11,15 +11,18 @@ import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Icmp6;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 
 import java.util.List;
 
 /**
- * The IPv4 router (RFC 1812): its configuration and its views. What it knows lives in {@link RouterTables}
+ * The router (RFC 1812 for IPv4, RFC 8200 and 4861 for IPv6): its configuration and its views. What it knows lives in {@link RouterTables}
  * (interfaces, addresses, routes, neighbors), its connection state in {@link NatState}, what it says back to senders
  * in {@link IcmpOutput}, and the stages frames take through it in {@link L3Graph}, which declares them and their
  * edges; no stage holds the router. One per dataplane, shared by every event loop: the loops forward through it at
@@ -83,6 +86,7 @@ public final class Router {
     /** Makes {@code port} (an uplink TAP) a routed interface of its own, with MAC {@code mac}. */
     public RouterInterface addPortInterface(String name, DevicePort port, long mac, int mtu) {
         RouterInterface iface = newInterface(name, mac, mtu, port, new PortOutput(port));
+        iface.setAdvertises(false); // the far side of an uplink is another network, which has routers of its own
         attachments.setIngress(port, graph.input(iface, false));
         return iface;
     }
@@ -103,21 +107,44 @@ public final class Router {
     }
 
     /**
-     * Adds IPv6 {@code cidr} to {@code iface} (beside its link-local address): the router answers neighbour
-     * solicitations and pings for it. IPv6 is not routed yet.
+     * Adds IPv6 {@code cidr} to {@code iface} (beside its link-local address) and its connected route: the router
+     * answers neighbour solicitations and pings for it, and routes to its prefix.
      */
-    public void addAddress6(RouterInterface iface, dev.vnet.dataplane.wire.Ipv6Cidr cidr) {
-        for (RouterInterface i : tables.interfaces()) {
-            if (i.hasAddress6(cidr.address().hi(), cidr.address().lo())) {
-                throw new IllegalArgumentException("address " + cidr.address() + " is already the router's (on "
-                        + i.name() + ")");
-            }
+    public void addAddress6(RouterInterface iface, Ipv6Cidr cidr) {
+        tables.addAddress6(iface, cidr);
+    }
+
+    /**
+     * Adds an IPv6 route to {@code network} via {@code gateway}, which must be on one of the router's IPv6 prefixes
+     * (the link-local gateways the kernel also takes need a device named; vnet's routes name none).
+     */
+    public void addRoute6(Ipv6Cidr network, Ipv6Address gateway) {
+        RouterInterface via = tables.onLink6(gateway.hi(), gateway.lo());
+        if (via == null) {
+            throw new IllegalArgumentException("gateway " + gateway + " of route " + network
+                    + " is not on any of the router's IPv6 prefixes");
         }
-        iface.addAddress6(cidr);
+        Ipv6Address net = network.network();
+        tables.routes6().put(net.hi(), net.lo(), network.prefixLength(), via.index(), gateway.hi(), gateway.lo());
+    }
+
+    /** Removes the static IPv6 route to exactly {@code network}; a connected route is left as it is. */
+    public RouteRemoval removeStaticRoute6(Ipv6Cidr network) {
+        Route6Table routes = tables.routes6();
+        Ipv6Address net = network.network();
+        int id = routes.find(net.hi(), net.lo(), network.prefixLength());
+        if (id == Route6Table.NO_ROUTE) {
+            return RouteRemoval.NO_SUCH_ROUTE;
+        }
+        if (routes.isConnected(id)) {
+            return RouteRemoval.CONNECTED;
+        }
+        routes.remove(net.hi(), net.lo(), network.prefixLength());
+        return RouteRemoval.REMOVED;
     }
 
     /** The recursive DNS servers the advertisements of {@code iface} name (RFC 8106); none by default. */
-    public void setDnsServers(RouterInterface iface, List<dev.vnet.dataplane.wire.Ipv6Address> servers) {
+    public void setDnsServers(RouterInterface iface, List<Ipv6Address> servers) {
         iface.setDnsServers(servers);
     }
 
@@ -180,6 +207,16 @@ public final class Router {
         return tables.neighbors();
     }
 
+    /** The IPv6 route table. */
+    public Route6Table routes6() {
+        return tables.routes6();
+    }
+
+    /** The IPv6 neighbour cache. */
+    public NeighborTable neighbors6() {
+        return tables.neighbors6();
+    }
+
     /** True when {@code ip} is one of the router's addresses. */
     public boolean isLocal(int ip) {
         return tables.isLocal(ip);
@@ -225,13 +262,14 @@ public final class Router {
 
     /**
      * The router's timer, about every 200 ms: held fragments whose first fragment did not come dropped, datagrams to
-     * the router whose fragments did not all come given up (ICMP reassembly time exceeded), ARP retransmissions,
-     * neighbors given up (their queued frames answered with ICMP host unreachable), neighbor aging. Runs inside a
+     * the router whose fragments did not all come given up (ICMP reassembly time exceeded), ARP and neighbour
+     * solicitation retransmissions, neighbors given up (their queued frames answered with ICMP host unreachable or
+     * ICMPv6 address unreachable), neighbor aging, router advertisements. Runs inside a
      * pipeline batch so what it sends goes out at once.
      */
     public void tick(long now, Pipeline pipeline) {
         IcmpOutput icmp = graph.icmp;
-        RouterAdvertisements.tick(now, tables.interfaces(), pipeline::allocate,
+        RouterAdvertisements.tick(now, tables.interfaces(), tables.routes6(), pipeline::allocate,
                 (i, ra) -> pipeline.inject(i.port(), i.output(), ra));
         nat.fragments().expire(now);
         nat.localReassembly().expire(now, pipeline::allocate, (quote, in) -> {
@@ -243,18 +281,36 @@ public final class Router {
         });
         tables.neighbors().tick(now, new NeighborTable.Actions() {
             @Override
-            public void sendRequest(int iface, int ip) {
+            public void sendRequest(int iface, long hi, long lo) {
                 RouterInterface i = tables.iface(iface);
-                pipeline.inject(i.port(), i.output(), NeighborOutput.arpRequest(pipeline::allocate, i, ip));
+                pipeline.inject(i.port(), i.output(), NeighborOutput.arpRequest(pipeline::allocate, i, (int) lo));
             }
 
             @Override
-            public void unresolved(int iface, int ip, ByteBuf frame) {
+            public void unresolved(int iface, long hi, long lo, ByteBuf frame) {
                 RouterInterface i = tables.iface(iface);
                 i.port().counters().drop(DropReason.NEIGHBOR_UNRESOLVED);
                 int l3 = frame.readerIndex() + Ethernet.HEADER_LEN;
                 // RFC 1812 4.3.3.1: host unreachable for a next hop that does not answer.
                 icmp.timerError(pipeline, i.port(), frame, l3, Icmp4.TYPE_DEST_UNREACHABLE, 1, i.primaryAddress(), now);
+                frame.release();
+            }
+        });
+        tables.neighbors6().tick(now, new NeighborTable.Actions() {
+            @Override
+            public void sendRequest(int iface, long hi, long lo) {
+                RouterInterface i = tables.iface(iface);
+                pipeline.inject(i.port(), i.output(), Neighbor6Output.solicitation(pipeline::allocate, tables, i, hi,
+                        lo));
+            }
+
+            @Override
+            public void unresolved(int iface, long hi, long lo, ByteBuf frame) {
+                RouterInterface i = tables.iface(iface);
+                i.port().counters().drop(DropReason.NEIGHBOR_UNRESOLVED);
+                // RFC 4443 3.1: address unreachable for a neighbour that does not answer.
+                graph.icmp6.timerError(pipeline, i.port(), i, frame, frame.readerIndex() + Ethernet.HEADER_LEN,
+                        Icmp6.TYPE_DEST_UNREACHABLE, 3, now);
                 frame.release();
             }
         });

@@ -2,6 +2,7 @@ package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp6;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import dev.vnet.dataplane.wire.Ndp;
@@ -19,8 +20,10 @@ import java.util.function.IntFunction;
  * /64 (RFC 4862: hosts form their addresses from it), valid 1 day and preferred 4 hours (radvd's defaults); and the
  * recursive DNS servers given, if any (RFC 8106), valid 3 advertisement intervals (600 s, its recommendation).
  *
- * <p>The router lifetime is 0: the router does not route IPv6 yet, and a host that took it for its default router
- * would send it packets it drops. Hosts still take the prefixes (SLAAC) and the MTU.
+ * <p>The router lifetime is 600 s (AdvDefaultLifetime's default, three times the interval) when the router has a
+ * route out of another interface, so hosts take it for their default router; 0 when the interface's own prefixes
+ * are all it reaches (a host that took it for its default router would send it packets it can only refuse). Hosts
+ * take the prefixes (SLAAC) and the MTU either way.
  */
 final class RouterAdvertisements {
     static final int INITIAL = 3;
@@ -30,6 +33,7 @@ final class RouterAdvertisements {
     static final long VALID_SECONDS = 86_400;
     static final long PREFERRED_SECONDS = 14_400;
     static final long DNS_SECONDS = 3 * 200;
+    static final int ROUTER_LIFETIME_SECONDS = 3 * 200;
     private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
     private static final int RA_LEN = 16;
     private static final int PREFIX_OPTION_LEN = 32;
@@ -39,7 +43,8 @@ final class RouterAdvertisements {
     }
 
     /** The periodic advertisements due at {@code now} on {@code ifaces}, each handed to {@code send}. */
-    static void tick(long now, List<RouterInterface> ifaces, IntFunction<ByteBuf> alloc, Sender send) {
+    static void tick(long now, List<RouterInterface> ifaces, Route6Table routes, IntFunction<ByteBuf> alloc,
+                     Sender send) {
         for (RouterInterface i : ifaces) {
             if (!i.advertises() || now < i.nextAdvertisement()) {
                 continue;
@@ -47,7 +52,7 @@ final class RouterAdvertisements {
             int sent = i.advertisementsSent();
             i.scheduleAdvertisement(sent + 1, now + (sent + 1 < INITIAL ? INITIAL_INTERVAL : INTERVAL));
             i.lastAdvertisement().set(now);
-            send.send(i, build(alloc, i));
+            send.send(i, build(alloc, i, routes));
         }
     }
 
@@ -65,10 +70,10 @@ final class RouterAdvertisements {
         void send(RouterInterface i, ByteBuf frame);
     }
 
-    /** The advertisement of {@code i}, in a frame from {@code alloc}. */
-    static ByteBuf build(IntFunction<ByteBuf> alloc, RouterInterface i) {
+    /** The advertisement of {@code i}, in a frame from {@code alloc}; {@code routes} say whether it is a default router. */
+    static ByteBuf build(IntFunction<ByteBuf> alloc, RouterInterface i, Route6Table routes) {
         List<Ipv6Cidr> prefixes = i.advertisedPrefixes();
-        List<dev.vnet.dataplane.wire.Ipv6Address> dns = i.dnsServers();
+        List<Ipv6Address> dns = i.dnsServers();
         int dnsLen = dns.isEmpty() ? 0 : 8 + 16 * dns.size();
         int length = RA_LEN + 8 + 8 + PREFIX_OPTION_LEN * prefixes.size() + dnsLen;
         int ip = Ethernet.HEADER_LEN;
@@ -78,7 +83,10 @@ final class RouterAdvertisements {
         f.setZero(ra, length);
         f.setByte(ra + Icmp6.TYPE, Icmp6.TYPE_ROUTER_ADVERTISEMENT);
         f.setByte(ra + Ndp.RA_HOP_LIMIT, CUR_HOP_LIMIT);
-        // router lifetime, reachable time, retransmission timer: 0 (not a default router; the hosts' own timers)
+        if (routes.reachesBeyond(i.index())) {
+            f.setShort(ra + Ndp.RA_LIFETIME, ROUTER_LIFETIME_SECONDS);
+        }
+        // reachable time, retransmission timer: 0 (the hosts' own timers)
         int at = ra + RA_LEN;
         f.setByte(at, Ndp.OPT_SOURCE_LINK_ADDRESS);
         f.setByte(at + 1, 1);
@@ -104,7 +112,7 @@ final class RouterAdvertisements {
             f.setByte(at + 1, dnsLen / 8);
             f.setInt(at + 4, (int) DNS_SECONDS);
             at += 8;
-            for (dev.vnet.dataplane.wire.Ipv6Address a : dns) {
+            for (Ipv6Address a : dns) {
                 f.setLong(at, a.hi());
                 f.setLong(at + 8, a.lo());
                 at += 16;

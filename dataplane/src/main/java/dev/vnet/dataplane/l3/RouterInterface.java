@@ -177,6 +177,21 @@ public final class RouterInterface {
         return lastAdvertisement;
     }
 
+    /** True when {@code hi:lo} is inside one of this interface's IPv6 prefixes (not the link-local one). */
+    public boolean onLink6(long hi, long lo) {
+        return address6On(hi, lo) != null;
+    }
+
+    /** The interface's address whose prefix holds {@code hi:lo} (not the link-local one), or null. */
+    Ipv6Address address6On(long hi, long lo) {
+        for (int i = 1; i < v6.length; i++) {
+            if (v6[i].contains(hi, lo)) {
+                return v6[i].address();
+            }
+        }
+        return null;
+    }
+
     /** True when {@code hi:lo} is one of this interface's IPv6 addresses (link-local included). */
     public boolean hasAddress6(long hi, long lo) {
         for (int i = 0; i < v6Hi.length; i++) {

@@ -1,6 +1,9 @@
 package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +17,8 @@ import java.util.function.LongSupplier;
 final class RouterTables {
     private final RouteTable routes;
     private final NeighborTable neighbors;
+    private final Route6Table routes6;
+    private final NeighborTable neighbors6;
     private RouterInterface[] interfaces = new RouterInterface[0];
     private int[] localAddresses = new int[0];
     /**
@@ -27,6 +32,17 @@ final class RouterTables {
     RouterTables(RouterLimits limits) {
         this.routes = new RouteTable(limits.maxRoutes(), 2 * limits.maxConnections()); // a hint per direction
         this.neighbors = new NeighborTable(limits.maxNeighbors());
+        this.routes6 = new Route6Table(limits.maxRoutes());
+        this.neighbors6 = new NeighborTable(limits.maxNeighbors());
+    }
+
+    Route6Table routes6() {
+        return routes6;
+    }
+
+    /** The IPv6 neighbour cache: a table of its own, as the kernel's nd_tbl beside arp_tbl. */
+    NeighborTable neighbors6() {
+        return neighbors6;
     }
 
     RouteTable routes() {
@@ -76,6 +92,62 @@ final class RouterTables {
             }
         }
         return null;
+    }
+
+    /** Adds IPv6 {@code cidr} to {@code iface} and, unless it is link-local, its connected route. */
+    void addAddress6(RouterInterface iface, Ipv6Cidr cidr) {
+        Ipv6Address a = cidr.address();
+        for (RouterInterface i : interfaces) {
+            if (i.hasAddress6(a.hi(), a.lo())) {
+                throw new IllegalArgumentException("address " + a + " is already the router's (on " + i.name() + ")");
+            }
+        }
+        if (iface.mtu() < Ipv6.MIN_MTU) {
+            // As the kernel, which turns IPv6 off on a device whose MTU falls below 1280 (RFC 8200 section 5).
+            throw new IllegalArgumentException("interface " + iface.name() + " has MTU " + iface.mtu()
+                    + ", below IPv6's minimum of " + Ipv6.MIN_MTU + ": it cannot carry IPv6");
+        }
+        iface.addAddress6(cidr);
+        if (!Ipv6.isLinkLocal(a.hi())) {
+            routes6.put(a.hi(), a.lo(), cidr.prefixLength(), iface.index(), 0, 0);
+        }
+    }
+
+    /**
+     * The interface whose IPv6 prefixes hold {@code hi:lo} (a link-local address: none, as it names no link), or
+     * null.
+     */
+    RouterInterface onLink6(long hi, long lo) {
+        for (RouterInterface i : interfaces) {
+            if (i.onLink6(hi, lo)) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The address the router sends from to {@code hi:lo} out of {@code iface} (RFC 6724's rules as they fall out for
+     * a router): the interface's address on that prefix, else its first global one, else a global one of another
+     * interface, else the link-local one (to a link-local destination, the link-local one).
+     */
+    Ipv6Address source6For(RouterInterface iface, long hi, long lo) {
+        if (Ipv6.isLinkLocal(hi)) {
+            return iface.linkLocal();
+        }
+        Ipv6Address on = iface.address6On(hi, lo);
+        if (on != null) {
+            return on;
+        }
+        if (iface.addresses6().size() > 1) {
+            return iface.addresses6().get(1).address();
+        }
+        for (RouterInterface i : interfaces) {
+            if (i.addresses6().size() > 1) {
+                return i.addresses6().get(1).address();
+            }
+        }
+        return iface.linkLocal();
     }
 
     /** True when {@code hi:lo} is one of the router's IPv6 addresses (a link-local one included). */

@@ -28,6 +28,8 @@ public final class Frame {
     private int inInterface = -1;
     private int outInterface = -1;
     private int nextHop;
+    private long nextHopHi;
+    private long nextHopLo;
     private int connection = -1;
     private boolean newFlow;
     private boolean portForwarded;
@@ -182,6 +184,23 @@ public final class Frame {
     public void setRoute(int outInterface, int nextHop) {
         this.outInterface = outInterface;
         this.nextHop = nextHop;
+    }
+
+    /** Records the routing decision for an IPv6 packet: the interface and the next hop's address. */
+    public void setRoute6(int outInterface, long nextHopHi, long nextHopLo) {
+        this.outInterface = outInterface;
+        this.nextHopHi = nextHopHi;
+        this.nextHopLo = nextHopLo;
+    }
+
+    /** The high half of the IPv6 next hop chosen by routing. */
+    public long nextHopHi() {
+        return nextHopHi;
+    }
+
+    /** The low half of the IPv6 next hop chosen by routing. */
+    public long nextHopLo() {
+        return nextHopLo;
     }
 
     /** Records the tracked connection the packet belongs to: its handle (connection id and direction). */

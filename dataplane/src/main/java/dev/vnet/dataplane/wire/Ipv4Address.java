@@ -7,7 +7,7 @@ package dev.vnet.dataplane.wire;
  *
  * @param value the address, most significant byte first
  */
-public record Ipv4Address(int value) {
+public record Ipv4Address(int value) implements IpAddress {
     /** Parses a dotted quad; the message names the text at fault. */
     public static Ipv4Address parse(String text) {
         return new Ipv4Address(Ipv4Addr.parse(text));

@@ -8,7 +8,7 @@ package dev.vnet.dataplane.wire;
  * @param address      the address (host bits may be set)
  * @param prefixLength 0..32
  */
-public record Ipv4Cidr(int address, int prefixLength) {
+public record Ipv4Cidr(int address, int prefixLength) implements IpPrefix {
     /** Checks the prefix length. */
     public Ipv4Cidr {
         if (prefixLength < 0 || prefixLength > 32) {

@@ -94,6 +94,11 @@ public final class Ipv6 {
         return buf.getUnsignedByte(ip + HOP_LIMIT);
     }
 
+    /** Takes one from the hop limit of a packet being forwarded (IPv6 has no header checksum to update). */
+    public static void decrementHopLimit(ByteBuf buf, int ip) {
+        buf.setByte(ip + HOP_LIMIT, buf.getUnsignedByte(ip + HOP_LIMIT) - 1);
+    }
+
     /** Traffic class. */
     public static int trafficClass(ByteBuf buf, int ip) {
         return (buf.getUnsignedShort(ip + VERSION_CLASS_FLOW) >>> 4) & 0xFF;

@@ -8,7 +8,7 @@ package dev.vnet.dataplane.wire;
  * @param hi the high 64 bits
  * @param lo the low 64 bits
  */
-public record Ipv6Address(long hi, long lo) {
+public record Ipv6Address(long hi, long lo) implements IpAddress {
     /** Parses an address such as {@code fd00:15::5} or {@code ::ffff:192.0.2.1}; the message names the text at fault. */
     public static Ipv6Address parse(String text) {
         String t = text.trim();

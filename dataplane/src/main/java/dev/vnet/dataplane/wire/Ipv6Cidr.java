@@ -7,7 +7,7 @@ package dev.vnet.dataplane.wire;
  * @param address      the address (host bits may be set)
  * @param prefixLength 0..128
  */
-public record Ipv6Cidr(Ipv6Address address, int prefixLength) {
+public record Ipv6Cidr(Ipv6Address address, int prefixLength) implements IpPrefix {
     /** Checks the prefix length. */
     public Ipv6Cidr {
         if (prefixLength < 0 || prefixLength > 128) {
@@ -32,11 +32,21 @@ public record Ipv6Cidr(Ipv6Address address, int prefixLength) {
     }
 
     private long hiMask() {
-        return prefixLength >= 64 ? -1L : prefixLength == 0 ? 0 : -1L << (64 - prefixLength);
+        return hiMask(prefixLength);
     }
 
     private long loMask() {
-        return prefixLength <= 64 ? 0 : -1L << (128 - prefixLength);
+        return loMask(prefixLength);
+    }
+
+    /** The high 64 bits of the mask of a /{@code length} prefix. */
+    public static long hiMask(int length) {
+        return length >= 64 ? -1L : length == 0 ? 0 : -1L << (64 - length);
+    }
+
+    /** The low 64 bits of the mask of a /{@code length} prefix. */
+    public static long loMask(int length) {
+        return length <= 64 ? 0 : -1L << (128 - length);
     }
 
     @Override

@@ -41,9 +41,9 @@ class PipelineFuzzTest {
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
         RouterHarness h = new RouterHarness(new RouterLimits(CONNECTIONS, NEIGHBORS, 64, ConntrackTimeouts.defaults()),
                 alloc, FDB_ENTRIES).withSeedNat();
-        // IPv6 on br1 and the uplink: neighbour discovery, pings and router advertisements are fuzzed too.
+        // IPv6 on both bridges: neighbour discovery, pings, advertisements and forwarding are fuzzed too.
         h.router.addAddress6(h.router.interfaces().get(0), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::5/64"));
-        h.router.addAddress6(h.router.interfaces().get(2), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:1::2/64"));
+        h.router.addAddress6(h.router.interfaces().get(1), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:16::5/64"));
         MemoryPort[] ports = {h.p1, h.p2, h.p3, h.uplink};
         try {
             FuzzScript.run(input, alloc, new FuzzScript.Target() {

@@ -146,8 +146,10 @@ class MalformedInputTest {
         longer6.setShort(IP + Ipv6.PAYLOAD_LENGTH, 2000);
         c.add(new Case("IPv6 payload length past the frame", p1, longer6,
                 dropped(router, DropReason.IPV6_BAD_LENGTH)));
-        c.add(new Case("IPv6 to another host: not routed yet", p1, echo6,
-                dropped(router, DropReason.L3_PROTOCOL_UNSUPPORTED)));
+        c.add(new Case("IPv6 to a prefix the router has no route to", p1, echo6,
+                dropped(router, DropReason.NO_ROUTE)));
+        c.add(new Case("IPv6 to another host's link-local address", p1, v6EchoTo("fe80::3"),
+                dropped(router, DropReason.IPV6_LINK_LOCAL_NOT_ROUTED)));
         ByteBuf offLink = dev.vnet.dataplane.testing.Frames6.neighborSolicitation(H1,
                 dev.vnet.dataplane.wire.Ipv6Address.parse("fe80::1"), dev.vnet.dataplane.wire.Ipv6Address.linkLocal(GW1));
         offLink.setByte(IP + Ipv6.HOP_LIMIT, 254);

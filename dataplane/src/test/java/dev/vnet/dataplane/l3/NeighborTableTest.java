@@ -27,12 +27,13 @@ class NeighborTableTest {
         final List<ByteBuf> unresolved = new ArrayList<>();
 
         @Override
-        public void sendRequest(int iface, int ip) {
-            requests.add(ip);
+        public void sendRequest(int iface, long hi, long lo) {
+            assertEquals(0, hi, "an IPv4 neighbour's key");
+            requests.add((int) lo);
         }
 
         @Override
-        public void unresolved(int iface, int ip, ByteBuf frame) {
+        public void unresolved(int iface, long hi, long lo, ByteBuf frame) {
             unresolved.add(frame);
         }
     }

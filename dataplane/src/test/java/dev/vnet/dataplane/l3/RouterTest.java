@@ -604,18 +604,18 @@ class RouterTest {
     }
 
     @Test
-    void ipv6AndMalformedIpv4AreDroppedWithReasons() {
+    void unroutableIpv6AndMalformedIpv4AreDroppedWithReasons() {
         try (RouterHarness h = new RouterHarness()) {
             h.send(h.uplink, FrameBuilder.ethernet(GW_UPLINK, LAN, Ethernet.TYPE_IPV6, new byte[40]));
             assertEquals(1, h.uplink.counters().drops(DropReason.IPV6_BAD_VERSION), "40 zero bytes are no IPv6");
-            // Sound IPv6 for another host: not routed (yet).
+            // Sound IPv6 for another host the router has no route to.
             h.send(h.uplink, dev.vnet.dataplane.testing.Frames6.echoRequest(GW_UPLINK, LAN,
                     dev.vnet.dataplane.wire.Ipv6Address.parse("2001:db8::3"),
                     dev.vnet.dataplane.wire.Ipv6Address.parse("2001:db8:1::1"), 1, 1, new byte[8]));
             ByteBuf bad = FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, H1_IP, 1, 2, new byte[4]);
             bad.setByte(IP + Ipv4.TTL, 9); // checksum now wrong
             h.send(h.uplink, bad);
-            assertEquals(1, h.uplink.counters().drops(DropReason.L3_PROTOCOL_UNSUPPORTED));
+            assertEquals(1, h.uplink.counters().drops(DropReason.NO_ROUTE));
             assertEquals(1, h.uplink.counters().drops(DropReason.IPV4_BAD_CHECKSUM));
             h.assertCountersAddUp();
         }

@@ -94,6 +94,23 @@ public final class Frames6 {
         return icmp6(groupMac, srcMac, src, group, Ndp.HOP_LIMIT, m);
     }
 
+    /**
+     * A solicited neighbour advertisement for {@code target} at {@code srcMac} (solicited and override flags, a target
+     * link-layer address option), from {@code target} to {@code dst} at {@code dstMac}, hop limit 255.
+     */
+    public static ByteBuf neighborAdvertisement(long dstMac, long srcMac, Ipv6Address target, Ipv6Address dst) {
+        byte[] m = new byte[24 + 8];
+        m[0] = (byte) Icmp6.TYPE_NEIGHBOR_ADVERTISEMENT;
+        m[Ndp.NA_FLAGS] = (byte) (Ndp.NA_SOLICITED | Ndp.NA_OVERRIDE);
+        put(m, Ndp.TARGET, target);
+        m[24] = (byte) Ndp.OPT_TARGET_LINK_ADDRESS;
+        m[25] = 1;
+        for (int i = 0; i < 6; i++) {
+            m[26 + i] = (byte) (srcMac >>> (40 - 8 * i));
+        }
+        return icmp6(dstMac, srcMac, target, dst, Ndp.HOP_LIMIT, m);
+    }
+
     private static void put(byte[] m, int at, Ipv6Address a) {
         for (int i = 0; i < 8; i++) {
             m[at + i] = (byte) (a.hi() >>> (56 - 8 * i));

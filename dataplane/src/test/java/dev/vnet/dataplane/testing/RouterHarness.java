@@ -182,6 +182,7 @@ public final class RouterHarness implements AutoCloseable {
         }
         taken.forEach(ByteBuf::release);
         router.neighbors().clear();
+        router.neighbors6().clear();
         router.releaseHeldFragments();
     }
 }
