@@ -11,8 +11,9 @@ import java.util.concurrent.locks.StampedLock;
  * (the shape of netfilter's and OVS's conntrack).
  *
  * <p>Connections live in parallel arrays by id; the index is open addressing with linear probing over the packed
- * tuples ({@link FlowKey}), at most half full (two keys per connection, four slots or more per connection), with
- * backward-shift deletion. A connection past its deadline is invisible to lookups and removed by {@link #expire}.
+ * tuples ({@link FlowKey}; an IPv6 tuple holds its addresses by handle, {@link Ipv6Handles}, so both families share
+ * the table), at most half full (two keys per connection, four slots or more per connection), with backward-shift
+ * deletion. A connection past its deadline is invisible to lookups and removed by {@link #expire}.
  * Bound: {@code maxConnections} ({@link #DEFAULT_MAX_CONNECTIONS}); {@link #create} refuses a new connection when full
  * and {@link #fullDrops} counts it, while existing connections keep working. Nothing is allocated per packet.
  *
@@ -43,6 +44,8 @@ public final class ConnTable {
     private final int[] freeIds;
     private int freeCount;
     private int size;
+
+    private final Ipv6Handles addresses6 = new Ipv6Handles();
 
     private final int mask;
     private final long[] keys; // slot i's tuple at 2i (hi) and 2i + 1 (lo): one cache line for both
@@ -135,6 +138,63 @@ public final class ConnTable {
         }
     }
 
+    /**
+     * The handle of the live connection with the IPv6 tuple {@code srcHi:srcLo -> dstHi:dstLo} and low word
+     * {@code lo} ({@link FlowKey#V6} set), or {@link #NONE}; takes no lock, as {@link #lookup}. An address no
+     * connection has is no connection's.
+     */
+    public int lookup6(long srcHi, long srcLo, long dstHi, long dstLo, long lo, long now) {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            int handle = liveHandle6(srcHi, srcLo, dstHi, dstLo, lo, now);
+            if (lock.validate(stamp)) {
+                return handle;
+            }
+        }
+        stamp = lock.readLock();
+        try {
+            return liveHandle6(srcHi, srcLo, dstHi, dstLo, lo, now);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    private int liveHandle6(long srcHi, long srcLo, long dstHi, long dstLo, long lo, long now) {
+        int src = addresses6.find(srcHi, srcLo);
+        int dst = src == Ipv6Handles.NONE ? Ipv6Handles.NONE : addresses6.find(dstHi, dstLo);
+        return dst == Ipv6Handles.NONE ? NONE : liveHandle(slot(FlowKey.hi(src, dst), lo), now);
+    }
+
+    /**
+     * The handle IPv6 address {@code hi:lo} is held under, made if needed, counted as one more use: a new IPv6
+     * connection acquires one per address of its two tuples (four), which {@link #create} then owns and
+     * {@link #remove} gives back; the caller releases them ({@link #release6}) if {@link #create} refuses. Under
+     * {@link #lockForUpdate}.
+     */
+    public int acquire6(long hi, long lo) {
+        return addresses6.acquire(hi, lo);
+    }
+
+    /** Gives back one use of an address handle from {@link #acquire6}. Under {@link #lockForUpdate}. */
+    public void release6(int handle) {
+        addresses6.release(handle);
+    }
+
+    /** The high half of the IPv6 address under {@code handle} (an address in an IPv6 tuple's high word). */
+    public long address6Hi(int handle) {
+        return addresses6.hi(handle);
+    }
+
+    /** The low half of the IPv6 address under {@code handle}. */
+    public long address6Lo(int handle) {
+        return addresses6.lo(handle);
+    }
+
+    /** IPv6 addresses held for the connections. */
+    public int addresses6() {
+        return addresses6.size();
+    }
+
     /** Takes the write lock for {@link #inUse}, {@link #create} and {@link #remove}; returns the stamp to unlock. */
     public long lockForUpdate() {
         return lock.writeLock();
@@ -169,7 +229,8 @@ public final class ConnTable {
      * drops the packet in both cases. A full table first gives up a connection that is not assured (as the
      * kernel's early drop: a SYN flood's half-open connections make room for new ones, counted in
      * {@link #earlyDrops}); only when the connections it looks at are all assured is the new one refused. Under
-     * {@link #lockForUpdate}.
+     * {@link #lockForUpdate}. An IPv6 connection's tuples hold handles its caller acquired ({@link #acquire6}); the
+     * connection owns them once made.
      */
     public int create(long oHi, long oLo, long rHi, long rLo, long now, long timeoutNanos, int initialState) {
         if (inUse(oHi, oLo, now) || inUse(rHi, rLo, now)) {
@@ -225,6 +286,12 @@ public final class ConnTable {
         }
         deleteKey(origHi[id], origLo[id]);
         deleteKey(replyHi[id], replyLo[id]);
+        if (FlowKey.isV6(origLo[id])) {
+            addresses6.release(FlowKey.src(origHi[id]));
+            addresses6.release(FlowKey.dst(origHi[id]));
+            addresses6.release(FlowKey.src(replyHi[id]));
+            addresses6.release(FlowKey.dst(replyHi[id]));
+        }
         live[id] = false;
         freeIds[freeCount++] = id;
         size--;

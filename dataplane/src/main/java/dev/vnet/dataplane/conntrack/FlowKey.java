@@ -10,7 +10,23 @@ import dev.vnet.dataplane.wire.Ipv4Addr;
  * tuple is its inverse like any other protocol's. Protocols without ports ({@link #hasPorts}) have both ports 0.
  */
 public final class FlowKey {
+    /**
+     * The family bit of a low word: set in an IPv6 tuple, whose "addresses" in the high word are the handles
+     * {@link ConnTable} holds IPv6 addresses by ({@link Ipv6Handles}); an IPv4 tuple and an IPv6 one never match.
+     */
+    public static final long V6 = 1L << 40;
+
     private FlowKey() {
+    }
+
+    /** True for the low word of an IPv6 tuple. */
+    public static boolean isV6(long lo) {
+        return (lo & V6) != 0;
+    }
+
+    /** True for ICMP (1) and ICMPv6 (58), whose queries are tracked by identifier. */
+    public static boolean isIcmp(int protocol) {
+        return protocol == 1 || protocol == 58;
     }
 
     /** The high word: source and destination address. */
@@ -53,9 +69,9 @@ public final class FlowKey {
         return hi(dst(hi), src(hi));
     }
 
-    /** The low word of the inverse tuple (ports swapped). */
+    /** The low word of the inverse tuple (ports swapped, the family kept). */
     public static long invertLo(long lo) {
-        return lo(protocol(lo), dstPort(lo), srcPort(lo));
+        return lo(protocol(lo), dstPort(lo), srcPort(lo)) | (lo & V6);
     }
 
     /** Human form, e.g. {@code tcp 192.168.15.1:40000 -> 192.168.1.3:80}. Allocates: control plane only. */
@@ -63,9 +79,9 @@ public final class FlowKey {
         return protocolName(protocol(lo)) + " " + endpoints(hi, lo);
     }
 
-    /** How conntrack names protocol {@code p}: tcp, udp, icmp, or proto-N for one tracked without ports. */
+    /** How conntrack names protocol {@code p}: tcp, udp, icmp, icmpv6, or proto-N for one tracked without ports. */
     public static String protocolName(int p) {
-        return !hasPorts(p) ? "proto-" + p : p == 6 ? "tcp" : p == 17 ? "udp" : "icmp";
+        return !hasPorts(p) ? "proto-" + p : p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "icmpv6";
     }
 
     /**
@@ -85,10 +101,10 @@ public final class FlowKey {
     }
 
     /**
-     * True for the protocols tracked with ports (TCP, UDP, and ICMP queries with their identifier); any other
-     * protocol is tracked by its addresses alone (its ports are 0), as netfilter's generic tracker does.
+     * True for the protocols tracked with ports (TCP, UDP, and ICMP and ICMPv6 queries with their identifier); any
+     * other protocol is tracked by its addresses alone (its ports are 0), as netfilter's generic tracker does.
      */
     public static boolean hasPorts(int protocol) {
-        return protocol == 6 || protocol == 17 || protocol == 1;
+        return protocol == 6 || protocol == 17 || isIcmp(protocol);
     }
 }

@@ -237,11 +237,11 @@ final class ConntrackIn extends Stage {
 
     /**
      * Marks the connection replied (and assured: answered, or for TCP once established) and moves its TCP state, by
-     * compare-and-set (another loop may be handling the
-     * other direction at the same moment), then pushes its deadline out by the new state's timeout.
+     * compare-and-set (another loop may be handling the other direction at the same moment), then pushes its deadline
+     * out by the new state's timeout. For connections of both families.
      */
-    private static void refresh(ConnTable table, ConntrackTimeouts timeouts, int id, boolean original, int protocol,
-                                int tcpFlags, long now) {
+    static void refresh(ConnTable table, ConntrackTimeouts timeouts, int id, boolean original, int protocol,
+                        int tcpFlags, long now) {
         int state;
         int flags;
         while (true) {
@@ -272,7 +272,7 @@ final class ConntrackIn extends Stage {
             table.refresh(id, now, timeouts.tcp(TcpState.of(state)));
         } else if (protocol == Ipv4.PROTO_UDP) {
             table.refresh(id, now, timeouts.udp((flags & Conn.REPLIED) != 0));
-        } else if (protocol == Ipv4.PROTO_ICMP) {
+        } else if (FlowKey.isIcmp(protocol)) {
             table.refresh(id, now, timeouts.icmp());
         } else {
             table.refresh(id, now, timeouts.generic());

@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.l3;
 
+import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Pipeline;
 import dev.vnet.dataplane.port.Port;
@@ -21,11 +22,13 @@ final class Icmp6Output implements IcmpError.Sender {
     private final RouterTables tables;
     private final IcmpRateLimit errors;
     private final Ipv6Output output;
+    private final ConnTable conntrack;
 
-    Icmp6Output(RouterTables tables, IcmpRateLimit errors, Ipv6Output output) {
+    Icmp6Output(RouterTables tables, IcmpRateLimit errors, Ipv6Output output, ConnTable conntrack) {
         this.tables = tables;
         this.errors = errors;
         this.output = output;
+        this.conntrack = conntrack;
     }
 
     /**
@@ -49,8 +52,15 @@ final class Icmp6Output implements IcmpError.Sender {
         } else if (tables.routes6().lookup(srcHi, Ipv6.srcLo(buf, ip)) == Route6Table.NO_ROUTE) {
             return false; // no way back to the sender: nothing to build
         } else {
-            frame.inject(frame.inPort(), output, Icmp6Errors.build(frame::allocate, buf, ip, type, code,
-                    restOfHeader, 0, in.mac(), from.hi(), from.lo()));
+            ByteBuf e = Icmp6Errors.build(frame::allocate, buf, ip, type, code, restOfHeader, 0, in.mac(), from.hi(),
+                    from.lo());
+            if (tables.isLocal6(srcHi, Ipv6.srcLo(buf, ip))) {
+                // About a packet whose source NAT66 already made the router's own (a translated connection's later
+                // packets are rewritten before routing): the error goes to the sender as it sent it.
+                Icmp6ErrorNat.translate(conntrack, frame.now(), e, Ethernet.HEADER_LEN, Icmp6Frame.ICMP,
+                        e.readableBytes() - Icmp6Frame.ICMP);
+            }
+            frame.inject(frame.inPort(), output, e);
         }
         return true;
     }

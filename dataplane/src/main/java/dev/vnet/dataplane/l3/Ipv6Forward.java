@@ -15,7 +15,8 @@ import io.netty.buffer.ByteBuf;
  * (RFC 4443 3.1 code 0); one with a link-local source that would leave its link with destination unreachable, beyond
  * scope of source address (code 2; RFC 4291 2.5.6 forbids forwarding it), one from :: that would leave it dropped; one bigger than the egress MTU with Packet
  * Too Big carrying that MTU (RFC 8200 section 5: routers never fragment; RFC 8201 path-MTU discovery depends on it).
- * Otherwise the hop limit is decremented and the route's interface and next hop recorded for {@link Neighbor6Output}.
+ * Otherwise the hop limit is decremented and the route's interface and next hop recorded, and the packet goes on to
+ * source NAT ({@link NatOut6}) and neighbour resolution.
  * A TCP super-frame fits when each of its segments does.
  *
  * <p>Not done, as a router may leave it: ICMPv6 redirects (RFC 4861 section 8), which the kernel sends to a host
@@ -27,10 +28,10 @@ final class Ipv6Forward extends Stage {
     private final IcmpError noRoute;
     private final IcmpError beyondScope;
     private final IcmpError tooBig;
-    private final Neighbor6Output next;
+    private final NatOut6 next;
 
     Ipv6Forward(RouterTables tables, IcmpError hopLimitExceeded, IcmpError noRoute, IcmpError beyondScope,
-                IcmpError tooBig, Neighbor6Output next) {
+                IcmpError tooBig, NatOut6 next) {
         this.tables = tables;
         this.hopLimitExceeded = hopLimitExceeded;
         this.noRoute = noRoute;

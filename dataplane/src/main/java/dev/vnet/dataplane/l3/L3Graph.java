@@ -12,10 +12,12 @@ import dev.vnet.dataplane.wire.Icmp6;
  *
  * <pre>
  * L3Input(iface) ─ARP──▶ ArpInput                          answers for our addresses, learns neighbors
- *                ├IPv6─▶ Ipv6Input ─ours──▶ NDP, echo, RS answered; UDP refused (port unreachable)
- *                │          └other─▶ Ipv6Forward ──hop limit 1 / no route / link-local source / too big──▶
- *                │                     │               IcmpError(ICMPv6 time exceeded / no route / beyond scope / too big)
- *                │                     └▶ Neighbor6Output ─▶ iface output
+ *                ├IPv6─▶ Ipv6Input ─NDP, multicast to us─────────────────▶ Local6Delivery   NDP, RS, echo answered
+ *                │          └unicast─▶ Conntrack6In  tracks, translates a known connection, DNAT
+ *                │                       ├ours──▶ Local6Delivery                          UDP: port unreachable
+ *                │                       └other─▶ Ipv6Forward ──hop limit 1 / no route / link-local source / too big─▶
+ *                │                                  │           IcmpError(ICMPv6 time exceeded / no route / scope / too big)
+ *                │                                  └▶ NatOut6 ─▶ Neighbor6Output ─▶ iface output
  *                │  built by the router (ICMPv6 errors) ─▶ Ipv6Output ─▶ Neighbor6Output
  *                └IPv4─▶ Ipv4Input ──bad options──▶ IcmpError(parameter problem)
  *                          └▶ ConntrackIn              tracks, translates a known connection, DNAT
@@ -34,8 +36,7 @@ import dev.vnet.dataplane.wire.Icmp6;
  * IPv6 enters by the second edge out of {@link L3Input} (ethertype 0x86DD) and has stages of its own where the
  * protocol differs (no header checksum, no fragmentation by routers, neighbour discovery over ICMPv6) and the same
  * mechanisms where it does not: the neighbour table ({@link NeighborTable}, a second instance), the ICMP error rate
- * limit (one budget for both families). Connection tracking and NAT66 are to come between input and forwarding, as
- * {@link ConntrackIn} sits for IPv4 (docs/architecture.md).
+ * limit (one budget for both families), the connection table (IPv6 addresses held by handle) and the NAT planner.
  */
 final class L3Graph {
     final LocalOutput localOutput = new LocalOutput();
@@ -77,13 +78,15 @@ final class L3Graph {
         ipv4Input = new Ipv4Input(tables, conntrackIn, parameterProblem);
         arpInput = new ArpInput(tables);
         Neighbor6Output neighbor6Output = new Neighbor6Output(tables);
-        icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output));
+        icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output), nat.conntrack());
         Ipv6Forward forward6 = new Ipv6Forward(tables,
                 error6("time exceeded in-transit", Icmp6.TYPE_TIME_EXCEEDED, 0, DropReason.TTL_EXCEEDED),
                 error6("unreachable route", Icmp6.TYPE_DEST_UNREACHABLE, 0, DropReason.NO_ROUTE),
                 error6("unreachable beyond-scope", Icmp6.TYPE_DEST_UNREACHABLE, 2, DropReason.IPV6_BEYOND_SCOPE),
-                error6("packet too big", Icmp6.TYPE_PACKET_TOO_BIG, 0, DropReason.PACKET_TOO_BIG), neighbor6Output);
-        ipv6Input = new Ipv6Input(tables, icmp.errorLimit(), forward6);
+                error6("packet too big", Icmp6.TYPE_PACKET_TOO_BIG, 0, DropReason.PACKET_TOO_BIG),
+                new NatOut6(tables, nat, neighbor6Output));
+        Local6Delivery local6 = new Local6Delivery(tables, icmp.errorLimit());
+        ipv6Input = new Ipv6Input(tables, new Conntrack6In(tables, nat, local6, forward6), local6);
     }
 
     private IcmpError error6(String label, int type, int code, DropReason reason) {

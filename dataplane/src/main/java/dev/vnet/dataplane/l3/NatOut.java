@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  * named reason (and a log line at most once a second); the dataplane goes on.
  */
 final class NatOut extends Stage {
-    private static final int NO_PORT = -3;
-    private static final int TAKEN = -4;
+    /** {@link #create}: no free source port. */
+    static final int NO_PORT = -3;
+    /** {@link #create}: the tuple of a protocol without ports is taken. */
+    static final int TAKEN = -4;
 
     private final RouterTables tables;
     private final NatState nat;
@@ -51,6 +53,42 @@ final class NatOut extends Stage {
 
     private Stage next(Frame frame) {
         return fragmenter == null ? output.run(frame) : fragmenter.run(frame);
+    }
+
+    /** A new connection's timeout, for its protocol and initial state (a {@link TcpState} ordinal for TCP). */
+    static long initialTimeout(ConntrackTimeouts timeouts, int protocol, int state) {
+        if (protocol == Ipv4.PROTO_TCP) {
+            return timeouts.tcp(TcpState.of(state));
+        }
+        if (protocol == Ipv4.PROTO_UDP) {
+            return timeouts.udp(false);
+        }
+        return FlowKey.isIcmp(protocol) ? timeouts.icmp() : timeouts.generic();
+    }
+
+    /**
+     * Records the connection {@code plan} makes, under the table's lock: its id, or {@link #NO_PORT}, {@link #TAKEN},
+     * {@link ConnTable#CLASH} or {@link ConnTable#NONE}.
+     */
+    static int create(ConnTable table, long plan, long oHi, long oLo, long rHi, long rLo, long now, long timeout,
+                      int state) {
+        if (plan == NatPlanner.EXHAUSTED) {
+            return NO_PORT;
+        }
+        if (plan == NatPlanner.TAKEN) {
+            return TAKEN;
+        }
+        return table.create(oHi, oLo, rHi, rLo, now, timeout, state);
+    }
+
+    /** The drop of a first packet whose connection could not be made ({@link #create}'s refusals). */
+    static Stage refused(Frame frame, int id) {
+        return frame.drop(switch (id) {
+            case NO_PORT -> DropReason.NAT_PORTS_EXHAUSTED;
+            case TAKEN -> DropReason.NAT_TUPLE_TAKEN;
+            case ConnTable.CLASH -> DropReason.CONNTRACK_CLASH;
+            default -> DropReason.CONNTRACK_FULL;
+        });
     }
 
     @Override
@@ -78,17 +116,8 @@ final class NatOut extends Stage {
         NatPlanner planner = nat.planner();
         ConntrackTimeouts timeouts = nat.timeouts();
         long now = frame.now();
-        int state = 0;
-        long timeout;
-        if (protocol == Ipv4.PROTO_TCP) {
-            TcpState s = TcpState.initial(Tcp.flags(buf, l4));
-            state = s.ordinal();
-            timeout = timeouts.tcp(s);
-        } else if (protocol == Ipv4.PROTO_UDP) {
-            timeout = timeouts.udp(false);
-        } else {
-            timeout = protocol == Ipv4.PROTO_ICMP ? timeouts.icmp() : timeouts.generic();
-        }
+        int state = protocol == Ipv4.PROTO_TCP ? TcpState.initial(Tcp.flags(buf, l4)).ordinal() : 0;
+        long timeout = initialTimeout(timeouts, protocol, state);
         // Planning (the port allocator's search and generator) and creating happen under the table's write lock:
         // another loop may be creating a connection at the same moment.
         long plan;
@@ -97,30 +126,17 @@ final class NatOut extends Stage {
         try {
             plan = planner.plan(table, now, protocol, FlowKey.src(oHi), FlowKey.srcPort(oLo), dst, dstPort,
                     frame.portForwarded(), frame.inInterface(), out.index(), out.primaryAddress());
-            if (plan == NatPlanner.EXHAUSTED) {
-                id = NO_PORT;
-            } else if (plan == NatPlanner.TAKEN) {
-                id = TAKEN;
-            } else {
-                id = table.create(oHi, oLo, NatPlanner.replyHi(plan, dst), NatPlanner.replyLo(plan, protocol, dstPort),
-                        now, timeout, state);
-            }
+            id = create(table, plan, oHi, oLo, NatPlanner.replyHi(plan, dst),
+                    NatPlanner.replyLo(plan, protocol, dstPort), now, timeout, state);
         } finally {
             table.unlock(stamp);
         }
-        if (id == NO_PORT) {
-            exhausted.warn(now, "no free source port for {}: new connections to it are dropped",
-                    FlowKey.toString(oHi, oLo));
-            return frame.drop(DropReason.NAT_PORTS_EXHAUSTED);
-        }
-        if (id == TAKEN) {
-            return frame.drop(DropReason.NAT_TUPLE_TAKEN);
-        }
-        if (id == ConnTable.CLASH) {
-            return frame.drop(DropReason.CONNTRACK_CLASH);
-        }
-        if (id == ConnTable.NONE) {
-            return frame.drop(DropReason.CONNTRACK_FULL);
+        if (id < 0) {
+            if (id == NO_PORT) {
+                exhausted.warn(now, "no free source port for {}: new connections to it are dropped",
+                        FlowKey.toString(oHi, oLo));
+            }
+            return refused(frame, id);
         }
         boolean sourceNat = NatPlanner.sourceNat(plan);
         int natSource = NatPlanner.natSource(plan);

@@ -52,14 +52,26 @@ public final class NatPlanner {
      */
     public long plan(ConnTable table, long now, int protocol, int src, int srcPort, int dst, int dstPort,
                      boolean forwarded, int inInterface, int outInterface, int outAddress) {
-        if (!rules.masquerades(src, outInterface) && !(forwarded && inInterface == outInterface)) {
+        boolean sourceNat = rules.masquerades(src, outInterface) || forwarded && inInterface == outInterface;
+        return translation(table, now, protocol, src, srcPort, dst, dstPort, sourceNat, outAddress, 0);
+    }
+
+    /**
+     * The plan once it is known whether the source is translated (MASQUERADE, or hairpin): the source kept, or
+     * {@code outAddress} with a port the reply tuple is unique by. For IPv4, addresses; for IPv6 ({@code family}
+     * {@link FlowKey#V6}), the connection table's handles of them (the caller decided the source NAT on the real
+     * addresses, {@link NatRules#masquerades6}).
+     */
+    public long translation(ConnTable table, long now, int protocol, int src, int srcPort, int dst, int dstPort,
+                            boolean sourceNat, int outAddress, long family) {
+        if (!sourceNat) {
             return encode(false, src, srcPort);
         }
         if (!FlowKey.hasPorts(protocol)) { // the tuple as it is, or none
-            return PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0) ? encode(true, outAddress, srcPort)
-                    : TAKEN;
+            return PortAllocator.free(table, now, protocol, dst, 0, outAddress, 0, family)
+                    ? encode(true, outAddress, srcPort) : TAKEN;
         }
-        int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort);
+        int port = ports.choose(table, now, protocol, dst, dstPort, outAddress, srcPort, family);
         return port == PortAllocator.EXHAUSTED ? EXHAUSTED : encode(true, outAddress, port);
     }
 
@@ -89,6 +101,7 @@ public final class NatPlanner {
 
     /** The reply tuple's low word, for a connection of {@code protocol} to {@code dstPort} (after DNAT). */
     public static long replyLo(long plan, int protocol, int dstPort) {
-        return protocol == 1 ? FlowKey.lo(protocol, 0, natPort(plan)) : FlowKey.lo(protocol, dstPort, natPort(plan));
+        return FlowKey.isIcmp(protocol) ? FlowKey.lo(protocol, 0, natPort(plan))
+                : FlowKey.lo(protocol, dstPort, natPort(plan));
     }
 }

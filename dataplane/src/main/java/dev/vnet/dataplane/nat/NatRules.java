@@ -2,6 +2,8 @@ package dev.vnet.dataplane.nat;
 
 import dev.vnet.dataplane.ConflictException;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +11,8 @@ import java.util.List;
 /**
  * The NAT rules: MASQUERADE (iptables {@code -t nat -A POSTROUTING -s NET -o IF -j MASQUERADE}) and port forwards
  * (DNAT, {@code -A PREROUTING -d ADDR -p PROTO --dport P -j DNAT --to TARGET:PORT}). Few rules are expected; matching
- * scans arrays. Changed by the control plane on the owning loop.
+ * scans arrays. IPv6 has rules of its own kind ({@link Masquerade6}, {@link PortForward6}) in the same place.
+ * Changed by the control plane at the loops' barrier.
  */
 public final class NatRules {
     /**
@@ -55,8 +58,127 @@ public final class NatRules {
         }
     }
 
+    /**
+     * MASQUERADE of IPv6 (ip6tables {@code -t nat -A POSTROUTING -s NET -o IF -j MASQUERADE}): connections from
+     * {@code source} leaving by router interface {@code outInterface} take that interface's address as source.
+     */
+    public record Masquerade6(Ipv6Cidr source, int outInterface) {
+        /** True when a connection from {@code hi:lo} leaving by {@code iface} is masqueraded. */
+        public boolean matches(long hi, long lo, int iface) {
+            return iface == outInterface && source.contains(hi, lo);
+        }
+    }
+
+    /**
+     * A port forward to an IPv6 target: new connections to {@code address} on ports {@code portLow..portHigh} go to
+     * {@code target}, port {@code targetPort + (port - portLow)}; the same checks as {@link PortForward}.
+     */
+    public record PortForward6(int protocol, Ipv6Address address, int portLow, int portHigh, Ipv6Address target,
+                               int targetPort) {
+        /** Checks the protocol and the ranges. */
+        public PortForward6 {
+            new PortForward(protocol, 0, portLow, portHigh, 0, targetPort); // the same rules, the same messages
+        }
+
+        /** True when it applies to a new connection of {@code proto} to {@code hi:lo}, port {@code port}. */
+        public boolean matches(int proto, long hi, long lo, int port) {
+            return proto == protocol && address.hi() == hi && address.lo() == lo && port >= portLow
+                    && port <= portHigh;
+        }
+
+        /** The target port for {@code port}. */
+        public int translate(int port) {
+            return targetPort + (port - portLow);
+        }
+    }
+
     private Masquerade[] masquerades = new Masquerade[0];
     private PortForward[] forwards = new PortForward[0];
+    private Masquerade6[] masquerades6 = new Masquerade6[0];
+    private PortForward6[] forwards6 = new PortForward6[0];
+
+    /** Adds an IPv6 MASQUERADE rule. */
+    public void add(Masquerade6 rule) {
+        List<Masquerade6> l = new ArrayList<>(List.of(masquerades6));
+        l.add(rule);
+        masquerades6 = l.toArray(new Masquerade6[0]);
+    }
+
+    /** Adds an IPv6 port forward; one that overlaps an existing one is refused. */
+    public void add(PortForward6 rule) {
+        for (PortForward6 f : forwards6) {
+            if (f.protocol() == rule.protocol() && f.address().equals(rule.address())
+                    && f.portLow() <= rule.portHigh() && rule.portLow() <= f.portHigh()) {
+                throw new ConflictException("port forward " + describe(rule) + " overlaps " + describe(f));
+            }
+        }
+        List<PortForward6> l = new ArrayList<>(List.of(forwards6));
+        l.add(rule);
+        forwards6 = l.toArray(new PortForward6[0]);
+    }
+
+    /** Removes an IPv6 port forward equal to {@code rule}; true if there was one. */
+    public boolean remove(PortForward6 rule) {
+        List<PortForward6> l = new ArrayList<>(List.of(forwards6));
+        boolean removed = l.remove(rule);
+        forwards6 = l.toArray(new PortForward6[0]);
+        return removed;
+    }
+
+    /** The IPv6 port forward for a new connection to {@code hi:lo}, port {@code port}, or null. */
+    public PortForward6 forwardFor6(int protocol, long hi, long lo, int port) {
+        for (PortForward6 f : forwards6) {
+            if (f.matches(protocol, hi, lo, port)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** True when a new IPv6 connection from {@code hi:lo} leaving by {@code outInterface} is masqueraded. */
+    public boolean masquerades6(long hi, long lo, int outInterface) {
+        for (Masquerade6 m : masquerades6) {
+            if (m.matches(hi, lo, outInterface)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when an IPv6 packet from {@code hi:lo} leaving by {@code outInterface} may belong to a translated
+     * connection: a MASQUERADE rule matches it, or it comes from a port forward's target.
+     */
+    public boolean mayTranslate6(long hi, long lo, int outInterface) {
+        if (masquerades6(hi, lo, outInterface)) {
+            return true;
+        }
+        for (PortForward6 f : forwards6) {
+            if (f.target().hi() == hi && f.target().lo() == lo) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The IPv6 MASQUERADE rules. */
+    public List<Masquerade6> masqueradeRules6() {
+        return List.of(masquerades6);
+    }
+
+    /** The IPv6 port forwards. */
+    public List<PortForward6> portForwards6() {
+        return List.of(forwards6);
+    }
+
+    /** e.g. {@code tcp [fd00:1::2]:80 -> [fd00:15::2]:80}, as ip6tables and ss write an IPv6 endpoint. */
+    public static String describe(PortForward6 f) {
+        String ports = f.portLow() == f.portHigh() ? Integer.toString(f.portLow()) : f.portLow() + "-" + f.portHigh();
+        int last = f.translate(f.portHigh());
+        String targets = f.targetPort() == last ? Integer.toString(last) : f.targetPort() + "-" + last;
+        return (f.protocol() == 6 ? "tcp [" : "udp [") + f.address() + "]:" + ports + " -> [" + f.target() + "]:"
+                + targets;
+    }
 
     /** Adds a MASQUERADE rule. */
     public void add(Masquerade rule) {

@@ -34,12 +34,18 @@ public final class PortAllocator {
      */
     public int choose(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress,
                       int originalPort) {
-        if (free(table, now, protocol, remote, remotePort, natAddress, originalPort)) {
+        return choose(table, now, protocol, remote, remotePort, natAddress, originalPort, 0);
+    }
+
+    /** As {@link #choose(ConnTable, long, int, int, int, int, int)} for a tuple of {@code family} (0 or V6). */
+    public int choose(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress,
+                      int originalPort, long family) {
+        if (free(table, now, protocol, remote, remotePort, natAddress, originalPort, family)) {
             return originalPort;
         }
         int low;
         int high;
-        if (protocol == 1) {
+        if (FlowKey.isIcmp(protocol)) {
             low = 0;
             high = 65535;
         } else if (originalPort < 512) {
@@ -62,7 +68,7 @@ public final class PortAllocator {
         while (true) {
             for (int i = 0; i < attempts; i++) {
                 int port = low + (offset + i) % span;
-                if (free(table, now, protocol, remote, remotePort, natAddress, port)) {
+                if (free(table, now, protocol, remote, remotePort, natAddress, port, family)) {
                     return port;
                 }
             }
@@ -78,9 +84,10 @@ public final class PortAllocator {
      * True when no live connection's reply tuple is {@code remote:remotePort -> natAddress:port} of {@code protocol}
      * (ICMP: identifier {@code port}).
      */
-    static boolean free(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress, int port) {
+    static boolean free(ConnTable table, long now, int protocol, int remote, int remotePort, int natAddress, int port,
+                        long family) {
         long hi = FlowKey.hi(remote, natAddress);
-        long lo = protocol == 1 ? FlowKey.lo(protocol, 0, port) : FlowKey.lo(protocol, remotePort, port);
-        return !table.inUse(hi, lo, now);
+        long lo = FlowKey.isIcmp(protocol) ? FlowKey.lo(protocol, 0, port) : FlowKey.lo(protocol, remotePort, port);
+        return !table.inUse(hi, lo | family, now);
     }
 }

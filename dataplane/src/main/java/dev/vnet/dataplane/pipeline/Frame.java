@@ -37,6 +37,9 @@ public final class Frame {
     private int errorDetail;
     private long flowHi;
     private long flowLo;
+    private long walk;
+    private long origDstHi;
+    private long origDstLo;
 
     private Verdict verdict = Verdict.PENDING;
     private Port outPort;
@@ -184,6 +187,38 @@ public final class Frame {
     public void setRoute(int outInterface, int nextHop) {
         this.outInterface = outInterface;
         this.nextHop = nextHop;
+    }
+
+    /** Records where the IPv6 packet's extension chain led ({@code Ipv6.walk}), for the stages after the input. */
+    public void setWalk(long walk) {
+        this.walk = walk;
+    }
+
+    /** The IPv6 packet's walk, as its input stage recorded it. */
+    public long walk() {
+        return walk;
+    }
+
+    /**
+     * Marks the IPv6 packet as the first of a connection not yet tracked: its low word ({@code FlowKey}, the family
+     * bit set) and its destination before a port forward rewrote it (its source is still the packet's).
+     */
+    public void setNewFlow6(long lo, long dstHi, long dstLo, boolean forwarded) {
+        this.newFlow = true;
+        this.flowLo = lo;
+        this.origDstHi = dstHi;
+        this.origDstLo = dstLo;
+        this.portForwarded = forwarded;
+    }
+
+    /** The high half of a new IPv6 connection's original destination. */
+    public long origDstHi() {
+        return origDstHi;
+    }
+
+    /** The low half of a new IPv6 connection's original destination. */
+    public long origDstLo() {
+        return origDstLo;
     }
 
     /** Records the routing decision for an IPv6 packet: the interface and the next hop's address. */

@@ -52,6 +52,37 @@ public final class Frames6 {
         return buf;
     }
 
+    /** A TCP segment over IPv6 with {@code flags} and {@code data}, a 20-byte header and a correct checksum. */
+    public static ByteBuf tcp(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int srcPort, int dstPort,
+                              int flags, byte[] data) {
+        byte[] t = new byte[20 + data.length];
+        t[0] = (byte) (srcPort >>> 8);
+        t[1] = (byte) srcPort;
+        t[2] = (byte) (dstPort >>> 8);
+        t[3] = (byte) dstPort;
+        t[7] = 1; // sequence number 1
+        t[12] = 5 << 4;
+        t[13] = (byte) flags;
+        t[14] = (byte) 0xFF; // window
+        System.arraycopy(data, 0, t, 20, data.length);
+        ByteBuf buf = ipv6(dstMac, srcMac, src, dst, Ipv6.NH_TCP, 64, t);
+        int sum = dev.vnet.dataplane.wire.Checksum.add(buf, ICMP, t.length,
+                Ipv6.pseudoHeader(buf, IP, Ipv6.NH_TCP, t.length));
+        buf.setShort(ICMP + 16, dev.vnet.dataplane.wire.Checksum.finish(sum));
+        return buf;
+    }
+
+    /**
+     * True when the upper-layer checksum of the packet at {@code ip} (TCP, UDP or ICMPv6 right after the fixed header)
+     * verifies over the IPv6 pseudo-header.
+     */
+    public static boolean checksumOk(ByteBuf buf, int ip) {
+        int length = Ipv6.payloadLength(buf, ip);
+        int sum = dev.vnet.dataplane.wire.Checksum.add(buf, ip + Ipv6.HEADER_LEN, length,
+                Ipv6.pseudoHeader(buf, ip, Ipv6.nextHeader(buf, ip), length));
+        return dev.vnet.dataplane.wire.Checksum.finish(sum) == 0;
+    }
+
     /** An IPv6 frame carrying ICMPv6 {@code message} (its checksum filled in here), hop limit {@code hopLimit}. */
     public static ByteBuf icmp6(long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int hopLimit,
                                 byte[] message) {
