@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs what vnet needs to build, run and test, on Debian/Ubuntu, when it is missing:
 # a JDK (17 or newer), Maven, iproute2, libpcap (capture filters), the tools the tests drive (ping, OpenBSD
-# netcat, iperf3, curl) and nft (vnet bench's kernel network). With --test also the capture readers the tests check
-# vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3) and the path tracers (tracepath,
-# traceroute).
+# netcat, iperf3, curl, traceroute) and nft (vnet bench's kernel network). With --test also the capture readers the
+# tests check vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3) and tracepath.
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -26,6 +25,8 @@ have ping || need iputils-ping
 if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q -- '-N'; then need netcat-openbsd; fi
 have iperf3 || need iperf3
 have curl || need curl
+# The README's dual-stack tour traces the path through vnet's router.
+have traceroute || need traceroute
 # vnet bench builds its kernel comparison network with an nft table inside a namespace of its own.
 have nft || need nftables
 # ldconfig is in /sbin, off a normal user's PATH: asking it by name there made libpcap look missing on every run.
@@ -47,9 +48,8 @@ if [ "${1:-}" = "--test" ]; then
   have tshark || need tshark
   have mausezahn || need netsniff-ng
   have hping3 || need hping3
-  # The IPv6 routing scenarios trace the path and its MTU as users do.
+  # The IPv6 routing scenarios trace the path MTU as users do.
   have tracepath || need iputils-tracepath
-  have traceroute || need traceroute
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

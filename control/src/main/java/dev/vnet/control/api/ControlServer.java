@@ -8,8 +8,10 @@ import dev.vnet.dataplane.ConflictException;
 import dev.vnet.dataplane.api.CaptureEntry;
 import dev.vnet.dataplane.api.Dataplane;
 import dev.vnet.dataplane.api.FlowTuple;
+import dev.vnet.control.topology.ForwardTarget;
 import dev.vnet.dataplane.api.ForwardProtocol;
 import dev.vnet.dataplane.api.IpProtocol;
+import dev.vnet.dataplane.wire.IpAddress;
 import dev.vnet.dataplane.wire.IpPrefix;
 import dev.vnet.dataplane.wire.Ipv4Addr;
 import dev.vnet.dataplane.wire.Ipv4Address;
@@ -117,28 +119,25 @@ public final class ControlServer implements AutoCloseable {
         get("/neigh", r -> ok(dp.neighbors()));
         get("/routes", r -> ok(dp.routes()));
         on("POST", "/routes", r -> {
-            if (IpPrefix.parse(r.param("to")) instanceof Ipv6Cidr to6) {
-                dp.addRoute6(to6, Ipv6Address.parse(r.param("via")));
-            } else {
-                dp.addRoute(Ipv4Cidr.parse(r.param("to")), Ipv4Addr.parse(r.param("via")));
-            }
+            dp.addRoute(IpPrefix.parse(r.param("to")), IpAddress.parse(r.param("via")));
             return new Response(201, Map.of("added", r.param("to") + " via " + r.param("via")));
         });
-        on("DELETE", "/routes", r -> found(IpPrefix.parse(r.param("to")) instanceof Ipv6Cidr to6
-                ? dp.removeRoute6(to6) : dp.removeRoute(Ipv4Cidr.parse(r.param("to"))),
+        on("DELETE", "/routes", r -> found(dp.removeRoute(IpPrefix.parse(r.param("to"))),
                 "no static route to " + r.param("to")));
         get("/conntrack", r -> ok(dp.connections()));
         get("/nat", r -> ok(dp.natRules()));
         get("/forwards", r -> ok(dp.portForwardRules()));
         on("POST", "/forwards", r -> {
             int[] ports = ports(r.param("port"));
-            String to = r.param("to");
-            int colon = to.lastIndexOf(':');
-            int targetPort = colon < 0 ? ports[0] : number(to.substring(colon + 1), "target port");
+            ForwardTarget to = ForwardTarget.parse(r.param("to"), ports[0]);
             ForwardProtocol protocol = ForwardProtocol.parse(r.param("protocol"));
-            int target = Ipv4Addr.parse(colon < 0 ? to : to.substring(0, colon));
-            return new Response(201, Map.of("added", dp.addPortForward(protocol, r.param("on"), ports[0], ports[1],
-                    target, targetPort)));
+            List<IpAddress> targets = to.name() == null ? List.of(to.address())
+                    : namedTargets(dp, lab, to, r.param("on"));
+            List<String> added = new java.util.ArrayList<>();
+            for (IpAddress target : targets) {
+                added.addAll(dp.addPortForward(protocol, r.param("on"), ports[0], ports[1], target, to.port()));
+            }
+            return new Response(201, Map.of("added", added));
         });
         on("DELETE", "/forwards", r -> {
             List<String> removed = dp.removePortForward(ForwardProtocol.parse(r.param("protocol")), r.param("on"),
@@ -262,6 +261,20 @@ public final class ControlServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new ApiException(400, what + " '" + text + "' is not a number");
         }
+    }
+
+    /**
+     * The addresses a forward to a namespace's name reaches it by: its IPv4 address, and its IPv6 one when the
+     * forward's interface {@code on} has IPv6 (as the topology file's {@code to: blue} does).
+     */
+    private static List<IpAddress> namedTargets(Dataplane dp, NamespaceManager lab, ForwardTarget to, String on) {
+        if (lab == null) {
+            throw new ApiException(400, "to: '" + to.name() + "' names a namespace, which only a running lab has");
+        }
+        java.util.Set<String> ipv6Interfaces = new java.util.HashSet<>();
+        dp.routes().stream().filter(r -> r.prefix() instanceof Ipv6Cidr && r.gateway() == null)
+                .forEach(r -> ipv6Interfaces.add(r.iface()));
+        return to.forward(ForwardProtocol.TCP, on, 1, 1, lab.running().namespaces(), ipv6Interfaces).targets();
     }
 
     private static int[] ports(String text) {

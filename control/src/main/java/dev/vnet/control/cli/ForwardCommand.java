@@ -59,13 +59,15 @@ final class ForwardCommand implements Runnable {
     /** {@code vnet forward add tcp uplink:8080 192.168.15.2:80}. */
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Forward new connections to INTERFACE:PORT (an uplink's or a gatewayed bridge's address) "
-                    + "to TARGET[:PORT]. Example: vnet forward add tcp uplink:8080 192.168.15.2:80")
+                    + "to TARGET[:PORT]. Examples: vnet forward add tcp uplink:8080 192.168.15.2:80; "
+                    + "vnet forward add tcp uplink:80 blue:80 (blue's IPv4 and IPv6 addresses)")
     static final class Add extends Base {
         @Parameters(index = "0", paramLabel = "PROTOCOL", description = "tcp, udp or both")
         String protocol;
         @Parameters(index = "1", paramLabel = "INTERFACE:PORT", description = "e.g. uplink:8080 or uplink:8000-8010")
         String on;
-        @Parameters(index = "2", paramLabel = "TARGET[:PORT]", description = "e.g. 192.168.15.2:80")
+        @Parameters(index = "2", paramLabel = "TARGET[:PORT]",
+                description = "an address (192.168.15.2:80, [fd00:15::2]:80) or a namespace's name (blue:80)")
         String to;
 
         @Override

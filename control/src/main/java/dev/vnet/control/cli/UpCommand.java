@@ -4,7 +4,7 @@ import dev.vnet.control.lab.Lab;
 import dev.vnet.control.lab.LabException;
 import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.netns.IpRoute2;
-import dev.vnet.control.topology.SeedLab;
+import dev.vnet.control.topology.BuiltInLabs;
 import dev.vnet.control.topology.Topology;
 import dev.vnet.control.topology.TopologyException;
 import dev.vnet.control.topology.TopologyFile;
@@ -30,6 +30,12 @@ final class UpCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TOPOLOGY",
             description = "Topology file (YAML); start from 'vnet lab --print'. Without it, the seed lab.")
     Path topologyFile;
+
+    @Option(names = "--lab", paramLabel = "NAME",
+            description = "Run a built-in lab instead of a file: seed (the default without TOPOLOGY) or dual-stack "
+                    + "(IPv6 beside IPv4: fd00:15::/64 on v-net-0, fd00:1::/64 on the uplink, NAT66, tcp/80 "
+                    + "forwarded to blue over both families). 'vnet lab --print NAME' shows its file.")
+    String builtIn;
 
     @Mixin
     LabSelection selection = new LabSelection();
@@ -89,13 +95,20 @@ final class UpCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        if (builtIn != null && topologyFile != null) {
+            System.err.println("vnet up: --lab runs a built-in lab; give it or a TOPOLOGY file, not both");
+            return 2;
+        }
         Topology topology;
         try {
-            topology = (topologyFile == null ? SeedLab.topology() : TopologyFile.load(topologyFile))
-                    .withPrefix(selection.prefix);
+            topology = (topologyFile != null ? TopologyFile.load(topologyFile)
+                    : BuiltInLabs.topology(builtIn == null ? "seed" : builtIn)).withPrefix(selection.prefix);
         } catch (TopologyException e) {
             System.err.println("vnet up: " + e.getMessage());
             return 1;
+        } catch (IllegalArgumentException e) {
+            System.err.println("vnet up: --lab: " + e.getMessage());
+            return 2;
         }
         if (noOffloads) {
             topology = topology.withOffloads(false);

@@ -135,9 +135,12 @@ public final class DryRun {
             out.add("masquerade " + m.source() + " out of " + m.out());
         }
         for (PortForwardSpec f : topology.forwards()) {
-            out.add("forward " + f.protocol() + " " + f.on() + ":" + f.portLow()
-                    + (f.portHigh() != f.portLow() ? "-" + f.portHigh() : "") + " -> "
-                    + Ipv4Addr.toString(f.target()) + ":" + f.targetPort());
+            for (var target : f.targets()) {
+                out.add("forward " + f.protocol() + " " + f.on() + ":" + f.portLow()
+                        + (f.portHigh() != f.portLow() ? "-" + f.portHigh() : "") + " -> "
+                        + (target instanceof dev.vnet.dataplane.wire.Ipv6Address ? "[" + target + "]" : target) + ":"
+                        + f.targetPort());
+            }
         }
         for (var c : topology.captures()) {
             out.add("capture " + (c.ports().isEmpty() ? "" : String.join(",", c.ports()) + " " + c.direction())

@@ -434,19 +434,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                 routes.add(new RouteSpec(r.prefix(), r.gateway()));
             }
         }
-        List<PortForwardSpec> forwards = new ArrayList<>();
-        for (var f : dataplane.portForwards()) {
-            PortForwardSpec spec = new PortForwardSpec(f.protocol(), f.on(), f.portLow(), f.portHigh(),
-                    f.target().value(), f.targetPort());
-            // "both" runs as a tcp and a udp rule; write it back as one.
-            PortForwardSpec tcpTwin = new PortForwardSpec(ForwardProtocol.TCP, f.on(), f.portLow(), f.portHigh(),
-                    spec.target(), f.targetPort());
-            if (spec.protocol() == ForwardProtocol.UDP && forwards.remove(tcpTwin)) {
-                spec = new PortForwardSpec(ForwardProtocol.BOTH, f.on(), f.portLow(), f.portHigh(), spec.target(),
-                        f.targetPort());
-            }
-            forwards.add(spec);
-        }
+        List<PortForwardSpec> forwards = RunningForwards.of(dataplane.portForwards(), topology.forwards());
         return topology.withNamespaces(attached).withRoutesAndForwards(routes, forwards);
     }
 
@@ -496,9 +484,10 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             sb.append(String.format("  masquerade %s out of %s%n", m.source(), m.out()));
         }
         for (PortForwardSpec f : topology.forwards()) {
-            sb.append(String.format("  forward %s %s:%s -> %s:%d%n", f.protocol(), f.on(),
+            sb.append(String.format("  forward %s %s:%s -> %s%s%n", f.protocol(), f.on(),
                     f.portLow() == f.portHigh() ? Integer.toString(f.portLow()) : f.portLow() + "-" + f.portHigh(),
-                    Ipv4Addr.toString(f.target()), f.targetPort()));
+                    f.to(), f.targetName() == null ? "" : " (" + f.targets().stream().map(Object::toString)
+                            .collect(java.util.stream.Collectors.joining(", ")) + ")"));
         }
         return sb.toString();
     }

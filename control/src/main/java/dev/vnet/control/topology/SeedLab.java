@@ -24,24 +24,11 @@ public final class SeedLab {
 
     /** The seed lab's topology file, as shipped in the jar ({@code vnet lab --print} shows it). */
     public static String text() {
-        try (var in = SeedLab.class.getResourceAsStream("seed-lab.yaml")) {
-            if (in == null) {
-                throw new IllegalStateException("seed-lab.yaml is missing from the jar");
-            }
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read seed-lab.yaml from the jar: " + e.getMessage(), e);
-        }
+        return BuiltInLabs.text("seed");
     }
 
     /** The seed lab topology, read from its file. */
     public static Topology topology() {
-        try {
-            Topology t = TopologyFile.parse("seed lab", text());
-            return new Topology("seed lab", t.bridges(), t.namespaces(), t.uplinks(), t.routes(), t.masquerades(),
-                    t.forwards(), t.limits());
-        } catch (TopologyException e) {
-            throw new IllegalStateException("the built-in seed lab is not valid: " + e.getMessage(), e);
-        }
+        return BuiltInLabs.topology("seed");
     }
 }

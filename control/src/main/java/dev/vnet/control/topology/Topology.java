@@ -243,10 +243,16 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         Set<String> routerInterfaces = new HashSet<>();
         bridges.stream().filter(b -> !b.gateways().isEmpty()).forEach(b -> routerInterfaces.add(b.name()));
         uplinks.forEach(u -> routerInterfaces.add(u.name()));
+        Set<String> ipv6Interfaces = new HashSet<>();
+        bridges.stream().filter(b -> !b.gateways6().isEmpty()).forEach(b -> ipv6Interfaces.add(b.name()));
+        uplinks.stream().filter(u -> !u.routerAddresses6().isEmpty()).forEach(u -> ipv6Interfaces.add(u.name()));
         for (MasqueradeSpec m : masquerades) {
             if (!routerInterfaces.contains(m.out())) {
                 problems.add("masquerade " + m.source() + ": out '" + m.out()
                         + "' is not an uplink or a bridge with a gateway");
+            } else if (m.source() instanceof dev.vnet.dataplane.wire.Ipv6Cidr && !ipv6Interfaces.contains(m.out())) {
+                problems.add("masquerade " + m.source() + ": out '" + m.out() + "' has no IPv6 address to "
+                        + "masquerade behind");
             }
         }
         for (PortForwardSpec f : forwards) {
@@ -260,10 +266,21 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
             } else if (f.targetPort() < 1 || f.targetPort() + (f.portHigh() - f.portLow()) > 65535) {
                 problems.add(where + ": target ports must stay within 1-65535");
             }
-            boolean targetKnown = namespaces.stream().anyMatch(n -> n.address().address() == f.target());
+            boolean targetKnown = f.target() == 0
+                    || namespaces.stream().anyMatch(n -> n.address().address() == f.target());
             if (!targetKnown) {
                 problems.add(where + ": target " + Ipv4Addr.toString(f.target())
                         + " is not the address of any namespace (a forward to nowhere)");
+            }
+            if (f.target6() != null) {
+                if (namespaces.stream().noneMatch(n -> n.addresses6().stream()
+                        .anyMatch(a -> a.address().equals(f.target6())))) {
+                    problems.add(where + ": target " + f.target6()
+                            + " is not the address of any namespace (a forward to nowhere)");
+                }
+                if (routerInterfaces.contains(f.on()) && !ipv6Interfaces.contains(f.on())) {
+                    problems.add(where + ": '" + f.on() + "' has no IPv6 address to listen on for " + f.target6());
+                }
             }
         }
         checkCaptures(problems);

@@ -109,7 +109,7 @@ public final class TopologyDocument {
             m.put("protocol", f.protocol().toString());
             m.put("on", f.on());
             m.put("port", f.portLow() == f.portHigh() ? (Object) f.portLow() : f.portLow() + "-" + f.portHigh());
-            m.put("to", Ipv4Addr.toString(f.target()) + ":" + f.targetPort());
+            m.put("to", f.to());
             forwards.add(m);
         }
         doc.put("forwards", forwards);

@@ -49,6 +49,10 @@ public final class TopologyFile extends YamlElementReader {
             "forwards", "limits", "captures");
     private static final List<String> LIMITS = List.of("connections", "neighbors", "routes", "timeouts");
 
+    /** The namespaces read, and the router interfaces with IPv6 addresses, once read: a forward may name one. */
+    private List<NamespaceSpec> namespacesRead = List.of();
+    private final java.util.Set<String> ipv6Interfaces = new java.util.HashSet<>();
+
     private TopologyFile(String file) {
         super(file);
     }
@@ -108,6 +112,9 @@ public final class TopologyFile extends YamlElementReader {
         List<NamespaceSpec> namespaces = list(top.get("namespaces"), "namespaces", this::namespace);
         List<UplinkSpec> uplinks = list(top.get("uplinks"), "uplinks", this::uplink);
         List<RouteSpec> routes = list(top.get("routes"), "routes", this::route);
+        namespacesRead = namespaces; // for the forwards that name their target
+        bridges.stream().filter(b -> !b.gateways6().isEmpty()).forEach(b -> ipv6Interfaces.add(b.name()));
+        uplinks.stream().filter(u -> !u.routerAddresses6().isEmpty()).forEach(u -> ipv6Interfaces.add(u.name()));
         List<MasqueradeSpec> masquerades = list(top.get("masquerade"), "masquerade", this::masquerade);
         List<PortForwardSpec> forwards = list(top.get("forwards"), "forwards", this::forward);
         RouterLimits limits = top.containsKey("limits") ? limits(top.get("limits")) : RouterLimits.defaults();
@@ -362,7 +369,7 @@ public final class TopologyFile extends YamlElementReader {
         if (f == null) {
             return null;
         }
-        Ipv4Cidr source = value(f, node, where, "source", true, Ipv4Cidr::parse);
+        IpPrefix source = value(f, node, where, "source", true, IpPrefix::parse);
         String label = source == null ? where : "masquerade " + source;
         lineOf.put(label, line(node));
         reportUnknown(node, label, knownKeys.get(node));
@@ -389,13 +396,12 @@ public final class TopologyFile extends YamlElementReader {
         if (protocol == null || on == null || ports == null || to == null) {
             return null;
         }
-        int colon = to.lastIndexOf(':');
         try {
-            int target = Ipv4Addr.parse(colon < 0 ? to : to.substring(0, colon));
-            int port = colon < 0 ? ports[0] : integer("target port", 1, 65535).apply(to.substring(colon + 1));
-            return new PortForwardSpec(protocol, on, ports[0], ports[1], target, port);
+            return ForwardTarget.parse(to, ports[0]).forward(protocol, on, ports[0], ports[1], namespacesRead,
+                    ipv6Interfaces);
         } catch (IllegalArgumentException e) {
-            problem(f.get("to"), label, "to: " + e.getMessage() + " (want ADDRESS or ADDRESS:PORT)");
+            problem(f.get("to"), label, "to: " + e.getMessage()
+                    + " (want ADDRESS[:PORT], [IPV6]:PORT or a namespace's NAME[:PORT])");
             return null;
         }
     }

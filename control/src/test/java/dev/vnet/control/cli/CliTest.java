@@ -107,6 +107,29 @@ class CliTest {
     }
 
     @Test
+    void theDualStackLabIsPrintedAndRunByNameAndAnUnknownNameIsRefused(@TempDir Path dir) throws Exception {
+        CliRun r = run("lab", "--print", "dual-stack");
+        assertEquals(0, r.exit(), r.toString());
+        var t = dev.vnet.control.topology.TopologyFile.parse("printed", r.out());
+        assertEquals("[fd00:15::5/64]", t.bridges().get(0).gateways6().toString(), "the gateway numbered as the issue");
+        assertEquals("[fd00:15::1/64]", t.namespaces().get(0).addresses6().toString(), "red");
+        assertEquals("[fd00:15::2/64]", t.namespaces().get(1).addresses6().toString(), "blue");
+        assertEquals("[fd00:1::2/64]", t.uplinks().get(0).routerAddresses6().toString());
+        assertEquals("[fd00:1::3/64]", t.uplinks().get(0).hostAddresses6().toString());
+        assertEquals("fd00:15::/64", t.masquerades().get(1).source().toString(), "NAT66");
+        assertEquals("[192.168.15.2, fd00:15::2]", t.forwards().get(0).targets().toString(), "tcp/80 to blue, both");
+        CliRun plan = run("up", "--lab", "dual-stack", "--dry-run", "--state-dir", dir.toString());
+        assertEquals(0, plan.exit(), plan.toString());
+        assertTrue(plan.out().contains("forward tcp uplink:80 -> [fd00:15::2]:80"), plan.out());
+        CliRun bad = run("up", "--lab", "triple-stack", "--dry-run", "--state-dir", dir.toString());
+        assertEquals(2, bad.exit());
+        assertEquals("vnet up: --lab: no built-in lab 'triple-stack' (there are: seed, dual-stack)\n", bad.err());
+        CliRun both = run("up", "--lab", "seed", "lab.yaml", "--dry-run", "--state-dir", dir.toString());
+        assertEquals(2, both.exit());
+        assertTrue(both.err().contains("give it or a TOPOLOGY file, not both"), both.err());
+    }
+
+    @Test
     void showCommandsSayPlainlyWhenNoVnetIsRunning(@TempDir Path dir) {
         for (String command : new String[] {"neigh", "route", "fdb", "ports"}) {
             CliRun r = run(command, "--state-dir", dir.toString());

@@ -2,6 +2,7 @@ package dev.vnet.control.lab;
 
 import dev.vnet.control.netns.IpRoute2;
 import dev.vnet.control.testing.Cmd;
+import dev.vnet.control.testing.NcServer;
 import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.testing.Transfer;
 import dev.vnet.control.topology.PortForwardSpec;
@@ -74,37 +75,6 @@ class NatScenarioTest {
         return prefix + name;
     }
 
-    /** A one-shot TCP server in {@code ns} that answers {@code reply} and reports the peer it saw. */
-    private static final class Server implements AutoCloseable {
-        final Process process;
-        final Path err;
-
-        Server(String ns, int port, String reply) throws Exception {
-            err = Files.createTempFile("vnet-nc", ".err");
-            Path in = Files.createTempFile("vnet-nc", ".in");
-            Files.writeString(in, reply);
-            process = new ProcessBuilder("ip", "netns", "exec", ns, "nc", "-l", "-n", "-v", Integer.toString(port))
-                    .redirectInput(in.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(err.toFile()).start();
-            Files.delete(in);
-            assertTrue(Cmd.waitForListener(ns, "tcp", port), "nc listening on tcp/" + port + " in " + ns);
-        }
-
-        /** What nc said about the connection, e.g. "Connection received on 192.168.1.2 40000". */
-        String peer() throws Exception {
-            process.waitFor(10, TimeUnit.SECONDS);
-            return Files.readString(err);
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (process.isAlive()) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(err);
-        }
-    }
-
     @Test
     @Order(1)
     void bluePingsLanWithoutAReturnRoute() {
@@ -115,7 +85,7 @@ class NatScenarioTest {
     @Test
     @Order(2)
     void aServerInLanSeesTheConnectionComingFromTheUplinkAddress() throws Exception {
-        try (Server server = new Server(ns("lan"), 8081, "")) {
+        try (NcServer server = new NcServer(ns("lan"), 8081, "")) {
             Cmd.Result c = Cmd.inNs(ns("blue"), 15, "sh", "-c", "echo hi | nc -N 192.168.1.3 8081");
             assertEquals(0, c.exit(), c.toString());
             String peer = server.peer();
@@ -126,7 +96,7 @@ class NatScenarioTest {
     @Test
     @Order(3)
     void curlFromLanReachesTheWebServerInBlueWhichSeesLan() throws Exception {
-        try (Server web = new Server(ns("blue"), 80, HTTP_OK)) {
+        try (NcServer web = new NcServer(ns("blue"), 80, HTTP_OK)) {
             Cmd.Result c = Cmd.inNs(ns("lan"), 15, "curl", "-s", "-m", "10", "http://192.168.1.2/");
             assertEquals("hello, blue\n", c.out(), c.toString());
             String peer = web.peer();
@@ -137,7 +107,7 @@ class NatScenarioTest {
     @Test
     @Order(4)
     void hairpinFromRedReachesTheForwardedPortToo() throws Exception {
-        try (Server web = new Server(ns("blue"), 80, HTTP_OK)) {
+        try (NcServer web = new NcServer(ns("blue"), 80, HTTP_OK)) {
             Cmd.Result c = Cmd.inNs(ns("red"), 15, "curl", "-s", "-m", "10", "http://192.168.1.2/");
             assertEquals("hello, blue\n", c.out(), c.toString());
             assertTrue(web.peer().contains("Connection received on 192.168.15.5 "),
@@ -149,7 +119,7 @@ class NatScenarioTest {
     @Order(5)
     void udpThroughMasqueradeAndThroughAUdpPortForward() throws Exception {
         assertEquals("hello lan\n", udp(ns("blue"), ns("lan"), "192.168.1.3", 9001, 9001, "hello lan\n"));
-        lab.dataplane().addPortForward(ForwardProtocol.UDP, "uplink", 5353, 5353, Ipv4Addr.parse("192.168.15.2"), 53);
+        lab.dataplane().addPortForward(ForwardProtocol.UDP, "uplink", 5353, 5353, dev.vnet.dataplane.wire.Ipv4Address.parse("192.168.15.2"), 53);
         assertEquals("hello blue\n", udp(ns("lan"), ns("blue"), "192.168.1.2", 5353, 53, "hello blue\n"));
     }
 
@@ -379,7 +349,7 @@ class NatScenarioTest {
         String state = stateDir.toString();
         assertEquals(0, dev.vnet.control.cli.Main.run("forward", "add", "tcp", "uplink:8080", "192.168.15.1:8080",
                 "--state-dir", state));
-        try (Server web = new Server(ns("red"), 8080, HTTP_OK)) {
+        try (NcServer web = new NcServer(ns("red"), 8080, HTTP_OK)) {
             Cmd.Result c = Cmd.inNs(ns("lan"), 15, "curl", "-s", "-m", "10", "http://192.168.1.2:8080/");
             assertEquals("hello, blue\n", c.out(), "the new forward reaches red: " + c);
         }
@@ -414,7 +384,7 @@ class NatScenarioTest {
     private void assertRunningTopologyHoldsRuntimeChanges(String green) {
         assertEquals(0, dev.vnet.control.cli.Main.run("forward", "add", "udp", "uplink:5354", "192.168.15.3:53",
                 "--state-dir", stateDir.toString()));
-        lab.dataplane().addRoute(Ipv4Cidr.parse("203.0.113.0/24"), Ipv4Addr.parse("192.168.1.3"));
+        lab.dataplane().addRoute(Ipv4Cidr.parse("203.0.113.0/24"), dev.vnet.dataplane.wire.Ipv4Address.parse("192.168.1.3"));
         try {
             @SuppressWarnings("unchecked")
             java.util.Map<String, Object> tree = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(

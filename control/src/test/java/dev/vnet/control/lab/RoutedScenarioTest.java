@@ -166,7 +166,7 @@ class RoutedScenarioTest {
         // blue is the first hop for 198.51.100.0/24 (a static route); red sends there through the gateway, which
         // forwards back into the bridge and tells red the better first hop. red's kernel (told to take redirects,
         // in its own namespace) then routes there by blue.
-        lab.dataplane().addRoute(Ipv4Cidr.parse("198.51.100.0/24"), Ipv4Addr.parse("192.168.15.2"));
+        lab.dataplane().addRoute(Ipv4Cidr.parse("198.51.100.0/24"), dev.vnet.dataplane.wire.Ipv4Address.parse("192.168.15.2"));
         try {
             Cmd.Result accept = Cmd.inNs(ns("red"), 10, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/accept_redirects"
                     + " && echo 1 > /proc/sys/net/ipv4/conf/eth0/accept_redirects");

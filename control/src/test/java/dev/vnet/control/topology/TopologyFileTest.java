@@ -186,7 +186,7 @@ class TopologyFileTest {
                 "lab.yaml:8: namespace a: bridge: missing",
                 "lab.yaml:9: namespace a: address: not an IPv4 address: '10.0.0.300'",
                 "lab.yaml:10: namespace a: mtu: mtu 20 is outside 68..65535",
-                "lab.yaml:13: forward tcp br0:80: to: not an IPv4 address: 'blue' (want ADDRESS or ADDRESS:PORT)",
+                "lab.yaml:13: forward tcp br0:80: to: 'blue' is not an address or a namespace's name (want ADDRESS[:PORT], [IPV6]:PORT or a namespace's NAME[:PORT])",
                 "lab.yaml:18: forward udp br0:90-80: port: range 90-80 ends before it starts"),
                 problems("""
                         bridgez: []

@@ -14,6 +14,8 @@ import dev.vnet.dataplane.trace.Capture;
 import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.util.Clock;
+import dev.vnet.dataplane.wire.IpAddress;
+import dev.vnet.dataplane.wire.IpPrefix;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
@@ -72,6 +74,7 @@ public final class Dataplane implements AutoCloseable {
     private final DataplaneViews views = new DataplaneViews(this);
     private final CaptureControl captureControl = new CaptureControl(this);
     private final RouterConfig routerConfig = new RouterConfig(this);
+    private final NatConfig natConfig = new NatConfig(this, routerConfig);
     private final BridgeConfig bridgeConfig = new BridgeConfig(this);
     private final VxlanConfig vxlanConfig = new VxlanConfig(this);
     final TapPorts taps = new TapPorts(this);
@@ -323,16 +326,6 @@ public final class Dataplane implements AutoCloseable {
         routerConfig.addAddress6(interfaceName, address);
     }
 
-    /** Adds a static IPv6 route to {@code to} via {@code gateway}, which must be on one of the router's prefixes. */
-    public void addRoute6(Ipv6Cidr to, Ipv6Address gateway) {
-        routerConfig.addRoute6(to, gateway);
-    }
-
-    /** Removes the static IPv6 route to {@code to}; false if there is none (connected routes cannot be removed). */
-    public boolean removeRoute6(Ipv6Cidr to) {
-        return routerConfig.removeRoute6(to);
-    }
-
     /** The recursive DNS servers the router's advertisements on {@code bridge} name (RFC 8106). */
     public void setDnsServers(String bridge, List<Ipv6Address> servers) {
         routerConfig.setDnsServers(bridge, servers);
@@ -357,39 +350,43 @@ public final class Dataplane implements AutoCloseable {
         return routerConfig.addUplinkMemoryPort(portName, address, mtu);
     }
 
-    /** Adds a static route to {@code to} via {@code gateway}, which must be on one of the router's subnets. */
-    public void addRoute(Ipv4Cidr to, int gateway) {
+    /**
+     * Adds a static route to {@code to} via {@code gateway} (IPv4 or IPv6, one family), which must be on one of the
+     * router's subnets.
+     */
+    public void addRoute(IpPrefix to, IpAddress gateway) {
         routerConfig.addRoute(to, gateway);
     }
 
     /**
-     * MASQUERADE: connections from {@code source} leaving by router interface {@code outInterface} (an uplink
-     * port's name, or a bridge's) take that interface's address as source.
+     * MASQUERADE (IPv4, or NAT66 for an IPv6 {@code source}): connections from {@code source} leaving by router
+     * interface {@code outInterface} (an uplink port's name, or a bridge's) take that interface's address as source.
      */
-    public void addMasquerade(Ipv4Cidr source, String outInterface) {
-        routerConfig.addMasquerade(source, outInterface);
+    public void addMasquerade(IpPrefix source, String outInterface) {
+        natConfig.addMasquerade(source, outInterface);
     }
 
     /**
-     * A port forward (DNAT): new connections of {@code protocol} to router interface {@code onInterface}'s address,
-     * ports {@code portLow..portHigh}, go to address {@code target}, port {@code targetPort} onward. Returns how it
-     * reads, e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}.
+     * A port forward (DNAT): new connections of {@code protocol} to router interface {@code onInterface}'s address
+     * of {@code target}'s family, ports {@code portLow..portHigh}, go to address {@code target}, port
+     * {@code targetPort} onward. Returns how it reads, e.g. {@code tcp 192.168.1.2:80 -> 192.168.15.2:80}.
      */
     public List<String> addPortForward(ForwardProtocol protocol, String onInterface, int portLow, int portHigh,
-                                       int target, int targetPort) {
-        return routerConfig.addPortForward(protocol, onInterface, portLow, portHigh, target, targetPort);
+                                       IpAddress target, int targetPort) {
+        return natConfig.addPortForward(protocol, onInterface, portLow, portHigh, target, targetPort);
     }
 
     /**
-     * Removes the port forward of {@code protocol} on {@code onInterface} starting at {@code portLow}; returns what
-     * was removed (empty when there was nothing). Connections it made live on until they expire, as with netfilter.
+     * Removes the port forwards of {@code protocol} on {@code onInterface} starting at {@code portLow}, of both
+     * families; returns what was removed (empty when there was nothing). Connections they made live on until they
+     * expire, as with netfilter.
      */
     public List<String> removePortForward(ForwardProtocol protocol, String onInterface, int portLow) {
-        return routerConfig.removePortForward(protocol, onInterface, portLow);
+        return natConfig.removePortForward(protocol, onInterface, portLow);
     }
 
     /** Removes the static route to {@code to}; false if there is none (connected routes cannot be removed). */
-    public boolean removeRoute(Ipv4Cidr to) {
+    public boolean removeRoute(IpPrefix to) {
         return routerConfig.removeRoute(to);
     }
 

@@ -12,6 +12,8 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.port.PortCounters;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.conntrack.ConnTable;
+import dev.vnet.dataplane.wire.IpAddress;
 import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.Ipv6Address;
@@ -36,9 +38,15 @@ final class DataplaneViews {
         this.dp = dp;
     }
 
-    private static FlowTuple tuple(IpProtocol protocol, long hi, long lo) {
-        return new FlowTuple(protocol, new Ipv4Address(FlowKey.src(hi)), FlowKey.srcPort(lo),
-                new Ipv4Address(FlowKey.dst(hi)), FlowKey.dstPort(lo));
+    private static FlowTuple tuple(ConnTable table, IpProtocol protocol, long hi, long lo) {
+        return new FlowTuple(protocol, address(table, FlowKey.src(hi), lo), FlowKey.srcPort(lo),
+                address(table, FlowKey.dst(hi), lo), FlowKey.dstPort(lo));
+    }
+
+    /** An address of a tuple: itself in an IPv4 one, the address its handle holds in an IPv6 one. */
+    private static IpAddress address(ConnTable table, int value, long lo) {
+        return FlowKey.isV6(lo) ? new Ipv6Address(table.address6Hi(value), table.address6Lo(value))
+                : new Ipv4Address(value);
     }
 
     List<ConnectionEntry> connections() {
@@ -54,7 +62,8 @@ final class DataplaneViews {
                 String state = protocol == 6 ? TcpState.of(table.state(id)).name()
                         : (flags & Conn.REPLIED) != 0 ? "REPLIED" : "UNREPLIED";
                 IpProtocol p = new IpProtocol(protocol);
-                out.add(new ConnectionEntry(p, tuple(p, oHi, oLo), tuple(p, table.replyHi(id), table.replyLo(id)),
+                out.add(new ConnectionEntry(p, tuple(table, p, oHi, oLo),
+                        tuple(table, p, table.replyHi(id), table.replyLo(id)),
                         state, TimeUnit.NANOSECONDS.toSeconds(table.remaining(id, now)),
                         (flags & Conn.TRANSLATED) != 0));
             });
@@ -69,7 +78,13 @@ final class DataplaneViews {
                 out.add("masquerade " + Ipv4Addr.toString(m.network()) + "/" + m.length() + " out of "
                         + dp.router.iface(m.outInterface()).name());
             }
+            for (var m : dp.router.natRules().masqueradeRules6()) {
+                out.add("masquerade " + m.source() + " out of " + dp.router.iface(m.outInterface()).name());
+            }
             for (var f : dp.router.natRules().portForwards()) {
+                out.add("forward " + NatRules.describe(f));
+            }
+            for (var f : dp.router.natRules().portForwards6()) {
                 out.add("forward " + NatRules.describe(f));
             }
             return out;
@@ -80,6 +95,9 @@ final class DataplaneViews {
         return dp.call(() -> {
             List<String> out = new ArrayList<>();
             for (var f : dp.router.natRules().portForwards()) {
+                out.add(NatRules.describe(f));
+            }
+            for (var f : dp.router.natRules().portForwards6()) {
                 out.add(NatRules.describe(f));
             }
             return out;
@@ -96,6 +114,13 @@ final class DataplaneViews {
                 out.add(new ForwardEntry(f.protocol() == Ipv4.PROTO_TCP ? ForwardProtocol.TCP : ForwardProtocol.UDP, on,
                         f.portLow(), f.portHigh(), new Ipv4Address(f.target()), f.targetPort()));
             }
+            for (var f : dp.router.natRules().portForwards6()) {
+                String on = dp.routerInterfaces.entrySet().stream()
+                        .filter(e -> e.getValue().hasAddress6(f.address().hi(), f.address().lo()))
+                        .map(Map.Entry::getKey).findFirst().orElse(f.address().toString());
+                out.add(new ForwardEntry(f.protocol() == Ipv4.PROTO_TCP ? ForwardProtocol.TCP : ForwardProtocol.UDP, on,
+                        f.portLow(), f.portHigh(), f.target(), f.targetPort()));
+            }
             return out;
         });
     }
@@ -110,6 +135,7 @@ final class DataplaneViews {
             m.put("expired", t.expiredCount());
             m.put("early-drops", t.earlyDrops());
             m.put("full-drops", t.fullDrops());
+            m.put("ipv6-addresses", (long) t.addresses6());
             return m;
         });
     }

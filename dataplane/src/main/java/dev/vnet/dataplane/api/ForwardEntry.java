@@ -1,6 +1,6 @@
 package dev.vnet.dataplane.api;
 
-import dev.vnet.dataplane.wire.Ipv4Address;
+import dev.vnet.dataplane.wire.IpAddress;
 
 /**
  * One port forward (DNAT) rule as running.
@@ -9,9 +9,9 @@ import dev.vnet.dataplane.wire.Ipv4Address;
  * @param on         the router interface whose address it listens on
  * @param portLow    first port forwarded
  * @param portHigh   last port forwarded
- * @param target     the address connections go to
+ * @param target     the address connections go to (an IPv6 one for a forward of IPv6 connections)
  * @param targetPort the port {@code portLow} maps to
  */
-public record ForwardEntry(ForwardProtocol protocol, String on, int portLow, int portHigh, Ipv4Address target,
+public record ForwardEntry(ForwardProtocol protocol, String on, int portLow, int portHigh, IpAddress target,
                            int targetPort) {
 }

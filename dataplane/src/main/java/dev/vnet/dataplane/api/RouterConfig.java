@@ -8,7 +8,10 @@ import dev.vnet.dataplane.port.DevicePort;
 import dev.vnet.dataplane.port.MemoryPort;
 import dev.vnet.dataplane.port.TapOptions;
 import dev.vnet.dataplane.port.TapPort;
+import dev.vnet.dataplane.wire.IpAddress;
+import dev.vnet.dataplane.wire.IpPrefix;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv4Cidr;
 import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Ipv6Cidr;
@@ -22,8 +25,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The router's configuration: gateways on bridges, uplink interfaces, addresses, static routes (IPv4 and IPv6), MASQUERADE and port forwards,
- * each changed at the loops' barrier. {@link Dataplane}'s router methods, split off it; documented there.
+ * The router's configuration: gateways on bridges, uplink interfaces, addresses and static routes (IPv4 and IPv6),
+ * each changed at the loops' barrier ({@link NatConfig} has the NAT rules). {@link Dataplane}'s router methods, split
+ * off it; documented there.
  */
 final class RouterConfig {
     private static final Logger log = LoggerFactory.getLogger(Dataplane.class);
@@ -62,7 +66,7 @@ final class RouterConfig {
         });
     }
 
-    void addRoute6(Ipv6Cidr c, Ipv6Address gw) {
+    private void addRoute6(Ipv6Cidr c, Ipv6Address gw) {
         dp.call(() -> {
             dp.router.addRoute6(c, gw);
             log.info("route {} via {}", c.network() + "/" + c.prefixLength(), gw);
@@ -70,8 +74,12 @@ final class RouterConfig {
         });
     }
 
-    boolean removeRoute6(Ipv6Cidr c) {
-        return dp.call(() -> removed(dp.router.removeStaticRoute6(c), c));
+    boolean removeRoute(IpPrefix to) {
+        if (to instanceof Ipv6Cidr c) {
+            return dp.call(() -> removed(dp.router.removeStaticRoute6(c), c));
+        }
+        Ipv4Cidr c = (Ipv4Cidr) to;
+        return dp.call(() -> removed(dp.router.removeStaticRoute(c.network(), c.prefixLength()), c));
     }
 
     /** What a route removal means to the caller: true when removed, false when there was none; connected: refused. */
@@ -125,61 +133,23 @@ final class RouterConfig {
         return iface;
     }
 
-    void addRoute(Ipv4Cidr c, int gw) {
+    void addRoute(IpPrefix to, IpAddress gw) {
+        if (to instanceof Ipv6Cidr c) {
+            if (!(gw instanceof Ipv6Address g)) {
+                throw new IllegalArgumentException("gateway " + gw + " of route " + to + " is not an IPv6 address");
+            }
+            addRoute6(c, g);
+            return;
+        }
+        if (!(gw instanceof Ipv4Address g)) {
+            throw new IllegalArgumentException("gateway " + gw + " of route " + to + " is not an IPv4 address");
+        }
+        Ipv4Cidr c = (Ipv4Cidr) to;
         dp.call(() -> {
-            dp.router.addRoute(c.network(), c.prefixLength(), gw);
-            log.info("route {} via {}", c, Ipv4Addr.toString(gw));
+            dp.router.addRoute(c.network(), c.prefixLength(), g.value());
+            log.info("route {} via {}", c, g);
             return null;
         });
-    }
-
-    void addMasquerade(Ipv4Cidr c, String outInterface) {
-        dp.call(() -> {
-            RouterInterface out = requireInterface(outInterface);
-            dp.router.natRules().add(new dev.vnet.dataplane.nat.NatRules.Masquerade(c.network(), c.prefixLength(),
-                    out.index()));
-            log.info("masquerade {}/{} out of {}", Ipv4Addr.toString(c.network()), c.prefixLength(), outInterface);
-            return null;
-        });
-    }
-
-    List<String> addPortForward(ForwardProtocol protocol, String onInterface, int portLow, int portHigh,
-                                int targetAddress, int targetPort) {
-        List<Integer> protocols = protocol.numbers();
-        return dp.call(() -> {
-            RouterInterface on = requireInterface(onInterface);
-            List<String> added = new ArrayList<>();
-            for (int p : protocols) {
-                var rule = new dev.vnet.dataplane.nat.NatRules.PortForward(p, on.primaryAddress(), portLow, portHigh,
-                        targetAddress, targetPort);
-                dp.router.natRules().add(rule);
-                added.add(dev.vnet.dataplane.nat.NatRules.describe(rule));
-            }
-            log.info("port forward {}", added);
-            return added;
-        });
-    }
-
-    List<String> removePortForward(ForwardProtocol protocol, String onInterface, int portLow) {
-        List<Integer> protocols = protocol.numbers();
-        return dp.call(() -> {
-            RouterInterface on = requireInterface(onInterface);
-            List<String> removed = new ArrayList<>();
-            for (var f : dp.router.natRules().portForwards()) {
-                if (protocols.contains(f.protocol()) && f.address() == on.primaryAddress() && f.portLow() == portLow
-                        && dp.router.natRules().remove(f)) {
-                    removed.add(dev.vnet.dataplane.nat.NatRules.describe(f));
-                }
-            }
-            if (!removed.isEmpty()) {
-                log.info("port forward removed: {}", removed);
-            }
-            return removed;
-        });
-    }
-
-    boolean removeRoute(Ipv4Cidr c) {
-        return dp.call(() -> removed(dp.router.removeStaticRoute(c.network(), c.prefixLength()), c));
     }
 
     RouterInterface requireInterface(String name) {
