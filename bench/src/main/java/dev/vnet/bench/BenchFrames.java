@@ -1,7 +1,10 @@
 package dev.vnet.bench;
 
+import dev.vnet.dataplane.wire.Checksum;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Tcp;
 import dev.vnet.dataplane.wire.Udp;
 import io.netty.buffer.ByteBuf;
@@ -50,6 +53,27 @@ final class BenchFrames {
         Ipv4.write(f, Ethernet.HEADER_LEN, Ipv4.MIN_HEADER_LEN + udpLength, 1, Ipv4.FLAG_DF, ttl, Ipv4.PROTO_UDP,
                 src, dst);
         Udp.updateChecksum(f, l4, src, dst);
+        return f;
+    }
+
+    /**
+     * A UDP datagram over IPv6 of {@code frameLength} bytes from {@code src} to {@code dst}, hop limit 64, its
+     * checksum right.
+     */
+    static ByteBuf udp6(int frameLength, long dstMac, long srcMac, Ipv6Address src, Ipv6Address dst, int srcPort,
+                        int dstPort) {
+        ByteBuf f = frame(frameLength, dstMac, srcMac);
+        Ethernet.setType(f, 0, Ethernet.TYPE_IPV6);
+        int l4 = Ethernet.HEADER_LEN + Ipv6.HEADER_LEN;
+        int udpLength = frameLength - l4;
+        Ipv6.write(f, Ethernet.HEADER_LEN, udpLength, Ipv6.NH_UDP, 64, src.hi(), src.lo(), dst.hi(), dst.lo());
+        f.setShort(l4 + Udp.SRC_PORT, srcPort);
+        f.setShort(l4 + Udp.DST_PORT, dstPort);
+        f.setShort(l4 + Udp.LENGTH, udpLength);
+        f.setShort(l4 + Udp.CHECKSUM, 0);
+        int sum = Checksum.add(f, l4, udpLength, Ipv6.pseudoHeader(f, Ethernet.HEADER_LEN, Ipv6.NH_UDP, udpLength));
+        int checksum = Checksum.finish(sum);
+        f.setShort(l4 + Udp.CHECKSUM, checksum == 0 ? 0xFFFF : checksum);
         return f;
     }
 

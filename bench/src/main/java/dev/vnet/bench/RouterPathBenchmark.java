@@ -14,6 +14,8 @@ import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.wire.Ipv4;
 import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
 import dev.vnet.dataplane.wire.MacAddr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -39,8 +41,10 @@ import java.util.concurrent.TimeUnit;
  * router's port, goes through L3 input, connection tracking, routing (TTL, checksum), NAT when the path has it, the
  * MTU check and neighbor output, and is handed to the egress port, which releases it. {@code path}:
  * {@code routed} (bridge to bridge, no NAT), {@code masquerade} (out of the uplink, source rewritten), {@code dnat}
- * (into the uplink's forwarded port, destination rewritten). 256 flows cycle; every one is an established connection
- * after warm-up, as in steady traffic. Every neighbor is resolved.
+ * (into the uplink's forwarded port, destination rewritten), and the same three over IPv6 ({@code routed6},
+ * {@code masquerade6}, {@code dnat6}: 78-byte frames, the smallest UDP over IPv6 with a payload as the IPv4 frames'
+ * 18 bytes less two; NAT66 through the connection table's address handles). 256 flows cycle; every one is an
+ * established connection after warm-up, as in steady traffic. Every neighbor is resolved.
  *
  * <p>Routing rewrites a frame in place (MACs, TTL, NAT), so each frame is restored from its template (a 64-byte copy)
  * before it is offered again: {@link #restoreOnly} measures that copy alone, to subtract. The frames are held with
@@ -68,8 +72,11 @@ public class RouterPathBenchmark {
     private static final long GW_UPLINK = MacAddr.parse("02:aa:00:00:00:03");
 
     /** Which path the frames take. */
-    @Param({"routed", "masquerade", "dnat"})
+    @Param({"routed", "masquerade", "dnat", "routed6", "masquerade6", "dnat6"})
     public String path;
+
+    private static final int FRAME6 = 78;
+    private int frameLength;
 
     private Pipeline pipeline;
     private CountingPort p1;
@@ -110,6 +117,16 @@ public class RouterPathBenchmark {
         router.neighbors().confirm(ip("192.168.15.2"), H2, i1.index(), now, true, (f, o) -> { });
         router.neighbors().confirm(ip("192.168.16.3"), H3, i2.index(), now, true, (f, o) -> { });
         router.neighbors().confirm(ip("192.168.1.3"), LAN, up.index(), now, true, (f, o) -> { });
+        router.addAddress6(i1, Ipv6Cidr.parse("fd00:15::5/64"));
+        router.addAddress6(i2, Ipv6Cidr.parse("fd00:16::5/64"));
+        router.addAddress6(up, Ipv6Cidr.parse("fd00:1::2/64"));
+        router.natRules().add(new NatRules.Masquerade6(Ipv6Cidr.parse("fd00:15::/64"), up.index()));
+        router.natRules().add(new NatRules.PortForward6(Ipv4.PROTO_UDP, ip6("fd00:1::2"), 5353, 5353,
+                ip6("fd00:15::2"), 53));
+        confirm6(router, "fd00:15::1", H1, i1, now);
+        confirm6(router, "fd00:15::2", H2, i1, now);
+        confirm6(router, "fd00:16::3", H3, i2, now);
+        confirm6(router, "fd00:1::3", LAN, up, now);
         br1.table().learn(H1, p1, now);
         br1.table().learn(H2, p2, now);
         br2.table().learn(H3, p3, now);
@@ -120,12 +137,16 @@ public class RouterPathBenchmark {
                 case "routed" -> udp(GW1, H1, "192.168.15.1", "192.168.16.3", 10_000 + i, 53);
                 case "masquerade" -> udp(GW1, H1, "192.168.15.1", "192.168.1.3", 10_000 + i, 53);
                 case "dnat" -> udp(GW_UPLINK, LAN, "192.168.1.3", "192.168.1.2", 10_000 + i, 5353);
+                case "routed6" -> udp6(GW1, H1, "fd00:15::1", "fd00:16::3", 10_000 + i, 53);
+                case "masquerade6" -> udp6(GW1, H1, "fd00:15::1", "fd00:1::3", 10_000 + i, 53);
+                case "dnat6" -> udp6(GW_UPLINK, LAN, "fd00:1::3", "fd00:1::2", 10_000 + i, 5353);
                 default -> throw new IllegalArgumentException("path " + path);
             };
-            frames[i] = PooledByteBufAllocator.DEFAULT.directBuffer(FRAME);
-            frames[i].writeBytes(templates[i], 0, FRAME);
+            frameLength = templates[i].readableBytes();
+            frames[i] = PooledByteBufAllocator.DEFAULT.directBuffer(frameLength);
+            frames[i].writeBytes(templates[i], 0, frameLength);
         }
-        ingress = path.equals("dnat") ? uplink : p1;
+        ingress = path.startsWith("dnat") ? uplink : p1;
         holdFrames();
     }
 
@@ -137,6 +158,19 @@ public class RouterPathBenchmark {
 
     private static int ip(String s) {
         return Ipv4Addr.parse(s);
+    }
+
+    private static Ipv6Address ip6(String s) {
+        return Ipv6Address.parse(s);
+    }
+
+    private static void confirm6(Router router, String address, long mac, RouterInterface iface, long now) {
+        Ipv6Address a = ip6(address);
+        router.neighbors6().confirm(a.hi(), a.lo(), mac, iface.index(), now, true, (f, o) -> { });
+    }
+
+    private static ByteBuf udp6(long dst, long src, String from, String to, int srcPort, int dstPort) {
+        return BenchFrames.udp6(FRAME6, dst, src, ip6(from), ip6(to), srcPort, dstPort);
     }
 
     private static ByteBuf udp(long dst, long src, String from, String to, int srcPort, int dstPort) {
@@ -159,7 +193,7 @@ public class RouterPathBenchmark {
         int i = next;
         for (int n = 0; n < BATCH; n++) {
             ByteBuf f = frames[i];
-            f.setBytes(0, templates[i], 0, FRAME);
+            f.setBytes(0, templates[i], 0, frameLength);
             p.receive(ingress, f); // one of the references held (BenchFrames.HELD)
             i = (i + 1) & (FLOWS - 1);
         }
@@ -175,8 +209,8 @@ public class RouterPathBenchmark {
         int sum = 0;
         for (int n = 0; n < BATCH; n++) {
             ByteBuf f = frames[i];
-            f.setBytes(0, templates[i], 0, FRAME);
-            sum += f.getByte(FRAME - 1);
+            f.setBytes(0, templates[i], 0, frameLength);
+            sum += f.getByte(frameLength - 1);
             i = (i + 1) & (FLOWS - 1);
         }
         next = i;
@@ -191,8 +225,8 @@ public class RouterPathBenchmark {
     /** Frames handed to the port the path ends at, for the functional test. */
     public long delivered() {
         return switch (path) {
-            case "routed" -> p3.frames();
-            case "masquerade" -> uplink.frames();
+            case "routed", "routed6" -> p3.frames();
+            case "masquerade", "masquerade6" -> uplink.frames();
             default -> p2.frames();
         };
     }

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RouterPathBenchmarkTest {
     @Test
     void everyFrameOfEveryPathIsDeliveredAndNoReferenceIsLost() {
-        for (String path : new String[] {"routed", "masquerade", "dnat"}) {
+        for (String path : new String[] {"routed", "masquerade", "dnat", "routed6", "masquerade6", "dnat6"}) {
             RouterPathBenchmark b = new RouterPathBenchmark();
             b.path = path;
             b.setUp();

@@ -9,9 +9,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One measurement, run the same way on either network: iperf3 TCP (one stream or four; switched, masqueraded,
- * port-forwarded, or switched between two hosts over VXLAN), iperf3 UDP with 64-byte frames (unpaced, or paced at
- * 100 kpps), or ping round trips (50 and 1 000 a second).
+ * One measurement, run the same way on either network: iperf3 TCP (one stream or four; switched, masqueraded over
+ * IPv4 or IPv6, port-forwarded, or switched between two hosts over VXLAN), iperf3 UDP with 64-byte frames (unpaced,
+ * or paced at 100 kpps), or ping round trips (50 and 1 000 a second).
  *
  * @param id            short name, used in the JSON
  * @param title         what a person reads in the table
@@ -25,10 +25,10 @@ record BenchCase(String id, String title, String unit, boolean higherIsBetter, K
     enum Kind { TCP, UDP64, PING }
 
     /**
-     * Where the traffic goes: red→blue switched, red→lan through MASQUERADE, lan→uplink:80 forwarded to blue, or
-     * red on one host → blue on another, switched over VXLAN ({@link KernelVxlanNetwork}, {@link VnetVxlanNetwork}).
+     * Where the traffic goes: red→blue switched, red→lan through MASQUERADE (over IPv4, or IPv6 through NAT66),
+     * lan→uplink:80 forwarded to blue, or red on one host → blue on another, switched over VXLAN ({@link KernelVxlanNetwork}, {@link VnetVxlanNetwork}).
      */
-    enum Path { L2, MASQUERADE, DNAT, VXLAN }
+    enum Path { L2, MASQUERADE, DNAT, VXLAN, MASQUERADE6 }
 
     private static final int PORT_L2 = 5201;
     private static final int PORT_DNAT = 80; // the seed lab forwards the uplink's tcp/80 to blue:80
@@ -45,6 +45,8 @@ record BenchCase(String id, String title, String unit, boolean higherIsBetter, K
                         Path.MASQUERADE, 1, 0),
                 new BenchCase("tcp-1-dnat", "TCP, 1 stream, DNAT (lan -> uplink:80 -> blue)", "Gbit/s", true,
                         Kind.TCP, Path.DNAT, 1, 0),
+                new BenchCase("tcp-1-masq6", "TCP, 1 stream, NAT66 (red -> lan over IPv6)", "Gbit/s", true,
+                        Kind.TCP, Path.MASQUERADE6, 1, 0),
                 new BenchCase("tcp-1-vxlan", "TCP, 1 stream, VXLAN (red -> blue, 2 hosts)", "Gbit/s", true,
                         Kind.TCP, Path.VXLAN, 1, 0),
                 new BenchCase("udp64-unpaced", "UDP 64-byte frames, unpaced, L2", "kpps", true, Kind.UDP64, Path.L2,
@@ -61,10 +63,11 @@ record BenchCase(String id, String title, String unit, boolean higherIsBetter, K
     /** Runs this case once on {@code net} for {@code seconds}; the result in {@link #unit}. */
     double run(BenchNetwork net, int seconds) throws IOException {
         String client = path == Path.DNAT ? net.lan() : net.red();
-        String server = path == Path.MASQUERADE ? net.lan() : net.blue();
+        String server = path == Path.MASQUERADE || path == Path.MASQUERADE6 ? net.lan() : net.blue();
         String address = switch (path) {
             case L2, VXLAN -> "192.168.15.2";
             case MASQUERADE -> "192.168.1.3";
+            case MASQUERADE6 -> "fd00:1::3";
             case DNAT -> "192.168.1.2";
         };
         if (kind == Kind.PING) {

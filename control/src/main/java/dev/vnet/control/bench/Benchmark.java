@@ -148,9 +148,23 @@ public final class Benchmark {
      */
     private static void warmUp(BenchNetwork n) throws IOException {
         for (String to : n.warmUpTargets()) {
+            awaitReachable(n.red(), to);
             Proc.check(n.red(), 20, "ping", "-c", "3", "-i", "0.2", "-W", "2", to);
             Proc.check(n.red(), 60, "ping", "-q", "-f", "-c", Integer.toString(WARM_UP_PINGS), to);
         }
+    }
+
+    /**
+     * Waits (at most ten pings) until {@code ns} gets an answer from {@code to}: a fresh namespace's IPv6 needs its
+     * neighbours discovered first.
+     */
+    private static void awaitReachable(String ns, String to) throws IOException {
+        for (int i = 0; i < 10; i++) {
+            if (Proc.run(Proc.in(ns, "ping", "-c", "1", "-W", "1", to), 5).exit() == 0) {
+                return;
+            }
+        }
+        throw new IOException(ns + " does not reach " + to + " (10 pings unanswered)");
     }
 
     private static Map<String, Object> machine() {

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The seed lab built by the kernel, for comparison: a namespace of its own holds a Linux bridge with the gateway
- * address, veth pairs to red and blue, a veth uplink to lan, {@code ip_forward} set in that namespace only, and an
- * nft table of its own doing the MASQUERADE and the port forward. Nothing is created or changed in the root
+ * The dual-stack lab built by the kernel, for comparison: a namespace of its own holds a Linux bridge with the
+ * gateway addresses (192.168.15.5, fd00:15::5), veth pairs to red and blue, a veth uplink to lan (192.168.1.2,
+ * fd00:1::2), IPv4 and IPv6 forwarding set in that namespace only, and nft tables of its own doing the MASQUERADE of
+ * both families and the port forward. Duplicate address detection is off in these namespaces, as vnet's lab adds its
+ * addresses without it. Nothing is created or changed in the root
  * namespace; closing deletes the namespaces (their veths and rules go with them).
  */
 final class KernelNetwork implements BenchNetwork {
@@ -61,16 +63,20 @@ final class KernelNetwork implements BenchNetwork {
                 created.add(ns);
             }
             ip("-n", ns, "link", "set", "lo", "up");
+            Proc.check(ns, TIMEOUT, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad");
         }
         ip("-n", router, "link", "add", "br0", "type", "bridge");
         ip("-n", router, "addr", "add", "192.168.15.5/24", "dev", "br0");
+        ip("-n", router, "-6", "addr", "add", "fd00:15::5/64", "dev", "br0", "nodad");
         ip("-n", router, "link", "set", "br0", "up");
-        host(red, "p-red", "192.168.15.1/24", true);
-        host(blue, "p-blue", "192.168.15.2/24", true);
-        host(lan, "uplink", "192.168.1.3/24", false);
+        host(red, "p-red", "192.168.15.1/24", "fd00:15::1/64", true);
+        host(blue, "p-blue", "192.168.15.2/24", "fd00:15::2/64", true);
+        host(lan, "uplink", "192.168.1.3/24", "fd00:1::3/64", false);
         ip("-n", router, "addr", "add", "192.168.1.2/24", "dev", "uplink");
+        ip("-n", router, "-6", "addr", "add", "fd00:1::2/64", "dev", "uplink", "nodad");
         // The router namespace's own /proc/sys: sysctl(8) is procps, which a minimal Debian lacks.
-        Proc.check(router, TIMEOUT, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
+        Proc.check(router, TIMEOUT, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward; "
+                + "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
         Path rules = Files.createTempFile("vnet-bench", ".nft");
         try {
             Files.writeString(rules, """
@@ -84,6 +90,16 @@ final class KernelNetwork implements BenchNetwork {
                         ip saddr 192.168.15.0/24 oifname "uplink" masquerade
                       }
                     }
+                    table ip6 vnet_bench6 {
+                      chain prerouting {
+                        type nat hook prerouting priority dstnat;
+                        iifname "uplink" tcp dport 80 dnat to [fd00:15::2]:80
+                      }
+                      chain postrouting {
+                        type nat hook postrouting priority srcnat;
+                        ip6 saddr fd00:15::/64 oifname "uplink" masquerade
+                      }
+                    }
                     """);
             Proc.check(router, TIMEOUT, "nft", "-f", rules.toString());
         } finally {
@@ -91,17 +107,22 @@ final class KernelNetwork implements BenchNetwork {
         }
     }
 
-    /** A veth from the router namespace ({@code port}) to eth0 in {@code ns}, on the bridge when {@code bridged}. */
-    private void host(String ns, String port, String address, boolean bridged) throws IOException {
+    /**
+     * A veth from the router namespace ({@code port}) to eth0 in {@code ns} with {@code address} and {@code address6},
+     * on the bridge (and routed by default through the gateway) when {@code bridged}.
+     */
+    private void host(String ns, String port, String address, String address6, boolean bridged) throws IOException {
         ip("-n", router, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
         if (bridged) {
             ip("-n", router, "link", "set", port, "master", "br0");
         }
         ip("-n", router, "link", "set", port, "up");
         ip("-n", ns, "addr", "add", address, "dev", "eth0");
+        ip("-n", ns, "-6", "addr", "add", address6, "dev", "eth0", "nodad");
         ip("-n", ns, "link", "set", "eth0", "up");
         if (bridged) {
             ip("-n", ns, "route", "add", "default", "via", "192.168.15.5");
+            ip("-n", ns, "-6", "route", "add", "default", "via", "fd00:15::5");
         }
     }
 

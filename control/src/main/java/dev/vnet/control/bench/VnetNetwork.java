@@ -5,14 +5,17 @@ import dev.vnet.control.lab.LabCleanup;
 import dev.vnet.control.lab.LabException;
 import dev.vnet.control.lab.StateFile;
 import dev.vnet.control.netns.IpRoute2;
-import dev.vnet.control.topology.SeedLab;
+import dev.vnet.control.topology.BuiltInLabs;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The seed lab built by vnet, in this process, with its namespace names prefixed and a state directory of its own. */
+/**
+ * The dual-stack lab (the seed lab with IPv6 beside IPv4) built by vnet, in this process, with its namespace names
+ * prefixed and a state directory of its own.
+ */
 final class VnetNetwork implements BenchNetwork {
     private final String prefix;
     private final Path stateDir;
@@ -25,7 +28,7 @@ final class VnetNetwork implements BenchNetwork {
     }
 
     /**
-     * Brings the seed lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads, its
+     * Brings the dual-stack lab up with namespaces {@code prefix}red, -blue and -lan, its TAPs with or without offloads, its
      * event loops as {@code options} say.
      */
     static VnetNetwork build(String prefix, boolean offloads, Lab.Options options, BenchCleanup cleanup)
@@ -42,7 +45,7 @@ final class VnetNetwork implements BenchNetwork {
             }
         });
         try {
-            VnetNetwork n = new VnetNetwork(prefix, state, Lab.up(SeedLab.topology().withOffloads(offloads)
+            VnetNetwork n = new VnetNetwork(prefix, state, Lab.up(BuiltInLabs.topology("dual-stack").withOffloads(offloads)
                     .withPrefix(prefix), state, new IpRoute2(), options));
             built.set(n);
             return n;

@@ -19,15 +19,17 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code vnet bench}: vnet against the kernel bridge and netfilter, same topology, same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure vnet against the kernel: the seed lab is built twice in namespaces of its own, once "
-                + "with a Linux bridge, veth pairs and an nft table doing the same MASQUERADE and port forward "
-                + "(ip_forward set in that namespace only; nothing on the host changes), once by vnet. Each case "
-                + "runs on both, alternating, and the result is a table of medians, spread and the vnet/kernel "
-                + "ratio, results.json and chart.svg. Needs root, iperf3, ping and nft; takes about "
-                + "runs x 16 x (seconds + 2) s. Both networks are removed at the end.",
-            "Cases: TCP 1 and 4 streams switched, TCP through MASQUERADE and through DNAT, 64-byte UDP unpaced and "
-                + "offered 100 kpps, ping round trip at 50 and at 1000 a second (at 50 the CPUs idle between pings, "
-                + "and waking them weighs most).",
+        description = {"Measure vnet against the kernel: the dual-stack lab (the seed lab with IPv6 beside IPv4) "
+                + "is built twice in namespaces of its own, once with a Linux bridge, veth pairs and nft tables doing "
+                + "the same MASQUERADE (of both families) and port forward (forwarding set in that namespace only; "
+                + "nothing on the host changes), once by vnet. Each case runs on both, alternating, and the result is "
+                + "a table of medians, spread and the vnet/kernel ratio, results.json and chart.svg. Needs root, "
+                + "iperf3, ping and nft; takes about runs x 20 x (seconds + 2) s. Both networks are removed at the "
+                + "end.",
+            "Cases: TCP 1 and 4 streams switched, TCP through MASQUERADE, through NAT66 and through DNAT, TCP "
+                + "switched between two hosts over VXLAN (each network built on two simulated hosts), 64-byte UDP "
+                + "unpaced and offered 100 kpps, ping round trip at 50 and at 1000 a second (at 50 the CPUs idle "
+                + "between pings, and waking them weighs most).",
             "The host's bridge-nf-call-iptables setting is reported: when on, the kernel bridge's traffic also goes "
                 + "through iptables and conntrack."})
 final class BenchCommand implements Callable<Integer> {
@@ -41,8 +43,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--case", paramLabel = "ID", split = ",",
-            description = "Only these cases (tcp-1-l2, tcp-4-l2, tcp-1-masq, tcp-1-dnat, udp64-unpaced, udp64-100k, "
-                    + "ping-rtt, ping-rtt-1k).")
+            description = "Only these cases (tcp-1-l2, tcp-4-l2, tcp-1-masq, tcp-1-dnat, tcp-1-masq6, tcp-1-vxlan, "
+                    + "udp64-unpaced, udp64-100k, ping-rtt, ping-rtt-1k).")
     List<String> only = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR",

@@ -62,7 +62,7 @@ class BenchScenarioTest {
     }
 
     private static void checkOutput(CliRun r, Path dir) throws Exception {
-        assertTrue(r.err().contains("[18/18] run 1: ping round trip, 1000 a second, L2"), "progress shown: " + r.err());
+        assertTrue(r.err().contains("[20/20] run 1: ping round trip, 1000 a second, L2"), "progress shown: " + r.err());
         assertTrue(r.err().contains("host bridge-nf-call-iptables: "), r.err());
         for (BenchCase c : BenchCase.all()) {
             assertTrue(r.out().contains(c.title()), "table row for " + c.title() + ":\n" + r.out());

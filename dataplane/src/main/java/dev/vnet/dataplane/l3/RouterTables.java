@@ -26,6 +26,10 @@ final class RouterTables {
      * router's (nearly every source it is asked about, once per packet) is answered without the loop.
      */
     private long localFilter;
+    // The router's IPv6 addresses (link-local ones included) and a filter of their low halves, as for IPv4.
+    private long[] local6Hi = new long[0];
+    private long[] local6Lo = new long[0];
+    private long local6Filter;
     /** Wall-clock milliseconds, for the timestamps the router writes into IP timestamp options. */
     private LongSupplier wallClock = System::currentTimeMillis;
 
@@ -66,6 +70,20 @@ final class RouterTables {
     void add(RouterInterface iface) {
         interfaces = Arrays.copyOf(interfaces, interfaces.length + 1);
         interfaces[iface.index()] = iface;
+        addLocal6(iface.linkLocal());
+    }
+
+    /** Records IPv6 address {@code a} as the router's, for {@link #isLocal6}. */
+    private void addLocal6(Ipv6Address a) {
+        local6Hi = Arrays.copyOf(local6Hi, local6Hi.length + 1);
+        local6Lo = Arrays.copyOf(local6Lo, local6Lo.length + 1);
+        local6Hi[local6Hi.length - 1] = a.hi();
+        local6Lo[local6Lo.length - 1] = a.lo();
+        local6Filter |= 1L << filterBit6(a.lo());
+    }
+
+    private static int filterBit6(long lo) {
+        return (int) ((lo * 0x9E37_79B9_7F4A_7C15L) >>> 58);
     }
 
     int interfaceCount() {
@@ -108,6 +126,7 @@ final class RouterTables {
                     + ", below IPv6's minimum of " + Ipv6.MIN_MTU + ": it cannot carry IPv6");
         }
         iface.addAddress6(cidr);
+        addLocal6(a);
         if (!Ipv6.isLinkLocal(a.hi())) {
             routes6.put(a.hi(), a.lo(), cidr.prefixLength(), iface.index(), 0, 0);
         }
@@ -152,8 +171,13 @@ final class RouterTables {
 
     /** True when {@code hi:lo} is one of the router's IPv6 addresses (a link-local one included). */
     boolean isLocal6(long hi, long lo) {
-        for (RouterInterface i : interfaces()) {
-            if (i.hasAddress6(hi, lo)) {
+        if ((local6Filter & (1L << filterBit6(lo))) == 0) {
+            return false;
+        }
+        long[] his = local6Hi;
+        long[] los = local6Lo;
+        for (int i = 0; i < los.length; i++) {
+            if (los[i] == lo && his[i] == hi) {
                 return true;
             }
         }
