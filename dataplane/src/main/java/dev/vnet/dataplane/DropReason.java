@@ -54,6 +54,11 @@ public enum DropReason {
      * header (in a later fragment, or behind a chain of extension headers the walk refuses: RFC 7113).
      */
     RA_GUARD("ra-guard"),
+    /**
+     * A neighbour advertisement from a tenant's port claiming one of the router's own IPv6 addresses on the bridge:
+     * dropped, so no namespace takes the gateway's address over in the others' neighbour caches.
+     */
+    ND_SPOOF("nd-spoof"),
     /** Fewer than 40 bytes where an IPv6 header should be, or an extension header cut short. */
     IPV6_TRUNCATED("ipv6-truncated"),
     /** IP version field is not 6 in a frame of EtherType 0x86DD. */

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and its link-local address; a UDP datagram to it is refused with an ICMPv6 error red's kernel accepts. Green, given
  * no IPv6 address, forms one from the prefix in the gateway's router advertisements (SLAAC), and takes no default
  * route from them (the gateway reaches no other IPv6 prefix here). A router advertisement red sends (mausezahn, a raw
- * frame) stops at the bridge (RA guard): blue takes no default route from it.
+ * frame) stops at the bridge (RA guard): blue takes no default route from it; nor does red's neighbour advertisement
+ * claiming the gateway's address reach blue (ND inspection), whose cache keeps the gateway's MAC.
  */
 class Ipv6GatewayScenarioTest {
     private static ScenarioLab net;
@@ -98,8 +99,36 @@ class Ipv6GatewayScenarioTest {
 
     /** The ra-guard drops on red's port. */
     private static long guarded() {
+        return dropsOnRed(DropReason.RA_GUARD);
+    }
+
+    private static long dropsOnRed(DropReason reason) {
         return net.dataplane().portStats().stream().filter(p -> p.name().equals(net.ns("red"))).findFirst()
-                .orElseThrow().drops().getOrDefault(DropReason.RA_GUARD.label(), 0L);
+                .orElseThrow().drops().getOrDefault(reason.label(), 0L);
+    }
+
+    @Test
+    void aTenantClaimingTheGatewaysAddressDoesNotTakeItOver() throws Exception {
+        pings("blue", "fd00:15::5");
+        String before = Cmd.inNs(net.ns("blue"), 5, "ip", "-6", "neigh", "show", "fd00:15::5").assertOk().out();
+        String gatewayMac = before.replaceAll("(?s).*lladdr ([0-9a-f:]{17}).*", "$1");
+        assertEquals(17, gatewayMac.length(), "blue knows the gateway: " + before);
+        long red = MacAddr.parse(Cmd.inNs(net.ns("red"), 5, "cat", "/sys/class/net/eth0/address").assertOk().out()
+                .trim());
+        // An unsolicited advertisement with the override flag: a host takes its MAC for the gateway's at once.
+        io.netty.buffer.ByteBuf na = dev.vnet.dataplane.testing.Frames6.neighborAdvertisement(0x3333_0000_0001L, red,
+                Ipv6Address.parse("fd00:15::5"), Ipv6Address.parse("ff02::1"));
+        na.setByte(14 + 40 + 4, 0x20);
+        dev.vnet.dataplane.wire.Icmp6.updateChecksum(na, 14, 14 + 40, 32);
+        String hex = io.netty.buffer.ByteBufUtil.hexDump(na).replaceAll("(..)(?!$)", "$1:");
+        na.release();
+        long spoofs = dropsOnRed(DropReason.ND_SPOOF);
+        Cmd.inNs(net.ns("red"), 20, "mausezahn", "eth0", "-q", "-c", "3", hex).assertOk();
+        assertEquals(spoofs + 3, Await.until(5_000, () -> dropsOnRed(DropReason.ND_SPOOF), n -> n >= spoofs + 3),
+                "red's claims dropped at the bridge as nd-spoof");
+        String after = Cmd.inNs(net.ns("blue"), 5, "ip", "-6", "neigh", "show", "fd00:15::5").assertOk().out();
+        assertTrue(after.contains(gatewayMac), "blue still has the gateway's MAC for fd00:15::5: " + after);
+        pings("blue", "fd00:15::5");
     }
 
     @Test

@@ -12,7 +12,10 @@ import dev.vnet.dataplane.testing.LeakCheck;
 import dev.vnet.dataplane.wire.Ipv6Address;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 
@@ -27,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ping to an address nobody answers neighbour discovery for gets address unreachable; green, given only IPv4, forms
  * an address from v-net-1's advertisements and takes the gateway for its default router (the advertisements' router
  * lifetime is not 0 now that the router reaches other prefixes). {@code vnet route} and {@code vnet neigh} show the
- * IPv6 tables as {@code ip -6} does.
+ * IPv6 tables as {@code ip -6} does; a hundred new neighbours at once leave the table within its bound.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class Ipv6RoutingScenarioTest {
     private static ScenarioLab net;
 
@@ -57,6 +61,8 @@ class Ipv6RoutingScenarioTest {
                     mtu: 1280
                     address: [192.168.1.3/24, fd00:1::3/64]
                     router-address: [192.168.1.2/24, fd00:1::2/64]
+                limits:
+                  neighbors: 64
                 """));
         // lan is another network: its way back to vnet's prefixes is its own to configure, as a real LAN's router.
         Cmd.inNs(net.ns("lan"), 5, "ip", "-6", "route", "add", "fd00:15::/48", "via", "fd00:1::2").assertOk();
@@ -150,6 +156,28 @@ class Ipv6RoutingScenarioTest {
                 neigh.out());
         assertTrue(net.dataplane().neighbors().stream().map(NeighborEntry::address)
                 .anyMatch(a -> a.equals(Ipv6Address.parse("fd00:15::1"))), "red is a neighbour on v-net-0");
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: the table stays full of red's extra addresses until they age out
+    void aFloodOfNewNeighboursKeepsTheTableWithinItsBound() throws Exception {
+        // 100 addresses in red, each pinging blue: blue's replies make the router resolve every one of them.
+        Cmd.inNs(net.ns("red"), 30, "sh", "-c", "for i in $(seq 1 100); do ip -6 addr add fd00:15::1:$i/64 "
+                + "dev eth0 nodad; done").assertOk();
+        Cmd.inNs(net.ns("red"), 60, "sh", "-c", "for i in $(seq 1 100); do ping -6 -n -c 1 -W 2 -I fd00:15::1:$i "
+                + "fd00:16::2 > /dev/null & done; wait");
+        long v6 = net.dataplane().neighbors().stream().filter(n -> n.address() instanceof Ipv6Address).count();
+        assertTrue(v6 <= 64, "the IPv6 neighbour table holds at most its bound of 64: " + v6);
+        long full = net.dataplane().portStats().stream().mapToLong(p -> p.drops()
+                .getOrDefault(DropReason.NEIGHBOR_TABLE_FULL.label(), 0L)).sum();
+        assertTrue(full > 0, "replies to neighbours beyond the bound dropped as neighbor-table-full");
+        // From the address red had before the flood (the kernel would pick a newer one by itself), which the router
+        // knew already: known neighbours keep working while the table is full.
+        Cmd.Result r = Cmd.inNs(net.ns("red"), 20, "ping", "-6", "-n", "-c", "2", "-i", "0.2", "-W", "3", "-I",
+                "fd00:15::1", "fd00:16::2");
+        assertEquals(0, r.exit(), "red's own address still reaches blue: " + r);
+        Cmd.inNs(net.ns("red"), 30, "sh", "-c", "for i in $(seq 1 100); do ip -6 addr del fd00:15::1:$i/64 "
+                + "dev eth0; done").assertOk();
     }
 
     private static long dropsOnRed(DropReason reason) {

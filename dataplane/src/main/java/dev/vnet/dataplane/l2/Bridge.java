@@ -20,6 +20,7 @@ public final class Bridge {
     private final Stage input;
     private final L2Forward forward;
     private final Attachments attachments;
+    private final NdGuard ndGuard = new NdGuard();
     private Port[] members = new Port[0];
     private Port[] floodMembers = new Port[0];
 
@@ -32,7 +33,12 @@ public final class Bridge {
         this.attachments = attachments;
         this.table = new MacTable(maxEntries, agingNanos);
         this.forward = new L2Forward(this);
-        this.input = new BridgeInput(new L2Learn(table, forward));
+        this.input = new BridgeInput(new L2Learn(table, forward), ndGuard);
+    }
+
+    /** Its neighbour discovery inspection: the router's addresses here, which no tenant may claim. */
+    public NdGuard ndGuard() {
+        return ndGuard;
     }
 
     /** The bridge's name. */

@@ -8,13 +8,15 @@ import dev.vnet.dataplane.wire.Ethernet;
 /**
  * First bridge stage: the Ethernet header must be whole, and the source must be a station (not a group address, not
  * zero), as IEEE 802.1D requires before a frame may be learned from or forwarded; and a tenant's router
- * advertisement goes no further ({@link RaGuard}).
+ * advertisement ({@link RaGuard}) or claim to the router's address ({@link NdGuard}) goes no further.
  */
 final class BridgeInput extends Stage {
     private final L2Learn next;
+    private final NdGuard ndGuard;
 
-    BridgeInput(L2Learn next) {
+    BridgeInput(L2Learn next, NdGuard ndGuard) {
         this.next = next;
+        this.ndGuard = ndGuard;
     }
 
     @Override
@@ -25,6 +27,9 @@ final class BridgeInput extends Stage {
         }
         if (RaGuard.refuses(frame)) {
             return frame.drop(DropReason.RA_GUARD);
+        }
+        if (ndGuard.refuses(frame)) {
+            return frame.drop(DropReason.ND_SPOOF);
         }
         return next.run(frame);
     }

@@ -77,6 +77,7 @@ public final class Router {
      */
     public RouterInterface addBridgeInterface(Bridge bridge, RouterPort port, long mac, int mtu) {
         RouterInterface iface = newInterface(bridge.name(), mac, mtu, port, bridge.forwardStage());
+        iface.setNdGuard(bridge.ndGuard());
         bridge.attach(port);
         attachments.setIngress(port, graph.input(iface, true));
         bridge.table().putStatic(mac, port);
@@ -112,6 +113,9 @@ public final class Router {
      */
     public void addAddress6(RouterInterface iface, Ipv6Cidr cidr) {
         tables.addAddress6(iface, cidr);
+        if (iface.ndGuard() != null) {
+            iface.ndGuard().protect(cidr.address().hi(), cidr.address().lo());
+        }
     }
 
     /**

@@ -23,6 +23,7 @@ public final class RouterInterface {
     private final Port port;
     private final Stage output;
     private Stage resume;
+    private dev.vnet.dataplane.l2.NdGuard ndGuard;
     private int[] addresses = new int[0];
     private int[] prefixLengths = new int[0];
     private int[] broadcasts = new int[0]; // each subnet's directed broadcast; 255.255.255.255 for a /31 or /32
@@ -89,6 +90,16 @@ public final class RouterInterface {
 
     void setResume(Stage stage) {
         this.resume = stage;
+    }
+
+    /** The bridge's neighbour discovery inspection, for an interface on a bridge: it protects the addresses here. */
+    dev.vnet.dataplane.l2.NdGuard ndGuard() {
+        return ndGuard;
+    }
+
+    void setNdGuard(dev.vnet.dataplane.l2.NdGuard guard) {
+        this.ndGuard = guard;
+        guard.protect(linkLocal.hi(), linkLocal.lo());
     }
 
     /** The first address: the source of ICMP errors sent from this interface. */

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * RA guard on a bridge (RFC 6105, RFC 7113): a tenant's router advertisement never reaches the other ports, nor does
- * a packet that could be one but hides its ICMPv6 header; other neighbour discovery from tenants passes.
+ * a packet that could be one but hides its ICMPv6 header, nor a neighbour advertisement claiming the router's
+ * address ({@link NdGuard}); other neighbour discovery from tenants passes.
  */
 class RaGuardTest {
     private static final long ALL_NODES_MAC = 0x3333_0000_0001L;
@@ -77,6 +78,26 @@ class RaGuardTest {
             h.send(h.p1, advertisement(64)); // not a valid advertisement (RFC 4861: hosts ignore it): a switch passes it
             assertEquals(1, h.sent(h.p2).size());
             assertEquals(0, h.p1.counters().drops(DropReason.RA_GUARD));
+        }
+    }
+
+    @Test
+    void aTenantsAdvertisementClaimingTheGatewaysAddressStopsAtTheBridgeAndItsOwnPasses() {
+        try (RouterHarness h = new RouterHarness()) {
+            var br1 = h.router.interfaces().get(0);
+            h.router.addAddress6(br1, dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::5/64"));
+            Ipv6Address blue = Ipv6Address.parse("fd00:15::2");
+            for (Ipv6Address gateway : new Ipv6Address[] {Ipv6Address.parse("fd00:15::5"), br1.linkLocal()}) {
+                h.send(h.p1, Frames6.neighborAdvertisement(ALL_NODES_MAC, H1, gateway, ALL_NODES));
+            }
+            assertEquals(2, h.p1.counters().drops(DropReason.ND_SPOOF), "both the global and the link-local claim");
+            assertEquals(0, h.sent(h.p2).size(), "blue's cache keeps the gateway's MAC");
+            h.send(h.p1, Frames6.neighborAdvertisement(ALL_NODES_MAC, H1, Ipv6Address.parse("fd00:15::1"), ALL_NODES));
+            assertEquals(1, h.sent(h.p2).size(), "an advertisement for red's own address passes");
+            h.send(h.p2, Frames6.neighborAdvertisement(ALL_NODES_MAC, dev.vnet.dataplane.testing.RouterHarness.H2,
+                    blue, ALL_NODES));
+            assertEquals(1, h.sent(h.p1).size());
+            h.assertCountersAddUp();
         }
     }
 }
