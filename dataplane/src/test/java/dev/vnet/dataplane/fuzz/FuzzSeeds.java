@@ -17,8 +17,10 @@ import java.util.Map;
 
 import static dev.vnet.dataplane.testing.RouterHarness.GW1;
 import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
+import static dev.vnet.dataplane.testing.RouterHarness.GW2;
 import static dev.vnet.dataplane.testing.RouterHarness.H1;
 import static dev.vnet.dataplane.testing.RouterHarness.H2;
+import static dev.vnet.dataplane.testing.RouterHarness.H3;
 import static dev.vnet.dataplane.testing.RouterHarness.LAN;
 
 /**
@@ -92,6 +94,19 @@ public final class FuzzSeeds {
         f.put("ipv6-router-solicitation-from-h1", bytes(dev.vnet.dataplane.testing.Frames6.icmp6(0x3333_0000_0002L, H1,
                 dev.vnet.dataplane.wire.Ipv6Address.linkLocal(H1), dev.vnet.dataplane.wire.Ipv6Address.parse("ff02::2"),
                 255, rs)));
+        // IPv6 through the router: routed, through NAT66 (fd00:15::/64 masqueraded out of br2), a port forward on
+        // br2's address, hop limit 1.
+        dev.vnet.dataplane.wire.Ipv6Address h3v6 = dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::3");
+        dev.vnet.dataplane.wire.Ipv6Address gw2v6 = dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::5");
+        f.put("ipv6-udp-masquerade", bytes(dev.vnet.dataplane.testing.Frames6.udp(GW1, H1, h1v6, h3v6, 40010, 53,
+                new byte[24])));
+        f.put("ipv6-tcp-syn-masquerade", bytes(dev.vnet.dataplane.testing.Frames6.tcp(GW1, H1, h1v6, h3v6, 40011, 80,
+                0x02, new byte[0])));
+        f.put("ipv6-udp-dnat-from-br2", bytes(dev.vnet.dataplane.testing.Frames6.udp(GW2, H3, h3v6, gw2v6, 50010,
+                5353, new byte[12])));
+        ByteBuf hop1 = dev.vnet.dataplane.testing.Frames6.echoRequest(GW1, H1, h1v6, h3v6, 11, 1, new byte[16]);
+        hop1.setByte(Ethernet.HEADER_LEN + dev.vnet.dataplane.wire.Ipv6.HOP_LIMIT, 1);
+        f.put("ipv6-hop-limit-1", bytes(hop1));
         return f;
     }
 
@@ -145,7 +160,7 @@ public final class FuzzSeeds {
         for (Map.Entry<String, byte[]> e : frames.entrySet()) {
             Files.write(headers.resolve(e.getKey()), e.getValue());
             ByteArrayOutputStream script = new ByteArrayOutputStream();
-            int port = e.getKey().contains("forward") ? 3 : 0;
+            int port = e.getKey().contains("forward") ? 3 : e.getKey().contains("from-br2") ? 2 : 0;
             FuzzScript.frame(script, port, e.getValue());
             Files.write(scripts.resolve(e.getKey()), script.toByteArray());
         }

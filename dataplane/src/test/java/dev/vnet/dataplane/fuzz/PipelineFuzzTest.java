@@ -41,9 +41,15 @@ class PipelineFuzzTest {
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
         RouterHarness h = new RouterHarness(new RouterLimits(CONNECTIONS, NEIGHBORS, 64, ConntrackTimeouts.defaults()),
                 alloc, FDB_ENTRIES).withSeedNat();
-        // IPv6 on both bridges: neighbour discovery, pings, advertisements and forwarding are fuzzed too.
+        // IPv6 on both bridges, fd00:15::/64 masqueraded out of br2 and a port forward on br2's address: neighbour
+        // discovery, pings, advertisements, forwarding and NAT66 are fuzzed too.
         h.router.addAddress6(h.router.interfaces().get(0), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::5/64"));
         h.router.addAddress6(h.router.interfaces().get(1), dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:16::5/64"));
+        h.router.natRules().add(new dev.vnet.dataplane.nat.NatRules.Masquerade6(
+                dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::/64"), 1));
+        h.router.natRules().add(new dev.vnet.dataplane.nat.NatRules.PortForward6(17,
+                dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::5"), 5353, 5353,
+                dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::2"), 53));
         MemoryPort[] ports = {h.p1, h.p2, h.p3, h.uplink};
         try {
             FuzzScript.run(input, alloc, new FuzzScript.Target() {
