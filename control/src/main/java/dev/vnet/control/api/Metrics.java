@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /** The running dataplane's counters in the Prometheus text exposition format (version 0.0.4). */
-final class Metrics {
+public final class Metrics {
     private Metrics() {
     }
 
-    static String render(Dataplane dp) {
+    public static String render(Dataplane dp) {
         StringBuilder sb = new StringBuilder();
         var ports = dp.portStats();
         counter(sb, "vnet_port_rx_frames_total", "Frames received on a port.");
@@ -41,6 +41,12 @@ final class Metrics {
                 router.get("fragments-waiting"));
         gauge(sb, "vnet_reassemblies", "Fragmented datagrams to the router being reassembled now.",
                 router.get("reassemblies"));
+        gauge(sb, "vnet_neighbors", "Neighbour table entries, by family (ARP, IPv6 neighbour discovery).");
+        line(sb, "vnet_neighbors", "family=\"ipv4\"", router.get("neighbors"));
+        line(sb, "vnet_neighbors", "family=\"ipv6\"", router.get("neighbors6"));
+        gauge(sb, "vnet_routes", "Routes, connected ones included, by family.");
+        line(sb, "vnet_routes", "family=\"ipv4\"", router.get("routes"));
+        line(sb, "vnet_routes", "family=\"ipv6\"", router.get("routes6"));
         counter(sb, "vnet_loop_frames_received_total", "Frames each event loop's pipeline received.");
         List<Long> perLoop = dp.loopReceived();
         for (int i = 0; i < perLoop.size(); i++) {
@@ -49,6 +55,8 @@ final class Metrics {
         Map<String, Long> ct = dp.conntrackCounters();
         gauge(sb, "vnet_conntrack_entries", "Tracked connections.", ct.get("entries"));
         gauge(sb, "vnet_conntrack_max", "Bound on tracked connections.", ct.get("max-entries"));
+        gauge(sb, "vnet_conntrack_ipv6_addresses", "IPv6 addresses the tracked connections hold (each once).",
+                ct.get("ipv6-addresses"));
         counter(sb, "vnet_conntrack_full_drops_total", "New connections refused because the table was full.",
                 ct.get("full-drops"));
         counter(sb, "vnet_conntrack_early_drops_total", "Unanswered connections given up for new ones in a full table.",

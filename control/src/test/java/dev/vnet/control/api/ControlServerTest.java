@@ -179,5 +179,7 @@ class ControlServerTest {
                 metrics);
         assertTrue(metrics.contains("vnet_conntrack_max 65536\n"), metrics);
         assertTrue(metrics.contains("vnet_fdb_entries{bridge=\"br0\"} 1\n"), "the router's static entry: " + metrics);
+        assertTrue(metrics.contains("vnet_neighbors{family=\"ipv6\"} 0\n"), metrics);
+        assertTrue(metrics.contains("vnet_conntrack_ipv6_addresses 0\n"), metrics);
     }
 }

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * showing the gateway hop; and {@code vnet conntrack} and {@code vnet nat} showing the IPv6 entries.
  */
 class DualStackScenarioTest {
-    private static final String HTTP_OK = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\nhello, blue\n";
+    private static final String HTTP_OK = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
+            + "hello, blue\n";
     private static ScenarioLab net;
 
     @BeforeAll
@@ -135,11 +136,17 @@ class DualStackScenarioTest {
         String state = "--state-dir=" + net.stateDir();
         CliRun conntrack = CliRun.of("conntrack", state);
         assertEquals(0, conntrack.exit(), conntrack.toString());
-        assertTrue(conntrack.out().contains("fd00:15::2") && conntrack.out().contains("fd00:1::2"),
-                "the ICMPv6 connection and its translation: " + conntrack.out());
+        // From blue's static address or the one it formed from the advertisements (the kernel picks the newer).
+        assertTrue(conntrack.out().matches("(?s).*icmpv6 .*\\[fd00:15::[0-9a-f:]+]:\\d+ -> \\[fd00:1::3]:0 +reply "
+                + "\\[fd00:1::3]:0 -> \\[fd00:1::2]:\\d+ +\\[NAT].*"), "the ICMPv6 connection and its translation: "
+                + conntrack.out());
         CliRun nat = CliRun.of("nat", state);
         assertTrue(nat.out().contains("masquerade fd00:15::/64 out of uplink"), nat.out());
         assertTrue(nat.out().contains("forward tcp [fd00:1::2]:80 -> [fd00:15::2]:80"), nat.out());
+        String metrics = dev.vnet.control.api.Metrics.render(net.dataplane());
+        assertTrue(metrics.matches("(?s).*\nvnet_neighbors\\{family=\"ipv6\"} [1-9].*"), "IPv6 neighbours: " + metrics);
+        assertTrue(metrics.matches("(?s).*\nvnet_conntrack_ipv6_addresses [1-9].*"), metrics);
+        assertTrue(metrics.matches("(?s).*\nvnet_routes\\{family=\"ipv6\"} 2\n.*"), "two connected /64s: " + metrics);
         CliRun topology = CliRun.of("topology", state);
         assertTrue(topology.out().contains("to: blue:80"), "written back as the lab names it: " + topology.out());
     }

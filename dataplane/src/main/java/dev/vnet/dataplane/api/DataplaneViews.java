@@ -249,6 +249,10 @@ final class DataplaneViews {
             m.put("fragments-held", dp.router.fragmentsHeld());
             m.put("fragments-waiting", (long) dp.router.fragmentsWaiting());
             m.put("reassemblies", (long) dp.router.reassembliesInProgress());
+            m.put("neighbors", (long) dp.router.neighbors().size());
+            m.put("neighbors6", (long) dp.router.neighbors6().size());
+            m.put("routes", (long) dp.router.routes().size());
+            m.put("routes6", (long) dp.router.routes6().size());
             return m;
         });
     }

@@ -145,4 +145,30 @@ class DecisionTraceTest {
                     + "  => drop: ttl-exceeded\n"), "the drop, after the time exceeded sent back: " + trace);
         }
     }
+
+    @Test
+    void anIpv6FrameThroughNat66ShowsItsStagesFromInputToNeighbour() throws Exception {
+        try (RouterHarness h = new RouterHarness()) {
+            var br1 = h.router.interfaces().get(0);
+            var br2 = h.router.interfaces().get(1);
+            h.router.addAddress6(br1, dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::5/64"));
+            h.router.addAddress6(br2, dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:16::5/64"));
+            h.router.natRules().add(new dev.vnet.dataplane.nat.NatRules.Masquerade6(
+                    dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::/64"), br2.index()));
+            var red = dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::1");
+            var far = dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::3");
+            h.router.neighbors6().confirm(far.hi(), far.lo(), RouterHarness.H3, br2.index(), h.clock.nanos(), true,
+                    (f, o) -> { });
+            DecisionTrace t = new DecisionTrace(BpfFilter.compile("ip6 and udp port 53"), 1);
+            h.pipeline.setTrace(t);
+            h.send(h.p1, dev.vnet.dataplane.testing.Frames6.udp(GW1, H1, red, far, 4000, 53, new byte[4]));
+            String trace = traces(t);
+            assertTrue(trace.contains("Conntrack6In: new connection"), trace);
+            assertTrue(trace.contains("Ipv6Forward: route fd00:16::/64 dev br2, next hop fd00:16::3, hop limit now 63"),
+                    trace);
+            assertTrue(trace.contains("NatOut6: source translated to fd00:16::5 port 4000, connection recorded"), trace);
+            assertTrue(trace.contains("Neighbor6Output: neighbour fd00:16::3 REACHABLE"), trace);
+            assertTrue(trace.contains("=> flood to p3"), "br2 has not heard from the host yet: " + trace);
+        }
+    }
 }
