@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.l3;
 
+import dev.vnet.dataplane.conntrack.Conn;
 import dev.vnet.dataplane.conntrack.ConnTable;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Pipeline;
@@ -54,9 +55,11 @@ final class Icmp6Output implements IcmpError.Sender {
         } else {
             ByteBuf e = Icmp6Errors.build(frame::allocate, buf, ip, type, code, restOfHeader, 0, in.mac(), from.hi(),
                     from.lo());
-            if (tables.isLocal6(srcHi, Ipv6.srcLo(buf, ip))) {
-                // About a packet whose source NAT66 already made the router's own (a translated connection's later
-                // packets are rewritten before routing): the error goes to the sender as it sent it.
+            int handle = frame.connection();
+            if (handle >= 0 && (conntrack.flags(Conn.id(handle)) & Conn.TRANSLATED) != 0) {
+                // About a packet of a translated connection, which connection tracking rewrote before routing (its
+                // source made the router's, or its destination the port forward's target): the error goes to the
+                // sender about the packet as it sent it.
                 Icmp6ErrorNat.translate(conntrack, frame.now(), e, Ethernet.HEADER_LEN, Icmp6Frame.ICMP,
                         e.readableBytes() - Icmp6Frame.ICMP);
             }

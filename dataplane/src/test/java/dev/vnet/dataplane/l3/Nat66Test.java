@@ -197,7 +197,7 @@ class Nat66Test {
             assertEquals(RED, dst(e), "to the sender as it knows itself");
             assertEquals(far, src(e), "from the router that answered");
             int inner = L4 + Icmp6.HEADER_LEN;
-            assertEquals(RED.lo(), Ipv6.srcLo(e, inner), "the quote as red sent it");
+            assertEquals(RED, new Ipv6Address(Ipv6.srcHi(e, inner), Ipv6.srcLo(e, inner)), "the quote as red sent it");
             assertEquals(40000, e.getUnsignedShort(inner + Ipv6.HEADER_LEN));
             assertTrue(Frames6.checksumOk(e.slice(inner - IP, e.readableBytes() - inner + IP), IP),
                     "the quoted segment's checksum is right again");
@@ -211,7 +211,27 @@ class Nat66Test {
             ByteBuf own = n.only(n.h.p1);
             assertEquals(Icmp6.TYPE_TIME_EXCEEDED, Icmp6.type(own, L4));
             assertEquals(RED, dst(own), "to red, not to the address NAT gave its packet");
-            assertEquals(RED.lo(), Ipv6.srcLo(own, inner), "quoting red's packet as red sent it");
+            assertEquals(RED, new Ipv6Address(Ipv6.srcHi(own, inner), Ipv6.srcLo(own, inner)),
+                    "quoting red's packet as red sent it");
+        }
+    }
+
+    @Test
+    void theRoutersErrorAboutAForwardedPacketQuotesItAsTheSenderSentIt() {
+        try (Net n = new Net()) {
+            n.h.send(n.up, Frames6.tcp(UP_MAC, LAN_MAC, LAN, UP, 50000, 80, 0x02, new byte[0]));
+            n.only(n.h.p2);
+            ByteBuf late = Frames6.tcp(UP_MAC, LAN_MAC, LAN, UP, 50000, 80, 0x10, new byte[0]);
+            late.setByte(IP + Ipv6.HOP_LIMIT, 1);
+            n.h.send(n.up, late);
+            ByteBuf e = n.only(n.up);
+            assertEquals(Icmp6.TYPE_TIME_EXCEEDED, Icmp6.type(e, L4));
+            assertEquals(LAN, dst(e));
+            assertEquals(UP, src(e), "from the uplink's address");
+            int inner = L4 + Icmp6.HEADER_LEN;
+            assertEquals(UP, new Ipv6Address(Ipv6.dstHi(e, inner), Ipv6.dstLo(e, inner)),
+                    "the quote's destination as lan sent it, not blue's");
+            assertEquals(80, e.getUnsignedShort(inner + Ipv6.HEADER_LEN + 2));
         }
     }
 
