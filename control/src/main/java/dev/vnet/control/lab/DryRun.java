@@ -81,6 +81,9 @@ public final class DryRun {
                 out.add("vnet: open TAP " + t + " as port host:" + b.name() + " on bridge " + b.name());
                 ip.renameInterface(t, b.hostInterface());
                 ip.configureRootInterface(b.hostInterface(), b.hostAddress().toString(), 1500);
+                for (var a : b.hostAddresses6()) {
+                    ip.addRootAddress6(b.hostInterface(), a.toString());
+                }
             }
         }
         for (NamespaceSpec n : topology.namespaces()) {

@@ -266,6 +266,9 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
                         new TapOptions(bridgeMtu(b), TapOptions.DEFAULT_READ_BUDGET));
                 ip.renameInterface(tap, b.hostInterface());
                 ip.configureRootInterface(b.hostInterface(), b.hostAddress().toString(), bridgeMtu(b));
+                for (var a : b.hostAddresses6()) {
+                    ip.addRootAddress6(b.hostInterface(), a.toString());
+                }
                 log.info("the host joins bridge {} as {} {}", b.name(), b.hostInterface(), b.hostAddress());
             }
         }

@@ -20,15 +20,25 @@ import java.util.List;
  * @param gateways6     the router's IPv6 addresses on this bridge (beside the link-local one it always has there)
  * @param routerAdvertisements the router advertises the IPv6 prefixes on this bridge (the default)
  * @param rdnss         the recursive DNS servers the advertisements name (RFC 8106), none unless given
+ * @param hostAddresses6 the host's IPv6 addresses on its port (with {@code hostInterface}), none unless given
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
                          Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6,
-                         boolean routerAdvertisements, List<Ipv6Address> rdnss) {
+                         boolean routerAdvertisements, List<Ipv6Address> rdnss, List<Ipv6Cidr> hostAddresses6) {
     /** Copies the lists. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
         gateways6 = List.copyOf(gateways6);
         rdnss = List.copyOf(rdnss);
+        hostAddresses6 = List.copyOf(hostAddresses6);
+    }
+
+    /** A bridge whose host port, if any, has no IPv6 address. */
+    public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
+                      Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6, boolean routerAdvertisements,
+                      List<Ipv6Address> rdnss) {
+        this(name, options, gateways, hostInterface, hostAddress, vxlan, gateways6, routerAdvertisements, rdnss,
+                List.of());
     }
 
     /** A bridge without IPv6 gateway addresses. */

@@ -62,6 +62,15 @@ final class Ipv6Checks {
                 }
             }
         }
+        for (BridgeSpec b : bridges) {
+            for (Ipv6Cidr a : b.hostAddresses6()) {
+                String where = "bridge " + b.name() + ": host-address";
+                if (usable(where, a, problems)) {
+                    claim(owners, a, "bridge " + b.name() + " host port", where, problems);
+                    inBridgePrefix(where, a, b.name(), prefixes, problems);
+                }
+            }
+        }
         for (NamespaceSpec n : namespaces) {
             if (!n.addresses6().isEmpty() && n.mtu() < Ipv6.MIN_MTU) {
                 problems.add("namespace " + n.name() + ": mtu " + n.mtu() + " is below IPv6's minimum of "
@@ -78,12 +87,7 @@ final class Ipv6Checks {
                     continue;
                 }
                 claim(owners, a, "namespace " + n.name(), where, problems);
-                List<Ipv6Cidr> onBridge = prefixes.getOrDefault(n.bridge(), List.of());
-                if (!onBridge.isEmpty() && onBridge.stream().noneMatch(p -> p.prefixLength() == a.prefixLength()
-                        && p.contains(a.address().hi(), a.address().lo()))) {
-                    problems.add(where + " " + a + " is not in a prefix of bridge " + n.bridge() + "'s gateway "
-                            + onBridge);
-                }
+                inBridgePrefix(where, a, n.bridge(), prefixes, problems);
             }
         }
         return problems;
@@ -136,6 +140,16 @@ final class Ipv6Checks {
                     }
                 }
             }
+        }
+    }
+
+    /** A problem when {@code a} is outside every IPv6 prefix of {@code bridge}'s gateway (when it has one). */
+    private static void inBridgePrefix(String where, Ipv6Cidr a, String bridge, Map<String, List<Ipv6Cidr>> prefixes,
+                                       List<String> problems) {
+        List<Ipv6Cidr> onBridge = prefixes.getOrDefault(bridge, List.of());
+        if (!onBridge.isEmpty() && onBridge.stream().noneMatch(p -> p.prefixLength() == a.prefixLength()
+                && p.contains(a.address().hi(), a.address().lo()))) {
+            problems.add(where + " " + a + " is not in a prefix of bridge " + bridge + "'s gateway " + onBridge);
         }
     }
 

@@ -38,7 +38,7 @@ public final class TopologyDocument {
             m.put("fdb-max", b.options().fdbMaxEntries());
             if (b.hasHostPort()) {
                 m.put("host-port", b.hostInterface());
-                m.put("host-address", b.hostAddress().toString());
+                m.put("host-address", oneOrList(b.hostAddress(), b.hostAddresses6()));
             }
             if (b.vxlan() != null) {
                 m.put("vxlan", b.vxlan().document());

@@ -184,7 +184,9 @@ public final class TopologyFile extends YamlElementReader {
         Integer aging = value(f, node, label, "mac-aging", false, integer("mac-aging (seconds)", 1, 1_000_000));
         Integer fdbMax = value(f, node, label, "fdb-max", false, integer("fdb-max", 1, MacTable.MAX_MAX_ENTRIES));
         String hostPort = scalar(f, node, label, "host-port", false);
-        Ipv4Cidr hostAddress = value(f, node, label, "host-address", false, Ipv4Cidr::parse);
+        List<Ipv6Cidr> host6 = new ArrayList<>();
+        Ipv4Cidr hostAddress = f.containsKey("host-address")
+                ? oneIpv4AndIpv6(f, node, label, "host-address", host6) : null;
         VxlanSpec vxlan = f.containsKey("vxlan") ? vxlan(f.get("vxlan"), label + ": vxlan") : null;
         Boolean adverts = value(f, node, label, "router-advertisements", false, TopologyFile::bool);
         List<Ipv6Address> rdnss = new ArrayList<>();
@@ -201,7 +203,7 @@ public final class TopologyFile extends YamlElementReader {
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
         return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan, gateways6,
-                adverts == null || adverts, rdnss);
+                adverts == null || adverts, rdnss, host6);
     }
 
     private VxlanSpec vxlan(Node node, String where) {

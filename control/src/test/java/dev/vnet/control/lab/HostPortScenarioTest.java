@@ -50,11 +50,11 @@ class HostPortScenarioTest {
                 bridges:
                   - name: br0
                     host-port: %s
-                    host-address: 203.0.113.10/24
+                    host-address: [203.0.113.10/24, 2001:db8:113::10/64]
                 namespaces:
                   - name: a
                     bridge: br0
-                    address: 203.0.113.2/24
+                    address: [203.0.113.2/24, 2001:db8:113::2/64]
                 """.formatted(hostIf)).withPrefix(prefix);
         lab = Lab.up(t, stateDir, new IpRoute2());
         assertTrue(Cmd.links().contains(hostIf));
@@ -62,5 +62,8 @@ class HostPortScenarioTest {
         assertTrue(fromHost.out().contains("2 received"), "the host reaches a over the bridge: " + fromHost);
         Cmd.Result toHost = Cmd.inNs(prefix + "a", 15, "ping", "-c", "2", "-W", "2", "203.0.113.10");
         assertTrue(toHost.out().contains("2 received"), "and a reaches the host: " + toHost);
+        // IPv6 too: the host's address on its port is added without duplicate address detection, as a's is.
+        Cmd.Result six = Cmd.run(15, "ping", "-6", "-c", "2", "-W", "2", "2001:db8:113::2");
+        assertTrue(six.out().contains("2 received"), "the host reaches a over IPv6: " + six);
     }
 }

@@ -114,6 +114,26 @@ class Ipv6RoutingTopologyTest {
     }
 
     @Test
+    void aBridgesHostPortTakesIpv6AddressesToo() throws Exception {
+        String yaml = """
+                bridges:
+                  - name: v-net-0
+                    gateway: [192.168.15.5/24, fd00:15::5/64]
+                    host-port: vnet-host
+                    host-address: [192.168.15.9/24, fd00:15::9/64]
+                """;
+        Topology t = TopologyFile.parse("lab.yaml", yaml);
+        assertEquals(List.of(Ipv6Cidr.parse("fd00:15::9/64")), t.bridges().get(0).hostAddresses6());
+        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
+        assertEquals(t.bridges(), back.bridges());
+        String plan = String.join("\n", DryRun.plan(t));
+        assertTrue(plan.contains("ip -6 addr add fd00:15::9/64 dev vnet-host nodad"), plan);
+        String all = problems(yaml.replace("fd00:15::9/64", "fd00:99::9/64"));
+        assertTrue(all.contains("lab.yaml:2: bridge v-net-0: host-address fd00:99::9/64 is not in a prefix of bridge "
+                + "v-net-0's gateway [fd00:15::5/64]"), all);
+    }
+
+    @Test
     void valuesOfTheWrongFamilyAreNamedWithTheirLine() {
         String all = problems("""
                 bridges:
