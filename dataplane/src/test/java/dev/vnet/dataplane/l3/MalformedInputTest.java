@@ -136,18 +136,29 @@ class MalformedInputTest {
                 LAN_IP, 1, 2, new byte[4]), dropped(p1, DropReason.SRC_MAC_MULTICAST)));
         c.add(new Case("source MAC zero", p1, FrameBuilder.udp(GW1, 0, H1_IP, LAN_IP, 1, 2, new byte[4]),
                 dropped(p1, DropReason.SRC_MAC_ZERO)));
-        // IPv6 (the router answers neighbour discovery and pings for its own addresses; it does not route IPv6 yet)
+        // IPv6 (the harness's bridges have fd00:15::5/64 and fd00:16::5/64: routed between them)
         c.add(new Case("IPv6 EtherType, version 0", p1, FrameBuilder.ethernet(GW1, H1, Ethernet.TYPE_IPV6,
                 new byte[40]), dropped(router, DropReason.IPV6_BAD_VERSION)));
         ByteBuf echo6 = v6EchoTo("fd00:16::3");
         c.add(new Case("IPv6 header cut at 39 bytes", p1, truncate(echo6.copy(), IP + 39),
                 dropped(router, DropReason.IPV6_TRUNCATED)));
-        ByteBuf longer6 = echo6.copy();
+        ByteBuf longer6 = echo6; // the last use of it: the case owns it
         longer6.setShort(IP + Ipv6.PAYLOAD_LENGTH, 2000);
         c.add(new Case("IPv6 payload length past the frame", p1, longer6,
                 dropped(router, DropReason.IPV6_BAD_LENGTH)));
-        c.add(new Case("IPv6 to a prefix the router has no route to", p1, echo6,
+        c.add(new Case("IPv6 to a prefix the router has no route to", p1, v6EchoTo("2001:db8::3"),
                 dropped(router, DropReason.NO_ROUTE)));
+        ByteBuf hop1 = v6EchoTo("fd00:16::3");
+        hop1.setByte(IP + Ipv6.HOP_LIMIT, 1);
+        c.add(new Case("IPv6 with hop limit 1 to another bridge", p1, hop1, dropped(router, DropReason.TTL_EXCEEDED)));
+        c.add(new Case("IPv6 from a link-local source to another bridge", p1,
+                dev.vnet.dataplane.testing.Frames6.echoRequest(GW1, H1, dev.vnet.dataplane.wire.Ipv6Address.parse(
+                        "fe80::1"), dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::3"), 1, 1, new byte[8]),
+                dropped(router, DropReason.IPV6_BEYOND_SCOPE)));
+        c.add(new Case("TCP over IPv6 cut at 10 bytes, routed", p1, dev.vnet.dataplane.testing.Frames6.ipv6(GW1, H1,
+                dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::1"),
+                dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::3"), Ipv6.NH_TCP, 64, new byte[10]),
+                dropped(router, DropReason.TCP_TRUNCATED)));
         c.add(new Case("IPv6 to another host's link-local address", p1, v6EchoTo("fe80::3"),
                 dropped(router, DropReason.IPV6_LINK_LOCAL_NOT_ROUTED)));
         ByteBuf offLink = dev.vnet.dataplane.testing.Frames6.neighborSolicitation(H1,
@@ -352,6 +363,13 @@ class MalformedInputTest {
         for (Case c : catalogue()) {
             tests.add(DynamicTest.dynamicTest(c.name(), () -> {
                 try (RouterHarness h = new RouterHarness().withSeedNat()) {
+                    h.router.addAddress6(h.router.interfaces().get(0),
+                            dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:15::5/64"));
+                    h.router.addAddress6(h.router.interfaces().get(1),
+                            dev.vnet.dataplane.wire.Ipv6Cidr.parse("fd00:16::5/64"));
+                    // No advertisements: the cases that wait on the timer count every frame the router sends.
+                    h.router.setRouterAdvertisements(h.router.interfaces().get(0), false);
+                    h.router.setRouterAdvertisements(h.router.interfaces().get(1), false);
                     for (var p : List.of(h.p1, h.p2, h.p3, h.uplink)) {
                         h.sent(p); // the ARP answers withSeedNat caused
                     }
