@@ -5,13 +5,15 @@ import dev.vnet.dataplane.wire.Ipv4Address;
 import dev.vnet.dataplane.wire.Ipv6Address;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 
 /**
  * Where a port forward sends connections, as the topology file, the API and {@code vnet forward add} write it: an
  * IPv4 address ({@code 192.168.15.2}, {@code 192.168.15.2:80}), an IPv6 one ({@code fd00:15::2},
  * {@code [fd00:15::2]:80}, brackets around it when a port follows, as in a URL), or a namespace's name ({@code blue},
- * {@code blue:80}), which reaches it over both families where the forward's interface has both.
+ * {@code blue:80}; in a running lab also without its prefix), which reaches it over both families where the forward's
+ * interface has both.
  *
  * @param name    the namespace named, or null when an address was given
  * @param address the address given, or null when a namespace was named
@@ -69,8 +71,14 @@ public record ForwardTarget(String name, IpAddress address, int port) {
                     ? new PortForwardSpec(protocol, on, portLow, portHigh, 0, port, a, null)
                     : new PortForwardSpec(protocol, on, portLow, portHigh, ((Ipv4Address) address).value(), port);
         }
-        NamespaceSpec n = namespaces.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(
-                () -> new IllegalArgumentException("'" + name + "' is not an address or a namespace's name"));
+        NamespaceSpec n = namespaces.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+        if (n == null) { // a running lab's names carry its prefix (--prefix lab2- makes blue lab2-blue)
+            List<NamespaceSpec> prefixed = namespaces.stream().filter(s -> s.name().endsWith(name)).toList();
+            if (prefixed.size() != 1) {
+                throw new IllegalArgumentException("'" + name + "' is not an address or a namespace's name");
+            }
+            n = prefixed.get(0);
+        }
         Ipv6Address six = n.addresses6().isEmpty() || !ipv6Interfaces.contains(on) ? null
                 : n.addresses6().get(0).address();
         return new PortForwardSpec(protocol, on, portLow, portHigh, n.address().address(), port, six, name);

@@ -131,6 +131,22 @@ class DualStackScenarioTest {
     }
 
     @Test
+    void aForwardAddedByNamespaceNameListensOnBothFamiliesAndGoesAgain() {
+        String state = "--state-dir=" + net.stateDir();
+        CliRun add = CliRun.of("forward", "add", "tcp", "uplink:8080", "blue:80", state);
+        assertEquals(0, add.exit(), add.toString());
+        assertTrue(add.out().contains("added tcp 192.168.1.2:8080 -> 192.168.15.2:80\n")
+                && add.out().contains("added tcp [fd00:1::2]:8080 -> [fd00:15::2]:80\n"), add.out());
+        CliRun del = CliRun.of("forward", "del", "tcp", "uplink:8080", state);
+        assertEquals(0, del.exit(), del.toString());
+        assertTrue(del.out().contains("removed tcp 192.168.1.2:8080") && del.out().contains("removed tcp [fd00:1::2]:8080"),
+                del.out());
+        CliRun bad = CliRun.of("forward", "add", "tcp", "uplink:8081", "purple:80", state);
+        assertTrue(bad.exit() != 0 && bad.err().contains("'purple' is not an address or a namespace's name"),
+                bad.toString());
+    }
+
+    @Test
     void conntrackAndNatShowTheIpv6Entries() throws Exception {
         Cmd.inNs(net.ns("blue"), 20, "ping", "-6", "-n", "-c", "1", "-W", "3", "fd00:1::3").assertOk();
         String state = "--state-dir=" + net.stateDir();
