@@ -139,8 +139,8 @@ class DualStackScenarioTest {
                 && add.out().contains("added tcp [fd00:1::2]:8080 -> [fd00:15::2]:80\n"), add.out());
         CliRun del = CliRun.of("forward", "del", "tcp", "uplink:8080", state);
         assertEquals(0, del.exit(), del.toString());
-        assertTrue(del.out().contains("removed tcp 192.168.1.2:8080") && del.out().contains("removed tcp [fd00:1::2]:8080"),
-                del.out());
+        assertTrue(del.out().contains("removed tcp 192.168.1.2:8080")
+                && del.out().contains("removed tcp [fd00:1::2]:8080"), del.out());
         CliRun bad = CliRun.of("forward", "add", "tcp", "uplink:8081", "purple:80", state);
         assertTrue(bad.exit() != 0 && bad.err().contains("'purple' is not an address or a namespace's name"),
                 bad.toString());
