@@ -177,6 +177,13 @@ public enum DropReason {
     NEIGHBOR_QUEUE_FULL("neighbor-queue-full"),
     /** The neighbor table was at its bound. */
     NEIGHBOR_TABLE_FULL("neighbor-table-full"),
+    /** The first packet of a new connection a filtering rule (or the default policy) drops. */
+    POLICY_DROP("policy-drop"),
+    /**
+     * The first packet of a new connection a filtering rule rejects: the sender got a TCP reset or ICMP (ICMPv6) port
+     * unreachable, as from nft's reject.
+     */
+    POLICY_REJECT("policy-reject"),
     /** The connection table was at its bound: a new connection was refused (existing ones keep working). */
     CONNTRACK_FULL("conntrack-full"),
     /**

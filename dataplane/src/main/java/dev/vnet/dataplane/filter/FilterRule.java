@@ -80,6 +80,11 @@ public record FilterRule(int rule, int inIface, int outIface, IpPrefix src, IpPr
         return p == null || ((Ipv6Cidr) p).contains(hi, lo);
     }
 
+    /** The same rule for connections a port forward made ({@code 1}), others ({@code 0}) or either. */
+    public FilterRule withForwarded(int value) {
+        return new FilterRule(rule, inIface, outIface, src, dst, protocol, portLow, portHigh, states, value, action);
+    }
+
     /** True when the port range is all ports. */
     public boolean anyPort() {
         return portLow == 0 && portHigh == 65535;

@@ -64,10 +64,15 @@ final class L3Graph {
                 DropReason.IPV4_BAD_OPTIONS);
 
         // From the end of the graph back to its entries: each stage is built after the stages it hands frames to.
+        Neighbor6Output neighbor6Output = new Neighbor6Output(tables);
+        icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output), nat.conntrack());
+        ForwardFilter filter = new ForwardFilter(nat.policy(), icmp,
+                error("port unreachable", Icmp4.TYPE_DEST_UNREACHABLE, 3, DropReason.POLICY_REJECT),
+                error6("unreachable port", Icmp6.TYPE_DEST_UNREACHABLE, 4, DropReason.POLICY_REJECT));
         NeighborOutput neighborOutput = new NeighborOutput(tables);
         Fragmenter fragmenter = new Fragmenter(tables, localOutput);
-        NatOut natOut = new NatOut(tables, nat, neighborOutput, null);
-        NatOut natThenFragment = new NatOut(tables, nat, null, fragmenter);
+        NatOut natOut = new NatOut(tables, nat, filter, neighborOutput, null);
+        NatOut natThenFragment = new NatOut(tables, nat, filter, null, fragmenter);
         MtuCheck mtuCheck = new MtuCheck(tables, needToFrag, natThenFragment);
         Ipv4Output ipv4Output = new Ipv4Output(tables, natOut, mtuCheck);
         localOutput.then(ipv4Output);
@@ -77,14 +82,12 @@ final class L3Graph {
         conntrackIn = new ConntrackIn(tables, nat, localDelivery, forward);
         ipv4Input = new Ipv4Input(tables, conntrackIn, parameterProblem);
         arpInput = new ArpInput(tables);
-        Neighbor6Output neighbor6Output = new Neighbor6Output(tables);
-        icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output), nat.conntrack());
         Ipv6Forward forward6 = new Ipv6Forward(tables,
                 error6("time exceeded in-transit", Icmp6.TYPE_TIME_EXCEEDED, 0, DropReason.TTL_EXCEEDED),
                 error6("unreachable route", Icmp6.TYPE_DEST_UNREACHABLE, 0, DropReason.NO_ROUTE),
                 error6("unreachable beyond-scope", Icmp6.TYPE_DEST_UNREACHABLE, 2, DropReason.IPV6_BEYOND_SCOPE),
                 error6("packet too big", Icmp6.TYPE_PACKET_TOO_BIG, 0, DropReason.PACKET_TOO_BIG),
-                new NatOut6(tables, nat, neighbor6Output));
+                new NatOut6(tables, nat, filter, neighbor6Output));
         Local6Delivery local6 = new Local6Delivery(tables, icmp.errorLimit());
         ipv6Input = new Ipv6Input(tables, new Conntrack6In(tables, nat, local6, forward6), local6);
     }

@@ -36,6 +36,7 @@ final class NatOut extends Stage {
     private final NatState nat;
     private final NeighborOutput output;
     private final Fragmenter fragmenter;
+    private final ForwardFilter filter;
     private final RateLimitedLog exhausted = new RateLimitedLog(LoggerFactory.getLogger(NatOut.class),
             TimeUnit.SECONDS.toNanos(1));
 
@@ -44,9 +45,10 @@ final class NatOut extends Stage {
      * after it. Two fields of their own classes rather than one {@code Stage}: the call to the next stage then
      * binds to one class, which the JIT inlines.
      */
-    NatOut(RouterTables tables, NatState nat, NeighborOutput output, Fragmenter fragmenter) {
+    NatOut(RouterTables tables, NatState nat, ForwardFilter filter, NeighborOutput output, Fragmenter fragmenter) {
         this.tables = tables;
         this.nat = nat;
+        this.filter = filter;
         this.output = output;
         this.fragmenter = fragmenter;
     }
@@ -110,6 +112,11 @@ final class NatOut extends Stage {
         int dstPort = protocol == Ipv4.PROTO_ICMP ? 0 : FlowKey.dstPort(oLo);
         if (frame.portForwarded()) {
             dstPort = buf.getUnsignedShort(l4 + 2); // TCP and UDP keep the destination port at offset 2
+        }
+        Stage refused = filter.check(frame, false, 0, FlowKey.src(oHi) & 0xFFFF_FFFFL, 0, dst & 0xFFFF_FFFFL, protocol,
+                l4, protocol == Ipv4.PROTO_ICMP ? buf.getUnsignedByte(l4) : dstPort);
+        if (refused != ForwardFilter.GO_ON) {
+            return refused;
         }
         RouterInterface out = tables.iface(frame.outInterface());
         ConnTable table = nat.conntrack();

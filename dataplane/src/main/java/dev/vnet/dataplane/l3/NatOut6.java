@@ -32,12 +32,14 @@ final class NatOut6 extends Stage {
     private final RouterTables tables;
     private final NatState nat;
     private final Neighbor6Output next;
+    private final ForwardFilter filter;
     private final RateLimitedLog exhausted = new RateLimitedLog(LoggerFactory.getLogger(NatOut6.class),
             TimeUnit.SECONDS.toNanos(1));
 
-    NatOut6(RouterTables tables, NatState nat, Neighbor6Output next) {
+    NatOut6(RouterTables tables, NatState nat, ForwardFilter filter, Neighbor6Output next) {
         this.tables = tables;
         this.nat = nat;
+        this.filter = filter;
         this.next = next;
     }
 
@@ -61,6 +63,11 @@ final class NatOut6 extends Stage {
         int dstPort = FlowKey.isIcmp(protocol) ? 0 : FlowKey.dstPort(oLo);
         if (frame.portForwarded()) {
             dstPort = buf.getUnsignedShort(l4 + 2); // TCP and UDP keep the destination port at offset 2
+        }
+        Stage refused = filter.check(frame, true, srcHi, srcLo, dstHi, dstLo, protocol, l4,
+                protocol == Ipv6.NH_ICMPV6 ? buf.getUnsignedByte(l4) : dstPort);
+        if (refused != ForwardFilter.GO_ON) {
+            return refused;
         }
         RouterInterface out = tables.iface(frame.outInterface());
         boolean sourceNat = nat.rules().masquerades6(srcHi, srcLo, out.index())

@@ -20,6 +20,7 @@ final class NatState {
     private final NatPlanner planner;
     private final FragmentTable fragments = new FragmentTable();
     private final LocalReassembly localReassembly = new LocalReassembly();
+    private final dev.vnet.dataplane.filter.Policy policy = new dev.vnet.dataplane.filter.Policy();
 
     NatState(RouterLimits limits, RandomGenerator random) {
         this.conntrack = new ConnTable(limits.maxConnections());
@@ -29,6 +30,11 @@ final class NatState {
 
     ConnTable conntrack() {
         return conntrack;
+    }
+
+    /** The filter new connections pass before they are made. */
+    dev.vnet.dataplane.filter.Policy policy() {
+        return policy;
     }
 
     ConntrackTimeouts timeouts() {

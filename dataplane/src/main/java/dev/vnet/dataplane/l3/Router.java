@@ -66,6 +66,11 @@ public final class Router {
         return nat.conntrack();
     }
 
+    /** The filter new routed connections pass (rules, default, counters). */
+    public dev.vnet.dataplane.filter.Policy policy() {
+        return nat.policy();
+    }
+
     /** The NAT rules (MASQUERADE, port forwards). */
     public NatRules natRules() {
         return nat.rules();

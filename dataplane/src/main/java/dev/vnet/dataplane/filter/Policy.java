@@ -1,0 +1,109 @@
+package dev.vnet.dataplane.filter;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The router's filter for routed traffic (nft's forward chain): rules, each with a name and packet and byte counters,
+ * and a default action. Only the first packet of a new connection is decided here; every later packet of a
+ * connection is decided by the connection (connection tracking keeps it, as {@code ct state established accept}
+ * does), so established traffic pays nothing for the rules, and a rule changed applies to new connections. The rules
+ * and the classifier built from them are swapped in as one snapshot at the barrier; lookups take no lock and
+ * allocate nothing.
+ */
+public final class Policy {
+    /** {@link #decide}: no rule matched; the default action applies. */
+    public static final int DEFAULT = -1;
+
+    private volatile Snapshot current = new Snapshot(List.of(), Classifier.of(List.of()), List.of(),
+            FilterRule.Action.ACCEPT);
+
+    /** Rules, their classifier, their names and counters, and the default: changed together. */
+    private record Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names,
+                            FilterRule.Action defaultAction, FilterRule.Action[] actions, AtomicLongArray packets,
+                            AtomicLongArray bytes) {
+        Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names, FilterRule.Action def) {
+            this(List.copyOf(entries), classifier, List.copyOf(names), def, actions(entries, names.size(), def),
+                    new AtomicLongArray(names.size()), new AtomicLongArray(names.size()));
+        }
+
+        private static FilterRule.Action[] actions(List<FilterRule> entries, int rules, FilterRule.Action def) {
+            FilterRule.Action[] a = new FilterRule.Action[rules];
+            java.util.Arrays.fill(a, def);
+            for (FilterRule e : entries) {
+                a[e.rule()] = e.action();
+            }
+            return a;
+        }
+    }
+
+    /**
+     * Replaces the rules: {@code entries} in the order they are tried, each naming the index of its rule in
+     * {@code names} (a rule of several entries, one per family, counts as one), and the default action. Counters start
+     * from zero.
+     */
+    public void set(List<FilterRule> entries, List<String> names, FilterRule.Action defaultAction) {
+        for (FilterRule e : entries) {
+            if (e.rule() < 0 || e.rule() >= names.size()) {
+                throw new IllegalArgumentException("entry for rule " + e.rule() + " of " + names.size());
+            }
+        }
+        current = new Snapshot(entries, Classifier.of(entries), names, defaultAction);
+    }
+
+    /** True when there is nothing to decide: no rules, and everything accepted. */
+    public boolean acceptsAll() {
+        Snapshot s = current;
+        return s.entries.isEmpty() && s.defaultAction == FilterRule.Action.ACCEPT;
+    }
+
+    /**
+     * The rule deciding a new connection's first packet ({@link Classifier#lookup}'s arguments), counted with
+     * {@code length} bytes; {@link #DEFAULT} when none matched. Its action: {@link #action}.
+     */
+    public int decide(boolean v6, int in, int out, long srcHi, long srcLo, long dstHi, long dstLo, int protocol,
+                      int port, int state, boolean forwarded, int length) {
+        Snapshot s = current;
+        int entry = s.classifier.lookup(v6, in, out, srcHi, srcLo, dstHi, dstLo, protocol, port, state, forwarded);
+        if (entry == Classifier.NONE) {
+            return DEFAULT;
+        }
+        int rule = s.entries.get(entry).rule();
+        s.packets.incrementAndGet(rule);
+        s.bytes.addAndGet(rule, length);
+        return rule;
+    }
+
+    /** What rule {@code rule} (or the {@link #DEFAULT}) does. */
+    public FilterRule.Action action(int rule) {
+        Snapshot s = current;
+        return rule == DEFAULT || rule >= s.actions.length ? s.defaultAction : s.actions[rule];
+    }
+
+    /** How a decision trace and the views name rule {@code rule}: its number from 1 and its text, or "default". */
+    public String name(int rule) {
+        Snapshot s = current;
+        return rule == DEFAULT ? "the default policy (" + s.defaultAction.name().toLowerCase() + ")"
+                : "rule " + (rule + 1) + " (" + (rule < s.names.size() ? s.names.get(rule) : "?") + ")";
+    }
+
+    /** The rules' names, in order. */
+    public List<String> names() {
+        return current.names;
+    }
+
+    /** The default action. */
+    public FilterRule.Action defaultAction() {
+        return current.defaultAction;
+    }
+
+    /** Packets rule {@code rule} decided. */
+    public long packets(int rule) {
+        return current.packets.get(rule);
+    }
+
+    /** Bytes of the packets rule {@code rule} decided. */
+    public long bytes(int rule) {
+        return current.bytes.get(rule);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.vnet.dataplane.filter;
+
+import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.testing.FrameBuilder;
+import dev.vnet.dataplane.testing.Frames6;
+import dev.vnet.dataplane.testing.LeakCheck;
+import dev.vnet.dataplane.testing.RouterHarness;
+import dev.vnet.dataplane.trace.BpfFilter;
+import dev.vnet.dataplane.trace.DecisionTrace;
+import dev.vnet.dataplane.wire.Ethernet;
+import dev.vnet.dataplane.wire.Icmp4;
+import dev.vnet.dataplane.wire.Icmp6;
+import dev.vnet.dataplane.wire.Ipv4;
+import dev.vnet.dataplane.wire.Ipv4Cidr;
+import dev.vnet.dataplane.wire.Ipv6;
+import dev.vnet.dataplane.wire.Ipv6Address;
+import dev.vnet.dataplane.wire.Ipv6Cidr;
+import dev.vnet.dataplane.wire.Tcp;
+import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static dev.vnet.dataplane.testing.RouterHarness.GW1;
+import static dev.vnet.dataplane.testing.RouterHarness.GW_UPLINK;
+import static dev.vnet.dataplane.testing.RouterHarness.H1;
+import static dev.vnet.dataplane.testing.RouterHarness.LAN;
+import static dev.vnet.dataplane.wire.Ipv4Addr.parse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The router's filter on the seed lab's harness (red 192.168.15.1 on br1, lan 192.168.1.3 behind the uplink): rules
+ * decide a new connection's first packet after DNAT and before SNAT, with nft's actions; the connection's later
+ * packets are its own; counters count what each rule decided.
+ */
+class ForwardFilterTest {
+    private static final int IP = Ethernet.HEADER_LEN;
+    private static final int L4 = IP + Ipv4.MIN_HEADER_LEN;
+    private static final int H1_IP = parse("192.168.15.1");
+    private static final int LAN_IP = parse("192.168.1.3");
+    private static final int UP_IP = parse("192.168.1.2");
+    private static final int BR1 = 0;
+    private static final int UPLINK = 2;
+
+    @AfterAll
+    static void noLeaks() {
+        LeakCheck.assertNoLeaks();
+    }
+
+    /** The seed lab's harness, the frames its set-up caused (ARP) taken off the ports. */
+    private static RouterHarness seed() {
+        RouterHarness h = new RouterHarness().withSeedNat();
+        for (var p : List.of(h.p1, h.p2, h.p3, h.uplink)) {
+            h.sent(p);
+        }
+        return h;
+    }
+
+    private static FilterRule rule(int index, int in, int out, int protocol, int port, FilterRule.Action action) {
+        return new FilterRule(index, in, out, null, null, protocol, port < 0 ? 0 : port, port < 0 ? 65535 : port, 0,
+                FilterRule.ANY, action);
+    }
+
+    @Test
+    void aRejectRuleAnswersTcpWithAResetAndUdpWithPortUnreachableAndCountsThem() {
+        try (RouterHarness h = seed()) {
+            h.router.policy().set(List.of(rule(0, BR1, UPLINK, FilterRule.ANY, -1, FilterRule.Action.REJECT)),
+                    List.of("from br1 to uplink reject"), FilterRule.Action.ACCEPT);
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40000, 80, 0x02, new byte[0]));
+            ByteBuf rst = h.sent(h.p1).get(0);
+            assertEquals(Ipv4.PROTO_TCP, Ipv4.protocol(rst, IP));
+            assertEquals(LAN_IP, Ipv4.src(rst, IP), "the reset comes from the address red called");
+            assertEquals(0x14, Tcp.flags(rst, L4) & 0x14, "RST and ACK");
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40001, 53, new byte[8]));
+            ByteBuf icmp = h.sent(h.p1).get(0);
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, icmp.getUnsignedByte(L4));
+            assertEquals(3, icmp.getUnsignedByte(L4 + 1), "port unreachable, as nft's reject");
+            List<ByteBuf> atLan = h.sent(h.uplink);
+            assertTrue(atLan.isEmpty(), "nothing reached lan: " + atLan.stream().map(
+                    f -> dev.vnet.dataplane.trace.FrameSummary.of(f)).toList());
+            assertEquals(2, h.gw1Port.counters().drops(DropReason.POLICY_REJECT));
+            assertEquals(2, h.router.policy().packets(0));
+            assertEquals(0, h.router.conntrack().size(), "a rejected packet makes no connection");
+            h.assertCountersAddUp();
+        }
+    }
+
+    @Test
+    void aDefaultDropLetsOnlyWhatARuleAcceptsAndTheRuleNamesItselfInTheTrace() throws Exception {
+        try (RouterHarness h = seed()) {
+            h.router.policy().set(List.of(rule(0, UPLINK, FilterRule.ANY, 6, -1, FilterRule.Action.ACCEPT)
+                            .withForwarded(1)),
+                    List.of("from uplink forwarded tcp accept"), FilterRule.Action.DROP);
+            DecisionTrace t = new DecisionTrace(BpfFilter.compile("tcp"), 3); // red's frame: at its port, then the router
+            h.pipeline.setTrace(t);
+            h.send(h.uplink, FrameBuilder.tcp(GW_UPLINK, LAN, LAN_IP, UP_IP, 50000, 80, 0x02, new byte[0]));
+            assertEquals(1, h.sent(h.p2).size(), "the forwarded port reaches blue");
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40002, 22, 0x02, new byte[0]));
+            assertTrue(h.sent(h.uplink).isEmpty(), "red's own connection is dropped by the default");
+            assertEquals(1, h.gw1Port.counters().drops(DropReason.POLICY_DROP));
+            String trace = t.poll(1000) + t.poll(1000) + t.poll(1000);
+            assertTrue(trace.contains("policy: rule 1 (from uplink forwarded tcp accept) accepts"), trace);
+            assertTrue(trace.contains("policy: the default policy (drop) drops"), trace);
+        }
+    }
+
+    @Test
+    void anEstablishedConnectionKeepsGoingWhenARuleAgainstItComesAndANewOneIsRefused() {
+        try (RouterHarness h = seed()) {
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40003, 80, 0x02, new byte[0]));
+            assertEquals(1, h.sent(h.uplink).size());
+            h.router.policy().set(List.of(rule(0, FilterRule.ANY, UPLINK, 6, 80, FilterRule.Action.DROP)),
+                    List.of("to uplink tcp port 80 drop"), FilterRule.Action.ACCEPT);
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40003, 80, 0x10, new byte[100]));
+            assertEquals(1, h.sent(h.uplink).size(), "the connection's later packets are its own");
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40004, 80, 0x02, new byte[0]));
+            assertTrue(h.sent(h.uplink).isEmpty(), "a new one meets the rule");
+            assertEquals(1, h.router.policy().packets(0), "the rule decided one packet: the new connection's first");
+        }
+    }
+
+    @Test
+    void ipv6IsDecidedByTheSameRulesAndRejectedWithIcmpv6() {
+        try (RouterHarness h = new RouterHarness()) {
+            var br1 = h.router.interfaces().get(0);
+            var br2 = h.router.interfaces().get(1);
+            h.router.addAddress6(br1, Ipv6Cidr.parse("fd00:15::5/64"));
+            h.router.addAddress6(br2, Ipv6Cidr.parse("fd00:16::5/64"));
+            Ipv6Address red = Ipv6Address.parse("fd00:15::1");
+            h.router.neighbors6().confirm(red.hi(), red.lo(), H1, br1.index(), h.clock.nanos(), true, (f, o) -> { });
+            h.router.policy().set(List.of(new FilterRule(0, FilterRule.ANY, FilterRule.ANY, null,
+                            Ipv6Cidr.parse("fd00:16::/64"), FilterRule.ANY, 0, 65535, 0, FilterRule.ANY,
+                            FilterRule.Action.REJECT),
+                    new FilterRule(1, FilterRule.ANY, FilterRule.ANY, null, new Ipv4Cidr(0, 0), FilterRule.ANY,
+                            0, 65535, 0, FilterRule.ANY, FilterRule.Action.ACCEPT)),
+                    List.of("to fd00:16::/64 reject", "ipv4 accept"), FilterRule.Action.ACCEPT);
+            h.send(h.p1, Frames6.udp(GW1, H1, red, Ipv6Address.parse("fd00:16::3"), 4000, 53, new byte[8]));
+            ByteBuf e = h.sent(h.p1).get(0);
+            assertEquals(Icmp6.TYPE_DEST_UNREACHABLE, Icmp6.type(e, IP + Ipv6.HEADER_LEN));
+            assertEquals(4, Icmp6.code(e, IP + Ipv6.HEADER_LEN), "port unreachable");
+            assertTrue(h.sent(h.p3).isEmpty());
+            assertEquals(1, h.router.policy().packets(0));
+        }
+    }
+}
