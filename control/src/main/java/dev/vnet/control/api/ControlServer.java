@@ -126,6 +126,7 @@ public final class ControlServer implements AutoCloseable {
                 "no static route to " + r.param("to")));
         get("/conntrack", r -> ok(dp.connections()));
         get("/nat", r -> ok(dp.natRules()));
+        get("/policy", r -> ok(dp.policy()));
         get("/forwards", r -> ok(dp.portForwardRules()));
         on("POST", "/forwards", r -> {
             int[] ports = ports(r.param("port"));

@@ -61,11 +61,28 @@ public final class Metrics {
                 ct.get("full-drops"));
         counter(sb, "vnet_conntrack_early_drops_total", "Unanswered connections given up for new ones in a full table.",
                 ct.get("early-drops"));
+        counter(sb, "vnet_policy_packets_total", "New connections' first packets each filtering rule decided.");
+        var policy = dp.policy();
+        for (var r : policy) {
+            if (r.number() > 0) {
+                line(sb, "vnet_policy_packets_total", rule(r), r.packets());
+            }
+        }
+        counter(sb, "vnet_policy_bytes_total", "Their bytes.");
+        for (var r : policy) {
+            if (r.number() > 0) {
+                line(sb, "vnet_policy_bytes_total", rule(r), r.bytes());
+            }
+        }
         gauge(sb, "vnet_fdb_entries", "MAC table entries, by bridge.");
         for (String b : dp.bridgeNames()) {
             line(sb, "vnet_fdb_entries", "bridge=\"" + b + "\"", dp.fdbCounters(b).get("entries"));
         }
         return sb.toString();
+    }
+
+    private static String rule(dev.vnet.dataplane.api.PolicyEntry r) {
+        return "rule=\"" + r.number() + "\",text=\"" + r.rule().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static String portLabels(PortStats p) {

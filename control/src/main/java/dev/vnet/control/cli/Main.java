@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 + "Java process.",
         subcommands = {UpCommand.class, DownCommand.class, LabCommand.class, ShowCommands.Ports.class, ShowCommands.Fdb.class,
             ShowCommands.Neigh.class, ShowCommands.Route.class, ShowCommands.Conntrack.class, ShowCommands.Nat.class,
-            ShowCommands.Stats.class, ShowCommands.Topology.class, TraceCommand.class, ReplayCommand.class, BenchCommand.class, ForwardCommand.class, AttachCommands.Attach.class, AttachCommands.Detach.class,
+            ShowCommands.Stats.class, ShowCommands.Topology.class, TraceCommand.class, ReplayCommand.class, BenchCommand.class, ForwardCommand.class, PolicyCommand.class, AttachCommands.Attach.class, AttachCommands.Detach.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Run 'vnet help COMMAND' for a command's options. vnet needs root (sudo)."})
 public final class Main implements Runnable {

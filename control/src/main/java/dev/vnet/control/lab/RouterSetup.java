@@ -19,6 +19,9 @@ public final class RouterSetup {
         for (MasqueradeSpec m : topology.masquerades()) {
             dataplane.addMasquerade(m.source(), m.out());
         }
+        if (!topology.policy().rules().isEmpty() || !topology.policy().defaultAction().equals("accept")) {
+            dataplane.setPolicy(PolicySetup.rules(topology), PolicySetup.action(topology.policy().defaultAction()));
+        }
         for (PortForwardSpec f : topology.forwards()) {
             for (var target : f.targets()) {
                 dataplane.addPortForward(f.protocol(), f.on(), f.portLow(), f.portHigh(), target, f.targetPort());

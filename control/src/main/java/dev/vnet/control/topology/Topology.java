@@ -28,10 +28,11 @@ import java.util.regex.Pattern;
  * @param forwards   port forwards (DNAT)
  * @param limits     the router's table bounds and connection timeouts
  * @param captures   captures written to files for as long as the topology runs
+ * @param policy     the router's filter for routed connections
  */
 public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
                        List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards,
-                       RouterLimits limits, List<CaptureSpec> captures) {
+                       RouterLimits limits, List<CaptureSpec> captures, PolicySpec policy) {
     // iproute2 keeps netns names as files under /run/netns: no '/', no leading dot, and vnet keeps them short and plain.
     private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
 
@@ -45,6 +46,14 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         forwards = List.copyOf(forwards);
         java.util.Objects.requireNonNull(limits, "limits");
         captures = List.copyOf(captures);
+        java.util.Objects.requireNonNull(policy, "policy");
+    }
+
+    /** A topology without filtering rules. */
+    public Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec> namespaces, List<UplinkSpec> uplinks,
+                    List<RouteSpec> routes, List<MasqueradeSpec> masquerades, List<PortForwardSpec> forwards,
+                    RouterLimits limits, List<CaptureSpec> captures) {
+        this(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, captures, PolicySpec.NONE);
     }
 
     /** A topology without captures. */
@@ -78,36 +87,42 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         }
         Set<String> names = new HashSet<>();
         namespaces.forEach(n -> names.add(n.name()));
+        Set<String> named = new HashSet<>(names); // a rule may name the namespace behind an uplink too
+        uplinks.stream().filter(u -> !u.inRootNamespace()).forEach(u -> named.add(u.namespace()));
         return new Topology(name, bridges, namespaces.stream().map(n -> n.withPrefix(prefix)).toList(),
                 uplinks.stream().map(u -> u.withPrefix(prefix)).toList(), routes, masquerades, forwards, limits,
-                captures.stream().map(c -> c.withPrefix(prefix, names)).toList());
+                captures.stream().map(c -> c.withPrefix(prefix, names)).toList(), policy.withPrefix(prefix, named));
     }
 
     /** The same topology with other table bounds and timeouts. */
     public Topology withLimits(RouterLimits newLimits) {
-        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, newLimits, captures);
+        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, newLimits, captures,
+                policy);
     }
 
     /** The same topology with offloads on or off on every namespace's and uplink's TAP. */
     public Topology withOffloads(boolean on) {
         return new Topology(name, bridges, namespaces.stream().map(n -> n.withOffloads(on)).toList(),
                 uplinks.stream().map(u -> u.withOffloads(on)).toList(), routes, masquerades, forwards, limits,
-                captures);
+                captures, policy);
     }
 
     /** The same topology with other captures. */
     public Topology withCaptures(List<CaptureSpec> newCaptures) {
-        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, newCaptures);
+        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, newCaptures,
+                policy);
     }
 
     /** The same topology with other namespaces attached. */
     public Topology withNamespaces(List<NamespaceSpec> newNamespaces) {
-        return new Topology(name, bridges, newNamespaces, uplinks, routes, masquerades, forwards, limits, captures);
+        return new Topology(name, bridges, newNamespaces, uplinks, routes, masquerades, forwards, limits, captures,
+                policy);
     }
 
     /** The same topology with other static routes and port forwards (what changes at runtime). */
     public Topology withRoutesAndForwards(List<RouteSpec> newRoutes, List<PortForwardSpec> newForwards) {
-        return new Topology(name, bridges, namespaces, uplinks, newRoutes, masquerades, newForwards, limits, captures);
+        return new Topology(name, bridges, namespaces, uplinks, newRoutes, masquerades, newForwards, limits, captures,
+                policy);
     }
 
     /** Every namespace vnet creates, attached ones and uplinks' far sides, in creation order. */
@@ -162,6 +177,7 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
         }
         problems.addAll(VxlanSpec.problems(bridges, namespaces));
         problems.addAll(Ipv6Checks.problems(bridges, namespaces, uplinks, routes));
+        problems.addAll(PolicyChecks.problems(this));
         Set<String> nsNames = new HashSet<>();
         for (NamespaceSpec n : namespaces) {
             String where = "namespace " + n.name();

@@ -119,6 +119,29 @@ public final class TopologyDocument {
         limits.put("routes", t.limits().maxRoutes());
         limits.put("timeouts", new LinkedHashMap<>(t.limits().timeouts().seconds()));
         doc.put("limits", limits);
+        if (!t.policy().rules().isEmpty() || !t.policy().defaultAction().equals("accept")) {
+            Map<String, Object> policy = new LinkedHashMap<>();
+            policy.put("default", t.policy().defaultAction());
+            List<Object> rules = new ArrayList<>();
+            for (PolicySpec.Rule r : t.policy().rules()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                putIf(m, "from", r.from());
+                putIf(m, "to", r.to());
+                putIf(m, "protocol", r.protocol());
+                if (r.portLow() != 0 || r.portHigh() != 65535) {
+                    m.put(r.protocol() != null && r.protocol().startsWith("icmp") ? "type" : "port",
+                            r.portLow() == r.portHigh() ? (Object) r.portLow() : r.portLow() + "-" + r.portHigh());
+                }
+                if (!r.states().isEmpty()) {
+                    m.put("state", r.states());
+                }
+                putIf(m, "forwarded", r.forwarded());
+                m.put("action", r.action());
+                rules.add(m);
+            }
+            policy.put("rules", rules);
+            doc.put("policy", policy);
+        }
         if (!t.captures().isEmpty()) {
             List<Object> captures = new ArrayList<>();
             for (CaptureSpec c : t.captures()) {
@@ -139,6 +162,12 @@ public final class TopologyDocument {
             doc.put("captures", captures);
         }
         return doc;
+    }
+
+    private static void putIf(Map<String, Object> m, String key, Object value) {
+        if (value != null) {
+            m.put(key, value);
+        }
     }
 
     /** One IPv4 address as a scalar, or it and the IPv6 ones as a list, as the file takes them. */

@@ -46,7 +46,7 @@ import java.util.function.Function;
  */
 public final class TopologyFile extends YamlElementReader {
     private static final List<String> TOP = List.of("bridges", "namespaces", "uplinks", "routes", "masquerade",
-            "forwards", "limits", "captures");
+            "forwards", "limits", "captures", "policy");
     private static final List<String> LIMITS = List.of("connections", "neighbors", "routes", "timeouts");
 
     /** The namespaces read, and the router interfaces with IPv6 addresses, once read: a forward may name one. */
@@ -119,10 +119,12 @@ public final class TopologyFile extends YamlElementReader {
         List<PortForwardSpec> forwards = list(top.get("forwards"), "forwards", this::forward);
         RouterLimits limits = top.containsKey("limits") ? limits(top.get("limits")) : RouterLimits.defaults();
         List<CaptureSpec> captures = list(top.get("captures"), "captures", this::capture);
+        PolicySpec policy = top.containsKey("policy") ? policy(top.get("policy")) : PolicySpec.NONE;
         if (!problems.isEmpty()) {
             throw fail(problems);
         }
-        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, captures);
+        Topology t = new Topology(file, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, captures,
+                policy == null ? PolicySpec.NONE : policy);
         for (String p : t.problems()) {
             problems.add(file + ":" + lineFor(p) + ": " + p);
         }
@@ -408,6 +410,55 @@ public final class TopologyFile extends YamlElementReader {
         }
     }
 
+    private PolicySpec policy(Node node) {
+        Map<String, Node> f = fields(node, "policy", List.of("default", "rules"));
+        if (f == null) {
+            return null;
+        }
+        lineOf.put("policy", line(node));
+        reportUnknown(node, "policy", knownKeys.get(node));
+        String def = scalar(f, node, "policy", "default", false);
+        List<PolicySpec.Rule> rules = list(f.get("rules"), "policy: rules", this::policyRule);
+        return new PolicySpec(def == null ? "accept" : def.trim(), rules);
+    }
+
+    private int policyRules;
+
+    private PolicySpec.Rule policyRule(Node node, String where) {
+        String label = "policy rule " + ++policyRules;
+        Map<String, Node> f = fields(node, label, List.of("from", "to", "protocol", "port", "type", "state",
+                "forwarded", "action"));
+        if (f == null) {
+            return null;
+        }
+        lineOf.put(label, line(node));
+        reportUnknown(node, label, knownKeys.get(node));
+        String from = scalar(f, node, label, "from", false);
+        String to = scalar(f, node, label, "to", false);
+        String protocol = scalar(f, node, label, "protocol", false);
+        int[] ports = f.containsKey("port") ? value(f, node, label, "port", false, TopologyFile::portRange)
+                : f.containsKey("type") ? value(f, node, label, "type", false, TopologyFile::typeRange) : null;
+        if (f.containsKey("port") && f.containsKey("type")) {
+            problem(node, label, "port and type: one or the other (a type is ICMP's, a port TCP's or UDP's)");
+        }
+        List<String> states = new ArrayList<>();
+        for (Node item : items(f.get("state"))) {
+            states.add(item instanceof ScalarNode s ? s.getValue().trim() : "?");
+        }
+        Boolean forwarded = value(f, node, label, "forwarded", false, TopologyFile::bool);
+        String action = scalar(f, node, label, "action", true);
+        if (action == null) {
+            return null;
+        }
+        return new PolicySpec.Rule(from == null ? null : from.trim(), to == null ? null : to.trim(),
+                protocol == null ? null : protocol.trim(), ports == null ? 0 : ports[0],
+                ports == null ? 65535 : ports[1], states, forwarded, action.trim());
+    }
+
+    private static int[] typeRange(String text) {
+        return range(text, "type", 0, 255);
+    }
+
     private CaptureSpec capture(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("ports", "file", "filter", "direction", "drops", "rotate",
                 "keep"));
@@ -506,8 +557,13 @@ public final class TopologyFile extends YamlElementReader {
     }
 
     private static int[] portRange(String text) {
+        return range(text, "port", 1, 65535);
+    }
+
+    /** {@code N} or {@code N-M}, each within {@code min..max}. */
+    private static int[] range(String text, String what, int min, int max) {
         int dash = text.indexOf('-');
-        Function<String, Integer> port = integer("port", 1, 65535);
+        Function<String, Integer> port = integer(what, min, max);
         int low = port.apply(dash < 0 ? text : text.substring(0, dash).trim());
         int high = dash < 0 ? low : port.apply(text.substring(dash + 1).trim());
         if (high < low) {

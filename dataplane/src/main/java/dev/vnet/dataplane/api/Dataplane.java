@@ -318,10 +318,7 @@ public final class Dataplane implements AutoCloseable {
         routerConfig.addGateway6(bridge, address, mtu);
     }
 
-    /**
-     * Gives the router interface {@code interfaceName} (an uplink port's name, or a bridge's) the IPv6 address
-     * {@code address} too, with its connected route.
-     */
+    /** Gives router interface {@code interfaceName} (an uplink's or a bridge's) IPv6 {@code address} too. */
     public void addAddress6(String interfaceName, Ipv6Cidr address) {
         routerConfig.addAddress6(interfaceName, address);
     }
@@ -350,10 +347,7 @@ public final class Dataplane implements AutoCloseable {
         return routerConfig.addUplinkMemoryPort(portName, address, mtu);
     }
 
-    /**
-     * Adds a static route to {@code to} via {@code gateway} (IPv4 or IPv6, one family), which must be on one of the
-     * router's subnets.
-     */
+    /** Adds a static route (IPv4 or IPv6) to {@code to} via {@code gateway}, on one of the router's subnets. */
     public void addRoute(IpPrefix to, IpAddress gateway) {
         routerConfig.addRoute(to, gateway);
     }
@@ -383,6 +377,16 @@ public final class Dataplane implements AutoCloseable {
      */
     public List<String> removePortForward(ForwardProtocol protocol, String onInterface, int portLow) {
         return natConfig.removePortForward(protocol, onInterface, portLow);
+    }
+
+    /** Replaces the router's filter (rules in order, the default action); connections already made keep going. */
+    public void setPolicy(List<PolicyRule> rules, dev.vnet.dataplane.filter.FilterRule.Action defaultAction) {
+        natConfig.setPolicy(rules, defaultAction);
+    }
+
+    /** The filter's rules with their counters, in order, then the default (number 0). */
+    public List<PolicyEntry> policy() {
+        return natConfig.policy();
     }
 
     /** Removes the static route to {@code to}; false if there is none (connected routes cannot be removed). */
@@ -588,6 +592,7 @@ public final class Dataplane implements AutoCloseable {
             ports.clear();
             vxlanConfig.clear();
             router.neighbors().clear();
+            router.neighbors6().clear();
             router.releaseHeldFragments();
             captureControl.closeAll();
             return null;

@@ -1,5 +1,6 @@
 package dev.vnet.dataplane.api;
 
+import dev.vnet.dataplane.filter.FilterRule;
 import dev.vnet.dataplane.l3.RouterInterface;
 import dev.vnet.dataplane.nat.NatRules;
 import dev.vnet.dataplane.wire.IpAddress;
@@ -76,6 +77,41 @@ final class NatConfig {
         return on.addresses6().stream().map(Ipv6Cidr::address).filter(a -> !Ipv6.isLinkLocal(a.hi())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("interface " + on.name()
                         + " has no IPv6 address for a forward to listen on"));
+    }
+
+    void setPolicy(List<PolicyRule> rules, FilterRule.Action defaultAction) {
+        dp.call(() -> {
+            List<FilterRule> entries = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (PolicyRule r : rules) {
+                int in = r.in() == null ? FilterRule.ANY : router.requireInterface(r.in()).index();
+                int out = r.out() == null ? FilterRule.ANY : router.requireInterface(r.out()).index();
+                if (r.rule() < 0 || r.rule() > names.size()) {
+                    throw new IllegalArgumentException("rule index " + r.rule() + " out of order");
+                }
+                if (r.rule() == names.size()) {
+                    names.add(r.name());
+                }
+                entries.add(new FilterRule(r.rule(), in, out, r.src(), r.dst(), r.protocol(), r.portLow(),
+                        r.portHigh(), r.states(), r.forwarded(), r.action()));
+            }
+            dp.router.policy().set(entries, names, defaultAction);
+            log.info("policy: {} rule(s), default {}", names.size(), defaultAction.name().toLowerCase());
+            return null;
+        });
+    }
+
+    List<PolicyEntry> policy() {
+        return dp.call(() -> {
+            var p = dp.router.policy();
+            List<PolicyEntry> out = new ArrayList<>();
+            List<String> names = p.names();
+            for (int i = 0; i < names.size(); i++) {
+                out.add(new PolicyEntry(i + 1, names.get(i), p.packets(i), p.bytes(i)));
+            }
+            out.add(new PolicyEntry(0, "default " + p.defaultAction().name().toLowerCase(), 0, 0));
+            return out;
+        });
     }
 
     List<String> removePortForward(ForwardProtocol protocol, String onInterface, int portLow) {

@@ -1,0 +1,83 @@
+package dev.vnet.control.topology;
+
+import dev.vnet.dataplane.wire.IpPrefix;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What is wrong with a topology's filtering rules, each message naming the rule by its number: an endpoint that is
+ * neither a namespace, a bridge with a gateway, an uplink (or the namespace behind one) nor an address prefix; a
+ * port without TCP or UDP (or a type without ICMP); an action or state that does not exist; two prefixes of two
+ * families in one rule.
+ */
+final class PolicyChecks {
+    static final List<String> ACTIONS = List.of("accept", "drop", "reject");
+    static final List<String> PROTOCOLS = List.of("tcp", "udp", "icmp", "icmpv6");
+    static final List<String> STATES = List.of("new", "invalid");
+
+    private PolicyChecks() {
+    }
+
+    static List<String> problems(Topology t) {
+        List<String> problems = new ArrayList<>();
+        PolicySpec p = t.policy();
+        if (!ACTIONS.contains(p.defaultAction())) {
+            problems.add("policy: default: '" + p.defaultAction() + "' is not one of " + ACTIONS);
+        }
+        for (int i = 0; i < p.rules().size(); i++) {
+            PolicySpec.Rule r = p.rules().get(i);
+            String where = "policy rule " + (i + 1);
+            IpPrefix from = endpoint(t, r.from(), where + ": from", problems);
+            IpPrefix to = endpoint(t, r.to(), where + ": to", problems);
+            if (from != null && to != null && from.getClass() != to.getClass()) {
+                problems.add(where + ": from " + from + " and to " + to + " are of two families");
+            }
+            if (!ACTIONS.contains(r.action())) {
+                problems.add(where + ": action: '" + r.action() + "' is not one of " + ACTIONS);
+            }
+            if (r.protocol() != null && !PROTOCOLS.contains(r.protocol())) {
+                problems.add(where + ": protocol: '" + r.protocol() + "' is not one of " + PROTOCOLS);
+            }
+            if ((r.portLow() != 0 || r.portHigh() != 65535) && r.protocol() == null) {
+                problems.add(where + ": port: a port (or ICMP type) needs a protocol, as in nft");
+            }
+            for (String s : r.states()) {
+                if (!STATES.contains(s)) {
+                    problems.add(where + ": state: '" + s + "' is not one of " + STATES + " (a connection's later "
+                            + "packets are decided by the connection: established and related never reach the rules)");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * The prefix an endpoint names, or null for a name (checked to exist) or any; a problem when it is neither a name
+     * known here nor a prefix.
+     */
+    private static IpPrefix endpoint(Topology t, String text, String where, List<String> problems) {
+        if (text == null || isName(t, text)) {
+            return null;
+        }
+        try {
+            return prefix(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(where + ": '" + text + "' is not a namespace, a bridge with a gateway, an uplink or an "
+                    + "address prefix");
+            return null;
+        }
+    }
+
+    /** An address prefix, a bare address standing for itself alone (/32, /128), as nft takes one. */
+    static IpPrefix prefix(String text) {
+        return IpPrefix.parse(text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32"));
+    }
+
+    static boolean isName(Topology t, String name) {
+        return t.namespaces().stream().anyMatch(n -> n.name().equals(name))
+                || t.bridges().stream().anyMatch(b -> b.name().equals(name)
+                && !(b.gateways().isEmpty() && b.gateways6().isEmpty()))
+                || t.uplinks().stream().anyMatch(u -> u.name().equals(name) || name.equals(u.namespace()));
+    }
+}

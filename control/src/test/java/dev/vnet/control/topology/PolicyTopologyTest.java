@@ -1,0 +1,66 @@
+package dev.vnet.control.topology;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The topology file's {@code policy}: the issue's form read, checked with FILE:LINE messages, written back. */
+class PolicyTopologyTest {
+    private static final String SEED_WITH_POLICY = SeedLab.text() + """
+
+            policy:
+              default: accept
+              rules:
+                - { from: red, to: lan, action: reject }
+                - { from: uplink, to: 192.168.15.0/24, protocol: tcp, port: 22, action: drop }
+                - { from: uplink, protocol: tcp, port: 8000-8010, forwarded: true, state: new, action: accept }
+            """;
+
+    private static String problems(String yaml) {
+        return String.join("\n", assertThrows(TopologyException.class,
+                () -> TopologyFile.parse("lab.yaml", yaml)).problems());
+    }
+
+    @Test
+    void theIssuesFormIsReadAndWrittenBack() throws Exception {
+        Topology t = TopologyFile.parse("lab.yaml", SEED_WITH_POLICY);
+        PolicySpec p = t.policy();
+        assertEquals("accept", p.defaultAction());
+        assertEquals(List.of("from red to lan reject", "from uplink to 192.168.15.0/24 tcp port 22 drop",
+                "from uplink tcp port 8000-8010 state new forwarded accept"),
+                p.rules().stream().map(PolicySpec.Rule::describe).toList());
+        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
+        assertEquals(p, back.policy());
+        assertEquals("from lab-red to lab-lan reject", t.withPrefix("lab-").policy().rules().get(0).describe(),
+                "names follow --prefix, the uplink's namespace too");
+    }
+
+    @Test
+    void mistakesAreNamedWithTheirLine() {
+        String yaml = SeedLab.text() + """
+
+                policy:
+                  default: maybe
+                  rules:
+                    - { from: purple, action: reject }
+                    - { to: lan, port: 22, action: drop }
+                    - { from: 192.168.15.0/24, to: fd00::/64, action: accept }
+                    - { from: red, action: permit, state: established }
+                """;
+        String all = problems(yaml);
+        int at = java.util.Arrays.asList(yaml.split("\n")).indexOf("policy:") + 1; // the policy key's line
+        assertTrue(at > 60, "found the policy key at line " + at);
+        assertTrue(all.contains("policy: default: 'maybe' is not one of [accept, drop, reject]"), all);
+        assertTrue(all.contains("lab.yaml:" + (at + 3) + ": policy rule 1: from: 'purple' is not a namespace, a "
+                + "bridge with a gateway, an uplink or an address prefix"), all);
+        assertTrue(all.contains("lab.yaml:" + (at + 4) + ": policy rule 2: port: a port (or ICMP type) needs a "
+                + "protocol, as in nft"), all);
+        assertTrue(all.contains("policy rule 3: from 192.168.15.0/24 and to fd00::/64 are of two families"), all);
+        assertTrue(all.contains("policy rule 4: action: 'permit' is not one of [accept, drop, reject]"), all);
+        assertTrue(all.contains("policy rule 4: state: 'established' is not one of [new, invalid]"), all);
+    }
+}
