@@ -26,6 +26,11 @@ final class PolicySetup {
     private record End(String iface, IpPrefix prefix) {
     }
 
+    /**
+     * The dataplane's entries: the topology's rules in order, then the isolation of the bridges marked isolated (a
+     * drop each way between such a bridge and every other bridge with a gateway), then the default. As in Docker, whose
+     * DOCKER-USER chain comes before its isolation chain, a rule may open what isolation closes.
+     */
     static List<PolicyRule> rules(Topology t) {
         List<PolicyRule> out = new ArrayList<>();
         List<PolicySpec.Rule> rules = t.policy().rules();
@@ -42,6 +47,25 @@ final class PolicySetup {
                             r.forwarded() == null ? FilterRule.ANY : r.forwarded() ? 1 : 0, action(r.action())));
                 }
             }
+        }
+        List<String> routed = t.bridges().stream().filter(b -> !(b.gateways().isEmpty() && b.gateways6().isEmpty()))
+                .map(b -> b.name()).toList();
+        java.util.Set<List<String>> pairs = new java.util.LinkedHashSet<>();
+        for (var b : t.bridges()) {
+            if (b.isolated() && routed.contains(b.name())) {
+                for (String other : routed) {
+                    if (!other.equals(b.name())) {
+                        pairs.add(List.of(b.name(), other));
+                        pairs.add(List.of(other, b.name()));
+                    }
+                }
+            }
+        }
+        int index = rules.size();
+        for (List<String> pair : pairs) {
+            out.add(new PolicyRule(index++, "isolation: from " + pair.get(0) + " to " + pair.get(1) + " drop",
+                    pair.get(0), pair.get(1), null, null, FilterRule.ANY, 0, 65535, 0, FilterRule.ANY,
+                    FilterRule.Action.DROP));
         }
         return out;
     }

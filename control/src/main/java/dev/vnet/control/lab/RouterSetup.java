@@ -19,7 +19,8 @@ public final class RouterSetup {
         for (MasqueradeSpec m : topology.masquerades()) {
             dataplane.addMasquerade(m.source(), m.out());
         }
-        if (!topology.policy().rules().isEmpty() || !topology.policy().defaultAction().equals("accept")) {
+        if (!topology.policy().rules().isEmpty() || !topology.policy().defaultAction().equals("accept")
+                || topology.bridges().stream().anyMatch(b -> b.isolated())) {
             dataplane.setPolicy(PolicySetup.rules(topology), PolicySetup.action(topology.policy().defaultAction()));
         }
         for (PortForwardSpec f : topology.forwards()) {

@@ -21,16 +21,27 @@ import java.util.List;
  * @param routerAdvertisements the router advertises the IPv6 prefixes on this bridge (the default)
  * @param rdnss         the recursive DNS servers the advertisements name (RFC 8106), none unless given
  * @param hostAddresses6 the host's IPv6 addresses on its port (with {@code hostInterface}), none unless given
+ * @param isolated      its namespaces reach the uplinks but not the namespaces of other bridges behind the router,
+ *                      nor they them (Docker's isolation between networks)
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
                          Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6,
-                         boolean routerAdvertisements, List<Ipv6Address> rdnss, List<Ipv6Cidr> hostAddresses6) {
+                         boolean routerAdvertisements, List<Ipv6Address> rdnss, List<Ipv6Cidr> hostAddresses6,
+                         boolean isolated) {
     /** Copies the lists. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
         gateways6 = List.copyOf(gateways6);
         rdnss = List.copyOf(rdnss);
         hostAddresses6 = List.copyOf(hostAddresses6);
+    }
+
+    /** A bridge that is not isolated. */
+    public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
+                      Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6, boolean routerAdvertisements,
+                      List<Ipv6Address> rdnss, List<Ipv6Cidr> hostAddresses6) {
+        this(name, options, gateways, hostInterface, hostAddress, vxlan, gateways6, routerAdvertisements, rdnss,
+                hostAddresses6, false);
     }
 
     /** A bridge whose host port, if any, has no IPv6 address. */

@@ -21,6 +21,11 @@ final class PolicyChecks {
 
     static List<String> problems(Topology t) {
         List<String> problems = new ArrayList<>();
+        for (BridgeSpec b : t.bridges()) {
+            if (b.isolated() && b.gateways().isEmpty() && b.gateways6().isEmpty()) {
+                problems.add("bridge " + b.name() + ": isolated: a bridge without a gateway reaches no other already");
+            }
+        }
         PolicySpec p = t.policy();
         if (!ACTIONS.contains(p.defaultAction())) {
             problems.add("policy: default: '" + p.defaultAction() + "' is not one of " + ACTIONS);
@@ -32,6 +37,8 @@ final class PolicyChecks {
             IpPrefix to = endpoint(t, r.to(), where + ": to", problems);
             if (from != null && to != null && from.getClass() != to.getClass()) {
                 problems.add(where + ": from " + from + " and to " + to + " are of two families");
+            } else if ((families(t, r.from()) & families(t, r.to()) & 3) == 0) {
+                problems.add(where + ": from " + r.from() + " and to " + r.to() + " have no address family in common");
             }
             if (!ACTIONS.contains(r.action())) {
                 problems.add(where + ": action: '" + r.action() + "' is not one of " + ACTIONS);
@@ -66,6 +73,29 @@ final class PolicyChecks {
             problems.add(where + ": '" + text + "' is not a namespace, a bridge with a gateway, an uplink or an "
                     + "address prefix");
             return null;
+        }
+    }
+
+    /**
+     * The families an endpoint is of, as bits (1: IPv4, 2: IPv6): a namespace has its addresses' families, a prefix
+     * its own, a bridge, an uplink or nothing both.
+     */
+    private static int families(Topology t, String name) {
+        if (name == null) {
+            return 3;
+        }
+        for (NamespaceSpec n : t.namespaces()) {
+            if (n.name().equals(name)) {
+                return 1 | (n.addresses6().isEmpty() ? 0 : 2);
+            }
+        }
+        if (isName(t, name)) {
+            return 3;
+        }
+        try {
+            return prefix(name) instanceof dev.vnet.dataplane.wire.Ipv6Cidr ? 2 : 1;
+        } catch (IllegalArgumentException e) {
+            return 3; // reported as not an endpoint already
         }
     }
 

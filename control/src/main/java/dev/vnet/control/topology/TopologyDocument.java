@@ -43,6 +43,9 @@ public final class TopologyDocument {
             if (b.vxlan() != null) {
                 m.put("vxlan", b.vxlan().document());
             }
+            if (b.isolated()) {
+                m.put("isolated", true);
+            }
             if (!b.routerAdvertisements()) {
                 m.put("router-advertisements", false);
             }
