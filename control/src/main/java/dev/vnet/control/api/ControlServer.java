@@ -165,6 +165,41 @@ public final class ControlServer implements AutoCloseable {
         get("/metrics", r -> ok(Metrics.render(dp)));
         if (lab != null) {
             get("/namespaces", r -> ok(lab.namespaces()));
+            on("POST", "/policy", r -> {
+                JsonNode b = r.body() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : r.body();
+                java.util.List<String> states = new java.util.ArrayList<>();
+                b.path("state").forEach(s -> states.add(s.asText()));
+                if (b.path("state").isTextual()) {
+                    states.add(b.path("state").asText());
+                }
+                var running = lab.running();
+                var rule = dev.vnet.control.topology.PolicySpec.Rule.of(named(running, text(b, "from")),
+                        named(running, text(b, "to")),
+                        text(b, "protocol"), text(b, "port"), text(b, "type"), states,
+                        b.hasNonNull("forwarded") ? b.get("forwarded").asBoolean() : null, text(b, "action"));
+                var current = running.policy();
+                java.util.List<dev.vnet.control.topology.PolicySpec.Rule> rules =
+                        new java.util.ArrayList<>(current.rules());
+                int at = b.hasNonNull("position") ? b.get("position").asInt() : rules.size() + 1;
+                if (at < 1 || at > rules.size() + 1) {
+                    throw new ApiException(400, "position " + at + " is outside 1.." + (rules.size() + 1));
+                }
+                rules.add(at - 1, rule);
+                lab.setPolicy(new dev.vnet.control.topology.PolicySpec(current.defaultAction(), rules));
+                return new Response(201, Map.of("added", at + ": " + rule.describe()));
+            });
+            on("DELETE", "/policy", r -> {
+                var current = lab.running().policy();
+                int n = number(r.param("number"), "number");
+                if (n < 1 || n > current.rules().size()) {
+                    throw new ApiException(404, "no rule " + n + " (there are " + current.rules().size() + ")");
+                }
+                java.util.List<dev.vnet.control.topology.PolicySpec.Rule> rules =
+                        new java.util.ArrayList<>(current.rules());
+                var gone = rules.remove(n - 1);
+                lab.setPolicy(new dev.vnet.control.topology.PolicySpec(current.defaultAction(), rules));
+                return ok(Map.of("removed", n + ": " + gone.describe()));
+            });
             get("/topology", r -> ok(dev.vnet.control.topology.TopologyDocument.tree(lab.running())));
             on("POST", "/namespaces", r -> {
                 JsonNode body = r.body() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
@@ -276,6 +311,29 @@ public final class ControlServer implements AutoCloseable {
         dp.routes().stream().filter(r -> r.prefix() instanceof Ipv6Cidr && r.gateway() == null)
                 .forEach(r -> ipv6Interfaces.add(r.iface()));
         return to.forward(ForwardProtocol.TCP, on, 1, 1, lab.running().namespaces(), ipv6Interfaces).targets();
+    }
+
+    /**
+     * A rule's endpoint as the running topology names it: a namespace given without the lab's prefix ({@code red}
+     * for {@code lab2-red}) is the one namespace (or namespace behind an uplink) whose name ends so.
+     */
+    private static String named(dev.vnet.control.topology.Topology t, String text) {
+        if (text == null) {
+            return null;
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        t.namespaces().forEach(n -> names.add(n.name()));
+        t.uplinks().stream().filter(u -> !u.inRootNamespace()).forEach(u -> names.add(u.namespace()));
+        if (names.contains(text)) {
+            return text;
+        }
+        java.util.List<String> prefixed = names.stream().filter(n -> n.endsWith(text)).toList();
+        return prefixed.size() == 1 ? prefixed.get(0) : text;
+    }
+
+    /** A JSON field as text, or null when absent. */
+    private static String text(JsonNode b, String field) {
+        return b.hasNonNull(field) ? b.get(field).asText() : null;
     }
 
     private static int[] ports(String text) {

@@ -16,6 +16,12 @@ public interface NamespaceManager {
     /** The attached namespaces as running. */
     List<NamespaceSpec> namespaces();
 
+    /**
+     * Replaces the filtering policy, checked against the running topology first (a bad rule changes nothing: the
+     * exception's message names every problem); counters start again from zero.
+     */
+    void setPolicy(dev.vnet.control.topology.PolicySpec policy);
+
     /** The whole topology as running, runtime changes included. */
     Topology running();
 

@@ -44,6 +44,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
     private static final Logger log = LoggerFactory.getLogger(Lab.class);
 
     private final Topology topology;
+    private dev.vnet.control.topology.PolicySpec policy;
     private final Options options;
     private final Path stateDir;
     private final IpRoute2 ip;
@@ -63,6 +64,7 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
         this.options = options;
         this.stateDir = stateDir;
         this.topology = topology;
+        this.policy = topology.policy();
         this.ip = ip;
         this.state = state;
         this.underlayMtus = underlayMtus;
@@ -438,7 +440,19 @@ public final class Lab implements AutoCloseable, dev.vnet.control.api.NamespaceM
             }
         }
         List<PortForwardSpec> forwards = RunningForwards.of(dataplane.portForwards(), topology.forwards());
-        return topology.withNamespaces(attached).withRoutesAndForwards(routes, forwards);
+        return topology.withNamespaces(attached).withRoutesAndForwards(routes, forwards).withPolicy(policy);
+    }
+
+    @Override
+    public synchronized void setPolicy(dev.vnet.control.topology.PolicySpec newPolicy) {
+        Topology next = running().withPolicy(newPolicy);
+        List<String> problems = next.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        dataplane.setPolicy(PolicySetup.rules(next), PolicySetup.action(newPolicy.defaultAction()));
+        policy = newPolicy;
+        log.info("policy now: {} rule(s), default {}", newPolicy.rules().size(), newPolicy.defaultAction());
     }
 
     /** The dataplane, for reading tables and counters. */

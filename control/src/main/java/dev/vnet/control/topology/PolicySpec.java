@@ -39,6 +39,44 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
             states = List.copyOf(states);
         }
 
+        /**
+         * A rule from its fields as text (the API's and {@code vnet policy add}'s): {@code port} and {@code type} as
+         * {@code N} or {@code N-M}, either or neither; null for a field left out. Formats are checked here, meaning
+         * (names, actions) with the topology ({@link PolicyChecks}).
+         */
+        public static Rule of(String from, String to, String protocol, String port, String type, List<String> states,
+                              Boolean forwarded, String action) {
+            if (port != null && type != null) {
+                throw new IllegalArgumentException("port and type: one or the other");
+            }
+            if (action == null) {
+                throw new IllegalArgumentException("action: missing (accept, drop or reject)");
+            }
+            int[] range = port != null ? range(port, "port", 1, 65535) : type != null ? range(type, "type", 0, 255)
+                    : new int[] {0, 65535};
+            return new Rule(from, to, protocol, range[0], range[1], states, forwarded, action);
+        }
+
+        private static int[] range(String text, String what, int min, int max) {
+            String[] parts = text.trim().split("-", 2);
+            int[] r = new int[2];
+            for (int i = 0; i < 2; i++) {
+                String p = parts[Math.min(i, parts.length - 1)].trim();
+                try {
+                    r[i] = Integer.parseInt(p);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(what + ": '" + text + "' is not N or N-M");
+                }
+                if (r[i] < min || r[i] > max) {
+                    throw new IllegalArgumentException(what + " " + r[i] + " is outside " + min + ".." + max);
+                }
+            }
+            if (r[1] < r[0]) {
+                throw new IllegalArgumentException(what + ": range " + text + " ends before it starts");
+            }
+            return r;
+        }
+
         /** How it reads, nft-like: {@code from red to lan tcp port 22 reject}. */
         public String describe() {
             StringBuilder sb = new StringBuilder();

@@ -119,6 +119,12 @@ public record Topology(String name, List<BridgeSpec> bridges, List<NamespaceSpec
                 policy);
     }
 
+    /** The same topology with another filtering policy (what {@code vnet policy add|del} changes). */
+    public Topology withPolicy(PolicySpec newPolicy) {
+        return new Topology(name, bridges, namespaces, uplinks, routes, masquerades, forwards, limits, captures,
+                newPolicy);
+    }
+
     /** The same topology with other static routes and port forwards (what changes at runtime). */
     public Topology withRoutesAndForwards(List<RouteSpec> newRoutes, List<PortForwardSpec> newForwards) {
         return new Topology(name, bridges, namespaces, uplinks, newRoutes, masquerades, newForwards, limits, captures,

@@ -7,15 +7,12 @@ import dev.vnet.control.testing.RootScenario;
 import dev.vnet.control.testing.ScenarioLab;
 import dev.vnet.control.topology.SeedLab;
 import dev.vnet.control.topology.TopologyFile;
-import dev.vnet.dataplane.api.PolicyRule;
-import dev.vnet.dataplane.filter.FilterRule;
 import dev.vnet.dataplane.testing.LeakCheck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The seed lab with a policy, driven by real tools: red → lan is rejected (red's nc hears "Connection refused") while
  * blue still reaches lan; {@code vnet policy list} shows what the rule decided; an established connection keeps
- * carrying data when a rule against it comes, while a new one is refused.
+ * carrying data when a rule against it comes ({@code vnet policy add}), while a new one is refused; a bad rule is
+ * refused with its reason and changes nothing; {@code vnet topology} writes the rules back.
  */
 class PolicyScenarioTest {
     private static ScenarioLab net;
@@ -60,8 +58,24 @@ class PolicyScenarioTest {
         }
         CliRun list = CliRun.of("policy", "list", "--state-dir=" + net.stateDir());
         assertEquals(0, list.exit(), list.toString());
-        assertTrue(list.out().matches("(?s).*\\n +1 +[1-9]\\d* +\\d+ +from red to lan reject\\n.*"), list.out());
+        assertTrue(list.out().matches("(?s).*\\n +1 +[1-9]\\d* +\\d+ +from " + net.ns("red") + " to " + net.ns("lan")
+                + " reject\\n.*"), list.out());
         assertTrue(list.out().contains("default accept"), list.out());
+    }
+
+    @Test
+    void aBadRuleIsRefusedWithItsReasonAndTheRulesAreWrittenBack() {
+        String state = "--state-dir=" + net.stateDir();
+        CliRun bad = CliRun.of("policy", "add", "--from", "purple", "--action", "drop", state);
+        assertTrue(bad.exit() != 0 && bad.err().contains("policy rule 2: from: 'purple' is not a namespace"),
+                bad.toString());
+        CliRun noProtocol = CliRun.of("policy", "add", "--port", "22", "--action", "drop", state);
+        assertTrue(noProtocol.err().contains("a port (or ICMP type) needs a protocol"), noProtocol.toString());
+        CliRun list = CliRun.of("policy", "list", state);
+        assertEquals(3, list.out().split("\n").length, "the header, the lab's rule and the default: " + list.out());
+        CliRun topology = CliRun.of("topology", state);
+        assertTrue(topology.out().contains("from: " + net.ns("red")) && topology.out().contains("action: reject"),
+                "written back: " + topology.out());
     }
 
     @Test
@@ -72,12 +86,14 @@ class PolicyScenarioTest {
         try {
             assertTrue(Cmd.waitForListener(net.ns("lan"), "tcp", 8090));
             // blue holds a connection open, sending a line a second
-            client = Cmd.startInNs(net.ns("blue"), "sh", "-c", "while true; do echo tick; sleep 1; done | nc 192.168.1.3 "
-                    + "8090");
+            client = Cmd.startInNs(net.ns("blue"), "sh", "-c",
+                    "while true; do echo tick; sleep 1; done | nc 192.168.1.3 8090");
             Thread.sleep(1500);
             assertTrue(client.isAlive(), "the connection is up");
-            net.dataplane().setPolicy(List.of(new PolicyRule(0, "to lan tcp port 8090 drop", null, "uplink", null,
-                    null, 6, 8090, 8090, 0, FilterRule.ANY, FilterRule.Action.DROP)), FilterRule.Action.ACCEPT);
+            CliRun add = CliRun.of("policy", "add", "--to", "lan", "--protocol", "tcp", "--port", "8090", "--action",
+                    "drop", "--at", "1", "--state-dir=" + net.stateDir());
+            assertEquals(0, add.exit(), add.toString());
+            assertEquals("added 1: to " + net.ns("lan") + " tcp port 8090 drop\n", add.out(), "the lab's name for lan");
             long before = java.nio.file.Files.size(got);
             Thread.sleep(2500);
             assertTrue(java.nio.file.Files.size(got) > before, "the established connection still carries data: "
@@ -86,16 +102,18 @@ class PolicyScenarioTest {
             assertTrue(fresh.exit() != 0, "a new connection meets the rule: " + fresh);
             assertTrue(net.dataplane().policy().get(0).packets() >= 1, "the rule decided it: "
                     + net.dataplane().policy());
+            CliRun list = CliRun.of("policy", "list", "--state-dir=" + net.stateDir());
+            assertTrue(list.out().matches("(?s).*1 .*to " + net.ns("lan") + " tcp port 8090 drop\n +2 .*from "
+                    + net.ns("red") + " to " + net.ns("lan") + " reject\n.*"), "both, the new one first: "
+                    + list.out());
         } finally {
             if (client != null) {
                 client.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
             server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             java.nio.file.Files.deleteIfExists(got);
-            // the lab's own rule back, for the other test
-            net.dataplane().setPolicy(List.of(new PolicyRule(0, "from red to lan reject", "v-net-0", "uplink",
-                    dev.vnet.dataplane.wire.IpPrefix.parse("192.168.15.1/32"), null, FilterRule.ANY, 0, 65535, 0,
-                    FilterRule.ANY, FilterRule.Action.REJECT)), FilterRule.Action.ACCEPT);
+            CliRun del = CliRun.of("policy", "del", "1", "--state-dir=" + net.stateDir());
+            assertEquals("removed 1: to " + net.ns("lan") + " tcp port 8090 drop\n", del.out(), del.toString());
         }
     }
 }
