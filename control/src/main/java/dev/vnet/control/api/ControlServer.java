@@ -176,7 +176,8 @@ public final class ControlServer implements AutoCloseable {
                 var rule = dev.vnet.control.topology.PolicySpec.Rule.of(named(running, text(b, "from")),
                         named(running, text(b, "to")),
                         text(b, "protocol"), text(b, "port"), text(b, "type"), states,
-                        b.hasNonNull("forwarded") ? b.get("forwarded").asBoolean() : null, text(b, "action"));
+                        b.hasNonNull("forwarded") ? b.get("forwarded").asBoolean() : null, text(b, "action"),
+                        b.path("log").asBoolean(false));
                 var current = running.policy();
                 java.util.List<dev.vnet.control.topology.PolicySpec.Rule> rules =
                         new java.util.ArrayList<>(current.rules());

@@ -46,6 +46,8 @@ final class PolicyCommand implements Runnable {
         String action;
         @picocli.CommandLine.Option(names = "--at", paramLabel = "N", description = "Its place, from 1.")
         Integer at;
+        @picocli.CommandLine.Option(names = "--log", description = "Log what it decides, at most a line a second.")
+        boolean log;
         @picocli.CommandLine.Mixin
         LabSelection lab = new LabSelection();
 
@@ -63,6 +65,9 @@ final class PolicyCommand implements Runnable {
             put(body, "forwarded", forwarded);
             body.put("action", action);
             put(body, "position", at);
+            if (log) {
+                body.put("log", true);
+            }
             try {
                 JsonNode r = new dev.vnet.control.api.ControlClient(lab.stateDir()).call("POST", "/policy", body);
                 System.out.println("added " + r.path("added").asText());

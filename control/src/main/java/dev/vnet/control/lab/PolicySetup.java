@@ -44,7 +44,8 @@ final class PolicySetup {
                     }
                     out.add(new PolicyRule(i, r.describe(), from.iface(), to.iface(), from.prefix(), to.prefix(),
                             protocol(r.protocol()), r.portLow(), r.portHigh(), states(r.states()),
-                            r.forwarded() == null ? FilterRule.ANY : r.forwarded() ? 1 : 0, action(r.action())));
+                            r.forwarded() == null ? FilterRule.ANY : r.forwarded() ? 1 : 0, action(r.action()),
+                            r.log()));
                 }
             }
         }
@@ -65,7 +66,7 @@ final class PolicySetup {
         for (List<String> pair : pairs) {
             out.add(new PolicyRule(index++, "isolation: from " + pair.get(0) + " to " + pair.get(1) + " drop",
                     pair.get(0), pair.get(1), null, null, FilterRule.ANY, 0, 65535, 0, FilterRule.ANY,
-                    FilterRule.Action.DROP));
+                    FilterRule.Action.DROP, false));
         }
         return out;
     }

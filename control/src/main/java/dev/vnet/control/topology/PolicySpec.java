@@ -31,9 +31,10 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
      * @param states    new and/or invalid; empty for any
      * @param forwarded true: only connections a port forward made; false: only others; null: either
      * @param action    accept, drop or reject
+     * @param log       what it decides is logged, at most a line a second
      */
     public record Rule(String from, String to, String protocol, int portLow, int portHigh, List<String> states,
-                       Boolean forwarded, String action) {
+                       Boolean forwarded, String action, boolean log) {
         /** Copies the list. */
         public Rule {
             states = List.copyOf(states);
@@ -45,7 +46,7 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
          * (names, actions) with the topology ({@link PolicyChecks}).
          */
         public static Rule of(String from, String to, String protocol, String port, String type, List<String> states,
-                              Boolean forwarded, String action) {
+                              Boolean forwarded, String action, boolean log) {
             if (port != null && type != null) {
                 throw new IllegalArgumentException("port and type: one or the other");
             }
@@ -54,7 +55,7 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
             }
             int[] range = port != null ? range(port, "port", 1, 65535) : type != null ? range(type, "type", 0, 255)
                     : new int[] {0, 65535};
-            return new Rule(from, to, protocol, range[0], range[1], states, forwarded, action);
+            return new Rule(from, to, protocol, range[0], range[1], states, forwarded, action, log);
         }
 
         private static int[] range(String text, String what, int min, int max) {
@@ -99,13 +100,13 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
             if (forwarded != null) {
                 sb.append(forwarded ? "forwarded " : "not forwarded ");
             }
-            return sb.append(action).toString();
+            return sb.append(action).append(log ? " log" : "").toString();
         }
 
         Rule withPrefix(String prefix, Set<String> namespaces) {
             return new Rule(namespaces.contains(from) ? prefix + from : from,
                     namespaces.contains(to) ? prefix + to : to, protocol, portLow, portHigh, states, forwarded,
-                    action);
+                    action, log);
         }
     }
 

@@ -140,6 +140,9 @@ public final class TopologyDocument {
                 }
                 putIf(m, "forwarded", r.forwarded());
                 m.put("action", r.action());
+                if (r.log()) {
+                    m.put("log", true);
+                }
                 rules.add(m);
             }
             policy.put("rules", rules);

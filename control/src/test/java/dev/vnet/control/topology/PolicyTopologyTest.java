@@ -16,7 +16,7 @@ class PolicyTopologyTest {
               default: accept
               rules:
                 - { from: red, to: lan, action: reject }
-                - { from: uplink, to: 192.168.15.0/24, protocol: tcp, port: 22, action: drop }
+                - { from: uplink, to: 192.168.15.0/24, protocol: tcp, port: 22, action: drop, log: true }
                 - { from: uplink, protocol: tcp, port: 8000-8010, forwarded: true, state: new, action: accept }
             """;
 
@@ -30,7 +30,7 @@ class PolicyTopologyTest {
         Topology t = TopologyFile.parse("lab.yaml", SEED_WITH_POLICY);
         PolicySpec p = t.policy();
         assertEquals("accept", p.defaultAction());
-        assertEquals(List.of("from red to lan reject", "from uplink to 192.168.15.0/24 tcp port 22 drop",
+        assertEquals(List.of("from red to lan reject", "from uplink to 192.168.15.0/24 tcp port 22 drop log",
                 "from uplink tcp port 8000-8010 state new forwarded accept"),
                 p.rules().stream().map(PolicySpec.Rule::describe).toList());
         Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));

@@ -95,7 +95,9 @@ final class NatConfig {
                 entries.add(new FilterRule(r.rule(), in, out, r.src(), r.dst(), r.protocol(), r.portLow(),
                         r.portHigh(), r.states(), r.forwarded(), r.action()));
             }
-            dp.router.policy().set(entries, names, defaultAction);
+            boolean[] logged = new boolean[names.size()];
+            rules.forEach(r -> logged[r.rule()] |= r.log());
+            dp.router.policy().set(entries, names, defaultAction, logged);
             log.info("policy: {} rule(s), default {}", names.size(), defaultAction.name().toLowerCase());
             return null;
         });

@@ -19,7 +19,9 @@ import dev.vnet.dataplane.wire.IpPrefix;
  * @param states   {@link FilterRule#NEW}, {@link FilterRule#INVALID}, both or 0 for any
  * @param forwarded 1, 0 or {@link FilterRule#ANY}
  * @param action   accept, drop or reject
+ * @param log      the rule logs what it decides, at most a line a second ({@code dev.vnet.policy})
  */
 public record PolicyRule(int rule, String name, String in, String out, IpPrefix src, IpPrefix dst, int protocol,
-                         int portLow, int portHigh, int states, int forwarded, FilterRule.Action action) {
+                         int portLow, int portHigh, int states, int forwarded, FilterRule.Action action,
+                         boolean log) {
 }

@@ -1,5 +1,7 @@
 package dev.vnet.dataplane.filter;
 
+import dev.vnet.dataplane.util.RateLimitedLog;
+
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -15,16 +17,29 @@ public final class Policy {
     /** {@link #decide}: no rule matched; the default action applies. */
     public static final int DEFAULT = -1;
 
+    /** A logged rule logs at most one line this often (the lines it left out are counted in the next). */
+    public static final long LOG_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("dev.vnet.policy");
+
     private volatile Snapshot current = new Snapshot(List.of(), Classifier.of(List.of()), List.of(),
-            FilterRule.Action.ACCEPT);
+            FilterRule.Action.ACCEPT, new boolean[0]);
 
     /** Rules, their classifier, their names and counters, and the default: changed together. */
     private record Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names,
                             FilterRule.Action defaultAction, FilterRule.Action[] actions, AtomicLongArray packets,
-                            AtomicLongArray bytes) {
-        Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names, FilterRule.Action def) {
+                            AtomicLongArray bytes, RateLimitedLog[] logs) {
+        Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names, FilterRule.Action def,
+                 boolean[] logged) {
             this(List.copyOf(entries), classifier, List.copyOf(names), def, actions(entries, names.size(), def),
-                    new AtomicLongArray(names.size()), new AtomicLongArray(names.size()));
+                    new AtomicLongArray(names.size()), new AtomicLongArray(names.size()), logs(logged));
+        }
+
+        private static RateLimitedLog[] logs(boolean[] logged) {
+            RateLimitedLog[] logs = new RateLimitedLog[logged.length];
+            for (int i = 0; i < logged.length; i++) {
+                logs[i] = logged[i] ? new RateLimitedLog(LOG, LOG_INTERVAL_NANOS) : null;
+            }
+            return logs;
         }
 
         private static FilterRule.Action[] actions(List<FilterRule> entries, int rules, FilterRule.Action def) {
@@ -43,12 +58,20 @@ public final class Policy {
      * from zero.
      */
     public void set(List<FilterRule> entries, List<String> names, FilterRule.Action defaultAction) {
+        set(entries, names, defaultAction, new boolean[names.size()]);
+    }
+
+    /** As {@link #set(List, List, FilterRule.Action)}, rule {@code i} logging what it decides when {@code logged[i]}. */
+    public void set(List<FilterRule> entries, List<String> names, FilterRule.Action defaultAction, boolean[] logged) {
+        if (logged.length != names.size()) {
+            throw new IllegalArgumentException(logged.length + " log flags for " + names.size() + " rules");
+        }
         for (FilterRule e : entries) {
             if (e.rule() < 0 || e.rule() >= names.size()) {
                 throw new IllegalArgumentException("entry for rule " + e.rule() + " of " + names.size());
             }
         }
-        current = new Snapshot(entries, Classifier.of(entries), names, defaultAction);
+        current = new Snapshot(entries, Classifier.of(entries), names, defaultAction, logged.clone());
     }
 
     /** True when there is nothing to decide: no rules, and everything accepted. */
@@ -78,6 +101,27 @@ public final class Policy {
     public FilterRule.Action action(int rule) {
         Snapshot s = current;
         return rule == DEFAULT || rule >= s.actions.length ? s.defaultAction : s.actions[rule];
+    }
+
+    /**
+     * The log line for a packet rule {@code rule} just decided, when the rule logs and its limit lets one through
+     * now: the caller builds and writes it ({@link #log}); false otherwise.
+     */
+    public boolean mayLog(int rule, long now) {
+        Snapshot s = current;
+        return rule >= 0 && rule < s.logs.length && s.logs[rule] != null && s.logs[rule].take(now);
+    }
+
+    /** Lines rule {@code rule} left out before the one {@link #mayLog} last let through. */
+    public long leftOut(int rule) {
+        Snapshot s = current;
+        return rule >= 0 && rule < s.logs.length && s.logs[rule] != null ? s.logs[rule].suppressed() : 0;
+    }
+
+    /** Writes the log line {@code line} about rule {@code rule}'s decision (after {@link #mayLog}). */
+    public void log(int rule, String line) {
+        long left = leftOut(rule);
+        LOG.info("{}: {}{}", name(rule), line, left > 0 ? " (" + left + " more since the last line)" : "");
     }
 
     /** How a decision trace and the views name rule {@code rule}: its number from 1 and its text, or "default". */

@@ -1,10 +1,13 @@
 package dev.vnet.dataplane.l3;
 
 import dev.vnet.dataplane.DropReason;
+import dev.vnet.dataplane.conntrack.FlowKey;
 import dev.vnet.dataplane.filter.FilterRule;
 import dev.vnet.dataplane.filter.Policy;
 import dev.vnet.dataplane.pipeline.Frame;
 import dev.vnet.dataplane.pipeline.Stage;
+import dev.vnet.dataplane.wire.Ipv4Addr;
+import dev.vnet.dataplane.wire.Ipv6Address;
 import dev.vnet.dataplane.wire.Tcp;
 
 /**
@@ -51,6 +54,11 @@ final class ForwardFilter {
         int rule = policy.decide(v6, frame.inInterface(), frame.outInterface(), srcHi, srcLo, dstHi, dstLo, protocol,
                 port, state, frame.portForwarded(), frame.length());
         FilterRule.Action action = policy.action(rule);
+        if (policy.mayLog(rule, frame.now())) {
+            policy.log(rule, action.name().toLowerCase() + " " + FlowKey.protocolName(protocol) + " "
+                    + endpoint(v6, srcHi, srcLo) + " -> " + endpoint(v6, dstHi, dstLo) + " port " + port + " in "
+                    + frame.inInterface() + " out " + frame.outInterface());
+        }
         if (frame.traced()) {
             frame.note("policy: " + policy.name(rule) + " " + switch (action) {
                 case ACCEPT -> "accepts";
@@ -63,6 +71,10 @@ final class ForwardFilter {
             case DROP -> frame.drop(DropReason.POLICY_DROP);
             case REJECT -> reject(frame, v6, protocol, l4);
         };
+    }
+
+    private static String endpoint(boolean v6, long hi, long lo) {
+        return v6 ? new Ipv6Address(hi, lo).toString() : Ipv4Addr.toString((int) lo);
     }
 
     private Stage reject(Frame frame, boolean v6, int protocol, int l4) {

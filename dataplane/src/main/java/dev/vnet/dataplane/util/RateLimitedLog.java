@@ -12,11 +12,33 @@ public final class RateLimitedLog {
     private final long intervalNanos;
     private long lastLogged = Long.MIN_VALUE;
     private long suppressed;
+    private long lastSuppressed;
 
     /** A limiter that lets one line through every {@code intervalNanos}. */
     public RateLimitedLog(Logger log, long intervalNanos) {
         this.log = log;
         this.intervalNanos = intervalNanos;
+    }
+
+    /**
+     * True when a line may be logged now (the caller logs it, with {@link #suppressed} lines left out before it);
+     * false, counting one more left out, when a line was logged less than an interval ago. For lines that cost
+     * something to build: nothing is built for the ones left out.
+     */
+    public synchronized boolean take(long now) {
+        if (lastLogged != Long.MIN_VALUE && now - lastLogged < intervalNanos) {
+            suppressed++;
+            return false;
+        }
+        lastLogged = now;
+        lastSuppressed = suppressed;
+        suppressed = 0;
+        return true;
+    }
+
+    /** Lines left out before the one {@link #take} last allowed. */
+    public synchronized long suppressed() {
+        return lastSuppressed;
     }
 
     /** Logs {@code message} with {@code arg} unless a line was logged less than an interval ago. */

@@ -144,4 +144,21 @@ class ForwardFilterTest {
             assertEquals(1, h.router.policy().packets(0));
         }
     }
+
+    @Test
+    void aLoggedRuleLogsAtMostALineASecondAndCountsWhatItLeftOut() {
+        Policy p = new Policy();
+        p.set(List.of(rule(0, FilterRule.ANY, FilterRule.ANY, 6, 22, FilterRule.Action.DROP),
+                rule(1, FilterRule.ANY, FilterRule.ANY, 17, -1, FilterRule.Action.DROP)),
+                List.of("tcp port 22 drop log", "udp drop"), FilterRule.Action.ACCEPT, new boolean[] {true, false});
+        long s = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+        assertTrue(p.mayLog(0, 0), "the first decision is logged");
+        for (int i = 1; i <= 5; i++) {
+            assertTrue(!p.mayLog(0, i * s / 10), "then nothing within the second");
+        }
+        assertTrue(p.mayLog(0, s), "a second later, a line again");
+        assertEquals(5, p.leftOut(0), "counting the five left out");
+        assertTrue(!p.mayLog(1, 0), "a rule that does not log never does");
+        assertTrue(!p.mayLog(Policy.DEFAULT, 0), "nor the default");
+    }
 }
