@@ -64,7 +64,18 @@ final class PolicyChecks {
      * known here nor a prefix.
      */
     private static IpPrefix endpoint(Topology t, String text, String where, List<String> problems) {
-        if (text == null || isName(t, text)) {
+        if (text == null) {
+            return null;
+        }
+        for (NamespaceSpec n : t.namespaces()) {
+            if (n.name().equals(text) && t.bridges().stream().noneMatch(b -> b.name().equals(n.bridge())
+                    && !(b.gateways().isEmpty() && b.gateways6().isEmpty()))) {
+                problems.add(where + ": namespace " + text + " is on bridge " + n.bridge() + ", which has no gateway: "
+                        + "nothing of it is routed, and the rules see only routed connections");
+                return null;
+            }
+        }
+        if (isName(t, text)) {
             return null;
         }
         try {

@@ -63,4 +63,20 @@ class PolicyTopologyTest {
         assertTrue(all.contains("policy rule 4: action: 'permit' is not one of [accept, drop, reject]"), all);
         assertTrue(all.contains("policy rule 4: state: 'established' is not one of [new, invalid]"), all);
     }
+
+    @Test
+    void aNamespaceOnABridgeWithoutAGatewayIsNoRoutedEndpoint() {
+        String all = problems("""
+                bridges:
+                  - { name: sw, mac-aging: 300 }
+                  - { name: br, gateway: 10.0.0.1/24 }
+                namespaces:
+                  - { name: x, bridge: sw, address: 10.9.0.2/24 }
+                  - { name: y, bridge: br, address: 10.0.0.2/24 }
+                policy:
+                  rules:
+                    - { from: x, to: y, action: drop }
+                """);
+        assertTrue(all.contains("policy rule 1: from: namespace x is on bridge sw, which has no gateway"), all);
+    }
 }
