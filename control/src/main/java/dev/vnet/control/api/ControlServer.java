@@ -125,6 +125,7 @@ public final class ControlServer implements AutoCloseable {
         on("DELETE", "/routes", r -> found(dp.removeRoute(IpPrefix.parse(r.param("to"))),
                 "no static route to " + r.param("to")));
         get("/conntrack", r -> ok(dp.connections()));
+        on("DELETE", "/conntrack", r -> ok(Map.of("flushed", dp.flushConnections())));
         get("/nat", r -> ok(dp.natRules()));
         get("/policy", r -> ok(dp.policy()));
         get("/forwards", r -> ok(dp.portForwardRules()));

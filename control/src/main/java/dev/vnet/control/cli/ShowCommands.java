@@ -123,8 +123,32 @@ final class ShowCommands {
 
     /** {@code vnet conntrack}: the tracked connections, as {@code conntrack -L} prints them. */
     @Command(name = "conntrack", mixinStandardHelpOptions = true,
-            description = "Show the running vnet's tracked connections: both tuples, state, seconds left, NAT.")
+            description = "Show the running vnet's tracked connections: both tuples, state, seconds left, NAT. "
+                    + "'vnet conntrack flush' forgets them all (conntrack -F).",
+            subcommands = {Conntrack.Flush.class})
     static final class Conntrack extends ShowCommand {
+        /** {@code vnet conntrack flush}: every connection forgotten, so rules changed since decide them again. */
+        @Command(name = "flush", mixinStandardHelpOptions = true,
+                description = "Forget every tracked connection (conntrack -F): their next packets are decided as "
+                        + "new ones, by the filtering rules as they are now, and translated anew.")
+        static final class Flush implements java.util.concurrent.Callable<Integer> {
+            @picocli.CommandLine.Mixin
+            LabSelection lab = new LabSelection();
+
+            @Override
+            public Integer call() {
+                try {
+                    JsonNode r = new dev.vnet.control.api.ControlClient(lab.stateDir()).call("DELETE", "/conntrack",
+                            null);
+                    System.out.println("flushed " + r.path("flushed").asInt() + " connections");
+                    return 0;
+                } catch (java.io.IOException e) {
+                    System.err.println("vnet conntrack flush: " + e.getMessage());
+                    return 1;
+                }
+            }
+        }
+
         @Override
         String resource() {
             return "/conntrack";

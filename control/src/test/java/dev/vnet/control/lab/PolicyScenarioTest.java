@@ -102,6 +102,13 @@ class PolicyScenarioTest {
             assertTrue(fresh.exit() != 0, "a new connection meets the rule: " + fresh);
             assertTrue(net.dataplane().policy().get(0).packets() >= 1, "the rule decided it: "
                     + net.dataplane().policy());
+            // conntrack -F: the connection is forgotten, its next segments are new ones and meet the rule
+            CliRun flush = CliRun.of("conntrack", "flush", "--state-dir=" + net.stateDir());
+            assertTrue(flush.out().matches("flushed [1-9]\\d* connections\n"), flush.toString());
+            Thread.sleep(1200);
+            long atFlush = java.nio.file.Files.size(got);
+            Thread.sleep(2500);
+            assertEquals(atFlush, java.nio.file.Files.size(got), "after the flush the rule stops the connection");
             CliRun list = CliRun.of("policy", "list", "--state-dir=" + net.stateDir());
             assertTrue(list.out().matches("(?s).*1 .*to " + net.ns("lan") + " tcp port 8090 drop\n +2 .*from "
                     + net.ns("red") + " to " + net.ns("lan") + " reject\n.*"), "both, the new one first: "

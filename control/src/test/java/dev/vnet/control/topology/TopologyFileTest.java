@@ -179,9 +179,9 @@ class TopologyFileTest {
     void structuralProblemsNameFileLineAndField() {
         assertEquals(List.of(
                 "lab.yaml:1: topology: unknown key 'bridgez' (known: bridges, namespaces, uplinks, routes, masquerade, "
-                        + "forwards, limits, captures)",
+                        + "forwards, limits, captures, policy)",
                 "lab.yaml:5: bridge br0: unknown key 'gatway' (known: name, gateway, mac-aging, fdb-max, host-port, "
-                        + "host-address, vxlan, router-advertisements, rdnss)",
+                        + "host-address, vxlan, router-advertisements, rdnss, isolated)",
                 "lab.yaml:6: bridge br0: fdb-max: 'lots' is not a whole number",
                 "lab.yaml:8: namespace a: bridge: missing",
                 "lab.yaml:9: namespace a: address: not an IPv4 address: '10.0.0.300'",
@@ -243,6 +243,6 @@ class TopologyFileTest {
         assertTrue(broken.get(0).contains("not valid YAML"), broken.toString());
         assertEquals(List.of("lab.yaml: the file is empty; start from 'vnet lab --print'"), problems(""));
         assertEquals(List.of("lab.yaml:1: topology: expected a mapping of bridges, namespaces, uplinks, routes, "
-                + "masquerade, forwards, limits, captures"), problems("- just a list\n"));
+                + "masquerade, forwards, limits, captures, policy"), problems("- just a list\n"));
     }
 }

@@ -384,6 +384,11 @@ public final class Dataplane implements AutoCloseable {
         natConfig.setPolicy(rules, defaultAction);
     }
 
+    /** Forgets every tracked connection ({@code conntrack -F}): their next packets are new ones; returns how many. */
+    public int flushConnections() {
+        return call(() -> router.conntrack().flush());
+    }
+
     /** The filter's rules with their counters, in order, then the default (number 0). */
     public List<PolicyEntry> policy() {
         return natConfig.policy();

@@ -315,6 +315,23 @@ public final class ConnTable {
         value[hole] = NONE;
     }
 
+    /** Removes every connection (taking the write lock), as {@code conntrack -F}; returns how many. */
+    public int flush() {
+        long stamp = lock.writeLock();
+        try {
+            int removed = 0;
+            for (int id = 0; id < maxConnections; id++) {
+                if (live[id]) {
+                    remove(id);
+                    removed++;
+                }
+            }
+            return removed;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
     /** Removes connections past their deadline (taking the write lock); returns how many. */
     public int expire(long now) {
         long stamp = lock.writeLock();

@@ -245,6 +245,10 @@ class Nat66Test {
             n.h.clock.advance(31, TimeUnit.SECONDS);
             assertEquals(1, table.expire(n.h.clock.nanos()));
             assertEquals(0, table.addresses6(), "no address held for nothing");
+            n.h.send(n.h.p1, Frames6.echoRequest(GW1, H1, RED, LAN, 8, 1, new byte[16]));
+            n.h.sent(n.up);
+            assertEquals(1, table.flush(), "conntrack -F");
+            assertEquals(0, table.addresses6(), "a flush gives the addresses back too");
         }
     }
 }
