@@ -26,12 +26,13 @@ public interface FrameFileWriter extends AutoCloseable {
 
     /**
      * Writes every frame waiting in {@code capture} (its monotonic times shifted by {@code offsetMicros} to wall-clock
-     * microseconds, drops with their reason as the comment); returns how many.
+     * microseconds, drops with their reason, and the rule that decided, as the comment); returns how many.
      */
     default int drain(Capture capture, long offsetMicros) throws IOException {
-        return capture.drain((port, name, d, data, length, wire, nanos, why) -> frame(name,
+        return capture.drain((port, name, d, data, length, wire, nanos, why, detail) -> frame(name,
                 d == Capture.IN ? PcapngWriter.INBOUND : d == Capture.OUT ? PcapngWriter.OUTBOUND : PcapngWriter.UNKNOWN,
-                offsetMicros + nanos / 1000, data, length, wire, why == null ? null : "dropped: " + why.label()));
+                offsetMicros + nanos / 1000, data, length, wire, why == null ? null
+                        : "dropped: " + why.label() + (detail == null ? "" : " by " + detail)));
     }
 
     /** Monotonic capture time (nanoseconds) to wall-clock microseconds: the offset, fixed once per capture. */

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +31,7 @@ class PolicyScenarioTest {
 
     @BeforeAll
     static void up() throws Exception {
-        RootScenario.require("ip", "nc", "ss");
+        RootScenario.require("ip", "nc", "ss", "tshark");
         net = ScenarioLab.up(TopologyFile.parse("policy", SeedLab.text() + """
 
                 policy:
@@ -61,6 +63,43 @@ class PolicyScenarioTest {
         assertTrue(list.out().matches("(?s).*\\n +1 +[1-9]\\d* +\\d+ +from " + net.ns("red") + " to " + net.ns("lan")
                 + " reject\\n.*"), list.out());
         assertTrue(list.out().contains("default accept"), list.out());
+    }
+
+    @Test
+    void aDropCaptureNamesTheRuleThatRejectedRedsConnection() throws Exception {
+        Path dir = Files.createTempDirectory("vnet-policy-drops");
+        Path file = dir.resolve("drops.pcapng");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process trace = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                dev.vnet.control.cli.Main.class.getName(), "trace", "--state-dir", net.stateDir().toString(), "--drops",
+                "-w", file.toString(), "-c", "1", "tcp port 8082")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("trace.out").toFile()).start();
+        try {
+            awaitCapture();
+            Cmd.inNs(net.ns("red"), 15, "sh", "-c", "echo hi | nc -N -w 3 192.168.1.3 8082");
+            assertTrue(trace.waitFor(30, TimeUnit.SECONDS), "the trace ends after one dropped frame: "
+                    + Files.readString(dir.resolve("trace.out")));
+            Cmd.Result comments = Cmd.run(60, "tshark", "-r", file.toString(), "-T", "fields", "-e", "frame.comment");
+            assertEquals("dropped: policy-reject by rule 1 (from " + net.ns("red") + " to " + net.ns("lan")
+                    + " reject)", comments.out().strip(), comments.toString());
+        } finally {
+            trace.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir.resolve("trace.out"));
+            Files.delete(dir);
+        }
+    }
+
+    /** Waits until vnet lists a running capture. */
+    private static void awaitCapture() throws Exception {
+        dev.vnet.control.api.ControlClient client = new dev.vnet.control.api.ControlClient(net.stateDir());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (client.get("/captures").size() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the trace's capture did not start");
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Test

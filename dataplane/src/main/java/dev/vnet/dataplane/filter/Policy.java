@@ -27,11 +27,20 @@ public final class Policy {
     /** Rules, their classifier, their names and counters, and the default: changed together. */
     private record Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names,
                             FilterRule.Action defaultAction, FilterRule.Action[] actions, AtomicLongArray packets,
-                            AtomicLongArray bytes, RateLimitedLog[] logs) {
+                            AtomicLongArray bytes, RateLimitedLog[] logs, String[] labels, String defaultLabel) {
         Snapshot(List<FilterRule> entries, Classifier classifier, List<String> names, FilterRule.Action def,
                  boolean[] logged) {
             this(List.copyOf(entries), classifier, List.copyOf(names), def, actions(entries, names.size(), def),
-                    new AtomicLongArray(names.size()), new AtomicLongArray(names.size()), logs(logged));
+                    new AtomicLongArray(names.size()), new AtomicLongArray(names.size()), logs(logged),
+                    labels(names), "the default policy (" + def.name().toLowerCase() + ")");
+        }
+
+        private static String[] labels(List<String> names) {
+            String[] labels = new String[names.size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = "rule " + (i + 1) + " (" + names.get(i) + ")";
+            }
+            return labels;
         }
 
         private static RateLimitedLog[] logs(boolean[] logged) {
@@ -124,11 +133,13 @@ public final class Policy {
         LOG.info("{}: {}{}", name(rule), line, left > 0 ? " (" + left + " more since the last line)" : "");
     }
 
-    /** How a decision trace and the views name rule {@code rule}: its number from 1 and its text, or "default". */
+    /**
+     * How a decision trace, a drop capture and the log name rule {@code rule}: its number from 1 and its text, or the
+     * default policy. Made when the rules were set, so naming allocates nothing.
+     */
     public String name(int rule) {
         Snapshot s = current;
-        return rule == DEFAULT ? "the default policy (" + s.defaultAction.name().toLowerCase() + ")"
-                : "rule " + (rule + 1) + " (" + (rule < s.names.size() ? s.names.get(rule) : "?") + ")";
+        return rule == DEFAULT || rule >= s.labels.length ? s.defaultLabel : s.labels[rule];
     }
 
     /** The rules' names, in order. */

@@ -16,7 +16,7 @@ import dev.vnet.dataplane.wire.Tcp;
  * decides it between DNAT and SNAT. Accepted: it goes on. Dropped: counted as {@code policy-drop}. Rejected: counted
  * as {@code policy-reject}, and the sender told as nft's {@code reject} tells it: a TCP segment with a reset (IPv4),
  * anything else with ICMP (ICMPv6) port unreachable. A rejected or dropped packet makes no connection, so its
- * retransmissions are decided again. The decision trace names the rule that decided.
+ * retransmissions are decided again. The decision trace and drop captures name the rule that decided.
  */
 final class ForwardFilter {
     /** {@link #check}: the packet may go on. (Null means "done" to a stage: a drop returns it.) */
@@ -65,6 +65,9 @@ final class ForwardFilter {
                 case DROP -> "drops";
                 case REJECT -> "rejects";
             });
+        }
+        if (action != FilterRule.Action.ACCEPT) {
+            frame.setDropDetail(policy.name(rule));
         }
         return switch (action) {
             case ACCEPT -> GO_ON;

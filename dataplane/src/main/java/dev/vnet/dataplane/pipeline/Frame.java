@@ -45,6 +45,7 @@ public final class Frame {
     private Port outPort;
     private Port[] floodPorts;
     private DropReason dropReason;
+    private String dropDetail;
 
     Frame(Pipeline pipeline) {
         this.pipeline = pipeline;
@@ -72,6 +73,7 @@ public final class Frame {
         this.outPort = null;
         this.floodPorts = null;
         this.dropReason = null;
+        this.dropDetail = null;
     }
 
     void clear() {
@@ -353,6 +355,11 @@ public final class Frame {
         return dropReason;
     }
 
+    /** What decided a {@link Verdict#DROP} beyond its reason (the rule), or null. */
+    public String dropDetail() {
+        return dropDetail;
+    }
+
     /** Terminal: send out of {@code port}. Returns null so a stage can {@code return frame.forward(p)}. */
     public Stage forward(Port port) {
         verdict = Verdict.FORWARD;
@@ -372,6 +379,14 @@ public final class Frame {
         verdict = Verdict.DROP;
         dropReason = reason;
         return null;
+    }
+
+    /**
+     * Names what decides this frame's drop, if it is dropped (a string made beforehand, such as the rule's name),
+     * shown beside the reason in drop captures and traces; set before handing the frame to the stage that drops it.
+     */
+    public void setDropDetail(String detail) {
+        dropDetail = detail;
     }
 
     /** Terminal: handled locally; the pipeline releases the buffer. */

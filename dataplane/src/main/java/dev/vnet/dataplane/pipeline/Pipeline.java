@@ -273,10 +273,10 @@ public final class Pipeline implements FrameSink {
         boolean device = in instanceof DevicePort;
         if (first == attachments.ingress(in)) {
             if (device) {
-                Captures.offer(captures, in.id(), in.name(), Capture.IN, buf, null, now);
+                Captures.offer(captures, in.id(), in.name(), Capture.IN, buf, null, null, now);
             }
         } else if (!device) {
-            Captures.offer(captures, in.id(), in.name(), Capture.OUT, buf, null, now);
+            Captures.offer(captures, in.id(), in.name(), Capture.OUT, buf, null, null, now);
         }
     }
 
@@ -338,7 +338,7 @@ public final class Pipeline implements FrameSink {
                 local++;
                 buf.release();
             }
-            default -> drop(buf, in, frame.dropReason());
+            default -> drop(buf, in, frame.dropReason(), frame.dropDetail());
         }
     }
 
@@ -366,10 +366,14 @@ public final class Pipeline implements FrameSink {
     }
 
     private void drop(ByteBuf buf, Port in, DropReason reason) {
+        drop(buf, in, reason, null);
+    }
+
+    private void drop(ByteBuf buf, Port in, DropReason reason, String detail) {
         dropped++;
         in.counters().drop(reason);
         if (dropCaptures != null) {
-            Captures.offer(dropCaptures, in.id(), in.name(), Capture.DROPS, buf, reason, now);
+            Captures.offer(dropCaptures, in.id(), in.name(), Capture.DROPS, buf, reason, detail, now);
         }
         buf.release();
     }
@@ -379,7 +383,7 @@ public final class Pipeline implements FrameSink {
         if (captures != null) {
             // Ports are seen from outside the bridge: what the bridge sends to the router's port comes in to the router.
             Captures.offer(captures, out.id(), out.name(), out instanceof DevicePort ? Capture.OUT : Capture.IN, buf,
-                    null, now);
+                    null, null, now);
         }
     }
 

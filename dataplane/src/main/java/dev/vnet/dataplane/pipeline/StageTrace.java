@@ -85,7 +85,8 @@ public final class StageTrace {
             }
             case CONSUMED -> out.add("=> held by the dataplane (the step above says why)");
             case LOCAL -> out.add("=> for vnet itself (answered or handled locally)");
-            default -> out.add("=> drop: " + frame.dropReason().label());
+            default -> out.add("=> drop: " + frame.dropReason().label()
+                    + (frame.dropDetail() == null ? "" : " by " + frame.dropDetail()));
         }
         trace.finish(number, in.name(), out);
     }

@@ -33,6 +33,7 @@ public final class Capture {
     private final int[] portId;
     private final String[] portName;
     private final DropReason[] reason;
+    private final String[] detail;
     private final int slotMask;
     private final AtomicLong head = new AtomicLong(); // next slot the reader takes
     private final AtomicLong tail = new AtomicLong(); // next slot the loop fills
@@ -81,6 +82,7 @@ public final class Capture {
         portId = new int[n];
         portName = new String[n];
         reason = new DropReason[n];
+        detail = new String[n];
     }
 
     /** Its number, unique in the dataplane. */
@@ -100,10 +102,11 @@ public final class Capture {
 
     /**
      * On the loop: offers the frame in {@code buf} (its readable bytes), seen on the port with id {@code port} and
-     * name {@code name} in direction {@code d} (with {@code why} for a drop) at pipeline time {@code nanos}. Copies
+     * name {@code name} in direction {@code d} (with {@code why} for a drop, and {@code what}: what decided it, or null) at pipeline time {@code nanos}. Copies
      * it into a free slot if the filter takes it; never blocks.
      */
-    public synchronized void offer(int port, String name, int d, ByteBuf buf, DropReason why, long nanos) {
+    public synchronized void offer(int port, String name, int d, ByteBuf buf, DropReason why, String what,
+                                   long nanos) {
         if (stopped) {
             return;
         }
@@ -137,6 +140,7 @@ public final class Capture {
         portId[i] = port;
         portName[i] = name;
         reason[i] = why;
+        detail[i] = what;
         seen.lazySet(seen.get() + 1);
         tail.lazySet(t + 1); // publishes the slot to the reader
     }
@@ -145,10 +149,10 @@ public final class Capture {
     public interface FrameVisitor {
         /**
          * Called with the frame's slot, seen on the port with id {@code port} and name {@code name}; {@code why} is
-         * null unless it was dropped.
+         * null unless it was dropped, {@code detail} what decided the drop beyond its reason (a rule) or null.
          */
         void visit(int port, String name, int direction, byte[] data, int length, int originalLength, long nanos,
-                   DropReason why) throws java.io.IOException;
+                   DropReason why, String detail) throws java.io.IOException;
     }
 
     /** On the reader: hands every captured frame not yet read to {@code visitor}, then frees their slots. */
@@ -159,8 +163,9 @@ public final class Capture {
         while (h < t) {
             int i = (int) h & slotMask;
             visitor.visit(portId[i], portName[i], direction[i], data[i], length[i], originalLength[i], time[i],
-                    reason[i]);
+                    reason[i], detail[i]);
             portName[i] = null;
+            detail[i] = null;
             h++;
             n++;
             head.lazySet(h);

@@ -31,14 +31,15 @@ public final class Captures {
 
     /**
      * Offers a frame seen on port {@code port} (named {@code name}) to each capture of {@code list} that wants
-     * direction {@code d}. A capture that throws (its filter failed) is failed and takes no more frames; the frame
+     * direction {@code d} ({@code why} and {@code detail}: a drop's reason and what decided it, else null). A capture that throws (its filter failed) is failed and takes no more frames; the frame
      * and the other captures go on.
      */
-    public static void offer(Capture[] list, int port, String name, int d, ByteBuf buf, DropReason why, long nanos) {
+    public static void offer(Capture[] list, int port, String name, int d, ByteBuf buf, DropReason why, String detail,
+                             long nanos) {
         for (Capture c : list) {
             if (c.wants(d)) {
                 try {
-                    c.offer(port, name, d, buf, why, nanos);
+                    c.offer(port, name, d, buf, why, detail, nanos);
                 } catch (RuntimeException e) {
                     c.fail("it threw on a frame of port " + name + ": " + e);
                 }

@@ -6,6 +6,8 @@ import dev.vnet.dataplane.testing.Frames6;
 import dev.vnet.dataplane.testing.LeakCheck;
 import dev.vnet.dataplane.testing.RouterHarness;
 import dev.vnet.dataplane.trace.BpfFilter;
+import dev.vnet.dataplane.trace.Capture;
+import dev.vnet.dataplane.trace.CaptureFilter;
 import dev.vnet.dataplane.trace.DecisionTrace;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Icmp4;
@@ -103,6 +105,28 @@ class ForwardFilterTest {
             String trace = t.poll(1000) + t.poll(1000) + t.poll(1000);
             assertTrue(trace.contains("policy: rule 1 (from uplink forwarded tcp accept) accepts"), trace);
             assertTrue(trace.contains("policy: the default policy (drop) drops"), trace);
+            assertTrue(trace.contains("=> drop: policy-drop by the default policy (drop)"), trace);
+        }
+    }
+
+    @Test
+    void aDropCaptureNamesTheRuleThatRejectedOrDroppedTheFrame() throws Exception {
+        try (RouterHarness h = seed()) {
+            h.router.policy().set(List.of(rule(0, BR1, UPLINK, 17, 53, FilterRule.Action.DROP),
+                            rule(1, BR1, UPLINK, 6, -1, FilterRule.Action.REJECT)),
+                    List.of("from br1 to uplink udp port 53 drop", "from br1 to uplink tcp reject"),
+                    FilterRule.Action.ACCEPT);
+            Capture drops = new Capture(1, Capture.DROPS, CaptureFilter.ALL, 16, 65535);
+            h.pipeline.addDropCapture(drops);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40010, 53, new byte[8]));
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40011, 80, 0x02, new byte[0]));
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40012, 9, new byte[8]));
+            List<String> seen = new java.util.ArrayList<>();
+            drops.drain((port, name, d, data, length, wire, nanos, why, detail) -> seen.add(why.label() + " by "
+                    + detail));
+            assertEquals(List.of("policy-drop by rule 1 (from br1 to uplink udp port 53 drop)",
+                    "policy-reject by rule 2 (from br1 to uplink tcp reject)"), seen,
+                    "each refused frame's capture names its rule; the accepted one is not a drop");
         }
     }
 

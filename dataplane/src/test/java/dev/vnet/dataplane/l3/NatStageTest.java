@@ -253,7 +253,7 @@ class NatStageTest {
             assertEquals(2, h.sent(h.uplink).size());
             List<String> seen = new java.util.ArrayList<>();
             try {
-                c.drain((port, name, direction, data, length, wire, nanos, why) -> seen.add(name + " " + direction));
+                c.drain((port, name, direction, data, length, wire, nanos, why, detail) -> seen.add(name + " " + direction));
             } catch (java.io.IOException e) {
                 throw new AssertionError(e);
             }

@@ -82,7 +82,7 @@ class CaptureTest {
 
     private static List<Seen> drain(Capture c) throws IOException {
         List<Seen> out = new ArrayList<>();
-        c.drain((port, name, d, data, length, wire, nanos, why) -> out.add(new Seen(name, d,
+        c.drain((port, name, d, data, length, wire, nanos, why, detail) -> out.add(new Seen(name, d,
                 Arrays.copyOf(data, length), why)));
         return out;
     }
@@ -183,7 +183,7 @@ class CaptureTest {
     private static void writePcapng(Capture c, OutputStream file) throws IOException {
         PcapngWriter w = new PcapngWriter(file, 65535, "vnet test");
         List<String> interfaces = new ArrayList<>();
-        c.drain((port, name, d, data, length, wire, nanos, why) -> {
+        c.drain((port, name, d, data, length, wire, nanos, why, detail) -> {
             int id = interfaces.indexOf(name);
             if (id < 0) {
                 id = w.addInterface(name);
