@@ -2,7 +2,7 @@
 # Installs what vnet needs to build, run and test, on Debian/Ubuntu, when it is missing:
 # a JDK (17 or newer), Maven, iproute2, libpcap (capture filters), the tools the tests drive (ping, OpenBSD
 # netcat, iperf3, curl, traceroute) and nft (vnet bench's kernel network). With --test also the capture readers the
-# tests check vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3) and tracepath.
+# tests check vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3), tracepath and nmap.
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -50,6 +50,8 @@ if [ "${1:-}" = "--test" ]; then
   have hping3 || need hping3
   # The IPv6 routing scenarios trace the path MTU as users do.
   have tracepath || need iputils-tracepath
+  # The policy scenario scans the gateway from lan as a user checking their rules would.
+  have nmap || need nmap
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
