@@ -52,16 +52,17 @@ public class FilterBenchmark {
     private final int[] port = new int[BATCH];
     private final int[] proto = new int[BATCH];
 
-    /** Builds the rules and the packets. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        SplittableRandom r = new SplittableRandom(25);
+    /**
+     * Sets {@code count} rules of a router with many tenants into {@code policy}: five shapes cycling, from and to
+     * 10.x.y.0/24 and 172.16.x.y (none of the seed lab's addresses), the default accepting.
+     */
+    static void tenantRules(Policy policy, int count) {
         List<FilterRule> entries = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < rules; i++) {
+        for (int i = 0; i < count; i++) {
             int shape = i % 5;
             Ipv4Cidr net = new Ipv4Cidr(0x0A00_0000 | (i & 0xFFFF) << 8, 24);
-            Ipv4Cidr host = new Ipv4Cidr(0xC0A8_0000 | (i & 0xFFFF), 32);
+            Ipv4Cidr host = new Ipv4Cidr(0xAC10_0000 | (i & 0xFFFF), 32);
             FilterRule rule = switch (shape) {
                 case 0 -> new FilterRule(i, FilterRule.ANY, FilterRule.ANY, null, net, 6, 22, 22, 0, FilterRule.ANY,
                         FilterRule.Action.DROP);
@@ -78,6 +79,13 @@ public class FilterBenchmark {
             names.add("rule " + i);
         }
         policy.set(entries, names, FilterRule.Action.ACCEPT);
+    }
+
+    /** Builds the rules and the packets. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        SplittableRandom r = new SplittableRandom(25);
+        tenantRules(policy, rules);
         for (int p = 0; p < BATCH; p++) {
             // a rule of the first shape late in the list (its /24 as destination, TCP port 22)
             int target = rules == 0 ? 0 : ((rules - 1) / 5 - r.nextInt(Math.max(1, rules / 50))) * 5;

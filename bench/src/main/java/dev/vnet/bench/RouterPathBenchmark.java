@@ -43,8 +43,13 @@ import java.util.concurrent.TimeUnit;
  * {@code routed} (bridge to bridge, no NAT), {@code masquerade} (out of the uplink, source rewritten), {@code dnat}
  * (into the uplink's forwarded port, destination rewritten), and the same three over IPv6 ({@code routed6},
  * {@code masquerade6}, {@code dnat6}: 78-byte frames, the smallest UDP over IPv6 with a payload as the IPv4 frames'
- * 18 bytes less two; NAT66 through the connection table's address handles). 256 flows cycle; every one is an
- * established connection after warm-up, as in steady traffic. Every neighbor is resolved.
+ * 18 bytes less two; NAT66 through the connection table's address handles). 256 flows cycle; with
+ * {@code connections=established} (the default) every one is an established connection after warm-up, as in steady
+ * traffic; with {@code new} every frame opens a connection (the clock moves past the UDP timeout each time the flows
+ * wrap, so the connection its tuple had has expired and is replaced: lookup miss, filter, NAT plan, create), as a
+ * flood of new connections. {@code rules}: filter rules the router holds ({@link FilterBenchmark#tenantRules}, none
+ * matching these flows, so a new connection's decision probes every group of the classifier; established frames ask
+ * no rule). Every neighbor is resolved.
  *
  * <p>Routing rewrites a frame in place (MACs, TTL, NAT), so each frame is restored from its template (a 64-byte copy)
  * before it is offered again: {@link #restoreOnly} measures that copy alone, to subtract. The frames are held with
@@ -75,10 +80,23 @@ public class RouterPathBenchmark {
     @Param({"routed", "masquerade", "dnat", "routed6", "masquerade6", "dnat6"})
     public String path;
 
+    /** Filter rules the router holds (0, 100, 10000 measure the filter's cost on the whole path). */
+    @Param({"0"})
+    public int rules;
+
+    /** established: every frame's connection exists; new: every frame opens one. */
+    @Param({"established"})
+    public String connections = "established";
+
+    /** Past the UDP timeout (30 s): each wrap of the flows finds every connection expired. */
+    private static final long EXPIRE_STEP = TimeUnit.SECONDS.toNanos(31);
     private static final int FRAME6 = 78;
+    private long time = 1_000_000_000L;
+    private boolean fresh;
     private int frameLength;
 
     private Pipeline pipeline;
+    private Router router;
     private CountingPort p1;
     private CountingPort p3;
     private CountingPort uplink;
@@ -91,9 +109,14 @@ public class RouterPathBenchmark {
     /** Builds two bridges and an uplink around the router, the seed lab's NAT, resolved neighbors and the frames. */
     @Setup(Level.Trial)
     public void setUp() {
-        Clock clock = () -> 1_000_000_000L;
+        if (!connections.equals("established") && !connections.equals("new")) {
+            throw new IllegalArgumentException("connections must be established or new, not " + connections);
+        }
+        fresh = connections.equals("new");
+        Clock clock = () -> time;
         pipeline = new Pipeline(clock, new Attachments());
-        Router router = new Router(RouterLimits.defaults(), pipeline.attachments());
+        router = new Router(RouterLimits.defaults(), pipeline.attachments());
+        FilterBenchmark.tenantRules(router.policy(), rules);
         Bridge br1 = new Bridge("br1", 64, TimeUnit.SECONDS.toNanos(300), pipeline.attachments());
         Bridge br2 = new Bridge("br2", 64, TimeUnit.SECONDS.toNanos(300), pipeline.attachments());
         p1 = new CountingPort(1, "p1");
@@ -189,8 +212,11 @@ public class RouterPathBenchmark {
     @OperationsPerInvocation(BATCH)
     public void route() {
         Pipeline p = pipeline;
-        p.beginBatch();
         int i = next;
+        if (fresh && i == 0) {
+            time += EXPIRE_STEP;
+        }
+        p.beginBatch();
         for (int n = 0; n < BATCH; n++) {
             ByteBuf f = frames[i];
             f.setBytes(0, templates[i], 0, frameLength);
@@ -215,6 +241,16 @@ public class RouterPathBenchmark {
         }
         next = i;
         return sum;
+    }
+
+    /** Connections the router made, for the functional test. */
+    public long connectionsCreated() {
+        return router.conntrack().created();
+    }
+
+    /** Rules the router's filter holds, for the functional test. */
+    public int policyRules() {
+        return router.policy().names().size();
     }
 
     /** The pipeline, for the functional test. */

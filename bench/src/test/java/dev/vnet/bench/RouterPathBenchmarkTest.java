@@ -33,6 +33,29 @@ class RouterPathBenchmarkTest {
     }
 
     @Test
+    void withRulesAndNewConnectionsEveryFrameStillArrivesAndOpensItsOwnConnection() {
+        for (String path : new String[] {"routed", "masquerade6"}) {
+            RouterPathBenchmark b = new RouterPathBenchmark();
+            b.path = path;
+            b.rules = 10_000;
+            b.connections = "new";
+            b.setUp();
+            try {
+                for (int i = 0; i < 100; i++) {
+                    b.route();
+                }
+                long offered = 100L * RouterPathBenchmark.BATCH;
+                assertEquals(0, b.pipeline().dropped(), path + ": nothing dropped (no rule matches these flows)");
+                assertEquals(offered, b.delivered(), path + ": every frame handed to the far port");
+                assertEquals(offered, b.connectionsCreated(), path + ": every frame opened a connection");
+                assertEquals(10_000, b.policyRules(), path + ": the rules are in place");
+            } finally {
+                b.tearDown();
+            }
+        }
+    }
+
+    @Test
     void tablesHoldWhatTheLookupBenchmarkPutsInThem() {
         TableLookupBenchmark t = new TableLookupBenchmark();
         t.size = 1000;

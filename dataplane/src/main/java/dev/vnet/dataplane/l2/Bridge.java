@@ -23,6 +23,8 @@ public final class Bridge {
     private final NdGuard ndGuard = new NdGuard();
     private Port[] members = new Port[0];
     private Port[] floodMembers = new Port[0];
+    private Stage switchedFilter; // set and cleared at the loops' barrier, as members are
+    private Port filterExempt;
 
     /**
      * A bridge with an empty table of the given bound and aging time, whose members' frames enter it through
@@ -69,6 +71,30 @@ public final class Bridge {
     /** The forwarding stage alone: where the router sends frames into this bridge (no learning of its own MAC). */
     public Stage forwardStage() {
         return forward;
+    }
+
+    /**
+     * Filters the unicast frames switched between two of this bridge's ports through {@code filter} (the router's
+     * policy, as {@code br_netfilter}), except those from or to {@code routerPort} (the router decides those); a null
+     * filter switches them unfiltered again.
+     */
+    public void setSwitchedFilter(Stage filter, Port routerPort) {
+        switchedFilter = filter;
+        filterExempt = routerPort;
+    }
+
+    /** True when the frames this bridge switches are filtered. */
+    public boolean filtersSwitched() {
+        return switchedFilter != null;
+    }
+
+    /**
+     * The stage a unicast frame from {@code in} to {@code out} (null: flooded, its destination unknown) goes to after
+     * the forwarding decision: the filter, or null (the decision stands).
+     */
+    Stage switchedFilter(Port in, Port out) {
+        Stage f = switchedFilter;
+        return f == null || in == filterExempt || out == filterExempt ? null : f;
     }
 
     /** Makes {@code port} a member: frames it receives enter this bridge, floods include it. */

@@ -11,7 +11,8 @@ import dev.vnet.dataplane.wire.MacAddr;
  * Forwarding decision: a known unicast destination goes to its port; broadcast, multicast and unknown unicast are
  * flooded to every member that floods but the port the frame entered the bridge by (and that port's split-horizon
  * group); a destination learned on that side is dropped (no reflection). The router hands frames to this stage
- * directly (its port is the entry port then).
+ * directly (its port is the entry port then). On a bridge that filters what it switches, a unicast frame between two
+ * ports other than the router's then goes to the filter ({@link Bridge#switchedFilter}), which may refuse it.
  */
 final class L2Forward extends Stage {
     private final Bridge bridge;
@@ -28,11 +29,13 @@ final class L2Forward extends Stage {
         }
         Port out = bridge.table().lookup(dst, frame.now());
         if (out == null) {
-            return frame.flood(bridge.floodMembers());
+            frame.flood(bridge.floodMembers());
+            return bridge.switchedFilter(frame.l2InPort(), null);
         }
         if (out.sameSide(frame.l2InPort())) {
             return frame.drop(DropReason.SAME_PORT);
         }
-        return frame.forward(out);
+        frame.forward(out);
+        return bridge.switchedFilter(frame.l2InPort(), out);
     }
 }

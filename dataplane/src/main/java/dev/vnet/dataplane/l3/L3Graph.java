@@ -48,6 +48,8 @@ final class L3Graph {
     final IcmpOutput icmp;
     /** The ICMPv6 errors the router sends about packets it forwards; they go out through {@link Ipv6Output}. */
     final Icmp6Output icmp6;
+    /** The policy's place: routed connections' first packets, and those a filtering bridge switches. */
+    final ForwardFilter filter;
 
     L3Graph(RouterTables tables, NatState nat) {
         this.icmp = new IcmpOutput(tables, nat, localOutput);
@@ -66,7 +68,7 @@ final class L3Graph {
         // From the end of the graph back to its entries: each stage is built after the stages it hands frames to.
         Neighbor6Output neighbor6Output = new Neighbor6Output(tables);
         icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output), nat.conntrack());
-        ForwardFilter filter = new ForwardFilter(nat.policy(), icmp,
+        filter = new ForwardFilter(nat.policy(), icmp,
                 error("port unreachable", Icmp4.TYPE_DEST_UNREACHABLE, 3, DropReason.POLICY_REJECT),
                 error6("unreachable port", Icmp6.TYPE_DEST_UNREACHABLE, 4, DropReason.POLICY_REJECT));
         NeighborOutput neighborOutput = new NeighborOutput(tables);

@@ -89,6 +89,14 @@ public final class Router {
         return iface;
     }
 
+    /**
+     * Makes the policy decide the connections {@code iface}'s bridge switches between its own ports too (as
+     * {@code br_netfilter}), or ({@code on} false) no longer. At the loops' barrier.
+     */
+    public void filterSwitched(Bridge bridge, RouterInterface iface, boolean on) {
+        bridge.setSwitchedFilter(on ? new SwitchedFilter(iface.index(), nat, graph.filter) : null, iface.port());
+    }
+
     /** Makes {@code port} (an uplink TAP) a routed interface of its own, with MAC {@code mac}. */
     public RouterInterface addPortInterface(String name, DevicePort port, long mac, int mtu) {
         RouterInterface iface = newInterface(name, mac, mtu, port, new PortOutput(port));
