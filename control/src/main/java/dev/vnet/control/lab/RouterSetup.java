@@ -23,6 +23,11 @@ public final class RouterSetup {
                 || topology.bridges().stream().anyMatch(b -> b.isolated())) {
             dataplane.setPolicy(PolicySetup.rules(topology), PolicySetup.action(topology.policy().defaultAction()));
         }
+        for (var b : topology.bridges()) {
+            if (b.filterSwitched()) {
+                dataplane.filterSwitched(b.name(), true);
+            }
+        }
         for (PortForwardSpec f : topology.forwards()) {
             for (var target : f.targets()) {
                 dataplane.addPortForward(f.protocol(), f.on(), f.portLow(), f.portHigh(), target, f.targetPort());

@@ -23,17 +23,27 @@ import java.util.List;
  * @param hostAddresses6 the host's IPv6 addresses on its port (with {@code hostInterface}), none unless given
  * @param isolated      its namespaces reach the uplinks but not the namespaces of other bridges behind the router,
  *                      nor they them (Docker's isolation between networks)
+ * @param filterSwitched the policy also decides the connections switched between this bridge's namespaces (the
+ *                      kernel's br_netfilter); needs a gateway, whose router holds the policy
  */
 public record BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
                          Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6,
                          boolean routerAdvertisements, List<Ipv6Address> rdnss, List<Ipv6Cidr> hostAddresses6,
-                         boolean isolated) {
+                         boolean isolated, boolean filterSwitched) {
     /** Copies the lists. */
     public BridgeSpec {
         gateways = List.copyOf(gateways);
         gateways6 = List.copyOf(gateways6);
         rdnss = List.copyOf(rdnss);
         hostAddresses6 = List.copyOf(hostAddresses6);
+    }
+
+    /** A bridge whose switched traffic is not filtered. */
+    public BridgeSpec(String name, BridgeOptions options, List<Ipv4Cidr> gateways, String hostInterface,
+                      Ipv4Cidr hostAddress, VxlanSpec vxlan, List<Ipv6Cidr> gateways6, boolean routerAdvertisements,
+                      List<Ipv6Address> rdnss, List<Ipv6Cidr> hostAddresses6, boolean isolated) {
+        this(name, options, gateways, hostInterface, hostAddress, vxlan, gateways6, routerAdvertisements, rdnss,
+                hostAddresses6, isolated, false);
     }
 
     /** A bridge that is not isolated. */

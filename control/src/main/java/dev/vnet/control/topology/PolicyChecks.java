@@ -25,6 +25,10 @@ final class PolicyChecks {
             if (b.isolated() && b.gateways().isEmpty() && b.gateways6().isEmpty()) {
                 problems.add("bridge " + b.name() + ": isolated: a bridge without a gateway reaches no other already");
             }
+            if (b.filterSwitched() && b.gateways().isEmpty() && b.gateways6().isEmpty()) {
+                problems.add("bridge " + b.name() + ": filter-switched: needs a gateway (the policy is its router's;"
+                        + " a reject is answered by it)");
+            }
         }
         PolicySpec p = t.policy();
         if (!ACTIONS.contains(p.defaultAction())) {

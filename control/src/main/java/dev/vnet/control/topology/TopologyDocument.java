@@ -46,6 +46,9 @@ public final class TopologyDocument {
             if (b.isolated()) {
                 m.put("isolated", true);
             }
+            if (b.filterSwitched()) {
+                m.put("filter-switched", true);
+            }
             if (!b.routerAdvertisements()) {
                 m.put("router-advertisements", false);
             }

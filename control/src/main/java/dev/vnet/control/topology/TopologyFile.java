@@ -172,7 +172,7 @@ public final class TopologyFile extends YamlElementReader {
 
     private BridgeSpec bridge(Node node, String where) {
         Map<String, Node> f = fields(node, where, List.of("name", "gateway", "mac-aging", "fdb-max", "host-port",
-                "host-address", "vxlan", "router-advertisements", "rdnss", "isolated"));
+                "host-address", "vxlan", "router-advertisements", "rdnss", "isolated", "filter-switched"));
         if (f == null) {
             return null;
         }
@@ -192,6 +192,7 @@ public final class TopologyFile extends YamlElementReader {
         VxlanSpec vxlan = f.containsKey("vxlan") ? vxlan(f.get("vxlan"), label + ": vxlan") : null;
         Boolean adverts = value(f, node, label, "router-advertisements", false, TopologyFile::bool);
         Boolean isolated = value(f, node, label, "isolated", false, TopologyFile::bool);
+        Boolean filterSwitched = value(f, node, label, "filter-switched", false, TopologyFile::bool);
         List<Ipv6Address> rdnss = new ArrayList<>();
         for (Node item : items(f.get("rdnss"))) {
             try {
@@ -206,7 +207,8 @@ public final class TopologyFile extends YamlElementReader {
         BridgeOptions options = new BridgeOptions(fdbMax == null ? MacTable.DEFAULT_MAX_ENTRIES : fdbMax,
                 aging == null ? MacTable.DEFAULT_AGING_NANOS : TimeUnit.SECONDS.toNanos(aging));
         return new BridgeSpec(name, options, gateways, hostPort, hostAddress, vxlan, gateways6,
-                adverts == null || adverts, rdnss, host6, isolated != null && isolated);
+                adverts == null || adverts, rdnss, host6, isolated != null && isolated,
+                filterSwitched != null && filterSwitched);
     }
 
     private VxlanSpec vxlan(Node node, String where) {

@@ -65,6 +65,25 @@ class PolicyTopologyTest {
     }
 
     @Test
+    void filterSwitchedIsReadWrittenBackAndNeedsAGateway() throws Exception {
+        Topology t = TopologyFile.parse("lab.yaml", SeedLab.text().replace("    fdb-max: 8192",
+                "    fdb-max: 8192\n    filter-switched: true") + """
+
+                policy:
+                  rules:
+                    - { from: red, to: blue, protocol: tcp, port: 22, action: reject }
+                """);
+        assertTrue(t.bridges().get(0).filterSwitched(), "read");
+        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
+        assertTrue(back.bridges().get(0).filterSwitched(), "written back");
+        String all = problems("""
+                bridges:
+                  - { name: sw, filter-switched: true }
+                """);
+        assertTrue(all.contains("bridge sw: filter-switched: needs a gateway"), all);
+    }
+
+    @Test
     void aNamespaceOnABridgeWithoutAGatewayIsNoRoutedEndpoint() {
         String all = problems("""
                 bridges:

@@ -181,7 +181,7 @@ class TopologyFileTest {
                 "lab.yaml:1: topology: unknown key 'bridgez' (known: bridges, namespaces, uplinks, routes, masquerade, "
                         + "forwards, limits, captures, policy)",
                 "lab.yaml:5: bridge br0: unknown key 'gatway' (known: name, gateway, mac-aging, fdb-max, host-port, "
-                        + "host-address, vxlan, router-advertisements, rdnss, isolated)",
+                        + "host-address, vxlan, router-advertisements, rdnss, isolated, filter-switched)",
                 "lab.yaml:6: bridge br0: fdb-max: 'lots' is not a whole number",
                 "lab.yaml:8: namespace a: bridge: missing",
                 "lab.yaml:9: namespace a: address: not an IPv4 address: '10.0.0.300'",

@@ -333,6 +333,11 @@ public final class Dataplane implements AutoCloseable {
         routerConfig.setRouterAdvertisements(bridge, on);
     }
 
+    /** Makes the policy decide the connections {@code bridge} (with a gateway) switches between its ports, or not. */
+    public void filterSwitched(String bridge, boolean on) {
+        routerConfig.filterSwitched(bridge, on);
+    }
+
     /**
      * Creates TAP {@code interfaceName} as a routed uplink port named {@code portName} with router address
      * {@code address}: the far side of the TAP is another network (a namespace of hosts), reached through the router.

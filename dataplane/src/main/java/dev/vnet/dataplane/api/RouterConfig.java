@@ -109,6 +109,13 @@ final class RouterConfig {
         });
     }
 
+    void filterSwitched(String bridge, boolean on) {
+        dp.call(() -> {
+            dp.router.filterSwitched(dp.requireBridge(bridge), gatewayOf(bridge), on);
+            return null;
+        });
+    }
+
     /** The router's interface on {@code bridge}, which must have a gateway (at the barrier). */
     private RouterInterface gatewayOf(String bridge) {
         RouterInterface iface = dp.routerInterfaces.get(bridge);

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The whole dataplane fed hostile frames: two bridges, the router and the seed lab's NAT (MASQUERADE out of the
- * uplink, two port forwards), IPv6 addresses on br1 and the uplink, on in-memory ports, with small tables so that fuzzing reaches their bounds. An input is
+ * uplink, two port forwards), IPv6 addresses on br1 and the uplink, a filter policy that br1 also applies to what
+ * it switches, on in-memory ports, with small tables so that fuzzing reaches their bounds. An input is
  * a script ({@link FuzzScript}): frames on any of the four ports, with or without offload state, and jumps of the
  * clock that run aging and the router's timer.
  *
@@ -50,6 +51,16 @@ class PipelineFuzzTest {
         h.router.natRules().add(new dev.vnet.dataplane.nat.NatRules.PortForward6(17,
                 dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:16::5"), 5353, 5353,
                 dev.vnet.dataplane.wire.Ipv6Address.parse("fd00:15::2"), 53));
+        // A policy (reject TCP to port 22, drop UDP to port 9, from anywhere) and br1 filtering what it switches:
+        // the rules' decisions, their rejects' answers and the switched connections are fuzzed too.
+        dev.vnet.dataplane.filter.FilterRule.Action reject = dev.vnet.dataplane.filter.FilterRule.Action.REJECT;
+        int any = dev.vnet.dataplane.filter.FilterRule.ANY;
+        h.router.policy().set(List.of(
+                new dev.vnet.dataplane.filter.FilterRule(0, any, any, null, null, 6, 22, 22, 0, any, reject),
+                new dev.vnet.dataplane.filter.FilterRule(1, any, any, null, null, 17, 9, 9, 0, any,
+                        dev.vnet.dataplane.filter.FilterRule.Action.DROP)),
+                List.of("tcp port 22 reject", "udp port 9 drop"), dev.vnet.dataplane.filter.FilterRule.Action.ACCEPT);
+        h.router.filterSwitched(h.br1, h.router.interfaces().get(0), true);
         MemoryPort[] ports = {h.p1, h.p2, h.p3, h.uplink};
         try {
             FuzzScript.run(input, alloc, new FuzzScript.Target() {
