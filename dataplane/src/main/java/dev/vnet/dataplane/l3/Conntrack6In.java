@@ -80,10 +80,13 @@ final class Conntrack6In extends Stage {
                 srcPort = 0;
                 dstPort = buf.getUnsignedShort(l4 + Icmp6.ECHO_ID);
             } else {
-                boolean translated = Icmp6.isError(type)
-                        && Icmp6ErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available);
-                return untracked(frame, translated ? "an ICMPv6 error about a translated connection: translated back"
-                        : "not tracked");
+                int related = Icmp6.isError(type)
+                        ? Icmp6ErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available)
+                        : IcmpErrorNat.UNRELATED;
+                if (related == IcmpErrorNat.UNRELATED) {
+                    frame.setInvalid();
+                }
+                return untracked(frame, IcmpErrorNat.describe(related));
             }
         } else { // by its addresses alone, as netfilter's generic tracker
             srcPort = 0;

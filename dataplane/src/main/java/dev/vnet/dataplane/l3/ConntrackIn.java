@@ -82,11 +82,14 @@ final class ConntrackIn extends Stage {
                 srcPort = 0;
                 dstPort = Icmp4.echoId(buf, l4);
             } else {
-                boolean translated = Icmp4.isError(type)
-                        && IcmpErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available);
+                int related = Icmp4.isError(type)
+                        ? IcmpErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available)
+                        : IcmpErrorNat.UNRELATED;
+                if (related == IcmpErrorNat.UNRELATED) {
+                    frame.setInvalid(); // about nothing known, opening nothing: the policy's to decide
+                }
                 if (frame.traced()) {
-                    frame.note(translated ? "an ICMP error about a translated connection: translated back"
-                            : "not tracked");
+                    frame.note(IcmpErrorNat.describe(related));
                 }
                 return untracked(frame, buf, ip, fragment);
             }

@@ -51,6 +51,25 @@ final class ForwardFilter {
             return GO_ON;
         }
         int state = protocol == 6 && (Tcp.flags(frame.buf(), l4) & 0x12) != 0x02 ? FilterRule.INVALID : FilterRule.NEW;
+        return decide(frame, v6, srcHi, srcLo, dstHi, dstLo, protocol, l4, port, state);
+    }
+
+    /**
+     * What becomes of an ICMP packet connection tracking found {@link Frame#invalid} (an error about no known
+     * connection, a type that opens nothing): the rules decide it as state invalid, its ICMP type as its port. An
+     * ICMP error about a known connection (related) is the connection's, and never comes here.
+     */
+    Stage checkInvalid(Frame frame, boolean v6, long srcHi, long srcLo, long dstHi, long dstLo, int protocol,
+                       int l4) {
+        if (policy.acceptsAll()) {
+            return GO_ON;
+        }
+        return decide(frame, v6, srcHi, srcLo, dstHi, dstLo, protocol, l4, frame.buf().getUnsignedByte(l4),
+                FilterRule.INVALID);
+    }
+
+    private Stage decide(Frame frame, boolean v6, long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int l4,
+                         int port, int state) {
         int rule = policy.decide(v6, frame.inInterface(), frame.outInterface(), srcHi, srcLo, dstHi, dstLo, protocol,
                 port, state, frame.portForwarded(), frame.length());
         FilterRule.Action action = policy.action(rule);

@@ -25,14 +25,15 @@ final class Icmp6ErrorNat {
     }
 
     /**
-     * Translates the error at {@code icmp} ({@code length} bytes) of the packet at {@code ip} in place; false when it
-     * is not about a translated connection.
+     * Translates the error at {@code icmp} ({@code length} bytes) of the packet at {@code ip} in place when it is
+     * about a translated connection: {@link IcmpErrorNat#TRANSLATED}, {@link IcmpErrorNat#RELATED} (about a known
+     * connection, left as it is) or {@link IcmpErrorNat#UNRELATED}, as for IPv4.
      */
-    static boolean translate(ConnTable table, long now, ByteBuf buf, int ip, int icmp, int length) {
+    static int translate(ConnTable table, long now, ByteBuf buf, int ip, int icmp, int length) {
         int inner = icmp + Icmp6.HEADER_LEN;
         int quoted = length - Icmp6.HEADER_LEN;
         if (quoted < MIN_QUOTE || (buf.getUnsignedByte(inner) >>> 4) != 6) {
-            return false;
+            return IcmpErrorNat.UNRELATED;
         }
         int protocol = Ipv6.nextHeader(buf, inner);
         int l4 = inner + Ipv6.HEADER_LEN;
@@ -51,11 +52,11 @@ final class Icmp6ErrorNat {
                 qSrcPort = 0;
                 qDstPort = id;
             } else {
-                return false;
+                return IcmpErrorNat.UNRELATED;
             }
         } else if (protocol == Ipv6.NH_HOP_BY_HOP || protocol == Ipv6.NH_ROUTING || protocol == Ipv6.NH_FRAGMENT
                 || protocol == Ipv6.NH_DEST_OPTS) {
-            return false;
+            return IcmpErrorNat.UNRELATED;
         } else {
             qSrcPort = 0;
             qDstPort = 0;
@@ -64,11 +65,11 @@ final class Icmp6ErrorNat {
         int handle = table.lookup6(Ipv6.dstHi(buf, inner), Ipv6.dstLo(buf, inner), Ipv6.srcHi(buf, inner),
                 Ipv6.srcLo(buf, inner), FlowKey.lo(protocol, qDstPort, qSrcPort) | FlowKey.V6, now);
         if (handle == ConnTable.NONE) {
-            return false;
+            return IcmpErrorNat.UNRELATED;
         }
         int id = Conn.id(handle);
         if ((table.flags(id) & Conn.TRANSLATED) == 0) {
-            return false;
+            return IcmpErrorNat.RELATED;
         }
         boolean reply = !Conn.isOriginal(handle);
         // x: the tuple the quoted packet had when its sender sent it; y: the other direction's tuple.
@@ -105,7 +106,7 @@ final class Icmp6ErrorNat {
         buf.setLong(ip + Ipv6.DST, table.address6Hi(xSrc));
         buf.setLong(ip + Ipv6.DST + 8, table.address6Lo(xSrc));
         Icmp6.updateChecksum(buf, ip, icmp, length);
-        return true;
+        return IcmpErrorNat.TRANSLATED;
     }
 
     /** Writes the address at {@code at}; returns {@code csum} (-1: none to keep) updated for the change. */

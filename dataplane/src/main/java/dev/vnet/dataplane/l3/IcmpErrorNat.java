@@ -27,16 +27,36 @@ final class IcmpErrorNat {
     private IcmpErrorNat() {
     }
 
-    /** Translates the error at {@code icmp} (of {@code length} bytes) in place; false when it is not about a NATed flow. */
-    static boolean translate(ConnTable table, long now, ByteBuf buf, int ip, int icmp, int length) {
+    /** {@link #translate}: the error is about no connection the router knows (netfilter's INVALID). */
+    static final int UNRELATED = 0;
+    /** {@link #translate}: the error is about a known connection that is not translated; left as it is. */
+    static final int RELATED = 1;
+    /** {@link #translate}: the error was about a translated connection, and is translated. */
+    static final int TRANSLATED = 2;
+
+    /** What {@link #translate}'s answer means, for a decision trace. */
+    static String describe(int related) {
+        return switch (related) {
+            case TRANSLATED -> "an ICMP error about a translated connection (related): translated back";
+            case RELATED -> "an ICMP error about a tracked connection (related): not tracked itself";
+            default -> "not tracked: about no known connection, opening none (invalid)";
+        };
+    }
+
+    /**
+     * Translates the error at {@code icmp} (of {@code length} bytes) in place when it is about a translated
+     * connection; says whether it was ({@link #TRANSLATED}), is about a connection left as it is ({@link #RELATED}),
+     * or about none ({@link #UNRELATED}).
+     */
+    static int translate(ConnTable table, long now, ByteBuf buf, int ip, int icmp, int length) {
         int inner = icmp + Icmp4.HEADER_LEN;
         int quoted = length - Icmp4.HEADER_LEN;
         if (quoted < MIN_QUOTE || (buf.getUnsignedByte(inner) >>> 4) != 4) {
-            return false;
+            return UNRELATED;
         }
         int innerHeader = (buf.getUnsignedByte(inner) & 0x0F) * 4;
         if (innerHeader < Ipv4.MIN_HEADER_LEN || innerHeader + 8 > quoted) {
-            return false;
+            return UNRELATED;
         }
         int protocol = Ipv4.protocol(buf, inner);
         int l4 = inner + innerHeader;
@@ -58,7 +78,7 @@ final class IcmpErrorNat {
                 qSrcPort = 0;
                 qDstPort = id;
             } else {
-                return false;
+                return UNRELATED;
             }
         } else { // tracked by its addresses alone (see FlowKey.hasPorts)
             qSrcPort = 0;
@@ -66,11 +86,11 @@ final class IcmpErrorNat {
         }
         int handle = table.lookup(FlowKey.hi(qDst, qSrc), FlowKey.lo(protocol, qDstPort, qSrcPort), now);
         if (handle == ConnTable.NONE) {
-            return false;
+            return UNRELATED;
         }
         int id = Conn.id(handle);
         if ((table.flags(id) & Conn.TRANSLATED) == 0) {
-            return false;
+            return RELATED;
         }
         boolean reply = !Conn.isOriginal(handle);
         // x: the tuple the quoted packet had when its sender sent it; y: the other direction's tuple.
@@ -85,7 +105,7 @@ final class IcmpErrorNat {
         NatRewrite.translate(buf, ip, icmp, Ipv4.PROTO_ICMP, outer, FlowKey.dst(xHi), FlowKey.src(xHi), 0, 0, false);
 
         rewriteQuote(buf, icmp, inner, l4, l4Quoted, protocol, xHi, xLo);
-        return true;
+        return TRANSLATED;
     }
 
     private static void rewriteQuote(ByteBuf buf, int icmp, int inner, int l4, int l4Quoted, int protocol, long xHi,

@@ -98,6 +98,13 @@ final class NatOut extends Stage {
         ByteBuf buf = frame.buf();
         int ip = frame.l3Offset();
         if (!frame.newFlow()) {
+            if (frame.invalid()) {
+                Stage refused = filter.checkInvalid(frame, false, 0, Ipv4.src(buf, ip) & 0xFFFF_FFFFL, 0,
+                        Ipv4.dst(buf, ip) & 0xFFFF_FFFFL, Ipv4.protocol(buf, ip), ip + Ipv4.headerLength(buf, ip));
+                if (refused != ForwardFilter.GO_ON) {
+                    return refused;
+                }
+            }
             if (!Ipv4.hasTransportHeader(buf, ip) && !frame.fragmentTranslated()
                     && nat.rules().mayTranslate(Ipv4.src(buf, ip), frame.outInterface())) {
                 return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED); // no ports to find its connection by

@@ -46,6 +46,16 @@ final class NatOut6 extends Stage {
     @Override
     protected Stage process(Frame frame) {
         if (!frame.newFlow()) {
+            if (frame.invalid()) {
+                ByteBuf buf = frame.buf();
+                int ip = frame.l3Offset();
+                Stage refused = filter.checkInvalid(frame, true, Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip),
+                        Ipv6.dstHi(buf, ip), Ipv6.dstLo(buf, ip), Ipv6.upperProtocol(frame.walk()),
+                        ip + Ipv6.upperOffset(frame.walk()));
+                if (refused != ForwardFilter.GO_ON) {
+                    return refused;
+                }
+            }
             if (Ipv6.isFragment(frame.walk()) && mayTranslate(frame)) {
                 return frame.drop(DropReason.FRAGMENT_NOT_TRANSLATED);
             }

@@ -28,9 +28,11 @@ import io.netty.buffer.ByteBuf;
  * unreachable) is built and routed by the router, so it reaches the sender from the address it called (a reset) or
  * the gateway's (ICMP). A malformed IP header is dropped with its reason, as {@code br_netfilter} drops it.
  *
- * <p>Not filtered, as the kernel's defaults do not filter them either: non-IP frames (ARP), VLAN-tagged frames
- * ({@code bridge-nf-filter-vlan-tagged} is off), group-addressed frames. Passed untracked: ICMP errors and other
- * ICMP that opens nothing, and IP fragments after the first (no ports to match; the kernel reassembles them first).
+ * <p>An ICMP error about a known connection (related) passes as the connection's; one about none, and ICMP of a
+ * type that opens nothing, are decided by the rules as state invalid. Not filtered, as the kernel's defaults do not
+ * filter them either: non-IP frames (ARP), VLAN-tagged frames ({@code bridge-nf-filter-vlan-tagged} is off),
+ * group-addressed frames. Passed untracked: neighbour discovery (about the link, not a connection), and IP fragments
+ * after the first (no ports to match; the kernel reassembles them first).
  */
 final class SwitchedFilter extends Stage {
     private final int iface;
@@ -91,7 +93,17 @@ final class SwitchedFilter extends Stage {
             } else if (Icmp4.isQueryReply(icmpType)) {
                 dstPort = Icmp4.echoId(buf, l4);
             } else {
-                return untracked(frame, "ICMP that opens nothing: not filtered");
+                int related = Icmp4.isError(icmpType)
+                        ? IcmpErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available)
+                        : IcmpErrorNat.UNRELATED;
+                if (related != IcmpErrorNat.UNRELATED) {
+                    return untracked(frame, IcmpErrorNat.describe(related));
+                }
+                frame.setL3Offset(ip);
+                frame.setInInterface(iface);
+                frame.setRoute(iface, Ipv4.dst(buf, ip));
+                return invalid(frame, filter.checkInvalid(frame, false, 0, Ipv4.src(buf, ip) & 0xFFFF_FFFFL, 0,
+                        Ipv4.dst(buf, ip) & 0xFFFF_FFFFL, protocol, l4));
             }
             match = icmpType;
         }
@@ -158,8 +170,19 @@ final class SwitchedFilter extends Stage {
                 srcPort = buf.getUnsignedShort(l4 + Icmp6.ECHO_ID);
             } else if (icmpType == Icmp6.TYPE_ECHO_REPLY) {
                 dstPort = buf.getUnsignedShort(l4 + Icmp6.ECHO_ID);
+            } else if (Icmp6.isError(icmpType)) {
+                int related = Icmp6ErrorNat.translate(nat.conntrack(), frame.now(), buf, ip, l4, available);
+                if (related != IcmpErrorNat.UNRELATED) {
+                    return untracked(frame, IcmpErrorNat.describe(related));
+                }
+                frame.setL3Offset(ip);
+                frame.setWalk(walk);
+                frame.setInInterface(iface);
+                frame.setRoute6(iface, Ipv6.dstHi(buf, ip), Ipv6.dstLo(buf, ip));
+                return invalid(frame, filter.checkInvalid(frame, true, Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip),
+                        Ipv6.dstHi(buf, ip), Ipv6.dstLo(buf, ip), protocol, l4));
             } else {
-                return untracked(frame, "ICMPv6 that opens nothing (neighbour discovery, errors): not filtered");
+                return untracked(frame, "ICMPv6 that is about the link (neighbour discovery): not filtered");
             }
             match = icmpType;
         }
@@ -202,6 +225,11 @@ final class SwitchedFilter extends Stage {
             table.unlock(stamp);
         }
         return recorded(frame, id);
+    }
+
+    /** An ICMP packet about no known connection, decided by the rules as invalid: switched on, or refused. */
+    private static Stage invalid(Frame frame, Stage refused) {
+        return refused == ForwardFilter.GO_ON ? null : refused;
     }
 
     private static int initialState(ByteBuf buf, int protocol, int l4) {

@@ -34,6 +34,7 @@ public final class Frame {
     private boolean newFlow;
     private boolean portForwarded;
     private boolean fragmentTranslated;
+    private boolean invalid;
     private int errorDetail;
     private long flowHi;
     private long flowLo;
@@ -68,6 +69,7 @@ public final class Frame {
         this.newFlow = false;
         this.portForwarded = false;
         this.fragmentTranslated = false;
+        this.invalid = false;
         this.errorDetail = 0;
         this.verdict = Verdict.PENDING;
         this.outPort = null;
@@ -264,6 +266,19 @@ public final class Frame {
     /** Marks a fragment without ports as translated by its datagram's connection (NAT's virtual reassembly). */
     public void setFragmentTranslated() {
         this.fragmentTranslated = true;
+    }
+
+    /**
+     * Marks an untracked packet that opens no connection and belongs to none (an ICMP error about no known
+     * connection, ICMP of a type that opens nothing: netfilter's INVALID), for the policy to decide.
+     */
+    public void setInvalid() {
+        this.invalid = true;
+    }
+
+    /** True for a packet {@link #setInvalid} marked. */
+    public boolean invalid() {
+        return invalid;
     }
 
     /** True for a later fragment that got its connection's address translation. */

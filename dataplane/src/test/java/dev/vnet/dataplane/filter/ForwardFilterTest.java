@@ -146,6 +146,35 @@ class ForwardFilterTest {
     }
 
     @Test
+    void anIcmpErrorAboutAKnownConnectionIsItsWhileOneAboutNoneIsDecidedAsInvalid() {
+        try (RouterHarness h = seed()) {
+            h.router.policy().set(List.of(rule(0, BR1, UPLINK, FilterRule.ANY, -1, FilterRule.Action.ACCEPT)),
+                    List.of("from br1 to uplink accept"), FilterRule.Action.DROP);
+            h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40020, 9999, new byte[8]));
+            ByteBuf leaving = h.sent(h.uplink).get(0);
+            h.send(h.uplink, FrameBuilder.icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3,
+                    leaving));
+            assertEquals(1, h.sent(h.p1).size(), "the error about red's connection (related) reaches red");
+            ByteBuf unknown = FrameBuilder.udp(GW_UPLINK, GW1, UP_IP, LAN_IP, 1234, 9999, new byte[8]);
+            h.send(h.uplink, FrameBuilder.icmpError(GW_UPLINK, LAN, LAN_IP, H1_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3,
+                    unknown));
+            unknown.release();
+            assertTrue(h.sent(h.p1).isEmpty(), "an error about no known connection is invalid: the default drops it");
+            assertEquals(1, h.uplink.counters().drops(DropReason.POLICY_DROP));
+
+            h.router.policy().set(List.of(new FilterRule(0, UPLINK, FilterRule.ANY, null, null, 1, 3, 3,
+                    FilterRule.INVALID, FilterRule.ANY, FilterRule.Action.ACCEPT)),
+                    List.of("from uplink icmp type 3 state invalid accept"), FilterRule.Action.DROP);
+            ByteBuf again = FrameBuilder.udp(GW_UPLINK, GW1, UP_IP, LAN_IP, 1234, 9999, new byte[8]);
+            h.send(h.uplink, FrameBuilder.icmpError(GW_UPLINK, LAN, LAN_IP, H1_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3,
+                    again));
+            again.release();
+            assertEquals(1, h.sent(h.p1).size(), "a rule for state invalid lets it through");
+            assertEquals(1, h.router.policy().packets(0));
+        }
+    }
+
+    @Test
     void ipv6IsDecidedByTheSameRulesAndRejectedWithIcmpv6() {
         try (RouterHarness h = new RouterHarness()) {
             var br1 = h.router.interfaces().get(0);

@@ -419,20 +419,6 @@ class NatStageTest {
         }
     }
 
-    /** An ICMP error from {@code from} to {@code to} quoting the whole IPv4 packet {@code quoted}. */
-    private static ByteBuf icmpError(long dstMac, long srcMac, int from, int to, int type, int code, ByteBuf quoted) {
-        int quoteLength = Ipv4.totalLength(quoted, IP);
-        byte[] body = new byte[8 + quoteLength];
-        quoted.getBytes(IP, body, 8, quoteLength);
-        ByteBuf f = FrameBuilder.icmpEcho(dstMac, srcMac, from, to, 0, 0, java.util.Arrays.copyOfRange(body, 8,
-                body.length));
-        f.setByte(L4 + Icmp4.TYPE, type);
-        f.setByte(L4 + Icmp4.CODE, code);
-        f.setInt(L4 + 4, 0);
-        Icmp4.updateChecksum(f, L4, 8 + quoteLength);
-        return f;
-    }
-
     /** The quote inside an ICMP error must itself be a sound packet: IPv4 header and UDP checksum verify. */
     private static void assertQuoteSound(ByteBuf err) {
         int inner = L4 + 8;
@@ -449,7 +435,7 @@ class NatStageTest {
             h.send(h.p1, FrameBuilder.udp(GW1, H1, H1_IP, LAN_IP, 40000, 9999, "anyone?".getBytes()));
             ByteBuf leaving = only(h.sent(h.uplink));
             // lan's kernel: port unreachable, to the address it saw, quoting what it got.
-            h.send(h.uplink, icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3, leaving));
+            h.send(h.uplink, FrameBuilder.icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3, leaving));
             ByteBuf err = only(h.sent(h.p1));
             assertEquals(H1_IP, Ipv4.dst(err, IP), "to the inside host");
             assertEquals(LAN_IP, Ipv4.src(err, IP));
@@ -483,7 +469,7 @@ class NatStageTest {
             // lan's answer that it does not speak the protocol reaches h1 too, quoting what h1 sent.
             h.send(h.p1, FrameBuilder.ipv4(GW1, H1, H1_IP, LAN_IP, 47, gre));
             ByteBuf again = only(h.sent(h.uplink));
-            h.send(h.uplink, icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 2, again));
+            h.send(h.uplink, FrameBuilder.icmpError(GW_UPLINK, LAN, LAN_IP, UP_IP, Icmp4.TYPE_DEST_UNREACHABLE, 2, again));
             ByteBuf err = only(h.sent(h.p1));
             assertEquals(H1_IP, Ipv4.dst(err, IP), "protocol unreachable to the inside host");
             assertEquals(H1_IP, Ipv4.src(err, L4 + 8), "the quote as h1 sent it");
@@ -553,7 +539,7 @@ class NatStageTest {
             h.send(h.uplink, FrameBuilder.udp(GW_UPLINK, LAN, LAN_IP, UP_IP, 6000, 5353, "dns?".getBytes()));
             ByteBuf arrived = only(h.sent(h.p2));
             // h2 has nothing on port 53: it answers port unreachable to lan, quoting the DNATed packet.
-            h.send(h.p2, icmpError(GW1, H2, H2_IP, LAN_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3, arrived));
+            h.send(h.p2, FrameBuilder.icmpError(GW1, H2, H2_IP, LAN_IP, Icmp4.TYPE_DEST_UNREACHABLE, 3, arrived));
             ByteBuf err = only(h.sent(h.uplink));
             assertEquals(UP_IP, Ipv4.src(err, IP), "lan hears from the address it sent to");
             assertEquals(LAN_IP, Ipv4.dst(err, IP));

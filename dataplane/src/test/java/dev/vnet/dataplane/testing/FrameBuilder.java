@@ -132,6 +132,21 @@ public final class FrameBuilder {
         return buf;
     }
 
+    /** An ICMP error from {@code from} to {@code to} quoting the whole IPv4 packet in frame {@code quoted}. */
+    public static ByteBuf icmpError(long dstMac, long srcMac, int from, int to, int type, int code, ByteBuf quoted) {
+        int ip = Ethernet.HEADER_LEN;
+        int l4 = ip + Ipv4.MIN_HEADER_LEN;
+        int quoteLength = Ipv4.totalLength(quoted, ip);
+        byte[] quote = new byte[quoteLength];
+        quoted.getBytes(ip, quote);
+        ByteBuf f = icmpEcho(dstMac, srcMac, from, to, 0, 0, quote);
+        f.setByte(l4 + Icmp4.TYPE, type);
+        f.setByte(l4 + Icmp4.CODE, code);
+        f.setInt(l4 + 4, 0);
+        Icmp4.updateChecksum(f, l4, 8 + quoteLength);
+        return f;
+    }
+
     private static ByteBuf ipv4Frame(long dst, long src, int ipLength) {
         ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(Ethernet.HEADER_LEN + ipLength);
         buf.writeZero(Ethernet.HEADER_LEN + ipLength);
