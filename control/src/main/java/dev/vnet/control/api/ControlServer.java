@@ -178,7 +178,7 @@ public final class ControlServer implements AutoCloseable {
                         named(running, text(b, "to")),
                         text(b, "protocol"), text(b, "port"), text(b, "type"), states,
                         b.hasNonNull("forwarded") ? b.get("forwarded").asBoolean() : null, text(b, "action"),
-                        b.path("log").asBoolean(false));
+                        text(b, "reject-with"), b.path("log").asBoolean(false));
                 var current = running.policy();
                 java.util.List<dev.vnet.control.topology.PolicySpec.Rule> rules =
                         new java.util.ArrayList<>(current.rules());

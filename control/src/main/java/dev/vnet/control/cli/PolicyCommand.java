@@ -44,6 +44,10 @@ final class PolicyCommand implements Runnable {
         Boolean forwarded;
         @picocli.CommandLine.Option(names = "--action", required = true, description = "accept, drop or reject.")
         String action;
+        @picocli.CommandLine.Option(names = "--reject-with", paramLabel = "ANSWER", description = "How a reject "
+                + "answers: tcp-reset (TCP only), port-unreachable or admin-prohibited (ICMP, to every protocol); "
+                + "default: a TCP reset to TCP, ICMP port unreachable to the rest.")
+        String rejectWith;
         @picocli.CommandLine.Option(names = "--at", paramLabel = "N", description = "Its place, from 1.")
         Integer at;
         @picocli.CommandLine.Option(names = "--log", description = "Log what it decides, at most a line a second.")
@@ -64,6 +68,7 @@ final class PolicyCommand implements Runnable {
             }
             put(body, "forwarded", forwarded);
             body.put("action", action);
+            put(body, "reject-with", rejectWith);
             put(body, "position", at);
             if (log) {
                 body.put("log", true);

@@ -44,7 +44,8 @@ final class PolicySetup {
                     }
                     out.add(new PolicyRule(i, r.describe(), from.iface(), to.iface(), from.prefix(), to.prefix(),
                             protocol(r.protocol()), r.portLow(), r.portHigh(), states(r.states()),
-                            r.forwarded() == null ? FilterRule.ANY : r.forwarded() ? 1 : 0, action(r.action()),
+                            r.forwarded() == null ? FilterRule.ANY : r.forwarded() ? 1 : 0,
+                            action(r.action(), r.rejectWith()),
                             r.log()));
                 }
             }
@@ -73,6 +74,18 @@ final class PolicySetup {
 
     static FilterRule.Action action(String text) {
         return FilterRule.Action.valueOf(text.toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** A rule's action, a reject's answer chosen by {@code rejectWith} (null: the default answer). */
+    static FilterRule.Action action(String text, String rejectWith) {
+        if (rejectWith == null) {
+            return action(text);
+        }
+        return switch (rejectWith) {
+            case "port-unreachable" -> FilterRule.Action.REJECT_PORT_UNREACHABLE;
+            case "admin-prohibited" -> FilterRule.Action.REJECT_ADMIN_PROHIBITED;
+            default -> FilterRule.Action.REJECT; // tcp-reset: the default answer, to TCP (PolicyChecks)
+        };
     }
 
     private static List<End> ends(Topology t, String name) {

@@ -15,6 +15,7 @@ final class PolicyChecks {
     static final List<String> ACTIONS = List.of("accept", "drop", "reject");
     static final List<String> PROTOCOLS = List.of("tcp", "udp", "icmp", "icmpv6");
     static final List<String> STATES = List.of("new", "invalid");
+    static final List<String> REJECT_WITH = List.of("tcp-reset", "port-unreachable", "admin-prohibited");
 
     private PolicyChecks() {
     }
@@ -52,6 +53,16 @@ final class PolicyChecks {
             }
             if ((r.portLow() != 0 || r.portHigh() != 65535) && r.protocol() == null) {
                 problems.add(where + ": port: a port (or ICMP type) needs a protocol, as in nft");
+            }
+            if (r.rejectWith() != null) {
+                if (!r.action().equals("reject")) {
+                    problems.add(where + ": reject-with: only a reject answers (action is '" + r.action() + "')");
+                } else if (!REJECT_WITH.contains(r.rejectWith())) {
+                    problems.add(where + ": reject-with: '" + r.rejectWith() + "' is not one of " + REJECT_WITH);
+                } else if (r.rejectWith().equals("tcp-reset") && !"tcp".equals(r.protocol())) {
+                    problems.add(where + ": reject-with: tcp-reset needs protocol: tcp (only TCP is answered with"
+                            + " a reset, as in nft)");
+                }
             }
             for (String s : r.states()) {
                 if (!STATES.contains(s)) {

@@ -31,10 +31,12 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
      * @param states    new and/or invalid; empty for any
      * @param forwarded true: only connections a port forward made; false: only others; null: either
      * @param action    accept, drop or reject
+     * @param rejectWith how a reject answers: tcp-reset, port-unreachable or admin-prohibited; null for the default
+     *                  (a TCP reset to TCP, ICMP port unreachable to the rest)
      * @param log       what it decides is logged, at most a line a second
      */
     public record Rule(String from, String to, String protocol, int portLow, int portHigh, List<String> states,
-                       Boolean forwarded, String action, boolean log) {
+                       Boolean forwarded, String action, String rejectWith, boolean log) {
         /** Copies the list. */
         public Rule {
             states = List.copyOf(states);
@@ -46,7 +48,7 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
          * (names, actions) with the topology ({@link PolicyChecks}).
          */
         public static Rule of(String from, String to, String protocol, String port, String type, List<String> states,
-                              Boolean forwarded, String action, boolean log) {
+                              Boolean forwarded, String action, String rejectWith, boolean log) {
             if (port != null && type != null) {
                 throw new IllegalArgumentException("port and type: one or the other");
             }
@@ -55,7 +57,7 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
             }
             int[] range = port != null ? range(port, "port", 1, 65535) : type != null ? range(type, "type", 0, 255)
                     : new int[] {0, 65535};
-            return new Rule(from, to, protocol, range[0], range[1], states, forwarded, action, log);
+            return new Rule(from, to, protocol, range[0], range[1], states, forwarded, action, rejectWith, log);
         }
 
         private static int[] range(String text, String what, int min, int max) {
@@ -100,13 +102,14 @@ public record PolicySpec(String defaultAction, List<Rule> rules) {
             if (forwarded != null) {
                 sb.append(forwarded ? "forwarded " : "not forwarded ");
             }
-            return sb.append(action).append(log ? " log" : "").toString();
+            return sb.append(action).append(rejectWith != null ? " with " + rejectWith : "").append(log ? " log" : "")
+                    .toString();
         }
 
         Rule withPrefix(String prefix, Set<String> namespaces) {
             return new Rule(namespaces.contains(from) ? prefix + from : from,
                     namespaces.contains(to) ? prefix + to : to, protocol, portLow, portHigh, states, forwarded,
-                    action, log);
+                    action, rejectWith, log);
         }
     }
 

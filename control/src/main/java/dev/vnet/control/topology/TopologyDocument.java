@@ -143,6 +143,7 @@ public final class TopologyDocument {
                 }
                 putIf(m, "forwarded", r.forwarded());
                 m.put("action", r.action());
+                putIf(m, "reject-with", r.rejectWith());
                 if (r.log()) {
                     m.put("log", true);
                 }

@@ -430,7 +430,7 @@ public final class TopologyFile extends YamlElementReader {
     private PolicySpec.Rule policyRule(Node node, String where) {
         String label = "policy rule " + ++policyRules;
         Map<String, Node> f = fields(node, label, List.of("from", "to", "protocol", "port", "type", "state",
-                "forwarded", "action", "log"));
+                "forwarded", "action", "reject-with", "log"));
         if (f == null) {
             return null;
         }
@@ -450,13 +450,15 @@ public final class TopologyFile extends YamlElementReader {
         }
         Boolean forwarded = value(f, node, label, "forwarded", false, TopologyFile::bool);
         String action = scalar(f, node, label, "action", true);
+        String rejectWith = scalar(f, node, label, "reject-with", false);
         Boolean log = value(f, node, label, "log", false, TopologyFile::bool);
         if (action == null) {
             return null;
         }
         return new PolicySpec.Rule(from == null ? null : from.trim(), to == null ? null : to.trim(),
                 protocol == null ? null : protocol.trim(), ports == null ? 0 : ports[0],
-                ports == null ? 65535 : ports[1], states, forwarded, action.trim(), log != null && log);
+                ports == null ? 65535 : ports[1], states, forwarded, action.trim(),
+                rejectWith == null ? null : rejectWith.trim(), log != null && log);
     }
 
     private static int[] typeRange(String text) {

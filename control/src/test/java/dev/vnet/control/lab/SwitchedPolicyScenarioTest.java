@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The seed lab's bridge with {@code filter-switched: true} (br_netfilter): red and blue share v-net-0, so nothing
  * between them is routed, yet a rule rejecting red → blue tcp/22 makes red's nc hear "Connection refused" while
- * red still reaches blue's tcp/80 and pings it, and blue still reaches red's tcp/22 (the rule has a direction); the
- * rule counts what it decided.
+ * red still reaches blue's tcp/80 and pings it, and blue still reaches red's tcp/22 (the rule has a direction), while
+ * blue's ping to red is rejected with ICMP administratively prohibited ("Packet filtered"); the rule counts what it
+ * decided.
  */
 class SwitchedPolicyScenarioTest {
     private static ScenarioLab net;
@@ -35,6 +36,7 @@ class SwitchedPolicyScenarioTest {
                 policy:
                   rules:
                     - { from: red, to: blue, protocol: tcp, port: 22, action: reject }
+                    - { from: blue, to: red, protocol: icmp, action: reject, reject-with: admin-prohibited }
                 """));
     }
 
@@ -67,6 +69,9 @@ class SwitchedPolicyScenarioTest {
             assertEquals(0, ok.exit(), "blue → red tcp/22 is not the rule's direction: " + ok);
         }
         Cmd.inNs(net.ns("red"), 15, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", "192.168.15.2").assertOk();
+        Cmd.Result filtered = Cmd.inNs(net.ns("blue"), 15, "ping", "-n", "-c", "1", "-W", "2", "192.168.15.1");
+        assertTrue(filtered.exit() != 0 && filtered.out().contains("From 192.168.15.5 icmp_seq=1 Packet filtered"),
+                "blue's ping to red is answered by the gateway: administratively prohibited: " + filtered);
 
         CliRun list = CliRun.of("policy", "list", "--state-dir=" + net.stateDir());
         assertTrue(list.out().matches("(?s).*\\n +1 +[1-9]\\d* +\\d+ +from " + net.ns("red") + " to " + net.ns("blue")

@@ -65,6 +65,31 @@ class PolicyTopologyTest {
     }
 
     @Test
+    void rejectWithIsReadWrittenBackAndChecked() throws Exception {
+        Topology t = TopologyFile.parse("lab.yaml", SeedLab.text() + """
+
+                policy:
+                  rules:
+                    - { from: red, to: lan, action: reject, reject-with: admin-prohibited }
+                """);
+        assertEquals("from red to lan reject with admin-prohibited", t.policy().rules().get(0).describe());
+        Topology back = TopologyFile.parse("back", TopologyDocument.yaml(TopologyDocument.tree(t), "written"));
+        assertEquals(t.policy(), back.policy());
+        String all = problems(SeedLab.text() + """
+
+                policy:
+                  rules:
+                    - { from: red, action: drop, reject-with: admin-prohibited }
+                    - { from: red, action: reject, reject-with: go-away }
+                    - { from: red, protocol: udp, action: reject, reject-with: tcp-reset }
+                """);
+        assertTrue(all.contains("policy rule 1: reject-with: only a reject answers (action is 'drop')"), all);
+        assertTrue(all.contains("policy rule 2: reject-with: 'go-away' is not one of [tcp-reset, port-unreachable,"
+                + " admin-prohibited]"), all);
+        assertTrue(all.contains("policy rule 3: reject-with: tcp-reset needs protocol: tcp"), all);
+    }
+
+    @Test
     void filterSwitchedIsReadWrittenBackAndNeedsAGateway() throws Exception {
         Topology t = TopologyFile.parse("lab.yaml", SeedLab.text().replace("    fdb-max: 8192",
                 "    fdb-max: 8192\n    filter-switched: true") + """

@@ -36,8 +36,15 @@ public record FilterRule(int rule, int inIface, int outIface, IpPrefix src, IpPr
         ACCEPT,
         /** The packet is dropped silently. */
         DROP,
-        /** The packet is dropped and its sender told: a TCP reset, else ICMP port unreachable (nft's reject). */
-        REJECT
+        /**
+         * The packet is dropped and its sender told: a TCP reset (nft's {@code reject with tcp reset}), anything else
+         * ICMP port unreachable (nft's {@code reject}).
+         */
+        REJECT,
+        /** As {@link #REJECT}, answering every protocol, TCP too, with ICMP (ICMPv6) port unreachable. */
+        REJECT_PORT_UNREACHABLE,
+        /** As {@link #REJECT}, answering every protocol with ICMP (ICMPv6) administratively prohibited. */
+        REJECT_ADMIN_PROHIBITED
     }
 
     /** Checks the fields. */

@@ -31,12 +31,18 @@ final class ForwardFilter {
     private final IcmpOutput icmp;
     private final IcmpError unreachable;
     private final IcmpError unreachable6;
+    private final IcmpError prohibited;
+    private final IcmpError prohibited6;
 
-    ForwardFilter(Policy policy, IcmpOutput icmp, IcmpError unreachable, IcmpError unreachable6) {
+    /** Rejects answer through these: port unreachable and administratively prohibited, for either family. */
+    ForwardFilter(Policy policy, IcmpOutput icmp, IcmpError unreachable, IcmpError unreachable6, IcmpError prohibited,
+                  IcmpError prohibited6) {
         this.policy = policy;
         this.icmp = icmp;
         this.unreachable = unreachable;
         this.unreachable6 = unreachable6;
+        this.prohibited = prohibited;
+        this.prohibited6 = prohibited6;
     }
 
     /**
@@ -74,7 +80,8 @@ final class ForwardFilter {
                 port, state, frame.portForwarded(), frame.length());
         FilterRule.Action action = policy.action(rule);
         if (policy.mayLog(rule, frame.now())) {
-            policy.log(rule, action.name().toLowerCase() + " " + FlowKey.protocolName(protocol) + " "
+            policy.log(rule, (action == FilterRule.Action.ACCEPT ? "accept" : action == FilterRule.Action.DROP
+                    ? "drop" : "reject") + " " + FlowKey.protocolName(protocol) + " "
                     + endpoint(v6, srcHi, srcLo) + " -> " + endpoint(v6, dstHi, dstLo) + " port " + port + " in "
                     + frame.inInterface() + " out " + frame.outInterface());
         }
@@ -82,7 +89,7 @@ final class ForwardFilter {
             frame.note("policy: " + policy.name(rule) + " " + switch (action) {
                 case ACCEPT -> "accepts";
                 case DROP -> "drops";
-                case REJECT -> "rejects";
+                case REJECT, REJECT_PORT_UNREACHABLE, REJECT_ADMIN_PROHIBITED -> "rejects";
             });
         }
         if (action != FilterRule.Action.ACCEPT) {
@@ -92,6 +99,8 @@ final class ForwardFilter {
             case ACCEPT -> GO_ON;
             case DROP -> frame.drop(DropReason.POLICY_DROP);
             case REJECT -> reject(frame, v6, protocol, l4);
+            case REJECT_PORT_UNREACHABLE -> v6 ? unreachable6 : unreachable;
+            case REJECT_ADMIN_PROHIBITED -> v6 ? prohibited6 : prohibited;
         };
     }
 

@@ -70,7 +70,9 @@ final class L3Graph {
         icmp6 = new Icmp6Output(tables, icmp.errorLimit(), new Ipv6Output(tables, neighbor6Output), nat.conntrack());
         filter = new ForwardFilter(nat.policy(), icmp,
                 error("port unreachable", Icmp4.TYPE_DEST_UNREACHABLE, 3, DropReason.POLICY_REJECT),
-                error6("unreachable port", Icmp6.TYPE_DEST_UNREACHABLE, 4, DropReason.POLICY_REJECT));
+                error6("unreachable port", Icmp6.TYPE_DEST_UNREACHABLE, 4, DropReason.POLICY_REJECT),
+                error("admin prohibited", Icmp4.TYPE_DEST_UNREACHABLE, 13, DropReason.POLICY_REJECT),
+                error6("unreachable admin", Icmp6.TYPE_DEST_UNREACHABLE, 1, DropReason.POLICY_REJECT));
         NeighborOutput neighborOutput = new NeighborOutput(tables);
         Fragmenter fragmenter = new Fragmenter(tables, localOutput);
         NatOut natOut = new NatOut(tables, nat, filter, neighborOutput, null);

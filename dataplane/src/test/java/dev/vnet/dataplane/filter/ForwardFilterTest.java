@@ -146,6 +146,38 @@ class ForwardFilterTest {
     }
 
     @Test
+    void aRejectMayAnswerEveryProtocolWithAdministrativelyProhibitedOrPortUnreachable() {
+        try (RouterHarness h = seed()) {
+            h.router.policy().set(List.of(rule(0, BR1, UPLINK, 6, 22, FilterRule.Action.REJECT_ADMIN_PROHIBITED),
+                            rule(1, BR1, UPLINK, 6, 23, FilterRule.Action.REJECT_PORT_UNREACHABLE)),
+                    List.of("tcp port 22 reject with admin-prohibited", "tcp port 23 reject with port-unreachable"),
+                    FilterRule.Action.ACCEPT);
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40030, 22, 0x02, new byte[0]));
+            ByteBuf prohibited = h.sent(h.p1).get(0);
+            assertEquals(Ipv4.PROTO_ICMP, Ipv4.protocol(prohibited, IP), "ICMP, not a reset, to TCP");
+            assertEquals(Icmp4.TYPE_DEST_UNREACHABLE, prohibited.getUnsignedByte(L4));
+            assertEquals(13, prohibited.getUnsignedByte(L4 + 1), "communication administratively prohibited");
+            h.send(h.p1, FrameBuilder.tcp(GW1, H1, H1_IP, LAN_IP, 40031, 23, 0x02, new byte[0]));
+            ByteBuf unreachable = h.sent(h.p1).get(0);
+            assertEquals(3, unreachable.getUnsignedByte(L4 + 1), "port unreachable, to TCP too");
+            assertTrue(h.sent(h.uplink).isEmpty());
+            assertEquals(2, h.gw1Port.counters().drops(DropReason.POLICY_REJECT));
+
+            var br1 = h.router.interfaces().get(BR1);
+            h.router.addAddress6(br1, Ipv6Cidr.parse("fd00:15::5/64"));
+            h.router.addAddress6(h.router.interfaces().get(1), Ipv6Cidr.parse("fd00:16::5/64"));
+            h.router.policy().set(List.of(rule(0, BR1, 1, 6, 22, FilterRule.Action.REJECT_ADMIN_PROHIBITED)),
+                    List.of("tcp port 22 reject with admin-prohibited"), FilterRule.Action.ACCEPT);
+            Ipv6Address red = Ipv6Address.parse("fd00:15::1");
+            h.router.neighbors6().confirm(red.hi(), red.lo(), H1, br1.index(), h.clock.nanos(), true, (f, o) -> { });
+            h.send(h.p1, Frames6.tcp(GW1, H1, red, Ipv6Address.parse("fd00:16::3"), 40032, 22, 0x02, new byte[0]));
+            ByteBuf e = h.sent(h.p1).get(0);
+            assertEquals(Icmp6.TYPE_DEST_UNREACHABLE, Icmp6.type(e, IP + Ipv6.HEADER_LEN));
+            assertEquals(1, Icmp6.code(e, IP + Ipv6.HEADER_LEN), "ICMPv6 administratively prohibited");
+        }
+    }
+
+    @Test
     void anIcmpErrorAboutAKnownConnectionIsItsWhileOneAboutNoneIsDecidedAsInvalid() {
         try (RouterHarness h = seed()) {
             h.router.policy().set(List.of(rule(0, BR1, UPLINK, FilterRule.ANY, -1, FilterRule.Action.ACCEPT)),
