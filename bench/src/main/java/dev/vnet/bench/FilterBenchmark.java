@@ -43,7 +43,7 @@ public class FilterBenchmark {
     public static final int BATCH = 256;
 
     /** How many rules. */
-    @Param({"0", "100", "10000"})
+    @Param({"0", "1", "100", "10000"})
     public int rules;
 
     private final Policy policy = new Policy();
