@@ -3,9 +3,16 @@
 # a JDK (17 or newer), Maven, iproute2, libpcap (capture filters), the tools the tests drive (ping, OpenBSD
 # netcat, iperf3, curl, traceroute) and nft (vnet bench's kernel network). With --test also the capture readers the
 # tests check vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3), tracepath and nmap.
+# With --bench (and with --test, whose bench test runs them) also the peers vnet bench --peers measures: Open
+# vSwitch (openvswitch-switch; installed without starting the system's OVS, which vnet bench never uses) and a C
+# compiler for the TAP floor.
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
+case "${1:-}" in
+  ""|--test|--bench) ;;
+  *) echo "install-deps.sh: unknown option '$1' (none, --test or --bench)" >&2; exit 2 ;;
+esac
 missing=()
 need() { missing+=("$1"); }
 # A command on the PATH, or in the sbin directories a normal user's PATH lacks (ip, nft, ldconfig live there).
@@ -41,6 +48,12 @@ pcap_present() {
   compgen -G '/usr/lib/*/libpcap.so.0.8' >/dev/null || compgen -G '/lib/*/libpcap.so.0.8' >/dev/null
 }
 pcap_present || need libpcap0.8
+bench_peers=false
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
+  have ovs-vswitchd || { need openvswitch-switch; bench_peers=true; }
+  # The TAP floor is one C file compiled where it runs.
+  { have cc && [ -e /usr/include/linux/if_tun.h ]; } || { need gcc; need libc6-dev; }
+fi
 if [ "${1:-}" = "--test" ]; then
   have tcpdump || need tcpdump
   # VXLAN scenarios simulate hosts on veth, whose checksum offload must be off as a real NIC's wire is.
@@ -70,6 +83,14 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing openvswitch-switch would start the system's OVS daemons; vnet bench runs private ones, so while apt
+# runs, services are not started (Debian's policy-rc.d), unless the machine already says so itself.
+policy=/usr/sbin/policy-rc.d
+if $bench_peers && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# written by vnet scripts/install-deps.sh while apt runs\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $packages >&2

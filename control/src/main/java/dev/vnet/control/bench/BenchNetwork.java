@@ -19,6 +19,11 @@ interface BenchNetwork extends AutoCloseable {
     /** The namespace of lan (192.168.1.3, behind the uplink); not every shape has one. */
     String lan();
 
+    /** True when this network can carry the cases of {@code path} (the kernel's and vnet's carry every one). */
+    default boolean supports(BenchCase.Path path) {
+        return true;
+    }
+
     /** The addresses red reaches, to warm the network up before measuring. */
     default java.util.List<String> warmUpTargets() {
         return java.util.List.of("192.168.15.2", "192.168.1.3", "fd00:15::2", "fd00:1::3");

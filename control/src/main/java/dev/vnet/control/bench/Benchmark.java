@@ -19,9 +19,10 @@ import java.util.Map;
 /**
  * {@code vnet bench}: the seed lab built twice, by the kernel ({@link KernelNetwork}) and by vnet
  * ({@link VnetNetwork}), and for the VXLAN case two hosts built twice ({@link KernelVxlanNetwork},
- * {@link VnetVxlanNetwork}); every case run on the kernel's and vnet's network in alternation (which goes first swaps
- * every run, so drift on a shared machine hits both alike), then a table, JSON and a chart. The networks are removed
- * at the end, also on failure, and on Ctrl-C or SIGTERM ({@link BenchCleanup}).
+ * {@link VnetVxlanNetwork}), and the switched shape by each peer asked for ({@link Peers}: Open vSwitch, the TAP
+ * floor); every case run on every network that can express it, in alternation (the order reverses every run, so
+ * drift on a shared machine hits all alike), then a table, JSON and a chart. The networks are removed at the end,
+ * also on failure, and on Ctrl-C or SIGTERM ({@link BenchCleanup}).
  */
 public final class Benchmark {
     private static final Logger log = LoggerFactory.getLogger(Benchmark.class);
@@ -35,6 +36,7 @@ public final class Benchmark {
     private final List<BenchCase> cases;
     private final boolean offloads;
     private final Lab.Options vnetOptions;
+    private final Peers peers;
     private BenchCleanup cleanup; // while run() runs
 
     /**
@@ -43,6 +45,13 @@ public final class Benchmark {
      */
     public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads,
                      Lab.Options vnetOptions) {
+        this(prefix, runs, seconds, only, offloads, vnetOptions, List.of());
+    }
+
+    /** As above, with the peers {@code peers} names measured too ({@link Peers#choose}). */
+    public Benchmark(String prefix, int runs, int seconds, List<String> only, boolean offloads,
+                     Lab.Options vnetOptions, List<String> peers) {
+        this.peers = Peers.choose(peers);
         this.prefix = prefix;
         this.offloads = offloads;
         this.vnetOptions = vnetOptions;
@@ -78,9 +87,17 @@ public final class Benchmark {
         cases.forEach(c -> results.add(new BenchResult(c)));
         boolean seedLab = cases.stream().anyMatch(c -> c.path() != BenchCase.Path.VXLAN);
         boolean vxlan = cases.stream().anyMatch(c -> c.path() == BenchCase.Path.VXLAN);
+        boolean switched = cases.stream().anyMatch(c -> c.path() == BenchCase.Path.L2);
         boolean busy = vnetOptions.poll() == PollMode.BUSY;
+        peers.skipped().forEach((p, why) -> progress.println("peer " + p + " skipped: " + why));
+        List<String> peerNames = switched ? peers.run() : List.of();
         progress.println("building the networks (namespaces " + (seedLab ? prefix + "k-*, " + prefix + "v-*" : "")
-                + (seedLab && vxlan ? ", " : "") + (vxlan ? prefix + "kx-*, " + prefix + "vx-*" : "") + ") ...");
+                + (seedLab && vxlan ? ", " : "") + (vxlan ? prefix + "kx-*, " + prefix + "vx-*" : "")
+                + peerNames.stream().map(p -> ", " + prefix + Peers.namespaceTag(p) + "*").reduce("", String::concat)
+                + ") ...");
+        List<String> systems = new ArrayList<>(List.of("kernel", "vnet"));
+        systems.addAll(peerNames);
+        Map<String, String> variants = new LinkedHashMap<>();
         // A busy-polling vnet burns a core even when idle, which would slow the kernel's turns: it then runs only
         // for its own turns, built before and removed after each. An adaptive one is idle between its turns.
         // (try-with-resources skips a null resource: a shape no chosen case needs is not built.)
@@ -90,26 +107,42 @@ public final class Benchmark {
                      : null;
              KernelVxlanNetwork kernelVxlan = vxlan ? KernelVxlanNetwork.build(prefix + "kx-", cleanup) : null;
              VnetVxlanNetwork vnetVxlan = vxlan && !busy
-                     ? VnetVxlanNetwork.build(prefix + "vx-", offloads, vnetOptions, cleanup) : null) {
+                     ? VnetVxlanNetwork.build(prefix + "vx-", offloads, vnetOptions, cleanup) : null;
+             PeerNetworks others = PeerNetworks.build(peerNames, prefix, cleanup)) {
             this.cleanup = cleanup;
-            for (BenchNetwork n : java.util.Arrays.asList(kernel, vnet, kernelVxlan, vnetVxlan)) {
+            others.networks().forEach(n -> variants.put(n.name(), n.variant()));
+            List<BenchNetwork> all = new ArrayList<>(java.util.Arrays.asList(kernel, vnet, kernelVxlan, vnetVxlan));
+            all.addAll(others.networks());
+            for (BenchNetwork n : all) {
                 if (n != null) {
                     warmUp(n);
                 }
             }
             int step = 0;
-            int steps = runs * cases.size() * 2;
+            int steps = 0;
+            for (BenchCase c : cases) {
+                steps += runs * (int) systems.stream().filter(s -> supports(s, c, others)).count();
+            }
             for (int run = 0; run < runs; run++) {
                 for (BenchResult r : results) {
                     BenchCase c = r.benchCase();
                     boolean overVxlan = c.path() == BenchCase.Path.VXLAN;
-                    List<String> order = run % 2 == 0 ? List.of("kernel", "vnet") : List.of("vnet", "kernel");
+                    List<String> order = new ArrayList<>(systems);
+                    if (run % 2 == 1) {
+                        java.util.Collections.reverse(order);
+                    }
                     for (String name : order) {
+                        if (!supports(name, c, others)) {
+                            continue;
+                        }
                         step++;
                         progress.printf("[%d/%d] run %d: %-46s %-6s ... ", step, steps, run + 1, c.title(), name);
                         progress.flush();
-                        BenchNetwork net = name.equals("kernel") ? (overVxlan ? kernelVxlan : kernel)
-                                : overVxlan ? vnetVxlan : vnet;
+                        BenchNetwork net = switch (name) {
+                            case "kernel" -> overVxlan ? kernelVxlan : kernel;
+                            case "vnet" -> overVxlan ? vnetVxlan : vnet;
+                            default -> others.get(name);
+                        };
                         double v = net != null ? c.run(net, seconds) : onFreshVnet(c);
                         r.add(name, v);
                         progress.printf(java.util.Locale.ROOT, "%.2f %s%n", v, c.unit());
@@ -120,15 +153,22 @@ public final class Benchmark {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("runs", runs);
         settings.put("seconds-per-case", seconds);
-        settings.put("order", "alternating kernel/vnet, the first one swapping every run");
+        settings.put("order", "alternating kernel, vnet, then the peers, the order reversed every run");
         settings.put("vnet-offloads", offloads);
         settings.put("vnet-poll", vnetOptions.poll().cliName());
         settings.put("vnet-loops", vnetOptions.loops());
-        BenchReport report = new BenchReport(machine, settings, results);
+        settings.put("peers", variants);
+        settings.put("peers-skipped", peers.skipped());
+        BenchReport report = new BenchReport(machine, settings, results, systems);
         out.print(report.table());
         report.writeJson(dir.resolve("results.json"));
         report.writeSvg(dir.resolve("chart.svg"));
         out.println("written: " + dir.resolve("results.json") + ", " + dir.resolve("chart.svg"));
+    }
+
+    /** True when {@code system} runs case {@code c}: the kernel and vnet run every case, a peer what it can express. */
+    private static boolean supports(String system, BenchCase c, PeerNetworks peers) {
+        return system.equals("kernel") || system.equals("vnet") || peers.get(system).supports(c.path());
     }
 
     private double onFreshVnet(BenchCase c) throws IOException, LabException {

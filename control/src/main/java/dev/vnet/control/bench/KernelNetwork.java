@@ -1,13 +1,8 @@
 package dev.vnet.control.bench;
 
-import dev.vnet.control.netns.IpRoute2;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,15 +14,13 @@ import java.util.List;
  * namespace; closing deletes the namespaces (their veths and rules go with them).
  */
 final class KernelNetwork implements BenchNetwork {
-    private static final Logger log = LoggerFactory.getLogger(KernelNetwork.class);
     private static final long TIMEOUT = 20;
 
     private final String router;
     private final String red;
     private final String blue;
     private final String lan;
-    private final List<String> created = new ArrayList<>();
-    private final IpRoute2 iproute2 = new IpRoute2();
+    private final BenchNamespaces namespaces = new BenchNamespaces();
 
     private KernelNetwork(String prefix) {
         this.router = prefix + "router";
@@ -53,16 +46,12 @@ final class KernelNetwork implements BenchNetwork {
     }
 
     private void ip(String... args) throws IOException {
-        iproute2.run(args);
+        namespaces.ip(args);
     }
 
     private void create() throws IOException {
         for (String ns : List.of(router, red, blue, lan)) {
-            ip("netns", "add", ns);
-            synchronized (this) {
-                created.add(ns);
-            }
-            ip("-n", ns, "link", "set", "lo", "up");
+            namespaces.add(ns);
             Proc.check(ns, TIMEOUT, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad");
         }
         ip("-n", router, "link", "add", "br0", "type", "bridge");
@@ -148,14 +137,7 @@ final class KernelNetwork implements BenchNetwork {
 
     /** Deletes the namespaces created so far; safe to call twice, and from the interruption hook. */
     @Override
-    public synchronized void close() {
-        for (int i = created.size() - 1; i >= 0; i--) {
-            try {
-                ip("netns", "delete", created.get(i));
-            } catch (IOException e) {
-                log.warn("cleanup: {}", e.getMessage());
-            }
-        }
-        created.clear();
+    public void close() {
+        namespaces.close();
     }
 }

@@ -56,8 +56,15 @@ final class Proc {
 
     /** Starts {@code args} in {@code ns} in the background, its output discarded; stop it with {@link #stop}. */
     static Process start(String ns, String... args) throws IOException {
-        Process p = new ProcessBuilder(in(ns, args)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        return start(ns, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(String, String...)}, with {@code env} added to its environment. */
+    static Process start(String ns, java.util.Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(in(ns, args)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        b.environment().putAll(env);
+        Process p = b.start();
         BACKGROUND.add(p);
         return p;
     }

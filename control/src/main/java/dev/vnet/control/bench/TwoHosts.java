@@ -1,12 +1,6 @@
 package dev.vnet.control.bench;
 
-import dev.vnet.control.netns.IpRoute2;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Two hosts for the VXLAN case, simulated by namespaces ({@code PREFIXhostA}, {@code PREFIXhostB}) joined by a veth
@@ -17,11 +11,9 @@ import java.util.List;
 final class TwoHosts implements AutoCloseable {
     static final String A = "198.51.100.1";
     static final String B = "198.51.100.2";
-    private static final Logger log = LoggerFactory.getLogger(TwoHosts.class);
 
     private final String prefix;
-    private final IpRoute2 iproute2 = new IpRoute2();
-    private final List<String> created = new ArrayList<>();
+    private final BenchNamespaces namespaces = new BenchNamespaces();
 
     TwoHosts(String prefix) {
         this.prefix = prefix;
@@ -40,21 +32,17 @@ final class TwoHosts implements AutoCloseable {
 
     /** Runs {@code ip ARGS}. */
     void ip(String... args) throws IOException {
-        iproute2.run(args);
+        namespaces.ip(args);
     }
 
     /** Creates namespace {@code ns} with its loopback up, and records it for {@link #close}. */
     void namespace(String ns) throws IOException {
-        ip("netns", "add", ns);
-        synchronized (this) {
-            created.add(ns);
-        }
-        ip("-n", ns, "link", "set", "lo", "up");
+        namespaces.add(ns);
     }
 
     /** Records {@code ns}, made by someone else (a vnet on a host), for {@link #close} to remove if still there. */
-    synchronized void adopt(String ns) {
-        created.add(ns);
+    void adopt(String ns) {
+        namespaces.adopt(ns);
     }
 
     String hostA() {
@@ -67,18 +55,7 @@ final class TwoHosts implements AutoCloseable {
 
     /** Deletes the namespaces recorded, newest first, those already gone skipped; safe to call twice. */
     @Override
-    public synchronized void close() {
-        for (int i = created.size() - 1; i >= 0; i--) {
-            String ns = created.get(i);
-            if (!iproute2.namespaceExists(ns)) {
-                continue;
-            }
-            try {
-                ip("netns", "delete", ns);
-            } catch (IOException e) {
-                log.warn("cleanup: {}", e.getMessage());
-            }
-        }
-        created.clear();
+    public void close() {
+        namespaces.close();
     }
 }

@@ -62,6 +62,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "vnet's event loops (as vnet up --loops; default one per core, ${DEFAULT-VALUE} here).")
     int loops = dev.vnet.dataplane.api.Dataplane.defaultLoops();
 
+    @Option(names = "--peers", paramLabel = "LIST", split = ",",
+            description = "Also measure these user-space switches on the cases they can express (the switched ones;"
+                    + " n/a on the others): ovs (Open vSwitch's userspace datapath, tap ports, userspace TSO), floor "
+                    + "(the TAP floor: bench/tap-floor's C forwarder, compiled here), or all. Each runs in namespaces "
+                    + "of its own, alternated with the kernel and vnet; a peer whose tools are missing is skipped "
+                    + "with the reason (scripts/install-deps.sh --bench installs them).")
+    List<String> peers = new ArrayList<>();
+
     @Option(names = "--prefix", paramLabel = "TEXT",
             description = "Start of the namespace names (default: vb and 6 random hex digits, then -k- and -v-).")
     String prefix;
@@ -87,13 +95,14 @@ final class BenchCommand implements Callable<Integer> {
         try {
             bench = new Benchmark(prefix != null ? prefix
                     : "vb" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6) + "-",
-                    runs, seconds, only, !noOffloads, options);
+                    runs, seconds, only, !noOffloads, options, peers);
         } catch (IllegalArgumentException e) {
-            System.err.println("vnet bench: --case: " + e.getMessage());
+            System.err.println("vnet bench: " + (e.getMessage().startsWith("no peer") ? "--peers: " : "--case: ")
+                    + e.getMessage());
             return 2;
         }
         for (String tool : List.of("iperf3", "ping", "nft", "ss")) {
-            if (!onPath(tool)) {
+            if (!dev.vnet.control.bench.Peers.onPath(tool)) {
                 System.err.println("vnet bench: '" + tool + "' is missing (./scripts/install-deps.sh installs it)");
                 return 1;
             }
@@ -114,14 +123,5 @@ final class BenchCommand implements Callable<Integer> {
             System.err.println("vnet bench: " + e.getMessage());
             return 1;
         }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (java.nio.file.Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

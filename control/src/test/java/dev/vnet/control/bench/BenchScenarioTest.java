@@ -24,16 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code vnet bench --quick} end to end, as CI runs it: every network built, every case measured on both, the
- * table, results.json and chart.svg written, and nothing left behind. The numbers are not judged (a shared machine):
- * only that each is a real, positive reading.
+ * {@code vnet bench --quick --peers ovs,floor} end to end, as CI runs it: every network built (the kernel's, vnet's,
+ * Open vSwitch's and the TAP floor's), every case measured on every system that can express it and n/a on the
+ * others, the table, results.json and chart.svg written with the peers' columns, and nothing left behind: no
+ * namespace, no OVS daemon or TAP floor process, no working directory. The numbers are not judged (a shared
+ * machine): only that each is a real, positive reading.
  */
 class BenchScenarioTest {
     private static String prefix;
 
     @BeforeAll
     static void require() {
-        RootScenario.require("ip", "ping", "iperf3", "nft", "ss");
+        RootScenario.require("ip", "ping", "iperf3", "nft", "ss", "ovs-vswitchd", "cc");
         prefix = RootScenario.uniquePrefix();
     }
 
@@ -44,7 +46,9 @@ class BenchScenarioTest {
 
     @Test
     void quickBenchProducesTableJsonAndChartAndCleansUp() throws Exception {
-        CliRun r = CliRun.of("bench", "--quick", "--prefix", prefix); // no --out: a temporary directory
+        List<Path> before = benchDirs();
+        // no --out: a temporary directory
+        CliRun r = CliRun.of("bench", "--quick", "--peers", "ovs,floor", "--prefix", prefix);
         assertEquals(0, r.exit(), r.err());
         Matcher written = Pattern.compile("written: (\\S+)/results.json").matcher(r.out());
         assertTrue(written.find(), "it says where it wrote: " + r.out());
@@ -53,6 +57,13 @@ class BenchScenarioTest {
                 .startsWith("vnet-bench-"), "by default into a new temporary directory, not the current one: " + dir);
         try {
             checkOutput(r, dir);
+            List<Path> after = benchDirs();
+            after.removeAll(before);
+            assertEquals(List.of(dir), after, "no working directory of a network is left, only the results");
+            // Theirs run from their networks' working directories (a machine's own OVS does not).
+            Cmd.Result daemons = Cmd.run(10, "sh", "-c", "ps -eo args | grep -E 'vnet-bench-(ovs|floor)-' "
+                    + "| grep -v grep || true");
+            assertTrue(daemons.out().isBlank(), "no OVS daemon or TAP floor left running: " + daemons.out());
         } finally {
             for (String f : new String[] {"results.json", "chart.svg"}) {
                 Files.deleteIfExists(dir.resolve(f));
@@ -61,25 +72,51 @@ class BenchScenarioTest {
         }
     }
 
+    /** The result directories vnet bench made under java.io.tmpdir, and its networks' working directories. */
+    private static List<Path> benchDirs() throws java.io.IOException {
+        try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return new java.util.ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("vnet-bench-"))
+                    .toList());
+        }
+    }
+
     private static void checkOutput(CliRun r, Path dir) throws Exception {
-        assertTrue(r.err().contains("[20/20] run 1: ping round trip, 1000 a second, L2"), "progress shown: " + r.err());
+        long switched = BenchCase.all().stream().filter(c -> c.path() == BenchCase.Path.L2).count();
+        int steps = (int) (BenchCase.all().size() * 2 + switched * 2);
+        assertTrue(r.err().contains("[" + steps + "/" + steps + "] run 1: ping round trip, 1000 a second, L2"),
+                "progress shown, the peers' turns counted: " + r.err());
         assertTrue(r.err().contains("host bridge-nf-call-iptables: "), r.err());
+        assertTrue(r.out().lines().findFirst().orElse("").matches("case +kernel +vnet +ovs +floor +vnet/kernel +"
+                + "vnet/ovs +vnet/floor *"), "the peers' columns: " + r.out());
         for (BenchCase c : BenchCase.all()) {
             assertTrue(r.out().contains(c.title()), "table row for " + c.title() + ":\n" + r.out());
         }
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
         assertEquals(BenchCase.all().size(), json.path("cases").size());
+        assertEquals("[\"kernel\",\"vnet\",\"ovs\",\"floor\"]", json.path("systems").toString());
+        assertTrue(json.path("settings").path("peers").path("ovs").asText().contains("tap ports"), json.toString());
         for (JsonNode c : json.path("cases")) {
             assertEquals(1, c.path("kernel").size(), c.toString());
             assertEquals(1, c.path("vnet").size(), c.toString());
             assertTrue(c.path("kernel-median").asDouble() > 0 && c.path("vnet-median").asDouble() > 0, c.toString());
             assertTrue(c.path("ratio").asDouble() > 0, c.toString());
+            boolean l2 = BenchCase.all().stream().anyMatch(b -> b.id().equals(c.path("id").asText())
+                    && b.path() == BenchCase.Path.L2);
+            for (String peer : List.of("ovs", "floor")) {
+                if (l2) {
+                    assertEquals(1, c.path(peer).size(), peer + " measured on a switched case: " + c);
+                    assertTrue(c.path(peer + "-median").asDouble() > 0 && c.path("ratio-" + peer).asDouble() > 0,
+                            c.toString());
+                } else {
+                    assertTrue(c.path(peer).isNull() && c.path("ratio-" + peer).isNull(), peer + " n/a: " + c);
+                }
+            }
         }
         assertTrue(json.path("machine").path("cores").asInt() > 0);
         String svg = Files.readString(dir.resolve("chart.svg"));
         assertTrue(svg.startsWith("<svg") && svg.trim().endsWith("</svg>"), svg);
-        assertTrue(svg.contains("TCP, 1 stream, DNAT"), svg);
-        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "both networks removed");
+        assertTrue(svg.contains("TCP, 1 stream, DNAT") && svg.contains("ovs: n/a") && svg.contains("(floor "), svg);
+        assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "every network removed");
     }
 
     @Test
@@ -134,6 +171,13 @@ class BenchScenarioTest {
             }
             Cmd.deleteNamespaces(mine);
         }
+    }
+
+    @Test
+    void anUnknownPeerIsAUsageError() {
+        CliRun r = CliRun.of("bench", "--peers", "ovs,vpp");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--peers: no peer 'vpp' (peers: ovs, floor, or all)"), r.err());
     }
 
     @Test
