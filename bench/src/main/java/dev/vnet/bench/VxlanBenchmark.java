@@ -5,6 +5,7 @@ import dev.vnet.dataplane.port.Port;
 import dev.vnet.dataplane.util.JvmOptions;
 import dev.vnet.dataplane.util.NettyDefaults;
 import dev.vnet.dataplane.vxlan.Decapsulation;
+import dev.vnet.dataplane.vxlan.VtepPort;
 import dev.vnet.dataplane.vxlan.VxlanEndpoint;
 import dev.vnet.dataplane.wire.Ethernet;
 import dev.vnet.dataplane.wire.Ipv4Addr;
@@ -71,6 +72,7 @@ public class VxlanBenchmark {
     private ByteBuf datagram;
     private int datagramSize;
     private VxlanEndpoint endpoint;
+    private VtepPort tunnel;
     private Decapsulation decapsulation;
     private long framesOut;
     private long offloadOut;
@@ -109,17 +111,18 @@ public class VxlanBenchmark {
             }
         };
         endpoint = VxlanEndpoint.open(1, Ipv4Addr.parse("127.0.0.1"), 0, 1500, new FrameSink[] {sink}, alloc);
-        endpoint.addTunnel(2, "vxlan42@127.0.0.2", VNI, REMOTE, true, true);
+        tunnel = endpoint.addTunnel(2, "vxlan42@127.0.0.2", VNI, REMOTE, true, true);
         decapsulation = new Decapsulation(endpoint, sink, alloc);
     }
 
-    /** Releases the buffers and closes the VTEP's sockets. */
+    /** Releases the buffers, closes the tunnel (its native header) and the VTEP's sockets. */
     @TearDown(Level.Trial)
     public void tearDown() {
         superFrame.release();
         header.release();
         batch.release();
         datagram.release();
+        tunnel.close();
         endpoint.close();
     }
 

@@ -158,8 +158,8 @@ public final class VtepPort extends DevicePort {
     }
 
     /**
-     * Takes the tunnel out of its endpoint's index and releases its native memory. Called at the loops' barrier, when no loop has a frame of it queued (each
-     * read batch ends with a flush).
+     * Takes the tunnel out of its endpoint's index and releases its native memory. Called at the loops' barrier,
+     * when no loop has a frame of it queued (each read batch ends with a flush).
      */
     @Override
     public void close() {
