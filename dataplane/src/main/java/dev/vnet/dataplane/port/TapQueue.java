@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Reads go straight into pooled direct buffers (one per frame, never copied) until EAGAIN or the read budget is
  * spent; the registration is level-triggered, so a queue that stopped at its budget is reported ready again on the
  * next loop iteration after the other ports had their turn. Writes go out of the same buffers at flush time.
- * A buffer that read nothing is kept for the next read instead of being returned to the pool.
+ * A buffer that read nothing is kept for the next read instead of being returned to the pool. After a batch that
+ * shows a backlog the loop pauses briefly before reading again ({@link RxModeration}), so bursts grow under load.
  *
  * <p>With offloads, every read starts with a virtio-net header ({@link Offload}): it is parsed into the frame's offload
  * state and skipped (the frame starts after it in the same buffer), and the read buffer is sized for a 64 KiB
@@ -116,9 +117,10 @@ final class TapQueue implements EpollIoHandle {
     }
 
     private void readBatch() {
+        int frames = 0;
         sink.beginBatch();
         try {
-            for (int i = 0; i < budget && !closed; i++) {
+            for (; frames < budget && !closed; frames++) { // frames: the reads that returned one
                 ByteBuf buf = spare != null ? spare : alloc.directBuffer(readSize, readSize);
                 spare = null;
                 int n;
@@ -170,6 +172,7 @@ final class TapQueue implements EpollIoHandle {
         } finally {
             sink.endBatch();
         }
+        RxModeration.after(frames); // under load, let the next batch grow (RxModeration says why)
     }
 
     /**
