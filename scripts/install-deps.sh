@@ -4,8 +4,8 @@
 # netcat, iperf3, curl, traceroute) and nft (vnet bench's kernel network). With --test also the capture readers the
 # tests check vnet's files with (tcpdump, tshark), the frame crafters (mausezahn, hping3), tracepath and nmap.
 # With --bench (and with --test, whose bench test runs them) also the peers vnet bench --peers measures: Open
-# vSwitch (openvswitch-switch; installed without starting the system's OVS, which vnet bench never uses) and a C
-# compiler for the TAP floor.
+# vSwitch (openvswitch-switch; installed without starting the system's OVS, which vnet bench never uses), a C
+# compiler for the TAP floor, and the user-mode NAT stacks pasta (passt) and slirp4netns.
 # Does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -53,6 +53,9 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   have ovs-vswitchd || { need openvswitch-switch; bench_peers=true; }
   # The TAP floor is one C file compiled where it runs.
   { have cc && [ -e /usr/include/linux/if_tun.h ]; } || { need gcc; need libc6-dev; }
+  # The user-mode NAT stacks (the passt package has pasta).
+  have pasta || need passt
+  have slirp4netns || need slirp4netns
 fi
 if [ "${1:-}" = "--test" ]; then
   have tcpdump || need tcpdump

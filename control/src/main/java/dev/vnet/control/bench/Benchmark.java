@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * {@code vnet bench}: the seed lab built twice, by the kernel ({@link KernelNetwork}) and by vnet
  * ({@link VnetNetwork}), and for the VXLAN case two hosts built twice ({@link KernelVxlanNetwork},
- * {@link VnetVxlanNetwork}), and the switched shape by each peer asked for ({@link Peers}: Open vSwitch, the TAP
- * floor); every case run on every network that can express it, in alternation (the order reverses every run, so
+ * {@link VnetVxlanNetwork}), and the switched or NAT shape by each peer asked for ({@link Peers}: Open vSwitch, the
+ * TAP floor, pasta, slirp4netns); every case run on every network that can express it, in alternation (the order reverses every run, so
  * drift on a shared machine hits all alike), then a table, JSON and a chart. The networks are removed at the end,
  * also on failure, and on Ctrl-C or SIGTERM ({@link BenchCleanup}).
  */
@@ -87,10 +87,10 @@ public final class Benchmark {
         cases.forEach(c -> results.add(new BenchResult(c)));
         boolean seedLab = cases.stream().anyMatch(c -> c.path() != BenchCase.Path.VXLAN);
         boolean vxlan = cases.stream().anyMatch(c -> c.path() == BenchCase.Path.VXLAN);
-        boolean switched = cases.stream().anyMatch(c -> c.path() == BenchCase.Path.L2);
         boolean busy = vnetOptions.poll() == PollMode.BUSY;
         peers.skipped().forEach((p, why) -> progress.println("peer " + p + " skipped: " + why));
-        List<String> peerNames = switched ? peers.run() : List.of();
+        List<String> peerNames = peers.run().stream()
+                .filter(p -> cases.stream().anyMatch(c -> Peers.carries(p, c.path()))).toList();
         progress.println("building the networks (namespaces " + (seedLab ? prefix + "k-*, " + prefix + "v-*" : "")
                 + (seedLab && vxlan ? ", " : "") + (vxlan ? prefix + "kx-*, " + prefix + "vx-*" : "")
                 + peerNames.stream().map(p -> ", " + prefix + Peers.namespaceTag(p) + "*").reduce("", String::concat)

@@ -25,7 +25,7 @@ final class FloorNetwork extends TapSwitchNetwork {
 
     /** Builds it with namespaces {@code prefix}sw, -red and -blue. */
     static FloorNetwork build(String prefix, BenchCleanup cleanup) throws IOException {
-        return TapSwitchNetwork.build(new FloorNetwork(prefix), cleanup);
+        return PeerNetwork.build(new FloorNetwork(prefix), cleanup);
     }
 
     @Override

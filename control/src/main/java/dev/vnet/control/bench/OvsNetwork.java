@@ -1,7 +1,6 @@
 package dev.vnet.control.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +31,7 @@ final class OvsNetwork extends TapSwitchNetwork {
 
     /** Builds it with namespaces {@code prefix}sw, -red and -blue. */
     static OvsNetwork build(String prefix, BenchCleanup cleanup) throws IOException {
-        return TapSwitchNetwork.build(new OvsNetwork(prefix), cleanup);
+        return PeerNetwork.build(new OvsNetwork(prefix), cleanup);
     }
 
     @Override
@@ -74,14 +73,5 @@ final class OvsNetwork extends TapSwitchNetwork {
                 "--timeout=" + TIMEOUT));
         cmd.addAll(List.of(args));
         Proc.run(cmd, TIMEOUT + 5).orThrow(cmd);
-    }
-
-    private static void awaitFile(Path file, String what) throws IOException {
-        for (int i = 0; i < 200 && !Files.exists(file); i++) {
-            sleep(50);
-        }
-        if (!Files.exists(file)) {
-            throw new IOException(what + " did not make " + file + " within 10 s");
-        }
     }
 }

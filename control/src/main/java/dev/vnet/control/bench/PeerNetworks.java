@@ -6,7 +6,7 @@ import java.util.List;
 
 /** The peers' networks of one benchmark, built together and closed together (newest first). */
 final class PeerNetworks implements AutoCloseable {
-    private final List<TapSwitchNetwork> networks = new ArrayList<>();
+    private final List<PeerNetwork> networks = new ArrayList<>();
 
     private PeerNetworks() {
     }
@@ -26,12 +26,12 @@ final class PeerNetworks implements AutoCloseable {
     }
 
     /** The networks, in the order built. */
-    List<TapSwitchNetwork> networks() {
+    List<PeerNetwork> networks() {
         return networks;
     }
 
     /** The network of peer {@code name}. */
-    TapSwitchNetwork get(String name) {
+    PeerNetwork get(String name) {
         return networks.stream().filter(n -> n.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no peer network " + name));
     }

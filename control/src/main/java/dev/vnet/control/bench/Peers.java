@@ -9,16 +9,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The other user-space switches {@code vnet bench --peers} measures beside the kernel and vnet: {@code ovs} (Open
- * vSwitch's userspace datapath, {@link OvsNetwork}) and {@code floor} (the TAP floor, {@link FloorNetwork}). A peer
- * whose tools are missing is skipped with the reason, not failed: the rest of the benchmark still runs.
+ * The other user-space dataplanes {@code vnet bench --peers} measures beside the kernel and vnet: the switches
+ * {@code ovs} (Open vSwitch's userspace datapath, {@link OvsNetwork}) and {@code floor} (the TAP floor,
+ * {@link FloorNetwork}) on the switched cases, the user-mode NAT stacks {@code pasta} ({@link PastaNetwork}) and
+ * {@code slirp4netns} ({@link Slirp4netnsNetwork}) on the MASQUERADE, NAT66 and DNAT cases. A peer whose tools are
+ * missing is skipped with the reason, not failed: the rest of the benchmark still runs.
  *
  * @param run     the peers to build and measure, in the order asked
  * @param skipped the peers left out, each with why
  */
 public record Peers(List<String> run, Map<String, String> skipped) {
     /** Every peer, in the order {@code all} means. */
-    static final List<String> KNOWN = List.of("ovs", "floor");
+    static final List<String> KNOWN = List.of("ovs", "floor", "pasta", "slirp4netns");
 
     /** No peers: the kernel and vnet alone. */
     static final Peers NONE = new Peers(List.of(), Map.of());
@@ -55,7 +57,11 @@ public record Peers(List<String> run, Map<String, String> skipped) {
 
     /** What {@code peer} lacks on this machine, or null when it can run. */
     private static String missing(String peer) {
-        List<String> tools = peer.equals("ovs") ? OvsNetwork.TOOLS : List.of("cc");
+        List<String> tools = switch (peer) {
+            case "ovs" -> OvsNetwork.TOOLS;
+            case "floor" -> List.of("cc");
+            default -> List.of(peer);
+        };
         for (String t : tools) {
             if (!onPath(t)) {
                 return "'" + t + "' is missing (scripts/install-deps.sh --bench installs it)";
@@ -68,12 +74,26 @@ public record Peers(List<String> run, Map<String, String> skipped) {
         return null;
     }
 
-    /** Builds {@code peer}'s network with namespaces named {@code prefix}sw, -red, -blue. */
-    static TapSwitchNetwork build(String peer, String prefix, BenchCleanup cleanup) throws IOException {
-        return peer.equals("ovs") ? OvsNetwork.build(prefix, cleanup) : FloorNetwork.build(prefix, cleanup);
+    /** Builds {@code peer}'s network with namespaces named {@code prefix} and their role. */
+    static PeerNetwork build(String peer, String prefix, BenchCleanup cleanup) throws IOException {
+        return switch (peer) {
+            case "ovs" -> OvsNetwork.build(prefix, cleanup);
+            case "floor" -> FloorNetwork.build(prefix, cleanup);
+            case "pasta" -> PastaNetwork.build(prefix, cleanup);
+            default -> Slirp4netnsNetwork.build(prefix, cleanup);
+        };
     }
 
-    /** The short prefix part of {@code peer}'s namespaces ({@code o-}, {@code f-}). */
+    /** True when {@code peer} can carry the cases of {@code path} (known before its network is built). */
+    static boolean carries(String peer, BenchCase.Path path) {
+        return switch (peer) {
+            case "ovs", "floor" -> path == BenchCase.Path.L2;
+            default -> path == BenchCase.Path.MASQUERADE || path == BenchCase.Path.MASQUERADE6
+                    || path == BenchCase.Path.DNAT;
+        };
+    }
+
+    /** The short prefix part of {@code peer}'s namespaces ({@code o-}, {@code f-}, {@code p-}, {@code s-}). */
     static String namespaceTag(String peer) {
         return peer.charAt(0) + "-";
     }

@@ -63,11 +63,13 @@ final class BenchCommand implements Callable<Integer> {
     int loops = dev.vnet.dataplane.api.Dataplane.defaultLoops();
 
     @Option(names = "--peers", paramLabel = "LIST", split = ",",
-            description = "Also measure these user-space switches on the cases they can express (the switched ones;"
-                    + " n/a on the others): ovs (Open vSwitch's userspace datapath, tap ports, userspace TSO), floor "
-                    + "(the TAP floor: bench/tap-floor's C forwarder, compiled here), or all. Each runs in namespaces "
-                    + "of its own, alternated with the kernel and vnet; a peer whose tools are missing is skipped "
-                    + "with the reason (scripts/install-deps.sh --bench installs them).")
+            description = "Also measure these user-space dataplanes on the cases they can express (n/a on the "
+                    + "others): the switches ovs (Open vSwitch's userspace datapath, tap ports, userspace TSO) and "
+                    + "floor (the TAP floor: bench/tap-floor's C forwarder, compiled here) on the switched cases; the "
+                    + "user-mode NAT stacks pasta and slirp4netns (one guest namespace; its connections opened anew "
+                    + "from the uplink's address, its tcp/80 forwarded) on the MASQUERADE, NAT66 and DNAT ones; or "
+                    + "all. Each runs in namespaces of its own, alternated with the kernel and vnet; a peer whose "
+                    + "tools are missing is skipped with the reason (scripts/install-deps.sh --bench installs them).")
     List<String> peers = new ArrayList<>();
 
     @Option(names = "--prefix", paramLabel = "TEXT",

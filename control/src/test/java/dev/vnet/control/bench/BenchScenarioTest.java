@@ -24,18 +24,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code vnet bench --quick --peers ovs,floor} end to end, as CI runs it: every network built (the kernel's, vnet's,
- * Open vSwitch's and the TAP floor's), every case measured on every system that can express it and n/a on the
- * others, the table, results.json and chart.svg written with the peers' columns, and nothing left behind: no
- * namespace, no OVS daemon or TAP floor process, no working directory. The numbers are not judged (a shared
+ * {@code vnet bench --quick --peers all} end to end, as CI runs it: every network built (the kernel's, vnet's,
+ * Open vSwitch's, the TAP floor's, pasta's and slirp4netns's), every case measured on every system that can express
+ * it and n/a on the others, the table, results.json and chart.svg written with the peers' columns, and nothing left
+ * behind: no namespace, no peer's process (OVS daemon, TAP floor, pasta, slirp4netns), no working directory. The numbers are not judged (a shared
  * machine): only that each is a real, positive reading.
  */
 class BenchScenarioTest {
+    private static final java.util.Set<BenchCase.Path> NAT = java.util.EnumSet.of(BenchCase.Path.MASQUERADE,
+            BenchCase.Path.MASQUERADE6, BenchCase.Path.DNAT);
+    private static final List<String> SWITCHES = List.of("ovs", "floor");
+    private static final List<String> STACKS = List.of("pasta", "slirp4netns");
     private static String prefix;
 
     @BeforeAll
     static void require() {
-        RootScenario.require("ip", "ping", "iperf3", "nft", "ss", "ovs-vswitchd", "cc");
+        RootScenario.require("ip", "ping", "iperf3", "nft", "ss", "ovs-vswitchd", "cc", "pasta", "slirp4netns");
         prefix = RootScenario.uniquePrefix();
     }
 
@@ -48,7 +52,7 @@ class BenchScenarioTest {
     void quickBenchProducesTableJsonAndChartAndCleansUp() throws Exception {
         List<Path> before = benchDirs();
         // no --out: a temporary directory
-        CliRun r = CliRun.of("bench", "--quick", "--peers", "ovs,floor", "--prefix", prefix);
+        CliRun r = CliRun.of("bench", "--quick", "--peers", "all", "--prefix", prefix);
         assertEquals(0, r.exit(), r.err());
         Matcher written = Pattern.compile("written: (\\S+)/results.json").matcher(r.out());
         assertTrue(written.find(), "it says where it wrote: " + r.out());
@@ -60,10 +64,11 @@ class BenchScenarioTest {
             List<Path> after = benchDirs();
             after.removeAll(before);
             assertEquals(List.of(dir), after, "no working directory of a network is left, only the results");
-            // Theirs run from their networks' working directories (a machine's own OVS does not).
-            Cmd.Result daemons = Cmd.run(10, "sh", "-c", "ps -eo args | grep -E 'vnet-bench-(ovs|floor)-' "
-                    + "| grep -v grep || true");
-            assertTrue(daemons.out().isBlank(), "no OVS daemon or TAP floor left running: " + daemons.out());
+            // Theirs run from or with their networks' working directories (a machine's own OVS does not), or in
+            // their namespaces.
+            Cmd.Result daemons = Cmd.run(10, "sh", "-c", "ps -eo args | grep -E 'vnet-bench-(ovs|floor|pasta|"
+                    + "slirp4netns)-|" + prefix + "' | grep -v grep || true");
+            assertTrue(daemons.out().isBlank(), "no peer's process left running: " + daemons.out());
         } finally {
             for (String f : new String[] {"results.json", "chart.svg"}) {
                 Files.deleteIfExists(dir.resolve(f));
@@ -81,30 +86,38 @@ class BenchScenarioTest {
     }
 
     private static void checkOutput(CliRun r, Path dir) throws Exception {
+        // ovs and floor on each switched case, pasta and slirp4netns on each NAT case (MASQUERADE, NAT66, DNAT)
+        List<String> peers = new java.util.ArrayList<>(SWITCHES);
+        peers.addAll(STACKS);
+        assertEquals(peers, Peers.KNOWN, "every peer is checked here, as a switch or a NAT stack");
         long switched = BenchCase.all().stream().filter(c -> c.path() == BenchCase.Path.L2).count();
-        int steps = (int) (BenchCase.all().size() * 2 + switched * 2);
+        long nat = BenchCase.all().stream().filter(c -> NAT.contains(c.path())).count();
+        int steps = (int) (BenchCase.all().size() * 2 + switched * 2 + nat * 2);
         assertTrue(r.err().contains("[" + steps + "/" + steps + "] run 1: ping round trip, 1000 a second, L2"),
                 "progress shown, the peers' turns counted: " + r.err());
         assertTrue(r.err().contains("host bridge-nf-call-iptables: "), r.err());
-        assertTrue(r.out().lines().findFirst().orElse("").matches("case +kernel +vnet +ovs +floor +vnet/kernel +"
-                + "vnet/ovs +vnet/floor *"), "the peers' columns: " + r.out());
+        assertTrue(r.out().lines().findFirst().orElse("").matches("case +kernel +vnet +ovs +floor +pasta +"
+                + "slirp4netns +vnet/kernel +vnet/ovs +vnet/floor +vnet/pasta +vnet/slirp4netns *"), "the peers' columns: " + r.out());
         for (BenchCase c : BenchCase.all()) {
             assertTrue(r.out().contains(c.title()), "table row for " + c.title() + ":\n" + r.out());
         }
         JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
         assertEquals(BenchCase.all().size(), json.path("cases").size());
-        assertEquals("[\"kernel\",\"vnet\",\"ovs\",\"floor\"]", json.path("systems").toString());
+        assertEquals("[\"kernel\",\"vnet\",\"ovs\",\"floor\",\"pasta\",\"slirp4netns\"]",
+                json.path("systems").toString());
         assertTrue(json.path("settings").path("peers").path("ovs").asText().contains("tap ports"), json.toString());
+        assertTrue(json.path("settings").path("peers").path("pasta").asText().contains("forwarded"), json.toString());
         for (JsonNode c : json.path("cases")) {
             assertEquals(1, c.path("kernel").size(), c.toString());
             assertEquals(1, c.path("vnet").size(), c.toString());
             assertTrue(c.path("kernel-median").asDouble() > 0 && c.path("vnet-median").asDouble() > 0, c.toString());
             assertTrue(c.path("ratio").asDouble() > 0, c.toString());
-            boolean l2 = BenchCase.all().stream().anyMatch(b -> b.id().equals(c.path("id").asText())
-                    && b.path() == BenchCase.Path.L2);
-            for (String peer : List.of("ovs", "floor")) {
-                if (l2) {
-                    assertEquals(1, c.path(peer).size(), peer + " measured on a switched case: " + c);
+            BenchCase.Path path = BenchCase.all().stream().filter(b -> b.id().equals(c.path("id").asText()))
+                    .findFirst().orElseThrow().path();
+            for (String peer : Peers.KNOWN) {
+                boolean expresses = SWITCHES.contains(peer) ? path == BenchCase.Path.L2 : NAT.contains(path);
+                if (expresses) {
+                    assertEquals(1, c.path(peer).size(), peer + " measured on a case it expresses: " + c);
                     assertTrue(c.path(peer + "-median").asDouble() > 0 && c.path("ratio-" + peer).asDouble() > 0,
                             c.toString());
                 } else {
@@ -115,7 +128,8 @@ class BenchScenarioTest {
         assertTrue(json.path("machine").path("cores").asInt() > 0);
         String svg = Files.readString(dir.resolve("chart.svg"));
         assertTrue(svg.startsWith("<svg") && svg.trim().endsWith("</svg>"), svg);
-        assertTrue(svg.contains("TCP, 1 stream, DNAT") && svg.contains("ovs: n/a") && svg.contains("(floor "), svg);
+        assertTrue(svg.contains("TCP, 1 stream, DNAT") && svg.contains("ovs: n/a") && svg.contains("(floor ")
+                && svg.contains("(pasta ") && svg.contains("slirp4netns: n/a"), svg);
         assertFalse(Cmd.namespaces().stream().anyMatch(n -> n.startsWith(prefix)), "every network removed");
     }
 
@@ -177,7 +191,7 @@ class BenchScenarioTest {
     void anUnknownPeerIsAUsageError() {
         CliRun r = CliRun.of("bench", "--peers", "ovs,vpp");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("--peers: no peer 'vpp' (peers: ovs, floor, or all)"), r.err());
+        assertTrue(r.err().contains("--peers: no peer 'vpp' (peers: ovs, floor, pasta, slirp4netns, or all)"), r.err());
     }
 
     @Test
