@@ -159,6 +159,13 @@ final class BenchReport {
                     + "<text x=\"%d\" y=\"83\">%s</text>%n", legendX, colour(b), legendX + 16, escape(bars.get(b))));
             legendX += 30 + 8 * bars.get(b).length();
         }
+        // The kernel's line first, under the bars and their labels.
+        int one = left + (int) Math.round(barMax / scaleMax);
+        int bottom = top + results.size() * groupHeight - groupGap;
+        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c62828\" "
+                + "stroke-dasharray=\"4 3\"/>%n", one, top - 4, one, bottom));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#c62828\">kernel = 1.0</text>%n",
+                one - 36, bottom + 18));
         for (int i = 0; i < results.size(); i++) {
             BenchResult r = results.get(i);
             int y = top + i * groupHeight;
@@ -177,17 +184,12 @@ final class BenchReport {
                         / scaleMax));
                 s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
                         + "fill=\"%s\"/>%n", left, by + 1, bar, barHeight - 3, colour(b)));
-                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s  (%s %s %s)</text>%n",
+                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" stroke=\"white\" "
+                        + "stroke-width=\"3\" paint-order=\"stroke\">%s  (%s %s %s)</text>%n",
                         left + bar + 5, by + 12, f(rel), escape(sys), f(BenchResult.median(r.of(sys))),
                         escape(r.benchCase().unit())));
             }
         }
-        int one = left + (int) Math.round(barMax / scaleMax);
-        int bottom = top + results.size() * groupHeight - groupGap;
-        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c62828\" "
-                + "stroke-dasharray=\"4 3\"/>%n", one, top - 4, one, bottom));
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#c62828\">kernel = 1.0</text>%n",
-                one - 36, bottom + 18));
         s.append("</svg>\n");
         Files.writeString(file, s.toString());
     }
