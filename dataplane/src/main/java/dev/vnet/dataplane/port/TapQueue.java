@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * spent; the registration is level-triggered, so a queue that stopped at its budget is reported ready again on the
  * next loop iteration after the other ports had their turn. Writes go out of the same buffers at flush time.
  * A buffer that read nothing is kept for the next read instead of being returned to the pool. After a batch that
- * shows a backlog the loop pauses briefly before reading again ({@link RxModeration}), so bursts grow under load.
+ * spent the whole budget the loop pauses briefly before reading again ({@link RxModeration}): bursts stay big under
+ * load.
  *
  * <p>With offloads, every read starts with a virtio-net header ({@link Offload}): it is parsed into the frame's offload
  * state and skipped (the frame starts after it in the same buffer), and the read buffer is sized for a 64 KiB
@@ -172,7 +173,7 @@ final class TapQueue implements EpollIoHandle {
         } finally {
             sink.endBatch();
         }
-        RxModeration.after(frames); // under load, let the next batch grow (RxModeration says why)
+        RxModeration.after(frames, budget); // under load, let the next batches stay full (RxModeration says why)
     }
 
     /**
