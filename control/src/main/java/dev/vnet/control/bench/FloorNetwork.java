@@ -62,18 +62,15 @@ final class FloorNetwork extends TapSwitchNetwork {
         for (String tap : List.of(TAP_RED, TAP_BLUE)) {
             Proc.check(sw, TIMEOUT, "ip", "link", "set", tap, "up");
         }
-        for (int i = 0; i < 200; i++) {
+        await(() -> {
             if (!p.isAlive()) {
                 throw new IOException("tap_floor exited (" + p.exitValue() + ") before attaching its TAPs");
             }
             String links = Proc.check(sw, TIMEOUT, "ip", "-o", "link", "show");
-            if (links.contains(TAP_RED) && links.contains(TAP_BLUE) && !links.contains("NO-CARRIER")) {
-                Proc.check(sw, TIMEOUT, "ip", "link", "set", TAP_RED, "down");
-                Proc.check(sw, TIMEOUT, "ip", "link", "set", TAP_BLUE, "down");
-                return;
-            }
-            sleep(50);
+            return links.contains(TAP_RED) && links.contains(TAP_BLUE) && !links.contains("NO-CARRIER");
+        }, "tap_floor did not attach to " + TAP_RED + " and " + TAP_BLUE);
+        for (String tap : List.of(TAP_RED, TAP_BLUE)) {
+            Proc.check(sw, TIMEOUT, "ip", "link", "set", tap, "down");
         }
-        throw new IOException("tap_floor did not attach to " + TAP_RED + " and " + TAP_BLUE + " within 10 s");
     }
 }

@@ -74,25 +74,31 @@ abstract class PeerNetwork implements BenchNetwork {
         return p;
     }
 
-    /** Waits until namespace {@code ns} has interface {@code name}; fails naming {@code what} otherwise. */
-    static void awaitLink(String ns, String name, String what) throws IOException {
+    /** A condition a peer's set-up waits for; it may run a command, or fail at once (a process that died). */
+    interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    /** Checks {@code condition} every 50 ms for 10 s; fails with "{@code failure} within 10 s" if it never holds. */
+    static void await(Condition condition, String failure) throws IOException {
         for (int i = 0; i < 200; i++) {
-            if (Proc.run(Proc.in(ns, "ip", "link", "show", name), TIMEOUT).exit() == 0) {
+            if (condition.holds()) {
                 return;
             }
             sleep(50);
         }
-        throw new IOException(what + " did not make " + name + " in " + ns + " within 10 s");
+        throw new IOException(failure + " within 10 s");
+    }
+
+    /** Waits until namespace {@code ns} has interface {@code name}; fails naming {@code what} otherwise. */
+    static void awaitLink(String ns, String name, String what) throws IOException {
+        await(() -> Proc.run(Proc.in(ns, "ip", "link", "show", name), TIMEOUT).exit() == 0,
+                what + " did not make " + name + " in " + ns);
     }
 
     /** Waits until {@code file} exists; fails naming {@code what} otherwise. */
     static void awaitFile(Path file, String what) throws IOException {
-        for (int i = 0; i < 200 && !Files.exists(file); i++) {
-            sleep(50);
-        }
-        if (!Files.exists(file)) {
-            throw new IOException(what + " did not make " + file + " within 10 s");
-        }
+        await(() -> Files.exists(file), what + " did not make " + file);
     }
 
     static void sleep(long millis) throws IOException {

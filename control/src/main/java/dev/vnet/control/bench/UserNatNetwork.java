@@ -53,14 +53,10 @@ abstract class UserNatNetwork extends PeerNetwork {
      * from a router advertisement and must finish duplicate address detection first).
      */
     private static void awaitIpv6(String guest) throws IOException {
-        for (int i = 0; i < 200; i++) {
+        await(() -> {
             Proc.Result r = Proc.run(Proc.in(guest, "ip", "-6", "-o", "addr", "show", "scope", "global"), TIMEOUT);
-            if (r.exit() == 0 && r.out().lines().anyMatch(l -> l.contains("inet6") && !l.contains("tentative"))) {
-                return;
-            }
-            sleep(50);
-        }
-        throw new IOException(guest + " got no usable global IPv6 address within 10 s");
+            return r.exit() == 0 && r.out().lines().anyMatch(l -> l.contains("inet6") && !l.contains("tentative"));
+        }, guest + " got no usable global IPv6 address");
     }
 
     private void address(String ns, String dev, String address, String address6) throws IOException {
@@ -71,18 +67,13 @@ abstract class UserNatNetwork extends PeerNetwork {
 
     /** Waits until the guest's interface {@code dev} has {@code address}; fails naming {@code what} otherwise. */
     static void awaitAddress(String guest, String dev, String address, String what, Process p) throws IOException {
-        for (int i = 0; i < 200; i++) {
+        await(() -> {
             if (!p.isAlive()) {
                 throw new IOException(what + " exited (" + p.exitValue() + ") before configuring " + guest);
             }
             Proc.Result r = Proc.run(Proc.in(guest, "ip", "-o", "addr", "show", "dev", dev), TIMEOUT);
-            if (r.exit() == 0 && r.out().contains(" " + address + "/")) {
-                return;
-            }
-            sleep(50);
-        }
-        throw new IOException(what + " did not configure " + dev + " in " + guest + " with " + address
-                + " within 10 s");
+            return r.exit() == 0 && r.out().contains(" " + address + "/");
+        }, what + " did not configure " + dev + " in " + guest + " with " + address);
     }
 
     @Override

@@ -27,7 +27,6 @@ import dev.vnet.dataplane.loop.LoopThread;
 import dev.vnet.dataplane.loop.Loops;
 import dev.vnet.dataplane.loop.PollMode;
 import io.netty.channel.epoll.Epoll;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The dataplane as the control plane sees it: build bridges, add and remove ports, read tables and counters.
@@ -51,7 +49,8 @@ import java.util.concurrent.TimeUnit;
  * <p>This class keeps the lifecycle (loops, timers, close), the registries and the ports; the other jobs are split
  * off by kind, each a package-private class this one delegates to: {@link BridgeConfig} (bridges, static FDB
  * entries), {@link RouterConfig} (gateways, uplinks, routes, NAT rules), {@link CaptureControl} (captures and
- * decision traces) and {@link DataplaneViews} (tables and counters as records).
+ * decision traces), {@link DataplaneViews} (tables and counters as records) and {@link DataplaneTimers} (aging and
+ * the router's tick).
  */
 public final class Dataplane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dataplane.class);
@@ -78,8 +77,7 @@ public final class Dataplane implements AutoCloseable {
     private final BridgeConfig bridgeConfig = new BridgeConfig(this);
     private final VxlanConfig vxlanConfig = new VxlanConfig(this);
     final TapPorts taps = new TapPorts(this);
-    private final ScheduledFuture<?> agingTask;
-    private final ScheduledFuture<?> routerTask;
+    private final DataplaneTimers timers = new DataplaneTimers(this);
     private int nextPortId = 1;
     private boolean closed;
 
@@ -144,9 +142,9 @@ public final class Dataplane implements AutoCloseable {
         }
         this.pipeline = pipelines[0];
         this.tapSinks = dev.vnet.dataplane.port.FaultInjectingSink.wrapIfAsked(pipelines);
-        // Aging removes table entries and the router's tick sends and fails ARP: both at the barrier.
-        this.agingTask = timers ? loops.scheduleAtBarrier(this::expireTables, 1, TimeUnit.SECONDS) : null;
-        this.routerTask = timers ? loops.scheduleAtBarrier(this::routerTick, 200, TimeUnit.MILLISECONDS) : null;
+        if (timers) {
+            this.timers.schedule();
+        }
         if (loopCount > 1) {
             log.info("{} event loops forward frames (multi-queue TAPs, one queue per loop)", loopCount);
         }
@@ -175,27 +173,9 @@ public final class Dataplane implements AutoCloseable {
     /** Runs the periodic work now (table aging, ARP retries): for an offline dataplane after its clock moved. */
     public void runTimers() {
         call(() -> {
-            expireTables();
-            routerTick();
+            timers.runNow();
             return null;
         });
-    }
-
-    private void routerTick() {
-        pipeline.beginBatch();
-        try {
-            router.tick(pipeline.now(), pipeline);
-        } finally {
-            pipeline.endBatch();
-        }
-    }
-
-    private void expireTables() {
-        long now = clock.nanos();
-        for (Bridge b : bridges.values()) {
-            b.table().expire(now);
-        }
-        router.conntrack().expire(now);
     }
 
     /** Runs {@code task} at the loops' barrier (on loop 0, the other loops parked) and returns its result. */
@@ -589,10 +569,7 @@ public final class Dataplane implements AutoCloseable {
     private void closeAtBarrier(List<TapPort> taps) {
         call(() -> {
             closed = true;
-            if (agingTask != null) {
-                agingTask.cancel(false);
-                routerTask.cancel(false);
-            }
+            timers.cancel();
             for (Port p : new ArrayList<>(ports.values())) {
                 detachAndClose(p);
                 if (p instanceof TapPort t) {
